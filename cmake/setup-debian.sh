@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages blobflow needs to build and test, and only those that are missing.
+# Usage: bash cmake/setup-debian.sh   (as root, or with sudo available)
+set -euo pipefail
+
+packages=(
+  cmake ninja-build g++ git pkg-config
+  libeigen3-dev libboost-dev libboost-iostreams-dev
+  libgtest-dev librapidcheck-dev
+  libtomlplusplus-dev nlohmann-json3-dev
+  libgnuplot-iostream-dev gnuplot-nox
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#packages[@]} packages are installed"
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+    echo "setup: missing packages (${missing[*]}); run this script as root" >&2
+    exit 1
+  fi
+fi
+echo "setup: installing ${missing[*]}"
+$sudo apt-get update -q
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,121 @@
+// The regularized equations of blobflow as velocity fields, templated on the mollifier and the summation engine.
+// Both use psi_eps = zeta_eps * zeta_eps (closed form for the Gaussian family), evaluated by the engine.
+#pragma once
+
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+#include <utility>
+#include <vector>
+
+#include "blobflow/solvers/direct_sum.hpp"
+#include "blobflow/solvers/mollifier.hpp"
+#include "blobflow/solvers/velocity_field.hpp"
+
+namespace blobflow {
+
+/// Weighted porous-medium equation d/dt rho = div(rho grad(rho/rhobar)) with rhobar == 1, i.e.
+/// d/dt rho = 1/2 Lap(rho^2), in the CEHT23 regularization (MATH.md §2.3 [D]):
+///   E_eps(x) = 1/2 sum_ij m_i m_j psi_eps(x_i - x_j),    v_i = -sum_j m_j grad psi_eps(x_i - x_j).
+template <Mollifier Z, class Engine = DirectSum>
+class WpmeUniformTarget final : public VelocityField {
+ public:
+  WpmeUniformTarget(Z zeta, std::vector<double> masses, Engine engine = {})
+      : zeta_(std::move(zeta)), psi_(zeta_.self_convolution()), masses_(std::move(masses)),
+        engine_(std::move(engine)) {}
+
+  int dimension() const override { return zeta_.dimension(); }
+  std::span<const double> masses() const override { return masses_; }
+
+  void velocity(std::span<const double> x, std::span<double> v) const override {
+    engine_.self_gradient(psi_, PointSet{x, dimension()}, masses_, v);
+    for (double& vi : v) vi = -vi;
+  }
+
+  double energy(std::span<const double> x) const override {
+    std::vector<double> p(masses_.size());
+    engine_.self_potential(psi_, PointSet{x, dimension()}, masses_, p);
+    double e = 0.0;
+    for (std::size_t i = 0; i < p.size(); ++i) e += masses_[i] * p[i];
+    return 0.5 * e;
+  }
+
+  std::string describe() const override {
+    std::ostringstream s;
+    s << "wpme (rhobar == 1, CEHT23), mollifier " << Z::kName << " eps = " << zeta_.epsilon() << ", engine "
+      << Engine::kName;
+    return s.str();
+  }
+
+ private:
+  Z zeta_;
+  decltype(std::declval<const Z&>().self_convolution()) psi_;
+  std::vector<double> masses_;
+  Engine engine_;
+};
+
+/// Porous-medium equation d/dt rho = Lap(rho^m), m >= 1, in the CCP19 regularization with phi_eps = psi_eps =
+/// zeta_eps * zeta_eps (MATH.md §1.3–1.4 [D]). With p_i = (phi_eps * rho^N)(x_i) = sum_k m_k phi_eps(x_i - x_k):
+///   E_eps(x) = sum_i m_i p_i^(m-1) / (m-1)   (m > 1),      sum_i m_i log p_i   (m = 1),
+///   v_i = -sum_j m_j grad phi_eps(x_i - x_j) (p_i^(m-2) + p_j^(m-2)),
+/// which is exactly -(1/m_i) grad_(x_i) E_eps. For m = 2 this is v_i = -2 sum_j m_j grad phi_eps(x_i - x_j).
+/// Needs p_i > 0, which holds for a positive mollifier (the j = i term alone is m_i phi_eps(0) > 0).
+template <Mollifier Z, class Engine = DirectSum>
+class CcpPorousMedium final : public VelocityField {
+ public:
+  CcpPorousMedium(Z zeta, std::vector<double> masses, double m, Engine engine = {})
+      : zeta_(std::move(zeta)), phi_(zeta_.self_convolution()), masses_(std::move(masses)), m_(m),
+        engine_(std::move(engine)) {
+    if (!(m >= 1.0) || !std::isfinite(m)) throw std::invalid_argument("pme: m must be >= 1");
+  }
+
+  int dimension() const override { return zeta_.dimension(); }
+  std::span<const double> masses() const override { return masses_; }
+
+  void velocity(std::span<const double> x, std::span<double> v) const override {
+    const PointSet points{x, dimension()};
+    if (m_ == 2.0) {  // p^(m-2) == 1: a single gradient sum (MATH.md §1.4, special case m = 2)
+      engine_.self_gradient(phi_, points, masses_, v);
+      for (double& vi : v) vi *= -2.0;
+      return;
+    }
+    // sum_j m_j grad phi(x_i - x_j) (a_i + a_j) = a_i G[m]_i + G[m a]_i with a = p^(m-2).
+    const std::size_t n = masses_.size();
+    std::vector<double> a(n), weighted(n), g(x.size());
+    engine_.self_potential(phi_, points, masses_, a);
+    for (std::size_t i = 0; i < n; ++i) {
+      a[i] = std::pow(a[i], m_ - 2.0);
+      weighted[i] = masses_[i] * a[i];
+    }
+    engine_.self_gradient(phi_, points, masses_, v);
+    engine_.self_gradient(phi_, points, weighted, g);
+    const auto d = static_cast<std::size_t>(dimension());
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t k = 0; k < d; ++k) v[i * d + k] = -(a[i] * v[i * d + k] + g[i * d + k]);
+  }
+
+  double energy(std::span<const double> x) const override {
+    std::vector<double> p(masses_.size());
+    engine_.self_potential(phi_, PointSet{x, dimension()}, masses_, p);
+    double e = 0.0;
+    for (std::size_t i = 0; i < p.size(); ++i)
+      e += masses_[i] * (m_ == 1.0 ? std::log(p[i]) : std::pow(p[i], m_ - 1.0) / (m_ - 1.0));
+    return e;
+  }
+
+  std::string describe() const override {
+    std::ostringstream s;
+    s << "pme (m = " << m_ << ", CCP19), mollifier " << Z::kName << " eps = " << zeta_.epsilon() << ", engine "
+      << Engine::kName;
+    return s.str();
+  }
+
+ private:
+  Z zeta_;
+  decltype(std::declval<const Z&>().self_convolution()) phi_;
+  std::vector<double> masses_;
+  double m_;
+  Engine engine_;
+};
+
+}  // namespace blobflow

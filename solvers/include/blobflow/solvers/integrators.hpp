@@ -1,0 +1,76 @@
+// Time integration of the particle ODE dx/dt = v(x) with Boost.Odeint steppers chosen by name from one registry.
+// Fixed-step methods land exactly on every output time (the step is shortened to divide each interval evenly);
+// adaptive methods use a translation-invariant error norm (odeint's default weighs the error by |x_i|, so the
+// tolerance would depend on where the particle cloud sits). Numerical failure is a status, never an exception.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "blobflow/solvers/point_set.hpp"
+#include "blobflow/solvers/velocity_field.hpp"
+
+namespace blobflow {
+
+/// How a run ended. `ok` is the only success.
+enum class RunStatus {
+  ok,
+  non_finite_state,      ///< a position became NaN or infinite
+  step_size_underflow,   ///< the adaptive step fell below kMinRelativeStep times the time span
+  max_steps_exceeded,    ///< more than IntegratorSpec::max_steps steps (accepted plus rejected)
+};
+
+/// The name written to summary.json ("ok", "non_finite_state", ...).
+std::string_view to_string(RunStatus status);
+
+/// The integrator choice and its parameters (config section [integrator]).
+struct IntegratorSpec {
+  std::string method = "dopri5";
+  double dt = 1e-3;          ///< fixed-step methods: the largest step; adaptive methods: the first trial step
+  double rtol = 1e-8;        ///< adaptive: relative to the cloud's RMS radius about its centre
+  double atol = 1e-10;       ///< adaptive: absolute, in length units
+  std::size_t max_steps = 10'000'000;
+};
+
+/// Registry facts about one integrator.
+struct IntegratorInfo {
+  std::string_view name;
+  std::string_view description;
+  int order;                 ///< classical order of accuracy
+  bool adaptive;
+};
+
+/// The registered integrators, in the order `blobflow list integrators` prints them.
+std::span<const IntegratorInfo> integrator_registry();
+/// The entry for `name`, or nullptr.
+const IntegratorInfo* find_integrator(std::string_view name);
+
+/// Counters and outcome of one integration.
+struct IntegrationStats {
+  RunStatus status = RunStatus::ok;
+  std::string message;             ///< what went wrong, empty when ok
+  std::size_t steps_accepted = 0;
+  std::size_t steps_rejected = 0;
+  std::size_t rhs_evaluations = 0; ///< calls of VelocityField::velocity
+  double t_reached = 0.0;          ///< time of the last finite state
+};
+
+/// Called after every accepted step with the new time and state.
+using StepObserver = std::function<void(double t, std::span<const double> x)>;
+/// Called when output time number k (0-based) is reached.
+using OutputObserver = std::function<void(std::size_t k, double t, std::span<const double> x)>;
+
+/// The smallest adaptive step, relative to the whole time span, before a run stops with step_size_underflow.
+inline constexpr double kMinRelativeStep = 1e-14;
+
+/// Integrates from t0 through each of `output_times` (strictly increasing, all > t0), updating x in place.
+/// On failure x holds the last finite state (at stats.t_reached) and the observers are not called again.
+/// \throws std::invalid_argument for an unknown method, dt <= 0, tolerances <= 0 or bad output times.
+IntegrationStats integrate(const VelocityField& field, State& x, double t0, std::span<const double> output_times,
+                           const IntegratorSpec& spec, const StepObserver& on_step = {},
+                           const OutputObserver& on_output = {});
+
+}  // namespace blobflow

@@ -1,0 +1,61 @@
+// The velocity field of a blob method: dx_i/dt = v_i(x) = -(1/m_i) grad_(x_i) E_eps(x), the gradient flow of a
+// regularized energy E_eps (MATH.md §1.4 and §2.3). This is the one runtime interface between the configuration
+// layer and the templated equations; everything below it is compiled per mollifier and summation engine.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace blobflow {
+
+/// A particle velocity field together with the energy it is the gradient flow of.
+class VelocityField {
+ public:
+  virtual ~VelocityField() = default;
+
+  /// Spatial dimension d.
+  virtual int dimension() const = 0;
+  /// The particle masses m_i (fixed along the flow).
+  virtual std::span<const double> masses() const = 0;
+  /// v = dx/dt at positions x; x and v hold N d entries, particle-major. Non-finite x gives non-finite v
+  /// (never an exception): the integrator reports it as a run status.
+  virtual void velocity(std::span<const double> x, std::span<double> v) const = 0;
+  /// The regularized energy E_eps(x); v_i = -(1/m_i) grad_(x_i) E_eps exactly.
+  virtual double energy(std::span<const double> x) const = 0;
+  /// A one-line description (equation, mollifier, eps, engine) for logs and summaries.
+  virtual std::string describe() const = 0;
+};
+
+/// The choices that define a velocity field; names are those of `blobflow list`.
+struct FieldSpec {
+  std::string equation = "wpme";   ///< "wpme" (target rhobar == 1) or "pme"
+  double m = 2.0;                  ///< pme exponent, m >= 1 (unused by wpme)
+  int dimension = 1;               ///< d in {1, 2, 3}
+  std::string mollifier = "gaussian";
+  double epsilon = 0.1;            ///< blob width: the scale of zeta_eps (for the Gaussian, its standard deviation)
+  std::string engine = "direct";   ///< summation engine
+};
+
+/// Builds the field for `spec` and the particle masses.
+/// \throws std::invalid_argument for an unknown name or a parameter out of range (the message names it).
+std::unique_ptr<VelocityField> make_velocity_field(const FieldSpec& spec, std::vector<double> masses);
+
+/// A named, documented choice (an equation, a mollifier, an integrator, an engine, a target).
+struct ComponentInfo {
+  std::string_view name;
+  std::string_view description;
+};
+
+/// The registered choices, in the order `blobflow list` prints them.
+std::span<const ComponentInfo> equation_registry();
+std::span<const ComponentInfo> mollifier_registry();
+std::span<const ComponentInfo> engine_registry();
+std::span<const ComponentInfo> target_registry();
+
+/// Whether `name` is registered in `registry`.
+bool is_registered(std::span<const ComponentInfo> registry, std::string_view name);
+
+}  // namespace blobflow

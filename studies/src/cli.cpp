@@ -1,0 +1,197 @@
+// The blobflow command line: argument parsing, usage texts, and the mapping of outcomes to exit codes.
+#include "blobflow/studies/cli.hpp"
+
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "blobflow/build_info.hpp"
+#include "blobflow/reports/table.hpp"
+#include "blobflow/solvers/integrators.hpp"
+#include "blobflow/solvers/velocity_field.hpp"
+#include "blobflow/studies/config.hpp"
+#include "blobflow/studies/run.hpp"
+#include "blobflow/studies/study.hpp"
+
+namespace blobflow {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+constexpr const char* kUsage = R"(blobflow: a verified test bed for blob methods for degenerate diffusion
+
+usage:
+  blobflow run CONFIG.toml [--set section.key=value ...] [-o DIR] [-q]   one simulation
+  blobflow study [NAME] [--set section.key=value ...] [-o DIR]            a built-in study (default: "default")
+  blobflow list (equations|mollifiers|integrators|targets|engines|studies)
+  blobflow --version
+  blobflow COMMAND --help
+
+exit codes: 0 success, 1 run-time or numerical failure, 2 bad usage or bad configuration
+)";
+
+constexpr const char* kRunUsage = R"(usage: blobflow run CONFIG.toml [--set section.key=value ...] [-o DIR] [-q]
+
+Runs one blob-method simulation described by a TOML file and writes summary.json, particles.csv and
+diagnostics.csv to DIR (default: out/<config file name without extension>).
+  --set section.key=value   override one key (repeatable); the value is read as TOML, or as a plain string
+  -o, --output DIR          output directory
+  -q, --quiet               print nothing but errors
+Exit code 1 when the run ends with a numerical failure (status in summary.json); its files are still written.
+
+configuration keys (section.key = default: meaning):
+)";
+
+constexpr const char* kStudyUsage = R"(usage: blobflow study [NAME] [--set section.key=value ...] [-o DIR]
+
+Runs a built-in study and prints its error table. The study "default" runs the 1D Barenblatt problem
+(studies/configs/barenblatt-1d.toml) at N = 100, 200, 400, 800 and reports W1, W2, W-inf at t_final against
+the exact solution, the ratio of successive W2 errors and the least-squares order of W2 against N with its 95%
+confidence interval. Overrides apply to every run.
+  --set section.key=value   override a configuration key in every run (repeatable)
+  -o, --output DIR          output directory (default: out/study-NAME)
+)";
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// Parsed options shared by run and study.
+struct Options {
+  std::vector<std::string> positional;
+  std::vector<std::string> overrides;
+  std::string out_dir;
+  bool quiet = false;
+  bool help = false;
+};
+
+Options parse_options(int argc, char** argv, int first) {
+  Options o;
+  for (int i = first; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&](const std::string& flag) {
+      if (i + 1 >= argc) throw UsageError(flag + " needs a value");
+      return std::string(argv[++i]);
+    };
+    if (arg == "--set") o.overrides.push_back(value(arg));
+    else if (arg.rfind("--set=", 0) == 0) o.overrides.push_back(arg.substr(6));
+    else if (arg == "-o" || arg == "--output") o.out_dir = value(arg);
+    else if (arg == "-q" || arg == "--quiet") o.quiet = true;
+    else if (arg == "-h" || arg == "--help") o.help = true;
+    else if (arg.size() > 1 && arg[0] == '-') throw UsageError("unknown option " + arg);
+    else o.positional.push_back(arg);
+  }
+  return o;
+}
+
+std::string run_usage() {
+  std::string s = kRunUsage;
+  for (const ConfigKey& k : config_schema())
+    s += "  " + std::string(k.section) + "." + std::string(k.name) + " = " + std::string(k.default_value) + ": " +
+         std::string(k.description) + "\n";
+  return s;
+}
+
+int command_run(const Options& o) {
+  if (o.help) {
+    std::cout << run_usage();
+    return kExitOk;
+  }
+  if (o.positional.size() != 1) throw UsageError("run needs exactly one CONFIG.toml");
+  const std::filesystem::path config_path = o.positional[0];
+  const RunConfig config = load_run_config(config_path, o.overrides);
+  const std::filesystem::path out_dir = o.out_dir.empty() ? std::filesystem::path("out") / config_path.stem()
+                                                          : std::filesystem::path(o.out_dir);
+  const RunResult r = run_simulation(config, out_dir);
+  if (!o.quiet) {
+    std::cout << "status " << to_string(r.status) << (r.message.empty() ? "" : ": " + r.message) << "\n"
+              << "N = " << r.n_particles << ", h = " << reports::format_scientific(r.h)
+              << ", eps = " << reports::format_scientific(r.epsilon) << ", steps " << r.stats.steps_accepted
+              << " accepted / " << r.stats.steps_rejected << " rejected, " << r.stats.rhs_evaluations
+              << " velocity evaluations, " << reports::format_fixed(r.wall_seconds, 3) << " s\n\n";
+    reports::Table table(
+        {"t", "W1", "W2", "Winf", "mass", "second moment", "exact", "energy E_eps", "exact energy"});
+    for (const OutputMetrics& m : r.outputs)
+      table.add_row({reports::format_fixed(m.t, 4), reports::format_scientific(m.w1), reports::format_scientific(m.w2),
+                     reports::format_scientific(m.winf), reports::format_scientific(m.mass, 8),
+                     reports::format_scientific(m.second_moment, 8), reports::format_scientific(m.second_moment_exact, 8),
+                     reports::format_scientific(m.energy, 8), reports::format_scientific(m.energy_exact, 8)});
+    std::cout << table.to_text() << "\nfiles in " << out_dir.string() << "\n";
+  }
+  return r.status == RunStatus::ok ? kExitOk : kExitFailure;
+}
+
+int command_study(const Options& o) {
+  if (o.help) {
+    std::cout << kStudyUsage;
+    return kExitOk;
+  }
+  if (o.positional.size() > 1) throw UsageError("study takes at most one NAME");
+  StudyOptions s;
+  if (!o.positional.empty()) s.name = o.positional[0];
+  s.out_dir = o.out_dir.empty() ? std::filesystem::path("out") / ("study-" + s.name) : std::filesystem::path(o.out_dir);
+  s.overrides = o.overrides;
+  return run_study(s, std::cout);
+}
+
+int command_list(const Options& o) {
+  if (o.help || o.positional.size() != 1) {
+    if (!o.help) throw UsageError("list needs one of: equations, mollifiers, integrators, targets, engines, studies");
+    std::cout << "usage: blobflow list (equations|mollifiers|integrators|targets|engines|studies)\n";
+    return kExitOk;
+  }
+  const std::string& what = o.positional[0];
+  auto print = [](std::span<const ComponentInfo> registry) {
+    for (const auto& c : registry) std::cout << c.name << "\t" << c.description << "\n";
+  };
+  if (what == "equations") print(equation_registry());
+  else if (what == "mollifiers") print(mollifier_registry());
+  else if (what == "targets") print(target_registry());
+  else if (what == "engines") print(engine_registry());
+  else if (what == "integrators")
+    for (const auto& i : integrator_registry())
+      std::cout << i.name << "\torder " << i.order << (i.adaptive ? ", adaptive: " : ", fixed step: ") << i.description
+                << "\n";
+  else if (what == "studies")
+    for (const auto& name : builtin_study_names()) std::cout << name << "\n";
+  else
+    throw UsageError("list: unknown category \"" + what +
+                     "\" (known: equations, mollifiers, integrators, targets, engines, studies)");
+  return kExitOk;
+}
+
+}  // namespace
+
+int cli_main(int argc, char** argv) {
+  try {
+    if (argc < 2) throw UsageError("no command given");
+    const std::string command = argv[1];
+    if (command == "-h" || command == "--help" || command == "help") {
+      std::cout << kUsage;
+      return kExitOk;
+    }
+    if (command == "--version") {
+      std::cout << "blobflow " << build_info::kVersion << " (" << build_info::kGitRevision << ")\n";
+      return kExitOk;
+    }
+    const Options options = parse_options(argc, argv, 2);
+    if (command == "run") return command_run(options);
+    if (command == "study") return command_study(options);
+    if (command == "list") return command_list(options);
+    throw UsageError("unknown command \"" + command + "\"");
+  } catch (const UsageError& e) {
+    std::cerr << "blobflow: " << e.what() << "\n\n" << kUsage;
+    return kExitUsage;
+  } catch (const ConfigError& e) {
+    std::cerr << "blobflow: " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    std::cerr << "blobflow: error: " << e.what() << "\n";
+    return kExitFailure;
+  }
+}
+
+}  // namespace blobflow

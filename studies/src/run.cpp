@@ -1,0 +1,266 @@
+// The run driver: one configuration in, metrics and files out (DESIGN.md data flow, "each run").
+#include "blobflow/studies/run.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <fstream>
+#include <numbers>
+
+#include "blobflow/analysis/law1d.hpp"
+#include "blobflow/analysis/wasserstein1d.hpp"
+#include "blobflow/build_info.hpp"
+#include "blobflow/solvers/velocity_field.hpp"
+#include "blobflow/studies/expression.hpp"
+
+namespace blobflow {
+namespace {
+
+/// Volume of the unit ball in R^d.
+double unit_ball_volume(int d) { return std::pow(std::numbers::pi, 0.5 * d) / std::tgamma(0.5 * d + 1.0); }
+
+std::string utc_now() {
+  const std::time_t now = std::time(nullptr);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  return buffer;
+}
+
+nlohmann::json optional_json(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
+
+/// Writes a file atomically enough for our purposes: to a temporary name, then renamed.
+void write_file(const std::filesystem::path& path, const std::string& content) {
+  const std::filesystem::path temporary = path.string() + ".tmp";
+  {
+    std::ofstream out(temporary);
+    out << content;
+    if (!out) throw std::runtime_error(path.string() + ": cannot write the file");
+  }
+  std::filesystem::rename(temporary, path);
+}
+
+struct Snapshot {
+  double t;
+  State x;
+};
+
+}  // namespace
+
+nlohmann::json manifest_base() {
+  char host[256] = "unknown";
+  gethostname(host, sizeof host - 1);
+  return {{"blobflow_version", build_info::kVersion}, {"git_revision", build_info::kGitRevision},
+          {"compiler", build_info::kCompilerId},      {"build_type", build_info::kBuildType},
+          {"cxx_flags", build_info::kCxxFlags},       {"host", host},
+          {"threads", 1}};
+}
+
+PreparedProblem prepare_problem(const RunConfig& config) {
+  const auto& p = config.problem;
+  const int d = p.dimension;
+  PreparedProblem out;
+  out.placement = config.discretization.placement == "auto" ? (d == 1 ? "quantile" : "lattice")
+                                                            : config.discretization.placement;
+  const auto n_requested = static_cast<std::size_t>(config.discretization.particles);
+
+  double support_volume = 0.0;
+  if (p.initial == "barenblatt") {
+    // pme: u = U_m(x, t). wpme with rhobar == 1: d/dt rho = 1/2 Lap rho^2, so u = U_2(x, t/2) (MATH.md §4.4).
+    const bool pme = p.equation == "pme";
+    out.exact.emplace(d, pme ? p.m : 2.0, p.mass, pme ? 1.0 : 0.5);
+    out.exact_description = pme ? "Barenblatt U_m(x, t), m = " + std::to_string(p.m)
+                                : "Barenblatt U_2(x, t/2) (wpme with rhobar == 1 is d/dt rho = 1/2 Lap rho^2)";
+    const analysis::Barenblatt& u = *out.exact;
+    const double radius = u.support_radius(p.t0);
+    support_volume = unit_ball_volume(d) * std::pow(radius, d);
+    if (out.placement == "quantile") {
+      out.particles = quantile_placement(n_requested, [&](double q) { return u.quantile(q, p.t0); }, p.mass);
+    } else {
+      // Cells per side so that about N cell centres fall inside the support ball.
+      const double side = std::pow(static_cast<double>(n_requested) * std::pow(2.0, d) / unit_ball_volume(d), 1.0 / d);
+      const auto cells = static_cast<std::size_t>(std::max(1.0, std::round(side)));
+      LatticeInfo info;
+      out.particles = lattice_placement(d, cells, -radius, radius,
+                                        [&](std::span<const double> x) { return u.density(x, p.t0); }, p.mass, &info);
+      out.lattice = info;
+    }
+  } else {  // uniform on the box [lo, hi]^d
+    const double lo = p.initial_support[0], hi = p.initial_support[1];
+    support_volume = std::pow(hi - lo, d);
+    if (out.placement == "quantile") {
+      out.particles = quantile_placement(n_requested, [&](double q) { return lo + q * (hi - lo); }, p.mass);
+    } else {
+      const auto cells =
+          static_cast<std::size_t>(std::max(1.0, std::round(std::pow(static_cast<double>(n_requested), 1.0 / d))));
+      LatticeInfo info;
+      out.particles = lattice_placement(d, cells, lo, hi, [&](std::span<const double>) { return 1.0; }, p.mass, &info);
+      out.lattice = info;
+    }
+  }
+
+  const double n = static_cast<double>(out.particles.size());
+  if (n < 2) {
+    throw ConfigError({"discretization.particles = " + std::to_string(config.discretization.particles) +
+                       ": the lattice holds " + std::to_string(out.particles.size()) + " particle(s); need >= 2"});
+  }
+  out.h = std::pow(support_volume / n, 1.0 / d);
+  out.epsilon = evaluate_expression(config.discretization.epsilon, {{"h", out.h}, {"N", n}, {"d", double(d)}});
+  if (!(out.epsilon > 0.0) || !std::isfinite(out.epsilon)) {
+    throw ConfigError({"discretization.epsilon = \"" + config.discretization.epsilon + "\": evaluates to " +
+                       std::to_string(out.epsilon) + " at h = " + std::to_string(out.h) + ", N = " +
+                       std::to_string(out.particles.size()) + "; must be a finite number > 0"});
+  }
+  return out;
+}
+
+RunResult run_simulation(const RunConfig& config, const std::filesystem::path& out_dir) {
+  const auto wall_start = std::chrono::steady_clock::now();
+  const std::string started = utc_now();
+  PreparedProblem problem = prepare_problem(config);
+  const auto& p = config.problem;
+  const int d = p.dimension;
+  const auto dim = static_cast<std::size_t>(d);
+
+  FieldSpec spec;
+  spec.equation = p.equation;
+  spec.m = p.m;
+  spec.dimension = d;
+  spec.mollifier = config.discretization.mollifier;
+  spec.epsilon = problem.epsilon;
+  spec.engine = config.discretization.engine;
+  const auto field = make_velocity_field(spec, problem.particles.mass);
+  const std::vector<double>& masses = problem.particles.mass;
+
+  RunResult result;
+  result.n_particles = masses.size();
+  result.h = problem.h;
+  result.epsilon = problem.epsilon;
+
+  // Diagnostics against the exact solution at one time.
+  auto measure = [&](double t, std::span<const double> x) {
+    OutputMetrics m;
+    m.t = t;
+    m.energy = field->energy(x);
+    for (std::size_t i = 0; i < masses.size(); ++i) {
+      m.mass += masses[i];
+      for (std::size_t k = 0; k < dim; ++k) m.second_moment += masses[i] * x[i * dim + k] * x[i * dim + k];
+    }
+    if (problem.exact) {
+      const analysis::Barenblatt& u = *problem.exact;
+      m.second_moment_exact = u.second_moment(t);
+      // The continuum energy the regularized one approximates: wpme 1/2 int u^2 (MATH.md §2.2),
+      // pme int u^m / (m - 1) (MATH.md §1.2).
+      m.energy_exact = p.equation == "wpme" ? 0.5 * u.power_integral(2.0, t)
+                                            : u.power_integral(p.m, t) / (p.m - 1.0);
+      if (d == 1) {
+        const analysis::WassersteinDistances w =
+            analysis::wasserstein_1d(x, masses, analysis::BarenblattLaw1D(u, t));
+        m.w1 = w.w1, m.w2 = w.w2, m.winf = w.winf;
+      }
+    }
+    return m;
+  };
+
+  struct DiagnosticRow {
+    double t;
+    std::size_t step;
+    double energy;
+  };
+  std::vector<DiagnosticRow> diagnostics;
+  std::vector<Snapshot> snapshots;
+  State x = problem.particles.x;
+  const double e0 = field->energy(x);
+  diagnostics.push_back({p.t0, 0, e0});
+  snapshots.push_back({p.t0, x});
+  result.outputs.push_back(measure(p.t0, x));
+
+  std::size_t step = 0;
+  const auto every = static_cast<std::size_t>(config.output.diagnostics_every);
+  const StepObserver on_step = [&](double t, std::span<const double> xs) {
+    ++step;
+    if (every > 0 && step % every == 0) diagnostics.push_back({t, step, field->energy(xs)});
+  };
+  const OutputObserver on_output = [&](std::size_t, double t, std::span<const double> xs) {
+    if (diagnostics.back().step != step) diagnostics.push_back({t, step, field->energy(xs)});
+    snapshots.push_back({t, State(xs.begin(), xs.end())});
+    result.outputs.push_back(measure(t, xs));
+  };
+  const std::vector<double> output_times = config.resolved_output_times();
+  result.stats = integrate(*field, x, p.t0, output_times, config.integrator, on_step, on_output);
+  result.status = result.stats.status;
+  result.message = result.stats.message;
+  if (result.status != RunStatus::ok && snapshots.back().t != result.stats.t_reached)
+    snapshots.push_back({result.stats.t_reached, x});  // the last finite state
+  result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+
+  // summary.json (DESIGN.md): status, resolved config, manifest, metrics.
+  nlohmann::json outputs = nlohmann::json::array();
+  for (const OutputMetrics& m : result.outputs) {
+    outputs.push_back({{"t", m.t}, {"w1", optional_json(m.w1)}, {"w2", optional_json(m.w2)},
+                       {"winf", optional_json(m.winf)}, {"energy", m.energy},
+                       {"energy_exact", optional_json(m.energy_exact)}, {"mass", m.mass},
+                       {"second_moment", m.second_moment},
+                       {"second_moment_exact", optional_json(m.second_moment_exact)}});
+  }
+  nlohmann::json manifest = manifest_base();
+  manifest["start_time"] = started;
+  manifest["end_time"] = utc_now();
+  nlohmann::json discretization = {{"particles", result.n_particles},
+                                   {"h", problem.h},
+                                   {"epsilon", problem.epsilon},
+                                   {"placement", problem.placement},
+                                   {"field", field->describe()},
+                                   {"distance_convention", "W_p between the measures divided by their masses"},
+                                   {"exact_solution", problem.exact ? nlohmann::json(problem.exact_description)
+                                                                    : nlohmann::json()}};
+  if (problem.lattice) {
+    discretization["lattice_cells_per_side"] = problem.lattice->cells_per_side;
+    discretization["lattice_spacing"] = problem.lattice->spacing;
+    discretization["lattice_quadrature_mass"] = problem.lattice->quadrature_mass;
+  }
+  result.summary = {{"status", to_string(result.status)},
+                    {"message", result.message},
+                    {"config", to_json(config)},
+                    {"resolved", discretization},
+                    {"manifest", manifest},
+                    {"metrics",
+                     {{"outputs", outputs},
+                      {"t_reached", result.stats.t_reached},
+                      {"steps_accepted", result.stats.steps_accepted},
+                      {"steps_rejected", result.stats.steps_rejected},
+                      {"rhs_evaluations", result.stats.rhs_evaluations},
+                      {"wall_seconds", result.wall_seconds}}}};
+
+  if (!out_dir.empty()) {
+    std::filesystem::create_directories(out_dir);
+    std::string csv = "t,i";
+    for (int k = 1; k <= d; ++k) csv += ",x" + std::to_string(k);
+    csv += ",mass\n";
+    char line[64];
+    for (const Snapshot& s : snapshots) {
+      for (std::size_t i = 0; i < masses.size(); ++i) {
+        std::snprintf(line, sizeof line, "%.17g,%zu", s.t, i);
+        csv += line;
+        for (std::size_t k = 0; k < dim; ++k) {
+          std::snprintf(line, sizeof line, ",%.17g", s.x[i * dim + k]);
+          csv += line;
+        }
+        std::snprintf(line, sizeof line, ",%.17g\n", masses[i]);
+        csv += line;
+      }
+    }
+    write_file(out_dir / "particles.csv", csv);
+    std::string diag = "t,step,energy\n";
+    for (const DiagnosticRow& r : diagnostics) {
+      std::snprintf(line, sizeof line, "%.17g,%zu,%.17g\n", r.t, r.step, r.energy);
+      diag += line;
+    }
+    write_file(out_dir / "diagnostics.csv", diag);
+    write_file(out_dir / "summary.json", result.summary.dump(2) + "\n");
+  }
+  return result;
+}
+
+}  // namespace blobflow

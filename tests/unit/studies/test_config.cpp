@@ -1,0 +1,98 @@
+// Configuration parsing and validation: defaults, overrides, and one message per violated rule that names the
+// key, the value and the rule (studies/config.hpp; DESIGN.md canonical keys).
+#include "blobflow/studies/config.hpp"
+
+#include <gtest/gtest.h>
+
+namespace blobflow {
+namespace {
+
+/// The violations reported for `toml` with `overrides`; empty when the configuration is valid.
+std::vector<std::string> violations(const std::string& toml, const std::vector<std::string>& overrides = {}) {
+  try {
+    parse_run_config(toml, "test.toml", overrides);
+  } catch (const ConfigError& e) {
+    return e.violations();
+  }
+  return {};
+}
+
+/// Expects exactly one violation containing every fragment.
+void expect_violation(const std::string& toml, std::initializer_list<const char*> fragments,
+                      const std::vector<std::string>& overrides = {}) {
+  const auto v = violations(toml, overrides);
+  ASSERT_EQ(v.size(), 1u) << "for:\n" << toml;
+  for (const char* f : fragments) EXPECT_NE(v[0].find(f), std::string::npos) << "'" << f << "' not in: " << v[0];
+}
+
+TEST(Config, EmptyFileGivesTheDocumentedDefaults) {
+  const RunConfig c = parse_run_config("", "empty.toml");
+  EXPECT_EQ(c.problem.equation, "wpme");
+  EXPECT_EQ(c.problem.dimension, 1);
+  EXPECT_EQ(c.problem.t0, 0.25);
+  EXPECT_EQ(c.problem.t_final, 1.0);
+  EXPECT_EQ(c.discretization.particles, 200);
+  EXPECT_EQ(c.discretization.epsilon, "4*h^0.99");
+  EXPECT_EQ(c.integrator.method, "dopri5");
+  EXPECT_EQ(c.resolved_output_times(), std::vector<double>{1.0});
+}
+
+TEST(Config, OverridesReplaceFileValuesAndAcceptBareWords) {
+  const RunConfig c = parse_run_config("[integrator]\nmethod = \"dopri5\"\n", "t.toml",
+                                       {"integrator.method=rk4", "discretization.particles=400",
+                                        "discretization.epsilon=0.05", "output.times=[0.5, 0.75]"});
+  EXPECT_EQ(c.integrator.method, "rk4");
+  EXPECT_EQ(c.discretization.particles, 400);
+  EXPECT_EQ(std::stod(c.discretization.epsilon), 0.05);
+  EXPECT_EQ(c.resolved_output_times(), (std::vector<double>{0.5, 0.75, 1.0}));
+}
+
+TEST(Config, RejectsOutOfRangeValuesNamingKeyValueAndRule) {
+  expect_violation("[discretization]\nparticles = 1\n", {"discretization.particles", "1", ">= 2"});
+  expect_violation("[discretization]\nparticles = -3\n", {"discretization.particles", "-3", ">= 2"});
+  expect_violation("[discretization]\nepsilon = 0.0\n", {"discretization.epsilon", "0", "> 0"}, {});
+  expect_violation("[problem]\nt_final = 0.1\n", {"problem.t_final", "0.1", "> problem.t0"});
+  expect_violation("[problem]\ndimension = 4\n", {"problem.dimension", "4", "1, 2 or 3"});
+  expect_violation("[integrator]\nrtol = -1e-8\n", {"integrator.rtol", "-1e-08", "> 0"});
+  expect_violation("[integrator]\ndt = 0\n", {"integrator.dt", "0", "> 0"});
+  expect_violation("[output]\ntimes = [2.0]\n", {"output.times", "2", "(problem.t0, problem.t_final]"});
+  expect_violation("[problem]\nmass = 0\n", {"problem.mass", "0", "> 0"});
+}
+
+TEST(Config, RejectsUnknownNamesWithTheChoicesOrASuggestion) {
+  expect_violation("[integrator]\nmethod = \"dopri\"\n", {"integrator.method", "\"dopri\"", "dopri5", "did you mean"});
+  expect_violation("[problem]\nequation = \"heat\"\n", {"problem.equation", "\"heat\"", "\"wpme\", \"pme\""});
+  expect_violation("[discretization]\nmollifier = \"box\"\n", {"discretization.mollifier", "\"box\"", "gaussian"});
+  expect_violation("[discretization]\nparticels = 100\n", {"discretization.particels", "unknown key", "particles"});
+  expect_violation("[problem]\nparticles = 100\n", {"problem.particles", "unknown key", "[discretization]"});
+  expect_violation("[integrater]\nmethod = \"rk4\"\n", {"[integrater]", "unknown section", "integrator"});
+}
+
+TEST(Config, RejectsWrongTypes) {
+  expect_violation("[discretization]\nparticles = 200.5\n", {"discretization.particles", "200.5", "integer"});
+  expect_violation("[problem]\nt0 = \"soon\"\n", {"problem.t0", "\"soon\"", "number"});
+  expect_violation("[integrator]\nmethod = 4\n", {"integrator.method", "4", "string"});
+  expect_violation("[output]\ntimes = 0.5\n", {"output.times", "0.5", "array"});
+}
+
+TEST(Config, RejectsKeysThatDoNotApplyToTheEquation) {
+  expect_violation("[problem]\nequation = \"wpme\"\nm = 3\n", {"problem.m", "3", "pme"});
+  expect_violation("[problem]\nequation = \"pme\"\ntarget = \"uniform\"\n", {"problem.target", "wpme"});
+  expect_violation("[problem]\nequation = \"pme\"\nm = 1\n", {"problem.m", "1", "> 1"});
+  expect_violation("[problem]\ndimension = 2\n[discretization]\nplacement = \"quantile\"\n",
+                   {"discretization.placement", "\"quantile\"", "dimension = 1"});
+}
+
+TEST(Config, ReportsEveryViolationAtOnce) {
+  const auto v = violations("[discretization]\nparticles = 1\n[integrator]\nrtol = 0\natol = 0\n");
+  EXPECT_EQ(v.size(), 3u);
+}
+
+TEST(Config, RejectsMalformedTomlAndOverridesWithTheirLocation) {
+  expect_violation("[problem\n", {"test.toml:1"});
+  expect_violation("", {"--set", "section.key=value"}, {"particles=3"});
+  expect_violation("", {"discretization.epsilon", "must be a number or an expression"}, {"discretization.epsilon=4*h^"});
+}
+
+}  // namespace
+}  // namespace blobflow

@@ -1,0 +1,112 @@
+// The run driver end to end in-process: files, metrics, lattice sizes and numerical failure as data
+// (studies/run.hpp; DESIGN.md "Files a run writes").
+#include "blobflow/studies/run.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "blobflow/analysis/barenblatt.hpp"
+
+namespace blobflow {
+namespace {
+
+// Sums of N <= 2000 masses of size 1/N: a few hundred ulps at most.
+constexpr double kMassRoundOff = 1e-12;
+
+RunConfig config_with(const std::vector<std::string>& overrides) {
+  return parse_run_config("", "test.toml", overrides);
+}
+
+std::string read(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::filesystem::path fresh_dir(const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() / ("blobflow-test-run-" + name);
+  std::filesystem::remove_all(dir);
+  return dir;
+}
+
+TEST(Run, OneDimensionalBarenblattRunWritesItsFilesAndMetrics) {
+  const auto dir = fresh_dir("1d");
+  const RunResult r = run_simulation(
+      config_with({"discretization.particles=50", "output.times=[0.5]", "integrator.rtol=1e-8"}), dir);
+  ASSERT_EQ(r.status, RunStatus::ok);
+  ASSERT_EQ(r.outputs.size(), 3u);  // t0, 0.5, t_final
+  EXPECT_EQ(r.outputs.front().t, 0.25);
+  EXPECT_EQ(r.outputs.back().t, 1.0);
+  for (const OutputMetrics& m : r.outputs) {
+    ASSERT_TRUE(m.w1 && m.w2 && m.winf);
+    EXPECT_LE(*m.w1, *m.w2);
+    EXPECT_LE(*m.w2, *m.winf);
+    EXPECT_NEAR(m.mass, 1.0, kMassRoundOff);
+  }
+  // h is the support length of U_2(x, t0/2) divided by N (DESIGN.md eps-law convention).
+  const analysis::Barenblatt exact(1, 2.0, 1.0, 0.5);
+  EXPECT_DOUBLE_EQ(r.h, 2.0 * exact.support_radius(0.25) / 50.0);
+  EXPECT_DOUBLE_EQ(r.epsilon, 4.0 * std::pow(r.h, 0.99));
+
+  const std::string particles = read(dir / "particles.csv");
+  EXPECT_EQ(particles.substr(0, particles.find('\n')), "t,i,x1,mass");
+  EXPECT_EQ(std::count(particles.begin(), particles.end(), '\n'), 1 + 3 * 50);
+  EXPECT_EQ(read(dir / "diagnostics.csv").substr(0, 14), "t,step,energy\n");
+  const auto summary = nlohmann::json::parse(read(dir / "summary.json"));
+  EXPECT_EQ(summary["status"], "ok");
+  EXPECT_EQ(summary["metrics"]["outputs"].size(), 3u);
+  EXPECT_EQ(summary["metrics"]["steps_accepted"], r.stats.steps_accepted);
+  EXPECT_EQ(summary["config"]["discretization"]["particles"], 50);
+  EXPECT_TRUE(summary["manifest"].contains("git_revision"));
+}
+
+TEST(Run, RegularizedEnergyDecreasesAlongTheDiagnostics) {
+  const auto dir = fresh_dir("energy");
+  ASSERT_EQ(run_simulation(config_with({"discretization.particles=40"}), dir).status, RunStatus::ok);
+  std::istringstream rows(read(dir / "diagnostics.csv"));
+  std::string line;
+  std::getline(rows, line);
+  double previous = INFINITY;
+  int n_rows = 0;
+  while (std::getline(rows, line)) {
+    const double energy = std::stod(line.substr(line.rfind(',') + 1));
+    EXPECT_LT(energy, previous) << line;
+    previous = energy;
+    ++n_rows;
+  }
+  EXPECT_GT(n_rows, 2);
+}
+
+TEST(Run, TwoDimensionalLatticeHasAboutNParticlesAndTheExactMass) {
+  const RunResult r = run_simulation(config_with({"problem.dimension=2", "discretization.particles=400",
+                                                  "problem.t_final=0.3", "integrator.rtol=1e-6"}));
+  ASSERT_EQ(r.status, RunStatus::ok);
+  // The lattice size is the nearest one whose disc holds about N cell centres: within 10% of N.
+  EXPECT_NEAR(static_cast<double>(r.n_particles), 400.0, 40.0);
+  EXPECT_NEAR(r.outputs.back().mass, 1.0, kMassRoundOff);
+  EXPECT_FALSE(r.outputs.back().w2.has_value());
+  EXPECT_TRUE(r.outputs.back().second_moment_exact.has_value());
+}
+
+TEST(Run, NonFiniteStateIsAStatusAndTheFilesAreStillWritten) {
+  // eps = 1e-200: eps^2 underflows to 0, so the kernel normalization is infinite and the first velocity is NaN.
+  const auto dir = fresh_dir("nonfinite");
+  const RunResult r = run_simulation(config_with({"discretization.particles=20", "discretization.epsilon=1e-200"}), dir);
+  EXPECT_EQ(r.status, RunStatus::non_finite_state);
+  EXPECT_LT(r.stats.t_reached, 1.0);
+  const auto summary = nlohmann::json::parse(read(dir / "summary.json"));
+  EXPECT_EQ(summary["status"], "non_finite_state");
+  EXPECT_TRUE(std::filesystem::exists(dir / "particles.csv"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "diagnostics.csv"));
+}
+
+TEST(Run, EpsLawThatIsNotPositiveIsAConfigurationError) {
+  EXPECT_THROW(run_simulation(config_with({"discretization.epsilon=h - 1"})), ConfigError);
+}
+
+}  // namespace
+}  // namespace blobflow
