@@ -1,6 +1,6 @@
 # All third-party dependencies come from Debian 12 packages (cmake/setup-debian.sh installs the missing ones).
 find_package(Eigen3 3.4 REQUIRED NO_MODULE)
-find_package(Boost 1.74 REQUIRED COMPONENTS iostreams)   # odeint and math are header-only; iostreams for gnuplot
+find_package(Boost 1.74 REQUIRED COMPONENTS iostreams filesystem)  # odeint, math: header-only; the rest for gnuplot-iostream
 find_package(tomlplusplus 3 REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)
 
@@ -8,7 +8,7 @@ find_package(nlohmann_json 3 REQUIRED)
 find_path(GNUPLOT_IOSTREAM_INCLUDE_DIR gnuplot-iostream.h REQUIRED)
 add_library(blobflow_gnuplot_iostream INTERFACE)
 target_include_directories(blobflow_gnuplot_iostream SYSTEM INTERFACE ${GNUPLOT_IOSTREAM_INCLUDE_DIR})
-target_link_libraries(blobflow_gnuplot_iostream INTERFACE Boost::iostreams Boost::headers)
+target_link_libraries(blobflow_gnuplot_iostream INTERFACE Boost::iostreams Boost::filesystem Boost::headers)
 add_library(blobflow::gnuplot_iostream ALIAS blobflow_gnuplot_iostream)
 
 if(BLOBFLOW_BUILD_TESTS)

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   cmake ninja-build g++ git pkg-config
-  libeigen3-dev libboost-dev libboost-iostreams-dev
+  libeigen3-dev libboost-dev libboost-iostreams-dev libboost-filesystem-dev
   libgtest-dev librapidcheck-dev
   libtomlplusplus-dev nlohmann-json3-dev
   libgnuplot-iostream-dev gnuplot-nox

@@ -2,6 +2,7 @@
 #include "blobflow/reports/table.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
@@ -62,6 +63,12 @@ std::string format_with(std::optional<double> value, const char* format, int dig
 
 std::string format_scientific(std::optional<double> value, int significant) {
   return format_with(value, "%.*e", std::max(0, significant - 1));
+}
+
+std::string format_shortest(double value) {
+  char buffer[32];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return std::string(buffer, result.ptr);
 }
 
 std::string format_fixed(std::optional<double> value, int decimals) {

@@ -2,7 +2,6 @@
 #include "blobflow/studies/config.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <fstream>
 #include <functional>
@@ -12,6 +11,7 @@
 
 #include <toml++/toml.h>
 
+#include "blobflow/reports/table.hpp"
 #include "blobflow/solvers/velocity_field.hpp"
 #include "blobflow/studies/expression.hpp"
 
@@ -42,12 +42,7 @@ constexpr ConfigKey kSchema[] = {
     {"output", "diagnostics_every", "1", "accepted steps between energy diagnostics, >= 0 (0: output times only)"},
 };
 
-/// The shortest decimal text that reads back as `v` ("0.2", not "0.20000000000000001").
-std::string format_double(double v) {
-  char buffer[32];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, v);
-  return std::string(buffer, result.ptr);
-}
+std::string format_double(double v) { return reports::format_shortest(v); }
 
 std::string format_node(const toml::node& node) {
   std::ostringstream s;

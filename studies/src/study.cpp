@@ -7,6 +7,7 @@
 
 #include "blobflow/analysis/rate_fit.hpp"
 #include "blobflow/builtin_configs.hpp"
+#include "blobflow/reports/figure.hpp"
 #include "blobflow/reports/table.hpp"
 #include "blobflow/studies/config.hpp"
 #include "blobflow/studies/run.hpp"
@@ -106,6 +107,23 @@ int run_study(const StudyOptions& options, std::ostream& out) {
                             {"points", fit.n_points}}},
                           {"manifest", manifest_base()}};
   write_text(options.out_dir / "study.json", study.dump(2) + "\n");
+
+  // The error against N with the fitted power law and the quantization-floor slope N^-1 for reference.
+  reports::LogLogFigure figure{"w2-vs-N", "1D Barenblatt, eps = " + first.discretization.epsilon + ", " +
+                                               first.integrator.method + ": W2 error at T",
+                               "N", "W2 at t_final", {{"W2(T)", n_values, w2_values, true}}};
+  if (fit.ok) {
+    std::vector<double> fitted, reference;
+    for (double n : n_values) {
+      fitted.push_back(std::exp(fit.intercept) * std::pow(n, fit.exponent));
+      reference.push_back(w2_values.front() * n_values.front() / n);
+    }
+    figure.series.push_back({"fit: order " + reports::format_fixed(-fit.exponent, 2), n_values, fitted, false});
+    figure.series.push_back({"slope -1", n_values, reference, false});
+  }
+  const bool rendered = reports::write_loglog_figure(options.out_dir, figure);
+  out << "figure " << (options.out_dir / "w2-vs-N").string() << (rendered ? ".png/.svg" : ".gp (gnuplot not found)")
+      << "\n";
   out << "results in " << options.out_dir.string() << "\n";
   return exit_code;
 }

@@ -96,3 +96,25 @@ TEST(Config, RejectsMalformedTomlAndOverridesWithTheirLocation) {
 
 }  // namespace
 }  // namespace blobflow
+
+namespace blobflow {
+namespace {
+
+TEST(Config, SchemaDefaultsAreTheDefaultsTheParserUses) {
+  // Setting every key to the default the schema documents (and `blobflow run --help` prints) must change nothing.
+  std::vector<std::string> overrides;
+  for (const ConfigKey& k : config_schema()) {
+    if (k.name == "m") continue;  // problem.m is rejected for the default equation, checked below with pme
+    overrides.push_back(std::string(k.section) + "." + std::string(k.name) + "=" + std::string(k.default_value));
+  }
+  EXPECT_EQ(to_json(parse_run_config("", "defaults.toml", overrides)), to_json(parse_run_config("", "empty.toml")));
+  const RunConfig pme = parse_run_config("[problem]\nequation = \"pme\"\n", "pme.toml");
+  for (const ConfigKey& k : config_schema()) {
+    if (k.name == "m") {
+      EXPECT_EQ(pme.problem.m, std::stod(std::string(k.default_value)));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace blobflow

@@ -28,6 +28,8 @@ class Table {
 /// `value` with `significant` significant digits in scientific notation ("1.235e-04"); "-" when absent;
 /// "nan"/"inf" spelled out.
 std::string format_scientific(std::optional<double> value, int significant = 4);
+/// The shortest decimal text that reads back as exactly `value` ("0.2", not "0.20000000000000001").
+std::string format_shortest(double value);
 /// `value` with `decimals` digits after the point ("0.98"); "-" when absent.
 std::string format_fixed(std::optional<double> value, int decimals = 2);
 

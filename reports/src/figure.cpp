@@ -1,0 +1,67 @@
+// Log-log figures as .dat + .gp pairs, rendered by gnuplot through gnuplot-iostream (see figure.hpp).
+#include "blobflow/reports/figure.hpp"
+
+#include "blobflow/reports/table.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <stdexcept>
+
+#include <gnuplot-iostream.h>
+
+namespace blobflow::reports {
+namespace {
+
+/// Quotes a string for a gnuplot script (single quotes; a single quote is doubled).
+std::string quoted(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out + "'";
+}
+
+}  // namespace
+
+bool write_loglog_figure(const std::filesystem::path& dir, const LogLogFigure& figure, bool render) {
+  std::filesystem::create_directories(dir);
+  const std::string dat = figure.name + ".dat", gp = figure.name + ".gp";
+  {
+    std::ofstream out(dir / dat);
+    for (const Series& s : figure.series) {
+      if (s.x.size() != s.y.size()) throw std::runtime_error("figure " + figure.name + ": series " + s.label +
+                                                             " has x and y of unequal length");
+      out << "# " << s.label << "\n";
+      for (std::size_t k = 0; k < s.x.size(); ++k) out << format_shortest(s.x[k]) << " " << format_shortest(s.y[k]) << "\n";
+      out << "\n\n";  // two blank lines end a gnuplot data block (selected with `index`)
+    }
+    if (!out) throw std::runtime_error((dir / dat).string() + ": cannot write the file");
+  }
+  {
+    std::ofstream out(dir / gp);
+    out << "# " << figure.title << " (data: " << dat << "); render with: gnuplot " << gp << "\n"
+        << "set logscale xy\nset grid\nset key bottom left\nset format y '%.0e'\n"
+        << "set title " << quoted(figure.title) << "\nset xlabel " << quoted(figure.x_label) << "\nset ylabel "
+        << quoted(figure.y_label) << "\n";
+    std::string plot = "plot ";
+    for (std::size_t k = 0; k < figure.series.size(); ++k) {
+      const Series& s = figure.series[k];
+      plot += (k ? ", " : "") + quoted(dat) + " index " + std::to_string(k) + " using 1:2 with " +
+              (s.with_points ? "linespoints pt 7" : "lines dt 2") + " title " + quoted(s.label);
+    }
+    for (const char* terminal : {"pngcairo noenhanced size 800,600", "svg noenhanced size 800,600"}) {
+      const std::string extension = std::string(terminal).rfind("png", 0) == 0 ? ".png" : ".svg";
+      out << "set terminal " << terminal << "\nset output " << quoted(figure.name + extension) << "\n" << plot << "\n";
+    }
+    out << "unset output\n";
+    if (!out) throw std::runtime_error((dir / gp).string() + ": cannot write the file");
+  }
+  if (!render || std::system("command -v gnuplot >/dev/null 2>&1") != 0) return false;
+  {
+    // gnuplot-iostream opens a pipe to gnuplot; closing it (end of scope) lets gnuplot finish and exit.
+    Gnuplot gnuplot("gnuplot");
+    gnuplot << "cd " << quoted(dir.string()) << "\nload " << quoted(gp) << "\n";
+  }
+  return std::filesystem::exists(dir / (figure.name + ".png"));
+}
+
+}  // namespace blobflow::reports
