@@ -21,8 +21,8 @@ namespace {
 constexpr ConfigKey kSchema[] = {
     {"problem", "equation", "\"wpme\"", "\"wpme\": d/dt rho = div(rho grad(rho/rhobar)); \"pme\": d/dt rho = Lap(rho^m)"},
     {"problem", "dimension", "1", "space dimension d: 1, 2 or 3"},
-    {"problem", "m", "2", "pme exponent, >= 1 (> 1 with initial = \"barenblatt\"); pme only"},
-    {"problem", "target", "\"uniform\"", "wpme target rhobar; \"uniform\" is rhobar == 1 on R^d; wpme only"},
+    {"problem", "m", "2", "pme exponent, >= 1 (> 1 with initial = \"barenblatt\"); wpme: 2 only"},
+    {"problem", "target", "\"uniform\"", "wpme target rhobar; \"uniform\" is rhobar == 1 on R^d (pme: no target)"},
     {"problem", "initial", "\"barenblatt\"", "\"barenblatt\" (the exact solution at t0) or \"uniform\""},
     {"problem", "mass", "1.0", "total mass M > 0"},
     {"problem", "initial_support", "[-0.5, 0.5]", "[lo, hi] per coordinate of the uniform initial density"},
@@ -169,10 +169,13 @@ void validate(const RunConfig& c, const std::set<std::string>& given, std::vecto
     if (!(p.m >= 1.0) || !std::isfinite(p.m)) fail("problem.m", format_double(p.m), "must be >= 1");
     else if (p.initial == "barenblatt" && !(p.m > 1.0))
       fail("problem.m", format_double(p.m), "must be > 1 with initial = \"barenblatt\" (no Barenblatt profile for m = 1)");
-    if (given.count("problem.target"))
+    // The defaults are harmless (pme has no target; wpme with rhobar == 1 is the m = 2 equation), so switching
+    // the equation of a file with --set keeps working; any other value would be silently ignored: reject it.
+    if (given.count("problem.target") && p.target != "uniform")
       fail("problem.target", quoted(p.target), "applies to equation = \"wpme\" only");
   } else if (p.equation == "wpme") {
-    if (given.count("problem.m")) fail("problem.m", format_double(p.m), "applies to equation = \"pme\" only");
+    if (given.count("problem.m") && p.m != 2.0)
+      fail("problem.m", format_double(p.m), "applies to equation = \"pme\" only (wpme with rhobar == 1 has m = 2)");
     if (!is_registered(target_registry(), p.target))
       fail("problem.target", quoted(p.target), "must be one of " + names_of(target_registry()));
   }
