@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <stdexcept>
 
 #include <boost/numeric/odeint.hpp>
@@ -28,6 +29,13 @@ struct ParticleSystem {
     field->velocity(x, dxdt);
   }
 };
+
+/// A time or step size for a status message, with enough digits to tell close times apart ("1e-14", not "0.000000").
+std::string format_number(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.10g", v);
+  return buffer;
+}
 
 bool all_finite(std::span<const double> x) {
   return std::all_of(x.begin(), x.end(), [](double v) { return std::isfinite(v); });
@@ -102,13 +110,13 @@ void run_fixed(const VelocityField& field, State& x, double t0, std::span<const 
       previous = x;
       stepper.do_step(system, x, t, h);
       const double t_new = (s == n_steps) ? outputs[k] : t_start + static_cast<double>(s) * h;
-      ++c.stats.steps_accepted;
-      if (!all_finite(x)) {
+      if (!all_finite(x)) {  // the step is discarded, not counted
         x = previous;
         c.stats.status = RunStatus::non_finite_state;
-        c.stats.message = "the state became non-finite in the step from t = " + std::to_string(t);
+        c.stats.message = "the state became non-finite in the step from t = " + format_number(t);
         return;
       }
+      ++c.stats.steps_accepted;
       t = t_new;
       c.stats.t_reached = t;
       if (on_step) on_step(t, x);
@@ -154,14 +162,14 @@ void run_adaptive(const VelocityField& field, State& x, double t0, std::span<con
       if (result == odeint::success) {  // accepted by the controller, but the state or the step is not finite
         x = previous;
         c.stats.status = RunStatus::non_finite_state;
-        c.stats.message = "the state became non-finite in the step from t = " + std::to_string(t);
+        c.stats.message = "the state became non-finite in the step from t = " + format_number(t);
         return;
       }
       ++c.stats.steps_rejected;
       dt = h;
       if (!(dt >= min_step)) {
         c.stats.status = RunStatus::step_size_underflow;
-        c.stats.message = "the step size fell below " + std::to_string(min_step) + " at t = " + std::to_string(t);
+        c.stats.message = "the step size fell below " + format_number(min_step) + " at t = " + format_number(t);
         return;
       }
     }
