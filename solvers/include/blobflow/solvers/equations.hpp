@@ -52,6 +52,7 @@ class WpmeUniformTarget final : public VelocityField {
   decltype(std::declval<const Z&>().self_convolution()) psi_;
   std::vector<double> masses_;
   Engine engine_;
+  static_assert(SummationEngine<Engine, decltype(psi_)>);
 };
 
 /// Porous-medium equation d/dt rho = Lap(rho^m), m >= 1, in the CCP19 regularization with phi_eps = psi_eps =
@@ -116,6 +117,7 @@ class CcpPorousMedium final : public VelocityField {
   std::vector<double> masses_;
   double m_;
   Engine engine_;
+  static_assert(SummationEngine<Engine, decltype(phi_)>);
 };
 
 }  // namespace blobflow
