@@ -10,6 +10,7 @@
 #include "blobflow/solvers/direct_sum.hpp"
 #include "blobflow/solvers/equations.hpp"
 #include "blobflow/solvers/mollifier.hpp"
+#include "blobflow/solvers/truncated_sum.hpp"
 
 namespace blobflow {
 namespace {
@@ -22,14 +23,18 @@ constexpr ComponentInfo kMollifiers[] = {
     {"gaussian", "Gaussian, standard deviation eps per coordinate, order 2; psi = zeta*zeta in closed form"},
 };
 constexpr ComponentInfo kEngines[] = {
+    {"auto", "the engine blobflow expects to be fastest at full accuracy (now: truncated for every kernel); the "
+             "choice is recorded in summary.json"},
     {"direct", "brute-force O(N^2) pair sums, the reference engine"},
+    {"truncated", "cutoff sums: skips pairs where the kernel is below 1e-17 of its peak (R ~ 8.85 sigma for a "
+                  "Gaussian); sorted window in 1D, cell lists in 2D/3D; equals direct to round-off, O(N k)"},
 };
 constexpr ComponentInfo kTargets[] = {
     {"uniform", "rhobar == 1 on all of R^d (then wpme is d/dt rho = 1/2 Lap rho^2)"},
 };
 
 using MollifierChoice = std::variant<GaussianMollifier>;
-using EngineChoice = std::variant<DirectSum>;
+using EngineChoice = std::variant<DirectSum, TruncatedSum>;
 
 MollifierChoice make_mollifier(const FieldSpec& spec) {
   if (spec.mollifier == GaussianMollifier::kName) return GaussianMollifier(spec.dimension, spec.epsilon);
@@ -37,11 +42,20 @@ MollifierChoice make_mollifier(const FieldSpec& spec) {
 }
 
 EngineChoice make_engine(const FieldSpec& spec) {
-  if (spec.engine == DirectSum::kName) return DirectSum{};
+  const std::string name = resolve_engine(spec);
+  if (name == DirectSum::kName) return DirectSum{};
+  if (name == TruncatedSum::kName) return TruncatedSum{};
   throw std::invalid_argument("unknown summation engine \"" + spec.engine + "\"");
 }
 
 }  // namespace
+
+std::string resolve_engine(const FieldSpec& spec) {
+  // Every registered kernel has a finite truncation radius, and the truncated engine equals the direct one to
+  // round-off while skipping the pairs that contribute nothing (about 8x fewer at eps = 4h, N = 800 in 1D).
+  if (spec.engine == "auto") return TruncatedSum::kName;
+  return spec.engine;
+}
 
 std::span<const ComponentInfo> equation_registry() { return kEquations; }
 std::span<const ComponentInfo> mollifier_registry() { return kMollifiers; }

@@ -32,7 +32,7 @@ constexpr ConfigKey kSchema[] = {
     {"discretization", "epsilon", "\"4*h^0.99\"", "blob width eps > 0: a number or an expression of h, N, d"},
     {"discretization", "mollifier", "\"gaussian\"", "mollifier zeta (blobflow list mollifiers)"},
     {"discretization", "placement", "\"auto\"", "\"auto\", \"quantile\" (1D only) or \"lattice\""},
-    {"discretization", "engine", "\"direct\"", "summation engine (blobflow list engines)"},
+    {"discretization", "engine", "\"auto\"", "summation engine (blobflow list engines); \"auto\" picks one"},
     {"integrator", "method", "\"dopri5\"", "time integrator (blobflow list integrators)"},
     {"integrator", "dt", "1e-3", "fixed-step methods: largest step; adaptive: first trial step; > 0"},
     {"integrator", "rtol", "1e-8", "adaptive: tolerance relative to the cloud's RMS radius, > 0"},

@@ -211,6 +211,7 @@ RunResult run_simulation(const RunConfig& config, const std::filesystem::path& o
                                    {"h", problem.h},
                                    {"epsilon", problem.epsilon},
                                    {"placement", problem.placement},
+                                   {"engine", resolve_engine(spec)},
                                    {"field", field->describe()},
                                    {"distance_convention", "W_p between the measures divided by their masses"},
                                    {"exact_solution", problem.exact ? nlohmann::json(problem.exact_description)

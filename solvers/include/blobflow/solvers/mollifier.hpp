@@ -58,6 +58,20 @@ class GaussianKernel {
     return a > kUnderflowArgument ? 0.0 : minus_inv_var_ * norm_ * std::exp(-a);
   }
 
+  /// The cutoff radius R for a truncated sum: for |x| >= R,
+  ///   value(|x|^2) <= tol value(0),  |gradient_factor(|x|^2)| <= tol |gradient_factor(0)|,
+  ///   |grad G(x)| = |x| |gradient_factor(|x|^2)| <= tol R |gradient_factor(0)|,   tol = relative_tolerance.
+  /// The first two hold from exp(-R^2 / (2 sigma^2)) = tol, i.e. R = sigma sqrt(2 ln(1/tol)), as both are multiples
+  /// of exp(-|x|^2 / (2 sigma^2)). The full gradient is not monotone (it peaks at |x| = sigma) but decreases for
+  /// |x| >= sigma, so R is taken >= sigma (binding only for tol > exp(-1/2)) and the third bound follows.
+  /// \throws std::invalid_argument unless 0 < relative_tolerance < 1.
+  double truncation_radius(double relative_tolerance) const {
+    if (!(relative_tolerance > 0.0 && relative_tolerance < 1.0))
+      throw std::invalid_argument("GaussianKernel: relative tolerance must be in (0, 1)");
+    const double r = std::sqrt(-2.0 * std::log(relative_tolerance));  // in units of sigma
+    return sigma_ * (r > 1.0 ? r : 1.0);
+  }
+
   /// exp(-a) is exactly 0 in double precision for a > 745.2 (the smallest subnormal is about exp(-744.4)), so
   /// skipping those pairs changes no result; it only avoids libm's slow underflow path.
   static constexpr double kUnderflowArgument = 746.0;

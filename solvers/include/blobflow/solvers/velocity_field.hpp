@@ -36,12 +36,15 @@ struct FieldSpec {
   int dimension = 1;               ///< d in {1, 2, 3}
   std::string mollifier = "gaussian";
   double epsilon = 0.1;            ///< blob width: the scale of zeta_eps (for the Gaussian, its standard deviation)
-  std::string engine = "direct";   ///< summation engine
+  std::string engine = "auto";     ///< summation engine, or "auto" (see resolve_engine)
 };
 
 /// Builds the field for `spec` and the particle masses.
 /// \throws std::invalid_argument for an unknown name or a parameter out of range (the message names it).
 std::unique_ptr<VelocityField> make_velocity_field(const FieldSpec& spec, std::vector<double> masses);
+
+/// The concrete engine `spec.engine` stands for: itself, or for "auto" the engine chosen from the problem.
+std::string resolve_engine(const FieldSpec& spec);
 
 /// A named, documented choice (an equation, a mollifier, an integrator, an engine, a target).
 struct ComponentInfo {

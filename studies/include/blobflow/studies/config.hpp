@@ -45,7 +45,7 @@ struct RunConfig {
     std::string epsilon = "4*h^0.99";       ///< a number or an expression of h, N and d
     std::string mollifier = "gaussian";
     std::string placement = "auto";         ///< "auto" (quantile in 1D, lattice otherwise), "quantile", "lattice"
-    std::string engine = "direct";
+    std::string engine = "auto";            ///< summation engine; "auto" lets blobflow choose (recorded)
   } discretization;
   IntegratorSpec integrator;
   struct Output {

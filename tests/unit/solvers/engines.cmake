@@ -1,0 +1,5 @@
+# Unit tests of the summation engines beyond DirectSum, each against DirectSum (included from CMakeLists.txt here).
+blobflow_add_test(test_truncated_sum
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_truncated_sum.cpp
+  LIBS blobflow::solvers
+  LABELS unit)
