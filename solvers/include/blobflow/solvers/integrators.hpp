@@ -1,7 +1,8 @@
 // Time integration of the particle ODE dx/dt = v(x) with Boost.Odeint steppers chosen by name from one registry.
-// Fixed-step methods land exactly on every output time (the step is shortened to divide each interval evenly);
-// adaptive methods use a translation-invariant error norm (odeint's default weighs the error by |x_i|, so the
-// tolerance would depend on where the particle cloud sits). Numerical failure is a status, never an exception.
+// Fixed-step methods land exactly on every output time (the step is shortened to divide each interval evenly; a
+// multistep method restarts its history when that changes its step); adaptive methods use a translation-invariant
+// error norm (odeint's default weighs the error by |x_i|, so the tolerance would depend on where the particle cloud
+// sits). Numerical failure is a status, never an exception.
 #pragma once
 
 #include <cstddef>
@@ -30,6 +31,9 @@ std::string_view to_string(RunStatus status);
 struct IntegratorSpec {
   std::string method = "dopri5";
   double dt = 1e-3;          ///< fixed-step methods: the largest step; adaptive methods: the first trial step
+  /// Adaptive methods accept a step when, for every particle i, |e_i| <= atol + rtol L, with e_i the method's
+  /// estimate of the local error of x_i (Euclidean, in length units) and L the RMS distance of the particles from
+  /// their centroid at the start of the step. The same norm for every adaptive method, bulirsch-stoer included.
   double rtol = 1e-8;        ///< adaptive: relative to the cloud's RMS radius about its centre
   double atol = 1e-10;       ///< adaptive: absolute, in length units
   std::size_t max_steps = 10'000'000;
@@ -39,7 +43,7 @@ struct IntegratorSpec {
 struct IntegratorInfo {
   std::string_view name;
   std::string_view description;
-  int order;                 ///< classical order of accuracy
+  int order;                 ///< classical order of accuracy; for the variable-order bulirsch-stoer, the highest it uses
   bool adaptive;
 };
 
@@ -52,9 +56,9 @@ const IntegratorInfo* find_integrator(std::string_view name);
 struct IntegrationStats {
   RunStatus status = RunStatus::ok;
   std::string message;             ///< what went wrong, empty when ok
-  std::size_t steps_accepted = 0;
-  std::size_t steps_rejected = 0;
-  std::size_t rhs_evaluations = 0; ///< calls of VelocityField::velocity
+  std::size_t steps_accepted = 0;  ///< steps the run went on from (the StepObserver saw each one)
+  std::size_t steps_rejected = 0;  ///< adaptive: attempts the error control refused (fixed-step methods: 0)
+  std::size_t rhs_evaluations = 0; ///< calls of VelocityField::velocity, including those of refused attempts
   double t_reached = 0.0;          ///< time of the last finite state
 };
 
@@ -68,7 +72,8 @@ inline constexpr double kMinRelativeStep = 1e-14;
 
 /// Integrates from t0 through each of `output_times` (strictly increasing, all > t0), updating x in place.
 /// On failure x holds the last finite state (at stats.t_reached) and the observers are not called again.
-/// \throws std::invalid_argument for an unknown method, dt <= 0, tolerances <= 0 or bad output times.
+/// \throws std::invalid_argument for an unknown method, dt <= 0, tolerances <= 0, bad output times, a state whose
+/// size does not match the field, or a field dimension outside 1..3.
 IntegrationStats integrate(const VelocityField& field, State& x, double t0, std::span<const double> output_times,
                            const IntegratorSpec& spec, const StepObserver& on_step = {},
                            const OutputObserver& on_output = {});
