@@ -10,6 +10,7 @@
 #include "blobflow/solvers/direct_sum.hpp"
 #include "blobflow/solvers/equations.hpp"
 #include "blobflow/solvers/mollifier.hpp"
+#include "blobflow/solvers/mollifiers.hpp"
 #include "blobflow/solvers/truncated_sum.hpp"
 
 namespace blobflow {
@@ -21,6 +22,14 @@ constexpr ComponentInfo kEquations[] = {
 };
 constexpr ComponentInfo kMollifiers[] = {
     {"gaussian", "Gaussian, standard deviation eps per coordinate, order 2; psi = zeta*zeta in closed form"},
+    {"laguerre4", "Laguerre-Gaussian, order 4 (sign-changing), base Gaussian std eps; psi in closed form"},
+    {"laguerre6", "Laguerre-Gaussian, order 6 (sign-changing), base Gaussian std eps; psi in closed form"},
+    {"laguerre8", "Laguerre-Gaussian, order 8 (sign-changing), base Gaussian std eps; psi in closed form"},
+    {"dog4", "difference of Gaussians 2 G_eps - G_sqrt2eps, order 4 (sign-changing); psi in closed form"},
+    {"dog6", "difference of Gaussians (8/3)G_eps - 2G_sqrt2eps + (1/3)G_2eps, order 6 (sign-changing); psi closed form"},
+    {"wendland-c2", "Wendland C2, support eps, order 2, nonnegative; psi from a radial table (1e-12)"},
+    {"wendland-c4", "Wendland C4, support eps, order 2, nonnegative; psi from a radial table (1e-12)"},
+    {"bspline3", "cubic B-spline M4, support 2 eps, order 2, nonnegative; psi from a radial table (1e-12)"},
 };
 constexpr ComponentInfo kEngines[] = {
     {"auto", "the engine blobflow expects to be fastest at full accuracy (now: truncated for every kernel); the "
@@ -33,12 +42,22 @@ constexpr ComponentInfo kTargets[] = {
     {"uniform", "rhobar == 1 on all of R^d (then wpme is d/dt rho = 1/2 Lap rho^2)"},
 };
 
-using MollifierChoice = std::variant<GaussianMollifier>;
+using MollifierChoice = std::variant<GaussianMollifier, Laguerre4Mollifier, Laguerre6Mollifier, Laguerre8Mollifier,
+                                     Dog4Mollifier, Dog6Mollifier, WendlandC2Mollifier, WendlandC4Mollifier,
+                                     CubicBSplineMollifier>;
 using EngineChoice = std::variant<DirectSum, TruncatedSum>;
 
-MollifierChoice make_mollifier(const FieldSpec& spec) {
-  if (spec.mollifier == GaussianMollifier::kName) return GaussianMollifier(spec.dimension, spec.epsilon);
-  throw std::invalid_argument("unknown mollifier \"" + spec.mollifier + "\"");
+MollifierChoice make_mollifier(const std::string& name, int d, double eps) {
+  if (name == GaussianMollifier::kName) return GaussianMollifier(d, eps);
+  if (name == Laguerre4Mollifier::kName) return Laguerre4Mollifier(d, eps);
+  if (name == Laguerre6Mollifier::kName) return Laguerre6Mollifier(d, eps);
+  if (name == Laguerre8Mollifier::kName) return Laguerre8Mollifier(d, eps);
+  if (name == Dog4Mollifier::kName) return Dog4Mollifier(d, eps);
+  if (name == Dog6Mollifier::kName) return Dog6Mollifier(d, eps);
+  if (name == WendlandC2Mollifier::kName) return WendlandC2Mollifier(d, eps);
+  if (name == WendlandC4Mollifier::kName) return WendlandC4Mollifier(d, eps);
+  if (name == CubicBSplineMollifier::kName) return CubicBSplineMollifier(d, eps);
+  throw std::invalid_argument("unknown mollifier \"" + name + "\"");
 }
 
 EngineChoice make_engine(const FieldSpec& spec) {
@@ -49,6 +68,12 @@ EngineChoice make_engine(const FieldSpec& spec) {
 }
 
 }  // namespace
+
+int mollifier_order(std::string_view name) {
+  constexpr double kAnyWidth = 1.0;  // the order does not depend on the width or the dimension
+  const MollifierChoice zeta = make_mollifier(std::string(name), 1, kAnyWidth);
+  return std::visit([](const auto& z) { return z.order(); }, zeta);
+}
 
 std::string resolve_engine(const FieldSpec& spec) {
   // Every registered kernel has a finite truncation radius, and the truncated engine equals the direct one to
@@ -75,7 +100,11 @@ std::unique_ptr<VelocityField> make_velocity_field(const FieldSpec& spec, std::v
   for (double m : masses)
     if (!(m > 0.0) || !std::isfinite(m)) throw std::invalid_argument("particle masses must be finite and > 0");
 
-  const MollifierChoice mollifier = make_mollifier(spec);
+  const MollifierChoice mollifier = make_mollifier(spec.mollifier, spec.dimension, spec.epsilon);
+  if (spec.equation == "pme" && spec.m != 2.0 && mollifier_order(spec.mollifier) > 2)
+    throw std::invalid_argument("mollifier \"" + spec.mollifier + "\" changes sign (order " +
+                                std::to_string(mollifier_order(spec.mollifier)) +
+                                "): pme needs m = 2 with it, where the energy stays a square (MATH.md §2.3)");
   const EngineChoice engine = make_engine(spec);
   return std::visit(
       [&](const auto& zeta, const auto& eng) -> std::unique_ptr<VelocityField> {

@@ -204,6 +204,10 @@ void validate(const RunConfig& c, const std::set<std::string>& given, std::vecto
   }
   if (!is_registered(mollifier_registry(), d.mollifier))
     fail("discretization.mollifier", quoted(d.mollifier), "must be one of " + names_of(mollifier_registry()));
+  else if (p.equation == "pme" && p.m != 2.0 && mollifier_order(d.mollifier) > 2)
+    fail("discretization.mollifier", quoted(d.mollifier),
+         "changes sign (order " + std::to_string(mollifier_order(d.mollifier)) + "); with equation = \"pme\" it " +
+             "needs m = 2, where the energy stays a square (MATH.md §2.3); m = " + format_double(p.m));
   if (d.placement != "auto" && d.placement != "quantile" && d.placement != "lattice")
     fail("discretization.placement", quoted(d.placement), "must be \"auto\", \"quantile\" or \"lattice\"");
   else if (d.placement == "quantile" && p.dimension != 1)

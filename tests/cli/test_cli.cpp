@@ -132,7 +132,13 @@ TEST(Cli, ListsTheRegisteredChoices) {
   const Outcome equations = blobflow("list equations");
   expect_contains(equations.output, "wpme");
   expect_contains(equations.output, "pme");
-  expect_contains(blobflow("list mollifiers").output, "gaussian");
+  const Outcome mollifiers = blobflow("list mollifiers");
+  for (const char* name : {"gaussian", "laguerre4", "laguerre6", "laguerre8", "dog4", "dog6", "wendland-c2",
+                           "wendland-c4", "bspline3"})
+    expect_contains(mollifiers.output, name);
+  for (const char* name : {"midpoint", "adams-bashforth-moulton", "cash-karp54", "fehlberg78", "bulirsch-stoer"})
+    expect_contains(integrators.output, name);
+  expect_contains(blobflow("list engines").output, "truncated");
 }
 
 }  // namespace

@@ -218,3 +218,35 @@ TEST(MakeVelocityField, RejectsUnknownNamesBadWidthBadMassesBadExponentAndDimens
 
 }  // namespace
 }  // namespace blobflow
+
+namespace blobflow {
+namespace {
+
+TEST(MakeVelocityField, RefusesSignChangingMollifiersForNonQuadraticPme) {
+  // MATH.md §2.3: (phi * rho)^(m-2) and log(phi * rho) need phi * rho > 0, which a sign-changing kernel breaks.
+  FieldSpec spec;
+  spec.equation = "pme";
+  spec.epsilon = 0.3;
+  const std::vector<double> masses = {0.5, 0.5};
+  for (const ComponentInfo& m : mollifier_registry()) {
+    spec.mollifier = std::string(m.name);
+    const bool sign_changing = mollifier_order(m.name) > 2;
+    for (double exponent : {1.0, 1.5, 3.0}) {
+      spec.m = exponent;
+      if (sign_changing) {
+        EXPECT_THROW(make_velocity_field(spec, masses), std::invalid_argument) << m.name << " m = " << exponent;
+      } else {
+        EXPECT_NO_THROW(make_velocity_field(spec, masses)) << m.name << " m = " << exponent;
+      }
+    }
+    spec.m = 2.0;
+    EXPECT_NO_THROW(make_velocity_field(spec, masses)) << m.name;
+  }
+  EXPECT_EQ(mollifier_order("gaussian"), 2);
+  EXPECT_EQ(mollifier_order("laguerre6"), 6);
+  EXPECT_EQ(mollifier_order("dog4"), 4);
+  EXPECT_THROW(mollifier_order("tophat"), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace blobflow

@@ -86,6 +86,17 @@ TEST(Config, RejectsKeysThatDoNotApplyToTheEquation) {
                    {"discretization.placement", "\"quantile\"", "dimension = 1"});
 }
 
+TEST(Config, SignChangingMollifiersNeedAQuadraticEnergy) {
+  // MATH.md §2.3: order >= 4 kernels change sign; only wpme and pme with m = 2 keep the energy a square.
+  expect_violation("[problem]\nequation = \"pme\"\nm = 3\n[discretization]\nmollifier = \"laguerre4\"\n",
+                   {"discretization.mollifier", "\"laguerre4\"", "changes sign (order 4)", "m = 2"});
+  expect_violation("[problem]\nequation = \"pme\"\nm = 1.5\n[discretization]\nmollifier = \"dog6\"\n",
+                   {"discretization.mollifier", "\"dog6\"", "order 6"});
+  EXPECT_TRUE(violations("[problem]\nequation = \"pme\"\nm = 2\n[discretization]\nmollifier = \"laguerre8\"\n").empty());
+  EXPECT_TRUE(violations("[discretization]\nmollifier = \"dog4\"\n").empty());
+  EXPECT_TRUE(violations("[problem]\nequation = \"pme\"\nm = 3\n[discretization]\nmollifier = \"wendland-c4\"\n").empty());
+}
+
 TEST(Config, ReportsEveryViolationAtOnce) {
   const auto v = violations("[discretization]\nparticles = 1\n[integrator]\nrtol = 0\natol = 0\n");
   EXPECT_EQ(v.size(), 3u);

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "blobflow/analysis/barenblatt.hpp"
+#include "blobflow/solvers/velocity_field.hpp"
 
 namespace blobflow {
 namespace {
@@ -102,6 +103,19 @@ TEST(Run, NonFiniteStateIsAStatusAndTheFilesAreStillWritten) {
   EXPECT_EQ(summary["status"], "non_finite_state");
   EXPECT_TRUE(std::filesystem::exists(dir / "particles.csv"));
   EXPECT_TRUE(std::filesystem::exists(dir / "diagnostics.csv"));
+}
+
+TEST(Run, EveryRegisteredMollifierRunsTheBarenblattProblemToAFiniteError) {
+  // A smoke test of the whole chain per kernel: each run must finish, keep its mass and give a W2 error at T of the
+  // order of the blob width (a wrong kernel or a sign error would blow up or stall the particles).
+  for (const ComponentInfo& m : mollifier_registry()) {
+    const RunResult r = run_simulation(config_with(
+        {"discretization.particles=60", "discretization.mollifier=" + std::string(m.name), "integrator.rtol=1e-7"}));
+    ASSERT_EQ(r.status, RunStatus::ok) << m.name;
+    ASSERT_TRUE(r.outputs.back().w2.has_value());
+    EXPECT_LT(*r.outputs.back().w2, r.epsilon) << m.name;
+    EXPECT_NEAR(r.outputs.back().mass, 1.0, kMassRoundOff) << m.name;
+  }
 }
 
 TEST(Run, EpsLawThatIsNotPositiveIsAConfigurationError) {

@@ -43,6 +43,11 @@ struct FieldSpec {
 /// \throws std::invalid_argument for an unknown name or a parameter out of range (the message names it).
 std::unique_ptr<VelocityField> make_velocity_field(const FieldSpec& spec, std::vector<double> masses);
 
+/// The order of the named mollifier (MATH.md §5.1): 2 for the nonnegative kernels; 4, 6, 8 for the sign-changing
+/// ones, which only the quadratic energies admit (wpme, pme with m = 2; MATH.md §2.3).
+/// \throws std::invalid_argument for an unknown name.
+int mollifier_order(std::string_view name);
+
 /// The concrete engine `spec.engine` stands for: itself, or for "auto" the engine chosen from the problem.
 std::string resolve_engine(const FieldSpec& spec);
 
