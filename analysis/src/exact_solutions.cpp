@@ -1,0 +1,1 @@
+// Exact solutions beyond the Barenblatt profile (see exact_solutions.hpp).
