@@ -1,16 +1,21 @@
 // The integrator registry over Boost.Odeint (odeint concepts: doc/concepts/system.qbk; the System functor is
 // copied by odeint, so it holds pointers to the field and to the evaluation log). One table maps each name to its
 // registry facts and to one of two drivers: run_fixed (any odeint Stepper, one-step or multistep) and run_adaptive
-// (any odeint controlled stepper: controlled_runge_kutta over an error stepper, or bulirsch_stoer).
+// (any odeint controlled stepper: controlled_runge_kutta over an error stepper, or bulirsch_stoer). The in-house
+// implicit-euler (minimizing_movement.hpp) goes through run_fixed behind odeint's do_step interface.
 #include "blobflow/solvers/integrators.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <concepts>
 #include <cstdio>
+#include <optional>
 #include <stdexcept>
 
 #include <boost/numeric/odeint.hpp>
+
+#include "blobflow/solvers/minimizing_movement.hpp"
 
 namespace blobflow {
 namespace odeint = boost::numeric::odeint;
@@ -141,6 +146,18 @@ void fail_non_finite(Run& r, double t) {
 template <class Stepper>
 concept MultistepStepper = requires(Stepper& s) { s.reset(); };
 
+/// What a stepper that can fail without a non-finite state (implicit-euler) reports after a failed do_step.
+struct StepFailure {
+  RunStatus status;
+  std::string message;  ///< what failed, without the time
+};
+
+/// A stepper whose do_step may fail; it then leaves x unchanged and failure() says why.
+template <class Stepper>
+concept FallibleStepper = requires(const Stepper& s) {
+  { s.failure() } -> std::convertible_to<std::optional<StepFailure>>;
+};
+
 /// A multistep history is kept across an output time when the new interval's step differs from the old one by at
 /// most this, relative: the nodes of the history are then off by <= 1e-10 h, which changes the step's increment by
 /// a relative 1e-10, far below the truncation error. Equal output spacing differs only by round-off (~1e-12 at
@@ -172,6 +189,14 @@ void run_fixed(Run& r, Stepper stepper) {
       if (r.stats.steps_accepted >= r.spec.max_steps) return fail_max_steps(r);
       previous = x;
       stepper.do_step(system, x, t, h);
+      if constexpr (FallibleStepper<Stepper>) {
+        if (std::optional<StepFailure> failure = stepper.failure()) {  // the step is discarded, not counted
+          x = previous;
+          r.stats.status = failure->status;
+          r.stats.message = failure->message + " in the step from t = " + format_number(t);
+          return;
+        }
+      }
       const double t_new = (s == n_steps) ? r.outputs[k] : t_start + static_cast<double>(s) * h;
       if (!all_finite(x)) {  // the step is discarded, not counted
         x = previous;
@@ -234,12 +259,52 @@ void run_adaptive(Run& r, Controlled stepper) {
   }
 }
 
+/// The minimizing-movement step (minimizing_movement.hpp) behind odeint's do_step interface, for run_fixed.
+/// Its counters go to the run: velocity calls into the evaluation log (rhs_evaluations), energy calls and L-BFGS
+/// iterations into the stats. A failed solve leaves x unchanged: non_finite_state when the field gave non-finite
+/// values (at x^n, or at trial points of a solve that then failed), solver_failure otherwise.
+class ImplicitEulerStepper {
+ public:
+  ImplicitEulerStepper(const IntegratorSpec& spec, IntegrationStats& stats)
+      : options_{spec.rtol, spec.atol, kMinimizingMovementMaxIterations}, stats_(&stats) {}
+
+  void do_step(const ParticleSystem& system, State& x, double /*t*/, double h) {
+    x_new_.resize(x.size());
+    const MinimizingMovementResult result = minimizing_movement_step(*system.field, x, h, x_new_, options_);
+    system.log->count += result.velocity_evaluations;
+    stats_->energy_evaluations += result.energy_evaluations;
+    stats_->solver_iterations += result.iterations;
+    failure_.reset();
+    switch (result.outcome) {
+      case MinimizingMovementOutcome::converged: x.swap(x_new_); return;
+      case MinimizingMovementOutcome::non_finite_field:
+        failure_ = StepFailure{RunStatus::non_finite_state, "the velocity field or energy became non-finite"};
+        return;
+      case MinimizingMovementOutcome::not_converged:
+        failure_ = StepFailure{RunStatus::solver_failure,
+                               "the implicit Euler solve stopped after " + std::to_string(result.iterations) +
+                                   " iterations at residual " + format_number(result.residual) + " > tolerance " +
+                                   format_number(result.tolerance)};
+        return;
+    }
+  }
+  std::optional<StepFailure> failure() const { return failure_; }
+
+ private:
+  MinimizingMovementOptions options_;
+  IntegrationStats* stats_;
+  State x_new_;
+  std::optional<StepFailure> failure_;
+};
+
 // The runners of the registry: one line each, all through the two drivers above.
 
 template <class Stepper>
 void fixed(Run& r) {
   run_fixed(r, Stepper{});
 }
+
+void implicit_euler(Run& r) { run_fixed(r, ImplicitEulerStepper(r.spec, r.stats)); }
 
 /// An embedded Runge-Kutta pair under odeint's controller with the particle norm.
 template <class ErrorStepper>
@@ -286,7 +351,8 @@ struct Method {
 //   adams-bashforth-moulton 4 per start-up (rk4) step, 2 per predictor-corrector step (PECE: v at the last
 //     corrected state, v at the prediction); the first kAdamsSteps - 1 = 3 steps after each (re)start are start-up;
 //   dopri5 1 + 6 per attempt (FSAL); cash-karp54 6 per attempt; fehlberg78 13 per attempt (accepted or refused);
-//   bulirsch-stoer per attempt 1 + 2 + 4 + ... + 2(K + 1) for the K + 1 midpoint sequences it tried.
+//   bulirsch-stoer per attempt 1 + 2 + 4 + ... + 2(K + 1) for the K + 1 midpoint sequences it tried;
+//   implicit-euler 1 per step (at x^n) + 1 per line-search trial of its minimizer (as many energy evaluations).
 constexpr Method kMethods[] = {
     {{"euler", "explicit Euler, fixed step", 1, false}, fixed<odeint::euler<State>>},
     {{"midpoint", "modified midpoint (Gragg, 2 substeps and smoothing), fixed step", 2, false},
@@ -306,6 +372,10 @@ constexpr Method kMethods[] = {
     {{"bulirsch-stoer", "Bulirsch-Stoer extrapolation, adaptive step and order (4..18), translation-invariant "
                         "error norm", 18, true},
      bulirsch_stoer},
+    {{"implicit-euler", "implicit Euler as a minimizing-movement step (L-BFGS on |x - x^n|_M^2 / 2dt + E), energy "
+                        "non-increasing at any dt, fixed step; each step solved to residual <= atol + rtol L", 1,
+      false},
+     implicit_euler},
 };
 
 /// The registry facts of kMethods as one contiguous array (what integrator_registry() returns).
@@ -323,6 +393,7 @@ std::string_view to_string(RunStatus status) {
     case RunStatus::non_finite_state: return "non_finite_state";
     case RunStatus::step_size_underflow: return "step_size_underflow";
     case RunStatus::max_steps_exceeded: return "max_steps_exceeded";
+    case RunStatus::solver_failure: return "solver_failure";
   }
   return "unknown";
 }

@@ -232,6 +232,8 @@ RunResult run_simulation(const RunConfig& config, const std::filesystem::path& o
                       {"steps_accepted", result.stats.steps_accepted},
                       {"steps_rejected", result.stats.steps_rejected},
                       {"rhs_evaluations", result.stats.rhs_evaluations},
+                      {"energy_evaluations", result.stats.energy_evaluations},
+                      {"solver_iterations", result.stats.solver_iterations},
                       {"wall_seconds", result.wall_seconds}}}};
 
   if (!out_dir.empty()) {

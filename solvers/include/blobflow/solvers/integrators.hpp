@@ -2,7 +2,9 @@
 // Fixed-step methods land exactly on every output time (the step is shortened to divide each interval evenly; a
 // multistep method restarts its history when that changes its step); adaptive methods use a translation-invariant
 // error norm (odeint's default weighs the error by |x_i|, so the tolerance would depend on where the particle cloud
-// sits). Numerical failure is a status, never an exception.
+// sits). The implicit method (implicit-euler, a minimizing-movement step, minimizing_movement.hpp) is fixed-step too:
+// it solves an optimization problem per step, to the tolerance given by rtol and atol. Numerical failure is a status,
+// never an exception.
 #pragma once
 
 #include <cstddef>
@@ -22,6 +24,7 @@ enum class RunStatus {
   non_finite_state,      ///< a position became NaN or infinite
   step_size_underflow,   ///< the adaptive step fell below kMinRelativeStep times the time span
   max_steps_exceeded,    ///< more than IntegratorSpec::max_steps steps (accepted plus rejected)
+  solver_failure,        ///< implicit-euler: a step's minimization did not converge within its iteration limit
 };
 
 /// The name written to summary.json ("ok", "non_finite_state", ...).
@@ -34,8 +37,10 @@ struct IntegratorSpec {
   /// Adaptive methods accept a step when, for every particle i, |e_i| <= atol + rtol L, with e_i the method's
   /// estimate of the local error of x_i (Euclidean, in length units) and L the RMS distance of the particles from
   /// their centroid at the start of the step. The same norm for every adaptive method, bulirsch-stoer included.
-  double rtol = 1e-8;        ///< adaptive: relative to the cloud's RMS radius about its centre
-  double atol = 1e-10;       ///< adaptive: absolute, in length units
+  /// implicit-euler solves each step until, for every particle i, |x_i - x_i^n - dt v_i(x)| <= atol + rtol L (the
+  /// implicit Euler residual, with L as above at x^n).
+  double rtol = 1e-8;        ///< adaptive and implicit: relative to the cloud's RMS radius about its centre
+  double atol = 1e-10;       ///< adaptive and implicit: absolute, in length units
   std::size_t max_steps = 10'000'000;
 };
 
@@ -59,6 +64,9 @@ struct IntegrationStats {
   std::size_t steps_accepted = 0;  ///< steps the run went on from (the StepObserver saw each one)
   std::size_t steps_rejected = 0;  ///< adaptive: attempts the error control refused (fixed-step methods: 0)
   std::size_t rhs_evaluations = 0; ///< calls of VelocityField::velocity, including those of refused attempts
+                                   ///< (implicit-euler: every point its minimizer evaluates, line-search trials too)
+  std::size_t energy_evaluations = 0;  ///< implicit-euler: calls of VelocityField::energy (others: 0)
+  std::size_t solver_iterations = 0;   ///< implicit-euler: L-BFGS iterations over all steps (others: 0)
   double t_reached = 0.0;          ///< time of the last finite state
 };
 
