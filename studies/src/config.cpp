@@ -21,12 +21,12 @@ namespace {
 constexpr ConfigKey kSchema[] = {
     {"problem", "equation", "\"wpme\"", "\"wpme\": d/dt rho = div(rho grad(rho/rhobar)); \"pme\": d/dt rho = Lap(rho^m)"},
     {"problem", "dimension", "1", "space dimension d: 1, 2 or 3"},
-    {"problem", "m", "2", "pme exponent, >= 1 (> 1 with initial = \"barenblatt\"); wpme: 2 only"},
+    {"problem", "m", "2", "pme exponent, >= 1 (m = 1: heat equation); wpme: 2 only"},
     {"problem", "target", "\"uniform\"", "wpme target rhobar; \"uniform\" is rhobar == 1 on R^d (pme: no target)"},
-    {"problem", "initial", "\"barenblatt\"", "\"barenblatt\" (the exact solution at t0) or \"uniform\""},
+    {"problem", "initial", "\"barenblatt\"", "\"exact\" (alias \"barenblatt\": the exact solution at t0) or \"uniform\""},
     {"problem", "mass", "1.0", "total mass M > 0"},
     {"problem", "initial_support", "[-0.5, 0.5]", "[lo, hi] per coordinate of the uniform initial density"},
-    {"problem", "t0", "0.25", "start time, >= 0 (> 0 for barenblatt)"},
+    {"problem", "t0", "0.25", "start time, >= 0 (> 0 for initial = \"exact\")"},
     {"problem", "t_final", "1.0", "end time, > t0"},
     {"discretization", "particles", "200", "N >= 2 (in d > 1 the nearest lattice size, reported)"},
     {"discretization", "epsilon", "\"4*h^0.99\"", "blob width eps > 0: a number or an expression of h, N, d"},
@@ -167,8 +167,6 @@ void validate(const RunConfig& c, const std::set<std::string>& given, std::vecto
   if (p.dimension < 1 || p.dimension > 3) fail("problem.dimension", std::to_string(p.dimension), "must be 1, 2 or 3");
   if (p.equation == "pme") {
     if (!(p.m >= 1.0) || !std::isfinite(p.m)) fail("problem.m", format_double(p.m), "must be >= 1");
-    else if (p.initial == "barenblatt" && !(p.m > 1.0))
-      fail("problem.m", format_double(p.m), "must be > 1 with initial = \"barenblatt\" (no Barenblatt profile for m = 1)");
     // The defaults are harmless (pme has no target; wpme with rhobar == 1 is the m = 2 equation), so switching
     // the equation of a file with --set keeps working; any other value would be silently ignored: reject it.
     if (given.count("problem.target") && p.target != "uniform")
@@ -179,8 +177,9 @@ void validate(const RunConfig& c, const std::set<std::string>& given, std::vecto
     if (!is_registered(target_registry(), p.target))
       fail("problem.target", quoted(p.target), "must be one of " + names_of(target_registry()));
   }
-  if (p.initial != "barenblatt" && p.initial != "uniform")
-    fail("problem.initial", quoted(p.initial), "must be \"barenblatt\" or \"uniform\"");
+  const bool exact_initial = p.initial == "exact" || p.initial == "barenblatt";
+  if (!exact_initial && p.initial != "uniform")
+    fail("problem.initial", quoted(p.initial), "must be \"exact\" (alias \"barenblatt\") or \"uniform\"");
   if (!(p.mass > 0.0) || !std::isfinite(p.mass)) fail("problem.mass", format_double(p.mass), "must be > 0");
   if (p.initial_support.size() != 2 || !(p.initial_support[0] < p.initial_support[1]) ||
       !std::isfinite(p.initial_support[0]) || !std::isfinite(p.initial_support[1])) {
@@ -190,8 +189,9 @@ void validate(const RunConfig& c, const std::set<std::string>& given, std::vecto
     fail("problem.initial_support", value + "]", "must be [lo, hi] with finite lo < hi");
   }
   if (!std::isfinite(p.t0) || p.t0 < 0.0) fail("problem.t0", format_double(p.t0), "must be >= 0");
-  else if (p.initial == "barenblatt" && !(p.t0 > 0.0))
-    fail("problem.t0", format_double(p.t0), "must be > 0 with initial = \"barenblatt\" (the profile is a Dirac at 0)");
+  else if (exact_initial && !(p.t0 > 0.0))
+    fail("problem.t0", format_double(p.t0),
+         "must be > 0 with initial = " + quoted(p.initial) + " (the exact solutions start from a Dirac mass at 0)");
   const bool times_valid = std::isfinite(p.t0) && std::isfinite(p.t_final) && p.t_final > p.t0;
   if (!times_valid && std::isfinite(p.t0))
     fail("problem.t_final", format_double(p.t_final), "must be > problem.t0 = " + format_double(p.t0));

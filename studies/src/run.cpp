@@ -7,7 +7,6 @@
 #include <cmath>
 #include <ctime>
 #include <fstream>
-#include <numbers>
 
 #include "blobflow/analysis/law1d.hpp"
 #include "blobflow/analysis/wasserstein1d.hpp"
@@ -17,9 +16,6 @@
 
 namespace blobflow {
 namespace {
-
-/// Volume of the unit ball in R^d.
-double unit_ball_volume(int d) { return std::pow(std::numbers::pi, 0.5 * d) / std::tgamma(0.5 * d + 1.0); }
 
 std::string utc_now() {
   const std::time_t now = std::time(nullptr);
@@ -66,20 +62,26 @@ PreparedProblem prepare_problem(const RunConfig& config) {
   const auto n_requested = static_cast<std::size_t>(config.discretization.particles);
 
   double support_volume = 0.0;
-  if (p.initial == "barenblatt") {
-    // pme: u = U_m(x, t). wpme with rhobar == 1: d/dt rho = 1/2 Lap rho^2, so u = U_2(x, t/2) (MATH.md §4.4).
-    const bool pme = p.equation == "pme";
-    out.exact.emplace(d, pme ? p.m : 2.0, p.mass, pme ? 1.0 : 0.5);
-    out.exact_description = pme ? "Barenblatt U_m(x, t), m = " + std::to_string(p.m)
-                                : "Barenblatt U_2(x, t/2) (wpme with rhobar == 1 is d/dt rho = 1/2 Lap rho^2)";
-    const analysis::Barenblatt& u = *out.exact;
-    const double radius = u.support_radius(p.t0);
-    support_volume = unit_ball_volume(d) * std::pow(radius, d);
+  if (p.initial == "exact" || p.initial == "barenblatt") {
+    ExactSolutionSpec exact_spec;
+    exact_spec.equation = p.equation;
+    exact_spec.dimension = d;
+    exact_spec.m = p.m;
+    exact_spec.mass = p.mass;
+    exact_spec.t0 = p.t0;
+    out.exact = make_exact_solution(exact_spec);
+    if (!out.exact)
+      throw ConfigError({"problem.initial = \"" + p.initial + "\": this problem has no exact solution to start from"});
+    const ExactSolution& u = *out.exact;
+    support_volume = u.spacing_volume(p.t0);
     if (out.placement == "quantile") {
-      out.particles = quantile_placement(n_requested, [&](double q) { return u.quantile(q, p.t0); }, p.mass);
+      const auto law = u.law(p.t0);
+      out.particles = quantile_placement(n_requested, [&](double q) { return law->quantile(q); }, p.mass);
     } else {
-      // Cells per side so that about N cell centres fall inside the support ball.
-      const double side = std::pow(static_cast<double>(n_requested) * std::pow(2.0, d) / unit_ball_volume(d), 1.0 / d);
+      // Cells per side so that about N cell centres fall where u is not negligible (a ball of volume |S|).
+      const double radius = u.placement_radius(p.t0);
+      const double side = std::pow(static_cast<double>(n_requested) * std::pow(2.0 * radius, d) / support_volume,
+                                   1.0 / d);
       const auto cells = static_cast<std::size_t>(std::max(1.0, std::round(side)));
       LatticeInfo info;
       out.particles = lattice_placement(d, cells, -radius, radius,
@@ -148,15 +150,11 @@ RunResult run_simulation(const RunConfig& config, const std::filesystem::path& o
       for (std::size_t k = 0; k < dim; ++k) m.second_moment += masses[i] * x[i * dim + k] * x[i * dim + k];
     }
     if (problem.exact) {
-      const analysis::Barenblatt& u = *problem.exact;
+      const ExactSolution& u = *problem.exact;
       m.second_moment_exact = u.second_moment(t);
-      // The continuum energy the regularized one approximates: wpme 1/2 int u^2 (MATH.md §2.2),
-      // pme int u^m / (m - 1) (MATH.md §1.2).
-      m.energy_exact = p.equation == "wpme" ? 0.5 * u.power_integral(2.0, t)
-                                            : u.power_integral(p.m, t) / (p.m - 1.0);
+      m.energy_exact = u.energy(t);
       if (d == 1) {
-        const analysis::WassersteinDistances w =
-            analysis::wasserstein_1d(x, masses, analysis::BarenblattLaw1D(u, t));
+        const analysis::WassersteinDistances w = analysis::wasserstein_1d(x, masses, *u.law(t));
         m.w1 = w.w1, m.w2 = w.w2, m.winf = w.winf;
       }
     }
@@ -214,7 +212,7 @@ RunResult run_simulation(const RunConfig& config, const std::filesystem::path& o
                                    {"engine", resolve_engine(spec)},
                                    {"field", field->describe()},
                                    {"distance_convention", "W_p between the measures divided by their masses"},
-                                   {"exact_solution", problem.exact ? nlohmann::json(problem.exact_description)
+                                   {"exact_solution", problem.exact ? nlohmann::json(problem.exact->describe())
                                                                     : nlohmann::json()}};
   if (problem.lattice) {
     discretization["lattice_cells_per_side"] = problem.lattice->cells_per_side;

@@ -81,7 +81,11 @@ TEST(Config, RejectsKeysThatDoNotApplyToTheEquation) {
   // The defaults do not conflict, so --set problem.equation=pme works on a wpme file.
   EXPECT_TRUE(violations("[problem]\nequation = \"pme\"\ntarget = \"uniform\"\n").empty());
   EXPECT_TRUE(violations("[problem]\nequation = \"wpme\"\nm = 2\n").empty());
-  expect_violation("[problem]\nequation = \"pme\"\nm = 1\n", {"problem.m", "1", "> 1"});
+  expect_violation("[problem]\nequation = \"pme\"\nm = 0.5\n", {"problem.m", "0.5", ">= 1"});
+  // m = 1 is the heat equation; its exact solution (the heat kernel) starts the run like a Barenblatt profile.
+  EXPECT_TRUE(violations("[problem]\nequation = \"pme\"\nm = 1\ninitial = \"exact\"\n").empty());
+  expect_violation("[problem]\ninitial = \"exact\"\nt0 = 0\n", {"problem.t0", "0", "> 0"});
+  expect_violation("[problem]\ninitial = \"gaussian\"\n", {"problem.initial", "\"gaussian\"", "\"exact\""});
   expect_violation("[problem]\ndimension = 2\n[discretization]\nplacement = \"quantile\"\n",
                    {"discretization.placement", "\"quantile\"", "dimension = 1"});
 }

@@ -10,10 +10,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "blobflow/analysis/barenblatt.hpp"
 #include "blobflow/solvers/initial_data.hpp"
 #include "blobflow/solvers/integrators.hpp"
 #include "blobflow/studies/config.hpp"
+#include "blobflow/studies/exact.hpp"
 
 namespace blobflow {
 
@@ -24,8 +24,7 @@ struct PreparedProblem {
   double epsilon = 0.0;          ///< the evaluated blob width
   std::string placement;         ///< "quantile" or "lattice"
   std::optional<LatticeInfo> lattice;
-  std::optional<analysis::Barenblatt> exact;  ///< the exact density u(x, t), present for initial = "barenblatt"
-  std::string exact_description;
+  std::shared_ptr<const ExactSolution> exact;  ///< the exact solution u(x, t), present for initial = "exact"
 };
 
 /// Builds the initial particles, evaluates the eps law and sets up the exact solution.
