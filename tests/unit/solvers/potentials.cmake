@@ -5,3 +5,11 @@ blobflow_add_test(test_potentials
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_potentials.cpp
   LIBS blobflow::solvers
   LABELS unit)
+blobflow_add_test(test_potentials_properties
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_potentials_properties.cpp
+  LIBS blobflow::solvers
+  LABELS property)
+blobflow_add_test(test_potentials_fokker_planck
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_potentials_fokker_planck.cpp
+  LIBS blobflow::solvers blobflow::analysis
+  LABELS convergence)
