@@ -8,6 +8,7 @@
 #include <variant>
 
 #include "blobflow/solvers/direct_sum.hpp"
+#include "blobflow/solvers/drifted_field.hpp"
 #include "blobflow/solvers/equations.hpp"
 #include "blobflow/solvers/mollifier.hpp"
 #include "blobflow/solvers/mollifiers.hpp"
@@ -32,8 +33,8 @@ constexpr ComponentInfo kMollifiers[] = {
     {"bspline3", "cubic B-spline M4, support 2 eps, order 2, nonnegative; psi from a radial table (1e-12)"},
 };
 constexpr ComponentInfo kEngines[] = {
-    {"auto", "the engine blobflow expects to be fastest at full accuracy (now: truncated for every kernel); the "
-             "choice is recorded in summary.json"},
+    {"auto", "the engine blobflow expects to be fastest at full accuracy (now: truncated for every kernel, direct "
+             "with the long-range newtonian interaction); the choice is recorded in summary.json"},
     {"direct", "brute-force O(N^2) pair sums, the reference engine"},
     {"truncated", "cutoff sums: skips pairs where the kernel is below 1e-17 of its peak (R ~ 8.85 sigma for a "
                   "Gaussian); sorted window in 1D, cell lists in 2D/3D; equals direct to round-off, O(N k)"},
@@ -78,7 +79,8 @@ int mollifier_order(std::string_view name) {
 std::string resolve_engine(const FieldSpec& spec) {
   // Every registered kernel has a finite truncation radius, and the truncated engine equals the direct one to
   // round-off while skipping the pairs that contribute nothing (about 8x fewer at eps = 4h, N = 800 in 1D).
-  if (spec.engine == "auto") return TruncatedSum::kName;
+  // The Newtonian interaction is long-range (no cutoff radius), so only the direct engine sums it exactly.
+  if (spec.engine == "auto") return spec.interaction.kind == "newtonian" ? DirectSum::kName : TruncatedSum::kName;
   return spec.engine;
 }
 
@@ -106,14 +108,28 @@ std::unique_ptr<VelocityField> make_velocity_field(const FieldSpec& spec, std::v
                                 std::to_string(mollifier_order(spec.mollifier)) +
                                 "): pme needs m = 2 with it, where the energy stays a square (MATH.md §2.3)");
   const EngineChoice engine = make_engine(spec);
+  // V and W (potentials.hpp): validated before the diffusion field is built; "none" for both keeps the bare field.
+  InteractionKernel interaction =
+      make_interaction_kernel(spec.interaction, spec.dimension, spec.mollifier, spec.epsilon);
+  if (std::holds_alternative<RegularizedNewtonianKernel>(interaction) && resolve_engine(spec) != DirectSum::kName)
+    throw std::invalid_argument("engine = \"" + spec.engine + "\" with interaction.kind = \"newtonian\": the "
+                                "Newtonian kernel is long-range and has no cutoff; use engine = \"direct\" or \"auto\"");
+  std::unique_ptr<ExternalPotential> potential;
+  if (spec.potential.kind != "none") potential = std::make_unique<ExternalPotential>(spec.potential, spec.dimension);
   return std::visit(
       [&](const auto& zeta, const auto& eng) -> std::unique_ptr<VelocityField> {
         using Z = std::decay_t<decltype(zeta)>;
         using E = std::decay_t<decltype(eng)>;
-        if (spec.equation == "wpme") return std::make_unique<WpmeUniformTarget<Z, E>>(zeta, std::move(masses), eng);
-        if (spec.equation == "pme")
-          return std::make_unique<CcpPorousMedium<Z, E>>(zeta, std::move(masses), spec.m, eng);
-        throw std::invalid_argument("unknown equation \"" + spec.equation + "\"");
+        std::unique_ptr<VelocityField> diffusion;
+        if (spec.equation == "wpme")
+          diffusion = std::make_unique<WpmeUniformTarget<Z, E>>(zeta, std::move(masses), eng);
+        else if (spec.equation == "pme")
+          diffusion = std::make_unique<CcpPorousMedium<Z, E>>(zeta, std::move(masses), spec.m, eng);
+        else
+          throw std::invalid_argument("unknown equation \"" + spec.equation + "\"");
+        if (!potential && std::holds_alternative<std::monostate>(interaction)) return diffusion;
+        return std::make_unique<DriftedField<E>>(std::move(diffusion), std::move(potential), std::move(interaction),
+                                                 eng);
       },
       mollifier, engine);
 }

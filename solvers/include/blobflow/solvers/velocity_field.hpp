@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "blobflow/solvers/potentials.hpp"
+
 namespace blobflow {
 
 /// A particle velocity field together with the energy it is the gradient flow of.
@@ -37,6 +39,8 @@ struct FieldSpec {
   std::string mollifier = "gaussian";
   double epsilon = 0.1;            ///< blob width: the scale of zeta_eps (for the Gaussian, its standard deviation)
   std::string engine = "auto";     ///< summation engine, or "auto" (see resolve_engine)
+  PotentialSpec potential;         ///< external potential V (potentials.hpp); kind "none" by default
+  InteractionSpec interaction;     ///< interaction kernel W (potentials.hpp); kind "none" by default
 };
 
 /// Builds the field for `spec` and the particle masses.
