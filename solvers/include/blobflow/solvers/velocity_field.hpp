@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "blobflow/solvers/targets.hpp"
+
 namespace blobflow {
 
 /// A particle velocity field together with the energy it is the gradient flow of.
@@ -37,6 +39,7 @@ struct FieldSpec {
   std::string mollifier = "gaussian";
   double epsilon = 0.1;            ///< blob width: the scale of zeta_eps (for the Gaussian, its standard deviation)
   std::string engine = "auto";     ///< summation engine, or "auto" (see resolve_engine)
+  TargetSpec target;               ///< wpme: rhobar (default: rhobar == 1 on R^d); pme accepts only the default
 };
 
 /// Builds the field for `spec` and the particle masses.
