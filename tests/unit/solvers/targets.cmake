@@ -5,3 +5,7 @@ blobflow_add_test(test_targets
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_targets.cpp
   LIBS blobflow::solvers
   LABELS unit)
+blobflow_add_test(test_target_properties
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_target_properties.cpp
+  LIBS blobflow::solvers
+  LABELS property)
