@@ -9,3 +9,7 @@ blobflow_add_test(test_target_properties
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_target_properties.cpp
   LIBS blobflow::solvers
   LABELS property)
+blobflow_add_test(test_target_dynamics
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_target_dynamics.cpp
+  LIBS blobflow::solvers
+  LABELS unit)
