@@ -12,7 +12,9 @@
 #include "blobflow/solvers/equations.hpp"
 #include "blobflow/solvers/mollifier.hpp"
 #include "blobflow/solvers/mollifiers.hpp"
+#include "blobflow/solvers/targets.hpp"
 #include "blobflow/solvers/truncated_sum.hpp"
+#include "blobflow/solvers/wpme_targets.hpp"
 
 namespace blobflow {
 namespace {
@@ -40,7 +42,12 @@ constexpr ComponentInfo kEngines[] = {
                   "Gaussian); sorted window in 1D, cell lists in 2D/3D; equals direct to round-off, O(N k)"},
 };
 constexpr ComponentInfo kTargets[] = {
-    {"uniform", "rhobar == 1 on all of R^d (then wpme is d/dt rho = 1/2 Lap rho^2)"},
+    {"uniform", "rhobar == 1 on all of R^d (then wpme is d/dt rho = 1/2 Lap rho^2); with a box [lo, hi]: the uniform "
+                "probability density there, floor outside"},
+    {"gaussian", "Gaussian density with a mean and a covariance matrix (d = 1, 2, 3), positive everywhere"},
+    {"mixture", "weighted sum of Gaussians (weights, means, covariances); not log-concave in general"},
+    {"piecewise", "constant on disjoint intervals (1D) or axis-aligned boxes (2D, 3D), floor elsewhere"},
+    {"grid", "sampled on a regular tensor grid read from a CSV file (x[,y[,z]],rhobar), multilinear, floor outside"},
 };
 
 using MollifierChoice = std::variant<GaussianMollifier, Laguerre4Mollifier, Laguerre6Mollifier, Laguerre8Mollifier,
@@ -66,6 +73,37 @@ EngineChoice make_engine(const FieldSpec& spec) {
   if (name == DirectSum::kName) return DirectSum{};
   if (name == TruncatedSum::kName) return TruncatedSum{};
   throw std::invalid_argument("unknown summation engine \"" + spec.engine + "\"");
+}
+
+/// wpme with a general target (wpme_targets.hpp): the closed form where it exists and is allowed, else the
+/// lattice quadrature. Validates the TargetSpec fields the target itself does not use.
+template <Mollifier Z>
+std::unique_ptr<VelocityField> make_wpme_target_field(const Z& zeta, const FieldSpec& spec, std::vector<double> masses) {
+  const TargetSpec& t = spec.target;
+  if (t.method != "auto" && t.method != "closed-form" && t.method != "quadrature")
+    throw std::invalid_argument("target.method = \"" + t.method + "\": must be auto, closed-form or quadrature");
+  if (!(t.quadrature_accuracy > 0.0 && t.quadrature_accuracy <= kMaxQuadratureAccuracy))
+    throw std::invalid_argument("target.quadrature_accuracy = " + std::to_string(t.quadrature_accuracy) +
+                                ": must lie in (0, 0.1]");
+  if (!(t.quadrature_spacing >= 0.0) || !std::isfinite(t.quadrature_spacing))
+    throw std::invalid_argument("target.quadrature_spacing = " + std::to_string(t.quadrature_spacing) +
+                                ": must be 0 (from the accuracy) or a finite dy / eps > 0");
+  if (is_uniform_on_whole_space(t)) {
+    if (t.method == "quadrature")
+      throw std::invalid_argument("target.method = \"quadrature\": rhobar == 1 on R^d is evaluated exactly "
+                                  "(psi = zeta*zeta); give target \"uniform\" a box to use the quadrature");
+    return nullptr;  // the caller builds WpmeUniformTarget
+  }
+  std::shared_ptr<const Target> target = make_target(t, spec.dimension);
+  const bool closed_form_exists = std::is_same_v<Z, GaussianMollifier> && target->piecewise_inverse() != nullptr;
+  if (t.method == "closed-form" && !closed_form_exists)
+    throw std::invalid_argument("target.method = \"closed-form\": needs mollifier \"gaussian\" and a piecewise-constant "
+                                "target (uniform with a box, piecewise); got mollifier \"" + spec.mollifier +
+                                "\", target \"" + t.kind + "\"");
+  if (closed_form_exists && t.method != "quadrature")
+    return std::make_unique<WpmeClosedFormTarget>(zeta.epsilon(), spec.dimension, std::move(masses), target);
+  const double dy = quadrature_lattice_spacing(zeta, t.quadrature_accuracy, t.quadrature_spacing);
+  return std::make_unique<WpmeQuadratureTarget<Z>>(zeta, std::move(masses), target, dy);
 }
 
 }  // namespace
@@ -121,12 +159,17 @@ std::unique_ptr<VelocityField> make_velocity_field(const FieldSpec& spec, std::v
         using Z = std::decay_t<decltype(zeta)>;
         using E = std::decay_t<decltype(eng)>;
         std::unique_ptr<VelocityField> diffusion;
-        if (spec.equation == "wpme")
-          diffusion = std::make_unique<WpmeUniformTarget<Z, E>>(zeta, std::move(masses), eng);
-        else if (spec.equation == "pme")
+        if (spec.equation == "wpme") {
+          diffusion = make_wpme_target_field(zeta, spec, masses);
+          if (!diffusion) diffusion = std::make_unique<WpmeUniformTarget<Z, E>>(zeta, std::move(masses), eng);
+        } else if (spec.equation == "pme") {
+          if (!is_uniform_on_whole_space(spec.target))
+            throw std::invalid_argument("target.kind = \"" + spec.target.kind +
+                                        "\": pme has no target rhobar (only the default uniform on R^d is accepted)");
           diffusion = std::make_unique<CcpPorousMedium<Z, E>>(zeta, std::move(masses), spec.m, eng);
-        else
+        } else {
           throw std::invalid_argument("unknown equation \"" + spec.equation + "\"");
+        }
         if (!potential && std::holds_alternative<std::monostate>(interaction)) return diffusion;
         return std::make_unique<DriftedField<E>>(std::move(diffusion), std::move(potential), std::move(interaction),
                                                  eng);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "blobflow/solvers/potentials.hpp"
+#include "blobflow/solvers/targets.hpp"
 
 namespace blobflow {
 
@@ -41,6 +42,7 @@ struct FieldSpec {
   std::string engine = "auto";     ///< summation engine, or "auto" (see resolve_engine)
   PotentialSpec potential;         ///< external potential V (potentials.hpp); kind "none" by default
   InteractionSpec interaction;     ///< interaction kernel W (potentials.hpp); kind "none" by default
+  TargetSpec target;               ///< wpme: rhobar (default: rhobar == 1 on R^d); pme accepts only the default
 };
 
 /// Builds the field for `spec` and the particle masses.

@@ -1,0 +1,111 @@
+// Targets rhobar of the weighted porous-medium equation d/dt rho = div(rho grad(rho/rhobar)) (MATH.md §2.2–2.4):
+// the description a configuration fills in (TargetSpec) and the density object the velocity fields integrate
+// against (Target: rhobar(y) and 1/rhobar(y); piecewise-constant targets also expose their boxes, which the closed
+// form of MATH.md §2.4 item 1 needs).
+//
+// Kinds: "uniform" (rhobar == 1 on R^d, or the uniform probability density on a box), "gaussian", "mixture" (of
+// Gaussians), "piecewise" (constant on axis-aligned boxes), "grid" (sampled on a regular tensor grid read from a
+// CSV file, multilinear interpolation).
+//
+// Finiteness (MATH.md §2.4, last item [D]): with an everywhere-positive mollifier such as the Gaussian, the blob
+// density zeta_eps * rho^N is positive everywhere, so E_eps = 1/2 int (zeta_eps * rho^N)^2 / rhobar is infinite as
+// soon as rhobar vanishes on a set of positive measure. Targets with a bounded support (a uniform box, piecewise,
+// grid) therefore take a positive floor value outside it: rhobar = floor_fraction * max rhobar there. The floor
+// keeps E_eps finite and 1/rhobar bounded (the Lipschitz bound of MATH.md §2.6 uses ||1/rhobar||_inf); its price is
+// that rhobar then has infinite mass on R^d, so over long times particles leak out of the support at a rate that
+// vanishes with the floor (floor -> 0 is the confinement limit).
+#pragma once
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace blobflow {
+
+/// One box of a piecewise-constant target: rhobar = value on prod_l [lo_l, hi_l].
+struct TargetBox {
+  std::vector<double> lo;  ///< d lower corners
+  std::vector<double> hi;  ///< d upper corners, hi_l > lo_l
+  double value = 1.0;      ///< rhobar on the box, finite and > 0
+};
+
+/// What a configuration says about rhobar (the `target` member of FieldSpec). The defaults mean rhobar == 1 on
+/// all of R^d, which wpme evaluates with the exact pairwise kernel psi = zeta * zeta (WpmeUniformTarget).
+struct TargetSpec {
+  /// "uniform", "gaussian", "mixture", "piecewise" or "grid" (target_registry()).
+  std::string kind = "uniform";
+  /// uniform: the support box [box_lo, box_hi] per coordinate (1 entry = the same for every coordinate, or d
+  /// entries); both empty = all of R^d with rhobar == 1. With a box rhobar = 1 / volume inside (a probability
+  /// density) and the floor outside.
+  std::vector<double> box_lo, box_hi;
+  /// gaussian: the mean (d entries) and the covariance (d * d entries, row-major, symmetric positive definite).
+  std::vector<double> mean, covariance;
+  /// mixture: K weights (> 0; normalized to sum 1), K * d means and K * d * d covariances, component-major.
+  std::vector<double> weights, means, covariances;
+  /// piecewise: the boxes with their values (pairwise disjoint interiors); the floor elsewhere.
+  std::vector<TargetBox> pieces;
+  /// grid: the path of a CSV file sampling rhobar on a regular tensor grid (format: targets.cpp, README).
+  std::string grid_file;
+  /// rhobar outside the support (uniform box, piecewise, grid; there also the smallest value inside) as a fraction of
+  /// its largest value; must lie in (0, 1). Unset = kDefaultFloorFraction. Gaussian and mixture targets are
+  /// positive everywhere: unset means no floor there, and a set value floors them the same way.
+  std::optional<double> floor_fraction;
+  /// "auto" (closed form where it exists, else quadrature), "closed-form" (Gaussian mollifier and a
+  /// piecewise-constant target only) or "quadrature".
+  std::string method = "auto";
+  /// Quadrature: the relative accuracy the lattice spacing dy is chosen for (MATH.md §2.4 item 2); in (0, 0.1].
+  double quadrature_accuracy = 1e-10;
+  /// Quadrature: dy / eps, overriding quadrature_accuracy when > 0; 0 = choose dy from quadrature_accuracy.
+  double quadrature_spacing = 0.0;
+};
+
+/// The default floor of bounded-support targets: rhobar = 1e-3 max rhobar outside the support. Small enough that
+/// the floor region holds little mass over the times of a study, large enough that 1/rhobar (and with it the
+/// Lipschitz constant of the velocity, MATH.md §2.6) grows only a thousandfold.
+inline constexpr double kDefaultFloorFraction = 1e-3;
+
+/// Whether `spec` is the default target rhobar == 1 on R^d (kind "uniform" without a box).
+bool is_uniform_on_whole_space(const TargetSpec& spec);
+
+/// An axis-aligned box on which 1/rhobar is constant (unused coordinates l >= d are [0, 0]).
+struct InverseDensityBox {
+  std::array<double, 3> lo{}, hi{};
+  double inverse = 1.0;  ///< 1/rhobar on the box
+};
+
+/// 1/rhobar = outside + sum_k (boxes[k].inverse - outside) 1_(B_k) with disjoint boxes: the form the closed-form
+/// y-integral of MATH.md §2.4 item 1 takes.
+struct PiecewiseInverse {
+  double outside = 1.0;
+  std::vector<InverseDensityBox> boxes;
+};
+
+/// A target density rhobar on R^d (floor included), d in {1, 2, 3}.
+class Target {
+ public:
+  virtual ~Target() = default;
+  /// Spatial dimension d.
+  virtual int dimension() const = 0;
+  /// rhobar(y) > 0 (or 0 where a floorless Gaussian underflows); y holds d coordinates.
+  virtual double density(std::span<const double> y) const = 0;
+  /// 1/rhobar(y); +infinity where a floorless Gaussian density underflows.
+  virtual double inverse_density(std::span<const double> y) const = 0;
+  /// The boxes of a piecewise-constant target, or nullptr for the others.
+  virtual const PiecewiseInverse* piecewise_inverse() const { return nullptr; }
+  /// The mean of 1/rhobar over the cell prod_l [y_l - dy/2, y_l + dy/2]: exact for piecewise-constant targets (the
+  /// lattice quadrature then has an O(dy^2) error at jumps instead of O(dy)), the point value otherwise.
+  double cell_inverse_density(std::span<const double> y, double dy) const;
+  /// A one-line description naming the kind and its parameters.
+  virtual std::string describe() const = 0;
+};
+
+/// Builds the target of `spec` in `dimension` dimensions.
+/// \throws std::invalid_argument for a bad kind or parameter (the message names the TargetSpec field, its value and
+/// the rule), including kind "uniform" without a box (that target needs no object: see is_uniform_on_whole_space);
+/// std::runtime_error for a grid file that cannot be read or is malformed (the message names file, line and rule).
+std::unique_ptr<Target> make_target(const TargetSpec& spec, int dimension);
+
+}  // namespace blobflow
