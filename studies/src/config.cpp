@@ -22,8 +22,10 @@ constexpr ConfigKey kSchema[] = {
     {"problem", "equation", "\"wpme\"", "\"wpme\": d/dt rho = div(rho grad(rho/rhobar)); \"pme\": d/dt rho = Lap(rho^m)"},
     {"problem", "dimension", "1", "space dimension d: 1, 2 or 3"},
     {"problem", "m", "2", "pme exponent, >= 1 (m = 1: heat equation); wpme: 2 only"},
-    {"problem", "target", "\"uniform\"", "wpme target rhobar; \"uniform\" is rhobar == 1 on R^d (pme: no target)"},
-    {"problem", "initial", "\"barenblatt\"", "\"exact\" (alias \"barenblatt\": the exact solution at t0) or \"uniform\""},
+    {"problem", "target", "\"uniform\"",
+     "wpme target rhobar (blobflow list targets; parameters in [target]); \"uniform\" without a box is rhobar == 1 "
+     "on R^d (pme: no target)"},
+    {"problem", "initial", "\"barenblatt\"", "\"exact\" (the problem's exact solution at t0), \"barenblatt\" (the same data: the Barenblatt profile, or the heat kernel for m = 1, at t0; errors measured where an exact solution exists) or \"uniform\""},
     {"problem", "mass", "1.0", "total mass M > 0"},
     {"problem", "initial_support", "[-0.5, 0.5]", "[lo, hi] per coordinate of the uniform initial density"},
     {"problem", "t0", "0.25", "start time, >= 0 (> 0 for initial = \"exact\")"},
@@ -33,6 +35,32 @@ constexpr ConfigKey kSchema[] = {
     {"discretization", "mollifier", "\"gaussian\"", "mollifier zeta (blobflow list mollifiers)"},
     {"discretization", "placement", "\"auto\"", "\"auto\", \"quantile\" (1D only) or \"lattice\""},
     {"discretization", "engine", "\"auto\"", "summation engine (blobflow list engines); \"auto\" picks one"},
+    {"target", "box_lo", "[]", "uniform: lower corner of the support box (1 or d numbers); empty: all of R^d"},
+    {"target", "box_hi", "[]", "uniform: upper corner of the support box (1 or d numbers)"},
+    {"target", "mean", "[]", "gaussian: the mean, d numbers"},
+    {"target", "covariance", "[]", "gaussian: the covariance, d*d numbers row-major, symmetric positive definite"},
+    {"target", "weights", "[]", "mixture: K weights > 0 (normalized to sum 1)"},
+    {"target", "means", "[]", "mixture: K*d numbers, component-major"},
+    {"target", "covariances", "[]", "mixture: K*d*d numbers, component-major"},
+    {"target", "pieces", "[]", "piecewise: boxes [{lo = [..], hi = [..], value = v}, ...] with disjoint interiors"},
+    {"target", "grid_file", "\"\"", "grid: CSV file sampling rhobar on a regular tensor grid (README)"},
+    {"target", "floor_fraction", "\"auto\"",
+     "rhobar outside a bounded support, as a fraction of its maximum, in (0, 1); \"auto\": 1e-3 for bounded "
+     "supports, no floor for gaussian and mixture"},
+    {"target", "method", "\"auto\"", "y-integral: \"auto\", \"closed-form\" (gaussian mollifier, piecewise "
+                                         "target) or \"quadrature\""},
+    {"target", "quadrature_accuracy", "1e-10", "quadrature: relative accuracy that sets the lattice spacing, (0, 0.1]"},
+    {"target", "quadrature_spacing", "0", "quadrature: dy / eps, overriding quadrature_accuracy when > 0"},
+    {"potential", "kind", "\"none\"", "external potential V: \"none\", \"quadratic\", \"double-well\" or "
+                                         "\"polynomial\""},
+    {"potential", "strength", "1.0", "quadratic: V = c/2 |x - x0|^2 with c > 0; double-well: a > 0"},
+    {"potential", "center", "[]", "quadratic: x0 (d numbers); empty: the origin"},
+    {"potential", "well_radius", "1.0", "double-well: V = a (|x|^2 - b^2)^2 / 4 with b > 0"},
+    {"potential", "coefficients", "[]", "polynomial: c0, c1, ..., cK of V = sum_l sum_k c_k x_l^k"},
+    {"interaction", "kind", "\"none\"", "interaction kernel W: \"none\", \"gaussian\" or \"newtonian\" (2D)"},
+    {"interaction", "amplitude", "1.0", "gaussian: W(z) = -A exp(-|z|^2 / (2 l^2)) with A > 0"},
+    {"interaction", "length", "1.0", "gaussian: l > 0"},
+    {"interaction", "chi", "1.0", "newtonian: sensitivity chi > 0 of the Keller-Segel attraction (MATH.md §4.7)"},
     {"integrator", "method", "\"dopri5\"", "time integrator (blobflow list integrators)"},
     {"integrator", "dt", "1e-3", "fixed-step methods: largest step; adaptive: first trial step; > 0"},
     {"integrator", "rtol", "1e-8", "adaptive: tolerance relative to the cloud's RMS radius, > 0"},
@@ -122,6 +150,35 @@ class Reader {
     }
     out = std::move(values);
   }
+  /// An array of tables {lo = [...], hi = [...], value = v} (the boxes of a piecewise target).
+  void read_boxes(std::string_view key, const toml::node& node, std::vector<TargetBox>& out) {
+    const toml::array* array = node.as_array();
+    constexpr std::string_view kRule = "must be an array of tables {lo = [numbers], hi = [numbers], value = number}";
+    if (!array) return error(key, node, std::string(kRule));
+    std::vector<TargetBox> boxes;
+    for (const toml::node& element : *array) {
+      const toml::table* box = element.as_table();
+      if (!box) return error(key, node, std::string(kRule));
+      TargetBox b;
+      std::vector<std::string> local;
+      Reader inner(local);
+      for (const auto& [field, value] : *box) {
+        const std::string name = std::string(key) + "[" + std::to_string(boxes.size()) + "]." + std::string(field.str());
+        if (field.str() == "lo") inner.read_doubles(name, value, b.lo);
+        else if (field.str() == "hi") inner.read_doubles(name, value, b.hi);
+        else if (field.str() == "value") inner.read_double(name, value, b.value);
+        else local.push_back(name + ": unknown key (a box has lo, hi and value)");
+      }
+      if (!box->contains("lo") || !box->contains("hi") || !box->contains("value"))
+        local.push_back(std::string(key) + "[" + std::to_string(boxes.size()) + "]: " + std::string(kRule));
+      if (!local.empty()) {
+        errors_.insert(errors_.end(), local.begin(), local.end());
+        return;
+      }
+      boxes.push_back(std::move(b));
+    }
+    out = std::move(boxes);
+  }
 
  private:
   std::vector<std::string>& errors_;
@@ -179,7 +236,7 @@ void validate(const RunConfig& c, const std::set<std::string>& given, std::vecto
   }
   const bool exact_initial = p.initial == "exact" || p.initial == "barenblatt";
   if (!exact_initial && p.initial != "uniform")
-    fail("problem.initial", quoted(p.initial), "must be \"exact\" (alias \"barenblatt\") or \"uniform\"");
+    fail("problem.initial", quoted(p.initial), "must be \"exact\", \"barenblatt\" or \"uniform\"");
   if (!(p.mass > 0.0) || !std::isfinite(p.mass)) fail("problem.mass", format_double(p.mass), "must be > 0");
   if (p.initial_support.size() != 2 || !(p.initial_support[0] < p.initial_support[1]) ||
       !std::isfinite(p.initial_support[0]) || !std::isfinite(p.initial_support[1])) {
@@ -215,6 +272,28 @@ void validate(const RunConfig& c, const std::set<std::string>& given, std::vecto
   if (!is_registered(engine_registry(), d.engine))
     fail("discretization.engine", quoted(d.engine), "must be one of " + names_of(engine_registry()));
 
+  // [target], [potential], [interaction]: the solver factories check their parameters and name the key
+  // ("target.box_lo = ...: rule"); a section given for a kind that does not read it is refused.
+  if (p.equation == "wpme" && is_registered(target_registry(), p.target) && !is_uniform_on_whole_space(c.target)) {
+    try {
+      (void)make_target(c.target, p.dimension);
+    } catch (const std::exception& e) {
+      errors.push_back(e.what());
+    }
+  }
+  for (const std::string& key : given)
+    if (key.rfind("target.", 0) == 0 && p.equation != "wpme")
+      fail(key, "(given)", "applies to equation = \"wpme\" only (pme has no target)");
+  try {
+    if (c.potential.kind != "none") (void)ExternalPotential(c.potential, p.dimension);
+  } catch (const std::exception& e) {
+    errors.push_back(e.what());
+  }
+  try {
+    (void)make_interaction_kernel(c.interaction, p.dimension, d.mollifier, 1.0);
+  } catch (const std::exception& e) {
+    errors.push_back(e.what());
+  }
   if (!find_integrator(in.method)) {
     std::string names;
     for (const auto& info : integrator_registry()) names += (names.empty() ? "\"" : ", \"") + std::string(info.name) + "\"";
@@ -272,6 +351,39 @@ RunConfig read_table(const toml::table& table, std::vector<std::string>& errors)
       {"discretization.mollifier", [&](auto& k, auto& n) { r.read_string(k, n, c.discretization.mollifier); }},
       {"discretization.placement", [&](auto& k, auto& n) { r.read_string(k, n, c.discretization.placement); }},
       {"discretization.engine", [&](auto& k, auto& n) { r.read_string(k, n, c.discretization.engine); }},
+      {"target.box_lo", [&](auto& k, auto& n) { r.read_doubles(k, n, c.target.box_lo); }},
+      {"target.box_hi", [&](auto& k, auto& n) { r.read_doubles(k, n, c.target.box_hi); }},
+      {"target.mean", [&](auto& k, auto& n) { r.read_doubles(k, n, c.target.mean); }},
+      {"target.covariance", [&](auto& k, auto& n) { r.read_doubles(k, n, c.target.covariance); }},
+      {"target.weights", [&](auto& k, auto& n) { r.read_doubles(k, n, c.target.weights); }},
+      {"target.means", [&](auto& k, auto& n) { r.read_doubles(k, n, c.target.means); }},
+      {"target.covariances", [&](auto& k, auto& n) { r.read_doubles(k, n, c.target.covariances); }},
+      {"target.pieces", [&](auto& k, auto& n) { r.read_boxes(k, n, c.target.pieces); }},
+      {"target.grid_file", [&](auto& k, auto& n) { r.read_string(k, n, c.target.grid_file); }},
+      {"target.floor_fraction",
+       [&](auto& k, auto& n) {
+         if (auto text = n.as_string(); text && text->get() == "auto") {
+           c.target.floor_fraction.reset();
+         } else if (n.is_number()) {
+           double v = 0.0;
+           r.read_double(k, n, v);
+           c.target.floor_fraction = v;
+         } else {
+           r.error(k, n, "must be a number in (0, 1) or \"auto\"");
+         }
+       }},
+      {"target.method", [&](auto& k, auto& n) { r.read_string(k, n, c.target.method); }},
+      {"target.quadrature_accuracy", [&](auto& k, auto& n) { r.read_double(k, n, c.target.quadrature_accuracy); }},
+      {"target.quadrature_spacing", [&](auto& k, auto& n) { r.read_double(k, n, c.target.quadrature_spacing); }},
+      {"potential.kind", [&](auto& k, auto& n) { r.read_string(k, n, c.potential.kind); }},
+      {"potential.strength", [&](auto& k, auto& n) { r.read_double(k, n, c.potential.strength); }},
+      {"potential.center", [&](auto& k, auto& n) { r.read_doubles(k, n, c.potential.center); }},
+      {"potential.well_radius", [&](auto& k, auto& n) { r.read_double(k, n, c.potential.well_radius); }},
+      {"potential.coefficients", [&](auto& k, auto& n) { r.read_doubles(k, n, c.potential.coefficients); }},
+      {"interaction.kind", [&](auto& k, auto& n) { r.read_string(k, n, c.interaction.kind); }},
+      {"interaction.amplitude", [&](auto& k, auto& n) { r.read_double(k, n, c.interaction.amplitude); }},
+      {"interaction.length", [&](auto& k, auto& n) { r.read_double(k, n, c.interaction.length); }},
+      {"interaction.chi", [&](auto& k, auto& n) { r.read_double(k, n, c.interaction.chi); }},
       {"integrator.method", [&](auto& k, auto& n) { r.read_string(k, n, c.integrator.method); }},
       {"integrator.dt", [&](auto& k, auto& n) { r.read_double(k, n, c.integrator.dt); }},
       {"integrator.rtol", [&](auto& k, auto& n) { r.read_double(k, n, c.integrator.rtol); }},
@@ -318,6 +430,7 @@ RunConfig read_table(const toml::table& table, std::vector<std::string>& errors)
     errors.push_back("integrator.max_steps = " + std::to_string(max_steps) + ": must be >= 1");
   else
     c.integrator.max_steps = static_cast<std::size_t>(max_steps);
+  c.target.kind = c.problem.target;
   if (errors.empty()) validate(c, given, errors);
   return c;
 }
@@ -368,6 +481,26 @@ RunConfig load_run_config(const std::filesystem::path& file, const std::vector<s
   return parse_run_config(text.str(), file.string(), overrides);
 }
 
+namespace {
+nlohmann::json target_json(const TargetSpec& t) {
+  nlohmann::json pieces = nlohmann::json::array();
+  for (const TargetBox& b : t.pieces) pieces.push_back({{"lo", b.lo}, {"hi", b.hi}, {"value", b.value}});
+  return {{"box_lo", t.box_lo},
+          {"box_hi", t.box_hi},
+          {"mean", t.mean},
+          {"covariance", t.covariance},
+          {"weights", t.weights},
+          {"means", t.means},
+          {"covariances", t.covariances},
+          {"pieces", pieces},
+          {"grid_file", t.grid_file},
+          {"floor_fraction", t.floor_fraction ? nlohmann::json(*t.floor_fraction) : nlohmann::json("auto")},
+          {"method", t.method},
+          {"quadrature_accuracy", t.quadrature_accuracy},
+          {"quadrature_spacing", t.quadrature_spacing}};
+}
+}  // namespace
+
 nlohmann::json to_json(const RunConfig& c) {
   return {
       {"problem",
@@ -378,6 +511,13 @@ nlohmann::json to_json(const RunConfig& c) {
        {{"particles", c.discretization.particles}, {"epsilon", c.discretization.epsilon},
         {"mollifier", c.discretization.mollifier}, {"placement", c.discretization.placement},
         {"engine", c.discretization.engine}}},
+      {"target", target_json(c.target)},
+      {"potential",
+       {{"kind", c.potential.kind}, {"strength", c.potential.strength}, {"center", c.potential.center},
+        {"well_radius", c.potential.well_radius}, {"coefficients", c.potential.coefficients}}},
+      {"interaction",
+       {{"kind", c.interaction.kind}, {"amplitude", c.interaction.amplitude}, {"length", c.interaction.length},
+        {"chi", c.interaction.chi}}},
       {"integrator",
        {{"method", c.integrator.method}, {"dt", c.integrator.dt}, {"rtol", c.integrator.rtol},
         {"atol", c.integrator.atol}, {"max_steps", c.integrator.max_steps}}},

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -42,6 +43,12 @@ struct Snapshot {
   State x;
 };
 
+/// V = |x|^2 / 2: the confinement of the exact confined solutions (exact.hpp).
+bool is_unit_confinement(const PotentialSpec& v) {
+  return v.kind == "quadratic" && v.strength == 1.0 &&
+         std::all_of(v.center.begin(), v.center.end(), [](double c) { return c == 0.0; });
+}
+
 }  // namespace
 
 nlohmann::json manifest_base() {
@@ -63,16 +70,24 @@ PreparedProblem prepare_problem(const RunConfig& config) {
 
   double support_volume = 0.0;
   if (p.initial == "exact" || p.initial == "barenblatt") {
-    ExactSolutionSpec exact_spec;
-    exact_spec.equation = p.equation;
-    exact_spec.dimension = d;
-    exact_spec.m = p.m;
-    exact_spec.mass = p.mass;
-    exact_spec.t0 = p.t0;
-    out.exact = make_exact_solution(exact_spec);
-    if (!out.exact)
-      throw ConfigError({"problem.initial = \"" + p.initial + "\": this problem has no exact solution to start from"});
-    const ExactSolution& u = *out.exact;
+    // The data: the unconfined problem's solution at t0 (Barenblatt or heat kernel). The truth: the configured
+    // problem's exact solution from those data, where blobflow knows one (exact.hpp).
+    ExactSolutionSpec data_spec;
+    data_spec.equation = p.equation;
+    data_spec.dimension = d;
+    data_spec.m = p.m;
+    data_spec.mass = p.mass;
+    data_spec.t0 = p.t0;
+    ExactSolutionSpec truth_spec = data_spec;
+    const bool extra_terms = !is_uniform_on_whole_space(config.target) || config.interaction.kind != "none" ||
+                             (config.potential.kind != "none" && !is_unit_confinement(config.potential));
+    truth_spec.quadratic_confinement = config.potential.kind == "quadratic";
+    if (!extra_terms) out.exact = make_exact_solution(truth_spec);
+    if (p.initial == "exact" && !out.exact)
+      throw ConfigError({"problem.initial = \"exact\": this problem (target, potential, interaction) has no exact "
+                         "solution in blobflow; use initial = \"barenblatt\" for the same data without one"});
+    const std::shared_ptr<const ExactSolution> data = make_exact_solution(data_spec);
+    const ExactSolution& u = *data;
     support_volume = u.spacing_volume(p.t0);
     if (out.placement == "quantile") {
       const auto law = u.law(p.t0);
@@ -132,6 +147,9 @@ RunResult run_simulation(const RunConfig& config, const std::filesystem::path& o
   spec.mollifier = config.discretization.mollifier;
   spec.epsilon = problem.epsilon;
   spec.engine = config.discretization.engine;
+  spec.target = config.target;
+  spec.potential = config.potential;
+  spec.interaction = config.interaction;
   const auto field = make_velocity_field(spec, problem.particles.mass);
   const std::vector<double>& masses = problem.particles.mass;
 

@@ -14,6 +14,8 @@
 #include <nlohmann/json.hpp>
 
 #include "blobflow/solvers/integrators.hpp"
+#include "blobflow/solvers/potentials.hpp"
+#include "blobflow/solvers/targets.hpp"
 
 namespace blobflow {
 
@@ -47,6 +49,9 @@ struct RunConfig {
     std::string placement = "auto";         ///< "auto" (quantile in 1D, lattice otherwise), "quantile", "lattice"
     std::string engine = "auto";            ///< summation engine; "auto" lets blobflow choose (recorded)
   } discretization;
+  TargetSpec target;              ///< wpme: rhobar; target.kind mirrors problem.target ([target] holds the rest)
+  PotentialSpec potential;        ///< external potential V ([potential]); kind "none" by default
+  InteractionSpec interaction;    ///< interaction kernel W ([interaction]); kind "none" by default
   IntegratorSpec integrator;
   struct Output {
     std::vector<double> times;              ///< output times in (t0, t_final]; t_final is always included
