@@ -453,8 +453,18 @@ StudyReport build_study_report(const std::filesystem::path& dir, const ReportOpt
           }
         energy.series.push_back(s);
       }
+      if (!groups.empty() && !groups.front().points.empty()) {  // the continuum energy of the exact solution
+        PlotSeries exact{"exact solution's energy", {}, {}, {}, Style::points};
+        for (const json& o : records[groups.front().points.back().id]["summary"]["metrics"]["outputs"])
+          if (o["energy_exact"].is_number()) {
+            exact.x.push_back(o["t"].get<double>());
+            exact.y.push_back(o["energy_exact"].get<double>());
+          }
+        if (!exact.x.empty()) energy.series.push_back(exact);
+      }
       b.add_figure(energy, "Figure " + energy.name + ": the regularized energy E_eps of the particles against time "
-                           "(log scale), finest run of each group, from its diagnostics.csv.");
+                           "(log scale), finest run of each group, from its diagnostics.csv; circles: the continuum energy of the exact "
+                           "solution at the output times, where there is one.");
     }
     if (fit.value("trajectories", false) && !groups.empty() && !groups.front().points.empty()) {
       const Point& finest = groups.front().points.back();
@@ -476,11 +486,11 @@ StudyReport build_study_report(const std::filesystem::path& dir, const ReportOpt
         s.y.push_back(row[2]);
       }
       for (auto& [i, s] : by_particle) {
-        s.label = i == 0 ? "every " + std::to_string(stride) + "th particle" : "";
+        s.label = i == 0 ? "particles i = 0, " + std::to_string(stride) + ", " + std::to_string(2 * stride) + ", ..." : "";
         paths.series.push_back(s);
       }
-      b.add_figure(paths, "Figure " + paths.name + ": paths x_i(t) of every " + std::to_string(stride) +
-                              "th particle at the output times (first coordinate).");
+      b.add_figure(paths, "Figure " + paths.name + ": paths x_i(t) of the particles i = 0, " + std::to_string(stride) +
+                              ", " + std::to_string(2 * stride) + ", ... (first coordinate) through the output times.");
     }
   }
 
