@@ -64,4 +64,62 @@ bool write_loglog_figure(const std::filesystem::path& dir, const LogLogFigure& f
   return std::filesystem::exists(dir / (figure.name + ".png"));
 }
 
+bool write_plot(const std::filesystem::path& dir, const Plot& plot, bool render, bool pdf) {
+  std::filesystem::create_directories(dir);
+  const std::string dat = plot.name + ".dat", gp = plot.name + ".gp";
+  {
+    std::ofstream out(dir / dat);
+    for (const PlotSeries& s : plot.series) {
+      const bool band = s.style == Style::band;
+      if (s.x.size() != s.y.size() || (band && s.y_high.size() != s.x.size()))
+        throw std::runtime_error("figure " + plot.name + ": series " + s.label + " has columns of unequal length");
+      out << "# " << s.label << "\n";
+      for (std::size_t k = 0; k < s.x.size(); ++k) {
+        out << format_shortest(s.x[k]) << " " << format_shortest(s.y[k]);
+        if (band) out << " " << format_shortest(s.y_high[k]);
+        out << "\n";
+      }
+      out << "\n\n";  // two blank lines end a gnuplot data block (selected with `index`)
+    }
+    if (!out) throw std::runtime_error((dir / dat).string() + ": cannot write the file");
+  }
+  {
+    std::ofstream out(dir / gp);
+    out << "# " << plot.title << " (data: " << dat << "); render with: gnuplot " << gp << "\n";
+    if (plot.log_x) out << "set logscale x\n";
+    if (plot.log_y) out << "set logscale y\nset format y '%.0e'\n";
+    out << "set grid\nset key outside right top font ',10'\nset style fill transparent solid 0.25 noborder\n"
+        << "set title " << quoted(plot.title) << "\nset xlabel " << quoted(plot.x_label) << "\nset ylabel "
+        << quoted(plot.y_label) << "\n";
+    std::string command = "plot ";
+    for (std::size_t k = 0; k < plot.series.size(); ++k) {
+      const PlotSeries& s = plot.series[k];
+      std::string how;
+      switch (s.style) {
+        case Style::points_lines: how = "using 1:2 with linespoints pt 7"; break;
+        case Style::points: how = "using 1:2 with points pt 6 ps 2.5 lw 2"; break;
+        case Style::line: how = "using 1:2 with lines lw 2"; break;
+        case Style::dashed: how = "using 1:2 with lines dt 2 lc rgb 'gray40'"; break;
+        case Style::band: how = "using 1:2:3 with filledcurves"; break;
+      }
+      if (s.color > 0 && s.style != Style::dashed) how += " lc " + std::to_string(s.color);
+      command += (k ? ", " : "") + quoted(dat) + " index " + std::to_string(k) + " " + how + " title " +
+                 quoted(s.label);
+    }
+    std::vector<std::pair<std::string, std::string>> terminals = {{"pngcairo noenhanced size 1000,650", ".png"},
+                                                                  {"svg noenhanced size 1000,650", ".svg"}};
+    if (pdf) terminals.emplace_back("pdfcairo noenhanced size 7in,4.5in", ".pdf");
+    for (const auto& [terminal, extension] : terminals)
+      out << "set terminal " << terminal << "\nset output " << quoted(plot.name + extension) << "\n" << command << "\n";
+    out << "unset output\n";
+    if (!out) throw std::runtime_error((dir / gp).string() + ": cannot write the file");
+  }
+  if (!render || std::system("command -v gnuplot >/dev/null 2>&1") != 0) return false;
+  {
+    Gnuplot gnuplot("gnuplot");
+    gnuplot << "cd " << quoted(dir.string()) << "\nload " << quoted(gp) << "\n";
+  }
+  return std::filesystem::exists(dir / (plot.name + ".png"));
+}
+
 }  // namespace blobflow::reports

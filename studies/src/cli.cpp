@@ -13,6 +13,7 @@
 #include "blobflow/studies/config.hpp"
 #include "blobflow/studies/run.hpp"
 #include "blobflow/studies/study.hpp"
+#include "blobflow/studies/study_spec.hpp"
 
 namespace blobflow {
 namespace {
@@ -25,7 +26,8 @@ constexpr const char* kUsage = R"(blobflow: a verified test bed for blob methods
 
 usage:
   blobflow run CONFIG.toml [--set section.key=value ...] [-o DIR] [-q]   one simulation
-  blobflow study [NAME] [--set section.key=value ...] [-o DIR]            a built-in study (default: "default")
+  blobflow study [STUDY.toml | NAME] [-j THREADS] [-o DIR] [--resume]    a sweep (default: the study "default")
+  blobflow report DIR                                                     rebuild a study's report from its files
   blobflow list (equations|mollifiers|integrators|targets|engines|studies)
   blobflow --version
   blobflow COMMAND --help
@@ -45,14 +47,23 @@ Exit code 1 when the run ends with a numerical failure (status in summary.json);
 configuration keys (section.key = default: meaning):
 )";
 
-constexpr const char* kStudyUsage = R"(usage: blobflow study [NAME] [--set section.key=value ...] [-o DIR]
+constexpr const char* kStudyUsage = R"(usage: blobflow study [STUDY.toml | NAME] [-j THREADS] [-o DIR] [--resume]
+                      [--set section.key=value ...] [--no-render]
 
-Runs a built-in study and prints its error table. The study "default" runs the 1D Barenblatt problem
-(studies/configs/barenblatt-1d.toml) at N = 100, 200, 400, 800 and reports W1, W2, W-inf at t_final against
-the exact solution, the ratio of successive W2 errors and the least-squares order of W2 against N with its 95%
-confidence interval. Overrides apply to every run.
-  --set section.key=value   override a configuration key in every run (repeatable)
+Runs every run of a study file (or of a built-in study: blobflow list studies) on THREADS threads, appends each
+finished run to DIR/runs.jsonl at once, and builds the report: rates.csv/md/tex, figures/, report.md, index.html.
+A failed run is recorded with its status and the study goes on (exit code 1 at the end).
+  -j, --threads THREADS     worker threads (default: all cores); results do not depend on it
   -o, --output DIR          output directory (default: out/study-NAME)
+  --resume                  keep DIR/runs.jsonl and skip the runs recorded there (after a kill, say)
+  --set section.key=value   override a configuration key in every run (repeatable; not a swept key)
+  --no-render               write figures as .dat + .gp only (no gnuplot)
+)";
+
+constexpr const char* kReportUsage = R"(usage: blobflow report DIR [--no-render]
+
+Rebuilds the report of a study (rates.csv/md/tex, figures/, report.md, index.html) from DIR/study.json and
+DIR/runs.jsonl, without running anything.
 )";
 
 struct UsageError : std::runtime_error {
@@ -66,6 +77,9 @@ struct Options {
   std::string out_dir;
   bool quiet = false;
   bool help = false;
+  std::string threads;  ///< study: -j value
+  bool resume = false;  ///< study: --resume
+  bool no_render = false;
 };
 
 Options parse_options(int argc, char** argv, int first) {
@@ -80,6 +94,10 @@ Options parse_options(int argc, char** argv, int first) {
     else if (arg.rfind("--set=", 0) == 0) o.overrides.push_back(arg.substr(6));
     else if (arg == "-o" || arg == "--output") o.out_dir = value(arg);
     else if (arg == "-q" || arg == "--quiet") o.quiet = true;
+    else if (arg == "-j" || arg == "--threads") o.threads = value(arg);
+    else if (arg.size() > 2 && arg.rfind("-j", 0) == 0 && arg[2] != '-') o.threads = arg.substr(2);
+    else if (arg == "--resume") o.resume = true;
+    else if (arg == "--no-render") o.no_render = true;
     else if (arg == "-h" || arg == "--help") o.help = true;
     else if (arg.size() > 1 && arg[0] == '-') throw UsageError("unknown option " + arg);
     else o.positional.push_back(arg);
@@ -129,12 +147,36 @@ int command_study(const Options& o) {
     std::cout << kStudyUsage;
     return kExitOk;
   }
-  if (o.positional.size() > 1) throw UsageError("study takes at most one NAME");
+  if (o.positional.size() > 1) throw UsageError("study takes at most one STUDY.toml or NAME");
   StudyOptions s;
-  if (!o.positional.empty()) s.name = o.positional[0];
-  s.out_dir = o.out_dir.empty() ? std::filesystem::path("out") / ("study-" + s.name) : std::filesystem::path(o.out_dir);
+  if (!o.positional.empty()) s.study = o.positional[0];
+  s.out_dir = o.out_dir;
   s.overrides = o.overrides;
-  return run_study(s, std::cout);
+  s.resume = o.resume;
+  s.render = !o.no_render;
+  if (!o.threads.empty()) {
+    std::size_t used = 0;
+    int threads = 0;
+    try {
+      threads = std::stoi(o.threads, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != o.threads.size() || threads < 1) throw UsageError("-j " + o.threads + ": must be an integer >= 1");
+    s.threads = static_cast<unsigned>(threads);
+  }
+  const StudyOutcome outcome = run_study(s, std::cout);
+  return outcome.n_failed == 0 ? kExitOk : kExitFailure;
+}
+
+int command_report(const Options& o) {
+  if (o.help) {
+    std::cout << kReportUsage;
+    return kExitOk;
+  }
+  if (o.positional.size() != 1) throw UsageError("report needs exactly one study output DIR");
+  report_study(o.positional[0], std::cout, !o.no_render);
+  return kExitOk;
 }
 
 int command_list(const Options& o) {
@@ -180,6 +222,7 @@ int cli_main(int argc, char** argv) {
     const Options options = parse_options(argc, argv, 2);
     if (command == "run") return command_run(options);
     if (command == "study") return command_study(options);
+    if (command == "report") return command_report(options);
     if (command == "list") return command_list(options);
     throw UsageError("unknown command \"" + command + "\"");
   } catch (const UsageError& e) {

@@ -28,4 +28,35 @@ struct LogLogFigure {
 /// were rendered. \throws std::runtime_error when a file cannot be written or a series has x, y of unequal length.
 bool write_loglog_figure(const std::filesystem::path& dir, const LogLogFigure& figure, bool render = true);
 
+/// How a curve of a Plot is drawn.
+enum class Style {
+  points_lines,  ///< markers joined by lines (measured data)
+  points,        ///< markers only (e.g. a best point marked on a curve)
+  line,          ///< a solid line (a fitted law)
+  dashed,        ///< a dashed line (reference slopes, guides)
+  band,          ///< a shaded band between y and y_high (a confidence band)
+};
+
+/// One curve of a Plot; `y_high` only for bands.
+struct PlotSeries {
+  std::string label;
+  std::vector<double> x, y, y_high;
+  Style style = Style::points_lines;
+  int color = 0;  ///< gnuplot line type for the colour (a group's data, fit and band share one); 0: next in turn
+};
+
+/// A figure with linear or logarithmic axes (the general form of LogLogFigure).
+struct Plot {
+  std::string name;  ///< file stem: name.dat, name.gp, name.png, name.svg
+  std::string title;
+  std::string x_label, y_label;
+  bool log_x = true, log_y = true;
+  std::vector<PlotSeries> series;
+};
+
+/// Writes dir/name.dat and dir/name.gp for a Plot and renders PNG and SVG as write_loglog_figure does; with
+/// `pdf` also name.pdf. Returns whether the PNG was rendered. \throws std::runtime_error when a file cannot be
+/// written or a series' columns have unequal lengths.
+bool write_plot(const std::filesystem::path& dir, const Plot& plot, bool render = true, bool pdf = false);
+
 }  // namespace blobflow::reports

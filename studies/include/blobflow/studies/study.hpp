@@ -1,6 +1,8 @@
-// Built-in studies: sweeps of runs with their error tables and fitted rates. For now the one built-in study is
-// "default": the 1D Barenblatt problem of configs/barenblatt-1d.toml at N = 100, 200, 400, 800, with W1, W2 and
-// W-inf at t_final, the ratio of successive W2 errors and the fitted order of W2 against N.
+// Running studies (DESIGN.md, "Files a study writes"): the runs of an expanded study file are executed on a pool of
+// threads, each run's record (summary, sweep coordinates, config hash, status) appended to runs.jsonl and flushed
+// as soon as the run ends, so that a killed study loses no finished run and `--resume` skips them; a run that fails
+// (numerically or with an exception) is recorded with its status and the study goes on. The report (rates, figures,
+// index.html) is then built from the files alone (reports/study_report.hpp).
 #pragma once
 
 #include <filesystem>
@@ -12,18 +14,32 @@ namespace blobflow {
 
 /// Options of `blobflow study`.
 struct StudyOptions {
-  std::string name = "default";
-  std::filesystem::path out_dir = "out/study-default";
-  std::vector<std::string> overrides;  ///< "section.key=value", applied to every run
+  std::string study = "default";       ///< a study file, or the name of a built-in study
+  std::filesystem::path out_dir;       ///< empty: out/study-<study name>
+  std::vector<std::string> overrides;  ///< "section.key=value", applied to every run (not to swept keys)
+  unsigned threads = 0;                ///< worker threads; 0: the hardware concurrency
+  bool resume = false;                 ///< keep runs.jsonl and skip the runs recorded there
+  bool progress = true;                ///< show progress on standard error when it is a terminal
+  bool render = true;                  ///< render the report's figures with gnuplot
 };
 
-/// The names of the built-in studies.
-std::vector<std::string> builtin_study_names();
+/// What a study did.
+struct StudyOutcome {
+  std::size_t n_planned = 0;  ///< runs in the expanded study
+  std::size_t n_skipped = 0;  ///< recorded by an earlier (interrupted) invocation, not run again (--resume)
+  std::size_t n_run = 0;      ///< run by this invocation
+  std::size_t n_failed = 0;   ///< recorded with a status other than ok (this invocation and earlier ones)
+  std::filesystem::path out_dir;
+};
 
-/// Runs a built-in study, prints its table to `out`, and writes one directory per run plus table.md, table.txt
-/// and study.json to the output directory. Returns 0 when every run succeeded and 1 otherwise.
-/// \throws ConfigError for an unknown study name or bad overrides.
-int run_study(const StudyOptions& options, std::ostream& out);
+/// Runs a study: writes study.toml, study.json, runs.jsonl, runs/<id>/ and the report to the output directory and
+/// prints a summary (and the fitted rates) to `out`. Without `resume` an existing runs.jsonl is replaced.
+/// \throws ConfigError for a bad study file, name or override; std::runtime_error for I/O failures.
+StudyOutcome run_study(const StudyOptions& options, std::ostream& out);
+
+/// Rebuilds the report of a study directory from its files and prints the fitted rates to `out`.
+/// \throws std::runtime_error when the directory holds no study.
+void report_study(const std::filesystem::path& dir, std::ostream& out, bool render = true);
 
 /// The text of a built-in configuration (configs/NAME.toml compiled in). \throws ConfigError for unknown names.
 std::string builtin_config(const std::string& name);

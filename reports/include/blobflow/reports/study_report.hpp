@@ -1,0 +1,55 @@
+// The report of a study (DESIGN.md, "Files a study writes"), built only from what the study wrote: study.json (the
+// expanded study: sweeps, fits, planned runs with their config hashes, manifest), study.toml (the study file),
+// runs.jsonl (one record per finished run) and the per-run folders runs/<id>/ (diagnostics.csv, particles.csv).
+// It writes rates.csv, rates.md, rates.tex, figures/ (.dat + .gp, rendered PNG and SVG), report.md and index.html.
+// Never runs a solver: `blobflow report DIR` rebuilds everything from those files.
+#pragma once
+
+#include <filesystem>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace blobflow::reports {
+
+/// The complete records of a runs.jsonl file in file order. A last line without its newline (a study killed while
+/// writing it) and lines that are not JSON objects are skipped. \throws std::runtime_error when the file exists
+/// but cannot be read.
+std::vector<nlohmann::json> read_run_records(const std::filesystem::path& jsonl);
+
+/// One figure of a report: its file stem under figures/ and the caption the report shows.
+struct ReportFigure {
+  std::string name;
+  std::string caption;
+  bool rendered = false;
+};
+
+/// One fitted group of a report.
+struct ReportFit {
+  std::string fit, group;
+  std::string line;  ///< "fitted slope ... (95% CI ...)" or the reason there is none
+  bool ok = false;
+  double slope = 0.0, ci95_low = 0.0, ci95_high = 0.0;
+  std::size_t points_used = 0;
+};
+
+/// What build_study_report produced.
+struct StudyReport {
+  std::vector<ReportFigure> figures;
+  std::vector<ReportFit> fits;
+  std::size_t n_planned = 0, n_recorded = 0, n_failed = 0;
+};
+
+/// Options of build_study_report.
+struct ReportOptions {
+  bool render = true;  ///< run gnuplot on the figures (when installed)
+  bool pdf = false;    ///< also render PDF figures
+};
+
+/// Builds the report in `dir` from its study.json, study.toml, runs.jsonl and run folders. \throws
+/// std::runtime_error when study.json is missing or malformed or a file cannot be written.
+StudyReport build_study_report(const std::filesystem::path& dir, const ReportOptions& options = {});
+
+}  // namespace blobflow::reports

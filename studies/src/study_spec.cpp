@@ -1,0 +1,377 @@
+// Study files: parsing, validation and expansion into runs (see study_spec.hpp).
+#include "blobflow/studies/study_spec.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+#include "blobflow/builtin_configs.hpp"
+#include "blobflow/builtin_studies.hpp"
+#include "blobflow/studies/config.hpp"
+#include "blobflow/studies/study.hpp"
+
+namespace blobflow {
+namespace {
+
+constexpr const char* kMetrics[] = {"w1", "w2", "winf", "energy", "second_moment", "energy_error",
+                                    "second_moment_error"};
+
+/// A TOML value as the text of an override ("100", "\"rk4\"", "[0.5, 1.0]").
+std::string toml_text(const toml::node& node) {
+  std::ostringstream s;
+  if (auto v = node.as_string()) s << toml::value<std::string>(v->get());
+  else if (auto i = node.as_integer()) s << i->get();
+  else if (auto f = node.as_floating_point()) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.17g", f->get());
+    std::string text = buffer;
+    if (text.find_first_of(".eEn") == std::string::npos) text += ".0";  // keep it a TOML float
+    s << text;
+  } else if (auto b = node.as_boolean()) s << (b->get() ? "true" : "false");
+  else if (auto a = node.as_array()) s << *a;
+  else if (auto t = node.as_table()) s << *t;
+  return s.str();
+}
+
+/// Walks a table of run keys (section tables holding keys) and calls `each(section.key, node)`.
+template <class F>
+void for_each_run_key(const toml::table& table, const std::string& where, std::vector<std::string>& errors, F each) {
+  for (const auto& [section, node] : table) {
+    const toml::table* body = node.as_table();
+    if (!body) {
+      errors.push_back(where + "." + std::string(section.str()) + ": must be a section of run keys (section.key)");
+      continue;
+    }
+    for (const auto& [key, value] : *body) each(std::string(section.str()) + "." + std::string(key.str()), value);
+  }
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError({path.string() + ": cannot read the file"});
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+/// The value of `key` ("section.key") in `coords`-free overrides, for checks: does an override list set `key`?
+bool sets_key(const std::vector<std::string>& overrides, const std::string& key) {
+  for (const auto& o : overrides)
+    if (o.compare(0, key.size() + 1, key + "=") == 0) return true;
+  return false;
+}
+
+/// A TOML value's text (as toml_text writes it) as JSON: strings, numbers, booleans and arrays of them.
+nlohmann::json node_json(const toml::node& node) {
+  if (auto v = node.as_string()) return v->get();
+  if (auto i = node.as_integer()) return i->get();
+  if (auto f = node.as_floating_point()) return f->get();
+  if (auto b = node.as_boolean()) return b->get();
+  nlohmann::json out = nlohmann::json::array();
+  if (auto a = node.as_array())
+    for (const toml::node& e : *a) out.push_back(node_json(e));
+  return out;
+}
+
+nlohmann::json value_json(const std::string& text) {
+  const toml::table t = toml::parse("v = " + text);
+  return node_json(*t.get("v"));
+}
+
+}  // namespace
+
+std::string fnv1a_hex(const std::string& text) {
+  constexpr std::uint64_t kOffset = 14695981039346656037ull, kPrime = 1099511628211ull;  // FNV-1a 64 parameters
+  std::uint64_t h = kOffset;
+  for (unsigned char c : text) h = (h ^ c) * kPrime;
+  char buffer[17];
+  std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(h));
+  return buffer;
+}
+
+std::vector<std::string> builtin_study_names() {
+  std::vector<std::string> names;
+  for (const auto& [name, text] : builtin::kStudies) names.emplace_back(name);
+  return names;
+}
+
+StudySpec parse_study(const std::string& toml_text_in, const std::string& source,
+                      const std::filesystem::path& directory) {
+  toml::table table;
+  try {
+    table = toml::parse(toml_text_in, source);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream s;
+    s << source << ":" << e.source().begin.line << ":" << e.source().begin.column << ": " << e.description();
+    throw ConfigError({s.str()});
+  }
+  std::vector<std::string> errors;
+  StudySpec spec;
+  spec.source_text = toml_text_in;
+  for (const auto& [key, node] : table)
+    if (key != "study" && key != "sweep" && key != "fit")
+      errors.push_back(std::string(key.str()) + ": unknown section (known: study, sweep, fit)");
+
+  const toml::table* study = table["study"].as_table();
+  if (!study) throw ConfigError({source + ": needs a [study] section with name and config"});
+  for (const auto& [key, node] : *study) {
+    const std::string k(key.str());
+    const auto* text = node.as_string();
+    if (k != "name" && k != "title" && k != "description" && k != "config")
+      errors.push_back("study." + k + ": unknown key (known: name, title, description, config)");
+    else if (!text) errors.push_back("study." + k + ": must be a string");
+    else if (k == "name") spec.name = text->get();
+    else if (k == "title") spec.title = text->get();
+    else if (k == "description") spec.description = text->get();
+    else spec.config_name = text->get();
+  }
+  if (spec.name.empty()) errors.push_back("study.name: missing (a non-empty string)");
+  if (spec.title.empty()) spec.title = spec.name;
+  if (spec.config_name.empty()) {
+    errors.push_back("study.config: missing (a built-in configuration name or a TOML file)");
+  } else {
+    const std::filesystem::path path = directory / spec.config_name;
+    bool found = false;
+    if (std::filesystem::is_regular_file(path)) {
+      spec.config_text = read_file(path);
+      found = true;
+    }
+    for (const auto& [name, text] : builtin::kConfigs)
+      if (!found && name == spec.config_name) {
+        spec.config_text = std::string(text);
+        found = true;
+      }
+    if (!found)
+      errors.push_back("study.config = \"" + spec.config_name +
+                       "\": neither a file nor a built-in configuration (blobflow list configs)");
+  }
+
+  const toml::array* sweeps = table["sweep"].as_array();
+  if (!sweeps || sweeps->empty()) errors.push_back("sweep: needs at least one [[sweep]] table");
+  std::set<std::string> sweep_names;
+  if (sweeps)
+    for (const toml::node& node : *sweeps) {
+      const toml::table* t = node.as_table();
+      if (!t) {
+        errors.push_back("sweep: every entry must be a table ([[sweep]])");
+        continue;
+      }
+      SweepSpec s;
+      const std::string where = "sweep[" + std::to_string(spec.sweeps.size()) + "]";
+      for (const auto& [key, value] : *t) {
+        const std::string k(key.str());
+        if (k == "name") {
+          if (const auto* text = value.as_string()) s.name = text->get();
+          else errors.push_back(where + ".name: must be a string");
+        } else if (k == "set" || k == "reference" || k == "axes") {
+          const toml::table* body = value.as_table();
+          if (!body) {
+            errors.push_back(where + "." + k + ": must be a table of section.key entries");
+            continue;
+          }
+          for_each_run_key(*body, where + "." + k, errors, [&](const std::string& run_key, const toml::node& v) {
+            if (k == "set") s.set.push_back(run_key + "=" + toml_text(v));
+            else if (k == "reference") s.reference.push_back(run_key + "=" + toml_text(v));
+            else {
+              const toml::array* values = v.as_array();
+              if (!values || values->empty()) {
+                errors.push_back(where + ".axes." + run_key + ": must be a non-empty array of values");
+                return;
+              }
+              SweepAxis axis{run_key, {}};
+              for (const toml::node& element : *values) axis.values.push_back(toml_text(element));
+              s.axes.push_back(std::move(axis));
+            }
+          });
+        } else {
+          errors.push_back(where + "." + k + ": unknown key (known: name, set, axes, reference)");
+        }
+      }
+      if (s.name.empty() || s.name.find_first_of("/ \t") != std::string::npos)
+        errors.push_back(where + ".name = \"" + s.name + "\": must be a non-empty word (it names run folders)");
+      else if (!sweep_names.insert(s.name).second)
+        errors.push_back(where + ".name = \"" + s.name + "\": used by two sweeps");
+      spec.sweeps.push_back(std::move(s));
+    }
+
+  if (const toml::node* fits_node = table.get("fit")) {
+    const toml::array* fits = fits_node->as_array();
+    if (!fits) errors.push_back("fit: must be an array of tables ([[fit]])");
+    for (std::size_t n = 0; fits && n < fits->size(); ++n) {
+      const toml::table* t = (*fits)[n].as_table();
+      const std::string where = "fit[" + std::to_string(n) + "]";
+      if (!t) {
+        errors.push_back(where + ": must be a table");
+        continue;
+      }
+      FitSpec f;
+      for (const auto& [key, value] : *t) {
+        const std::string k(key.str());
+        auto string_value = [&](std::string& out) {
+          if (const auto* text = value.as_string()) out = text->get();
+          else errors.push_back(where + "." + k + ": must be a string");
+        };
+        auto bool_value = [&](bool& out) {
+          if (const auto* b = value.as_boolean()) out = b->get();
+          else errors.push_back(where + "." + k + ": must be true or false");
+        };
+        if (k == "name") string_value(f.name);
+        else if (k == "sweep") string_value(f.sweep);
+        else if (k == "metric") string_value(f.metric);
+        else if (k == "against") string_value(f.against);
+        else if (k == "best_over") string_value(f.best_over);
+        else if (k == "compare_to_reference") bool_value(f.compare_to_reference);
+        else if (k == "energy_figure") bool_value(f.energy_figure);
+        else if (k == "trajectories") bool_value(f.trajectories);
+        else if (k == "t" || k == "expected_slope") {
+          const auto number = value.value<double>();
+          if (!number) errors.push_back(where + "." + k + ": must be a number");
+          else (k == "t" ? f.t : f.expected_slope) = *number;
+        } else if (k == "group_by" || k == "reference_slopes") {
+          const toml::array* a = value.as_array();
+          if (!a) {
+            errors.push_back(where + "." + k + ": must be an array");
+            continue;
+          }
+          for (const toml::node& e : *a) {
+            if (k == "group_by" && e.as_string()) f.group_by.push_back(e.as_string()->get());
+            else if (k == "reference_slopes" && e.value<double>()) f.reference_slopes.push_back(*e.value<double>());
+            else errors.push_back(where + "." + k + ": element " + toml_text(e) + " has the wrong type");
+          }
+        } else {
+          errors.push_back(where + "." + k +
+                           ": unknown key (known: name, sweep, metric, t, against, group_by, best_over, "
+                           "compare_to_reference, expected_slope, reference_slopes, energy_figure, trajectories)");
+        }
+      }
+      if (f.name.empty() || f.name.find_first_of("/ \t") != std::string::npos)
+        errors.push_back(where + ".name = \"" + f.name + "\": must be a non-empty word (it names figures)");
+      bool metric_known = false;
+      for (const char* m : kMetrics) metric_known = metric_known || f.metric == m;
+      if (!metric_known)
+        errors.push_back(where + ".metric = \"" + f.metric +
+                         "\": must be one of w1, w2, winf, energy, second_moment, energy_error, second_moment_error");
+      const SweepSpec* sweep = nullptr;
+      for (const SweepSpec& s : spec.sweeps)
+        if (s.name == f.sweep) sweep = &s;
+      if (!sweep) {
+        errors.push_back(where + ".sweep = \"" + f.sweep + "\": no sweep of that name");
+      } else {
+        auto is_axis = [&](const std::string& key) {
+          for (const SweepAxis& a : sweep->axes)
+            if (a.key == key) return true;
+          return false;
+        };
+        if (!is_axis(f.against))
+          errors.push_back(where + ".against = \"" + f.against + "\": not an axis of sweep \"" + f.sweep + "\"");
+        for (const std::string& g : f.group_by)
+          if (!is_axis(g) || g == f.against)
+            errors.push_back(where + ".group_by: \"" + g + "\" is not another axis of sweep \"" + f.sweep + "\"");
+        if (!f.best_over.empty() && (!is_axis(f.best_over) || f.best_over == f.against))
+          errors.push_back(where + ".best_over = \"" + f.best_over + "\": not another axis of sweep \"" + f.sweep + "\"");
+        if (f.compare_to_reference && sweep->reference.empty())
+          errors.push_back(where + ".compare_to_reference = true: sweep \"" + f.sweep + "\" has no reference run");
+      }
+      spec.fits.push_back(std::move(f));
+    }
+  }
+  if (!errors.empty()) throw ConfigError(errors);
+  return spec;
+}
+
+StudySpec load_study(const std::string& file_or_name) {
+  const std::filesystem::path path(file_or_name);
+  if (std::filesystem::is_regular_file(path))
+    return parse_study(read_file(path), path.string(), path.parent_path());
+  for (const auto& [name, text] : builtin::kStudies)
+    if (name == file_or_name) return parse_study(std::string(text), "study " + file_or_name + " (built in)", ".");
+  std::string known;
+  for (const auto& name : builtin_study_names()) known += (known.empty() ? "" : ", ") + name;
+  throw ConfigError({"study \"" + file_or_name + "\": neither a file nor a built-in study (known: " + known + ")"});
+}
+
+std::vector<PlannedRun> expand_study(const StudySpec& spec, const std::vector<std::string>& extra) {
+  std::vector<PlannedRun> runs;
+  std::vector<std::string> errors;
+  for (const SweepSpec& sweep : spec.sweeps)
+    for (const SweepAxis& axis : sweep.axes)
+      if (sets_key(extra, axis.key))
+        errors.push_back("--set " + axis.key + ": that key is swept by sweep \"" + sweep.name + "\"");
+  if (!errors.empty()) throw ConfigError(errors);
+
+  auto add_run = [&](const SweepSpec& sweep, const std::string& id, nlohmann::json coords,
+                     std::vector<std::string> overrides, bool reference) {
+    for (const auto& o : extra) overrides.push_back(o);
+    try {
+      const RunConfig config = parse_run_config(spec.config_text, spec.config_name, overrides);
+      runs.push_back({id, sweep.name, runs.size(), std::move(coords), reference, overrides,
+                      fnv1a_hex(to_json(config).dump())});
+    } catch (const ConfigError& e) {
+      for (const auto& v : e.violations()) errors.push_back("run " + id + ": " + v);
+    }
+  };
+  for (const SweepSpec& sweep : spec.sweeps) {
+    std::size_t total = 1;
+    for (const SweepAxis& axis : sweep.axes) total *= axis.values.size();
+    for (std::size_t k = 0; k < total; ++k) {
+      std::vector<std::string> overrides = sweep.set;
+      nlohmann::json coords = nlohmann::json::object();
+      std::size_t rest = k;
+      std::vector<std::size_t> digit(sweep.axes.size());
+      for (std::size_t a = sweep.axes.size(); a-- > 0;) {  // the last axis varies fastest
+        digit[a] = rest % sweep.axes[a].values.size();
+        rest /= sweep.axes[a].values.size();
+      }
+      for (std::size_t a = 0; a < sweep.axes.size(); ++a) {
+        const std::string& text = sweep.axes[a].values[digit[a]];
+        overrides.push_back(sweep.axes[a].key + "=" + text);
+        coords[sweep.axes[a].key] = value_json(text);
+      }
+      char id[32];
+      std::snprintf(id, sizeof id, "-%04zu", k);
+      add_run(sweep, sweep.name + id, std::move(coords), std::move(overrides), false);
+    }
+    if (!sweep.reference.empty()) {
+      std::vector<std::string> overrides = sweep.set;
+      for (const auto& o : sweep.reference) overrides.push_back(o);
+      add_run(sweep, sweep.name + "-reference", nlohmann::json::object(), std::move(overrides), true);
+    }
+  }
+  if (!errors.empty()) throw ConfigError(errors);
+  return runs;
+}
+
+nlohmann::json to_json(const StudySpec& spec, const std::vector<PlannedRun>& runs) {
+  nlohmann::json sweeps = nlohmann::json::array(), fits = nlohmann::json::array(), planned = nlohmann::json::array();
+  for (const SweepSpec& s : spec.sweeps) {
+    nlohmann::json axes = nlohmann::json::array();
+    for (const SweepAxis& a : s.axes) axes.push_back({{"key", a.key}, {"values", a.values}});
+    sweeps.push_back({{"name", s.name}, {"set", s.set}, {"axes", axes}, {"reference", s.reference}});
+  }
+  for (const FitSpec& f : spec.fits)
+    fits.push_back({{"name", f.name},
+                    {"sweep", f.sweep},
+                    {"metric", f.metric},
+                    {"t", f.t ? nlohmann::json(*f.t) : nlohmann::json()},
+                    {"against", f.against},
+                    {"group_by", f.group_by},
+                    {"best_over", f.best_over},
+                    {"compare_to_reference", f.compare_to_reference},
+                    {"expected_slope", f.expected_slope ? nlohmann::json(*f.expected_slope) : nlohmann::json()},
+                    {"reference_slopes", f.reference_slopes},
+                    {"energy_figure", f.energy_figure},
+                    {"trajectories", f.trajectories}});
+  for (const PlannedRun& r : runs)
+    planned.push_back({{"id", r.id},
+                       {"sweep", r.sweep},
+                       {"coords", r.coords},
+                       {"reference", r.reference},
+                       {"config_hash", r.config_hash}});
+  return {{"name", spec.name},     {"title", spec.title}, {"description", spec.description},
+          {"config", spec.config_name}, {"sweeps", sweeps}, {"fits", fits}, {"runs", planned}};
+}
+
+}  // namespace blobflow

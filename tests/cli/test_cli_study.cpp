@@ -1,0 +1,141 @@
+// `blobflow study` as a user meets it: a study killed with SIGKILL halfway loses no finished run, and `--resume`
+// recomputes none of them (DESIGN.md, "Files a study writes"); `blobflow report` rebuilds the report; bad usage
+// exits with 2.
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+extern char** environ;
+
+namespace {
+
+// The study below has this many runs; the kill comes after kKillAfter of them are recorded.
+constexpr std::size_t kRuns = 12;
+constexpr std::size_t kKillAfter = 4;
+// Longest wait for the first kKillAfter records (each run takes well under a second on one core).
+constexpr auto kKillDeadline = std::chrono::seconds(120);
+
+struct Outcome {
+  int exit_code;
+  std::string output;
+};
+
+Outcome blobflow(const std::string& args) {
+  const std::string command = std::string(BLOBFLOW_EXE) + " " + args + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) return {-1, "popen failed"};
+  std::string output;
+  std::array<char, 4096> buffer;
+  while (std::fgets(buffer.data(), static_cast<int>(buffer.size()), pipe)) output += buffer.data();
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+/// The complete lines of a file (a torn last line is not counted).
+std::vector<std::string> complete_lines(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  for (std::size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1)
+    lines.push_back(text.substr(start, end - start));
+  return lines;
+}
+
+std::filesystem::path study_file(const std::filesystem::path& dir) {
+  std::ostringstream particles;
+  for (std::size_t k = 0; k < kRuns; ++k) particles << (k ? ", " : "") << 100 + 20 * k;
+  const auto path = dir / "kill.toml";
+  std::ofstream(path) << "[study]\nname = \"kill\"\nconfig = \"" << BLOBFLOW_CONFIGS << "/barenblatt-1d.toml\"\n"
+                      << "[[sweep]]\nname = \"n\"\naxes.discretization.particles = [" << particles.str() << "]\n"
+                      << "[[fit]]\nname = \"w2\"\nsweep = \"n\"\nagainst = \"discretization.particles\"\n";
+  return path;
+}
+
+TEST(CliStudy, KilledStudyLosesNoFinishedRunAndResumeRecomputesNone) {
+  const auto dir = std::filesystem::temp_directory_path() / "blobflow-test-cli-study-kill";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string study = study_file(dir).string(), out = (dir / "out").string();
+  const auto jsonl = dir / "out" / "runs.jsonl";
+
+  // Start the study on one thread and kill it with SIGKILL once kKillAfter runs are recorded.
+  std::vector<std::string> args = {BLOBFLOW_EXE, "study", study, "-j", "1", "-o", out, "--no-render"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  pid_t pid = 0;
+  ASSERT_EQ(posix_spawn(&pid, BLOBFLOW_EXE, &actions, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  const auto deadline = std::chrono::steady_clock::now() + kKillDeadline;
+  while (complete_lines(jsonl).size() < kKillAfter && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the study ended before it was killed";
+
+  const std::vector<std::string> before = complete_lines(jsonl);
+  ASSERT_GE(before.size(), kKillAfter);
+  ASSERT_LT(before.size(), kRuns) << "the kill came too late to test anything";
+
+  // Resume on two threads: every recorded run is skipped, every other run is run once.
+  const Outcome resumed = blobflow("study " + study + " -j 2 -o " + out + " --resume --no-render");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  const std::string skipped = std::to_string(before.size()) + " finished before (skipped), running " +
+                              std::to_string(kRuns - before.size());
+  EXPECT_NE(resumed.output.find(skipped), std::string::npos) << resumed.output;
+
+  const std::vector<std::string> after = complete_lines(jsonl);
+  std::map<std::string, int> times_recorded;
+  for (const std::string& line : after) ++times_recorded[nlohmann::json::parse(line)["id"].get<std::string>()];
+  std::size_t recomputed = 0;
+  for (const std::string& line : before) recomputed += times_recorded[nlohmann::json::parse(line)["id"]] - 1;
+  const std::size_t lost = kRuns - times_recorded.size();
+  std::cout << "kill -9 after " << before.size() << " of " << kRuns << " runs recorded; resume ran "
+            << after.size() - before.size() << "; finished runs recomputed: " << recomputed << ", lost: " << lost
+            << "\n";
+  EXPECT_EQ(recomputed, 0u);
+  EXPECT_EQ(lost, 0u);
+  EXPECT_EQ(after.size(), kRuns);
+  for (std::size_t k = 0; k < before.size(); ++k) EXPECT_EQ(after[k], before[k]);  // appended, never rewritten
+
+  // The report can be rebuilt from the files alone, and it fits the W2 order of all kRuns runs.
+  const Outcome report = blobflow("report " + out + " --no-render");
+  EXPECT_EQ(report.exit_code, 0) << report.output;
+  EXPECT_NE(report.output.find(std::to_string(kRuns) + " of " + std::to_string(kRuns) + " runs recorded"),
+            std::string::npos)
+      << report.output;
+  EXPECT_TRUE(std::filesystem::exists(dir / "out" / "index.html"));
+}
+
+TEST(CliStudy, BadUsageExitsWithTwoAndNamesTheProblem) {
+  for (const char* args : {"study -j 0", "study -j x", "study a.toml b.toml", "report", "study no-such-study"}) {
+    const Outcome o = blobflow(args);
+    EXPECT_EQ(o.exit_code, 2) << args << "\n" << o.output;
+  }
+  const Outcome missing = blobflow("report /nonexistent/dir");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.output.find("/nonexistent/dir"), std::string::npos) << missing.output;
+}
+
+}  // namespace

@@ -1,0 +1,244 @@
+// Study files, their expansion, the threaded runner and the report (studies/study_spec.hpp, studies/study.hpp,
+// reports/study_report.hpp): bad inputs named by key, deterministic expansion, results independent of the thread
+// count, failed runs recorded as data, and rate fits recovered from records with a known power law.
+#include "blobflow/studies/study.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "blobflow/reports/study_report.hpp"
+#include "blobflow/studies/config.hpp"
+#include "blobflow/studies/study_spec.hpp"
+
+namespace blobflow {
+namespace {
+
+// Fits of exact power laws: log-log least squares on a handful of points loses a few ulps per operation.
+constexpr double kExactFitTolerance = 1e-10;
+
+std::string read(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::filesystem::path fresh_dir(const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() / ("blobflow-test-study-" + name);
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+std::string violations_of(const std::string& text) {
+  try {
+    parse_study(text, "s.toml", ".");
+  } catch (const ConfigError& e) {
+    std::string all;
+    for (const auto& v : e.violations()) all += v + "\n";
+    return all;
+  }
+  return "";
+}
+
+const std::string kSmallStudy = R"(
+[study]
+name = "small"
+config = "barenblatt-1d"
+[[sweep]]
+name = "grid"
+set.problem.t_final = 0.3
+set.output.times = []
+set.integrator.rtol = 1e-8
+axes.discretization.mollifier = ["gaussian", "laguerre4"]
+axes.discretization.particles = [20, 30, 40]
+reference = { discretization.particles = 50 }
+[[fit]]
+name = "w2"
+sweep = "grid"
+against = "discretization.particles"
+group_by = ["discretization.mollifier"]
+)";
+
+TEST(StudySpec, BadStudyFilesNameTheKeyTheValueAndTheRule) {
+  EXPECT_NE(violations_of("[study]\nname = \"a\"\nconfig = \"nope\"\n[[sweep]]\nname = \"s\"\n")
+                .find("study.config = \"nope\": neither a file nor a built-in configuration"),
+            std::string::npos);
+  EXPECT_NE(violations_of("[study]\nname = \"a\"\nconfig = \"barenblatt-1d\"\n").find("sweep: needs at least one"),
+            std::string::npos);
+  EXPECT_NE(violations_of("[study]\nname = \"a\"\nconfig = \"barenblatt-1d\"\ncolour = \"red\"\n[[sweep]]\nname = "
+                          "\"s\"\n")
+                .find("study.colour: unknown key"),
+            std::string::npos);
+  EXPECT_NE(violations_of("[study]\nname = \"a\"\nconfig = \"barenblatt-1d\"\n[[sweep]]\nname = \"s\"\n"
+                          "axes.discretization.particles = 100\n")
+                .find("sweep[0].axes.discretization.particles: must be a non-empty array"),
+            std::string::npos);
+  const std::string fit = violations_of(
+      "[study]\nname = \"a\"\nconfig = \"barenblatt-1d\"\n[[sweep]]\nname = \"s\"\naxes.discretization.particles = "
+      "[10, 20]\n[[fit]]\nname = \"f\"\nsweep = \"s\"\nmetric = \"w7\"\nagainst = \"integrator.dt\"\n"
+      "compare_to_reference = true\n");
+  EXPECT_NE(fit.find("fit[0].metric = \"w7\": must be one of"), std::string::npos) << fit;
+  EXPECT_NE(fit.find("fit[0].against = \"integrator.dt\": not an axis of sweep \"s\""), std::string::npos) << fit;
+  EXPECT_NE(fit.find("fit[0].compare_to_reference = true: sweep \"s\" has no reference run"), std::string::npos);
+  EXPECT_THROW(load_study("no-such-study"), ConfigError);
+}
+
+TEST(StudySpec, ExpansionIsTheProductWithTheLastAxisFastestPlusTheReference) {
+  const StudySpec spec = parse_study(kSmallStudy, "small.toml", ".");
+  const auto runs = expand_study(spec);
+  ASSERT_EQ(runs.size(), 2u * 3u + 1u);
+  EXPECT_EQ(runs[0].id, "grid-0000");
+  EXPECT_EQ(runs[1].coords["discretization.particles"], 30);
+  EXPECT_EQ(runs[1].coords["discretization.mollifier"], "gaussian");
+  EXPECT_EQ(runs[3].coords["discretization.mollifier"], "laguerre4");
+  EXPECT_EQ(runs[6].id, "grid-reference");
+  EXPECT_TRUE(runs[6].reference);
+  // The hash identifies the resolved configuration: equal for equal runs, different otherwise.
+  EXPECT_EQ(expand_study(spec)[4].config_hash, runs[4].config_hash);
+  for (std::size_t a = 0; a < runs.size(); ++a)
+    for (std::size_t b = a + 1; b < runs.size(); ++b) EXPECT_NE(runs[a].config_hash, runs[b].config_hash);
+  // Command-line overrides may not fight the sweep, and each run is validated up front.
+  EXPECT_THROW(expand_study(spec, {"discretization.particles=10"}), ConfigError);
+  try {
+    expand_study(spec, {"problem.t_final=0.1"});
+    ADD_FAILURE() << "t_final < t0 accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("problem.t_final"), std::string::npos) << e.what();
+  }
+}
+
+TEST(StudySpec, EveryBuiltInStudyExpandsIntoValidRuns) {
+  for (const std::string& name : builtin_study_names()) {
+    const StudySpec spec = load_study(name);
+    EXPECT_EQ(spec.name, name);
+    EXPECT_GT(expand_study(spec).size(), 1u) << name;
+  }
+}
+
+/// The records of a study directory, keyed by id, without what legitimately differs between invocations.
+std::map<std::string, nlohmann::json> comparable_records(const std::filesystem::path& dir) {
+  std::map<std::string, nlohmann::json> out;
+  for (nlohmann::json r : reports::read_run_records(dir / "runs.jsonl")) {
+    if (r["summary"].is_object()) {
+      r["summary"].erase("manifest");
+      r["summary"]["metrics"].erase("wall_seconds");
+    }
+    out[r["id"].get<std::string>()] = r;
+  }
+  return out;
+}
+
+TEST(StudyRunner, ResultsDoNotDependOnTheNumberOfThreads) {
+  const auto dir = fresh_dir("threads");
+  std::ofstream(dir / "small.toml") << kSmallStudy;
+  std::ostringstream log;
+  StudyOptions one{(dir / "small.toml").string(), dir / "one", {}, 1, false, false, false};
+  StudyOptions two = one;
+  two.out_dir = dir / "two";
+  two.threads = 2;
+  EXPECT_EQ(run_study(one, log).n_run, 7u);
+  EXPECT_EQ(run_study(two, log).n_run, 7u);
+  const auto a = comparable_records(dir / "one"), b = comparable_records(dir / "two");
+  ASSERT_EQ(a.size(), 7u);
+  EXPECT_EQ(a, b);  // bit for bit: every metric, the resolved configuration and the status
+  // The report fits every group: W2 decreases with N here, so a slope < 0 is found.
+  const std::string rates = read(dir / "one" / "rates.csv");
+  EXPECT_NE(rates.find("w2,\"mollifier = gaussian\",20,"), std::string::npos) << rates;
+  EXPECT_TRUE(std::filesystem::exists(dir / "one" / "figures" / "w2.gp"));
+  EXPECT_NE(read(dir / "one" / "index.html").find("figures/w2.svg"), std::string::npos);
+}
+
+TEST(StudyRunner, FailedRunsAreRecordedWithTheirStatusAndTheStudyGoesOn) {
+  const auto dir = fresh_dir("failures");
+  std::ofstream(dir / "f.toml") << R"(
+[study]
+name = "failing"
+config = "barenblatt-1d"
+[[sweep]]
+name = "f"
+set.problem.t_final = 0.3
+set.output.times = []
+set.discretization.particles = 20
+axes.discretization.epsilon = ["4*h", "h - 1"]
+axes.integrator.max_steps = [2, 100000]
+)";
+  std::ostringstream log;
+  const StudyOutcome outcome = run_study({(dir / "f.toml").string(), dir / "out", {}, 2, false, false, false}, log);
+  EXPECT_EQ(outcome.n_run, 4u);
+  EXPECT_EQ(outcome.n_failed, 3u);
+  const auto records = comparable_records(dir / "out");
+  ASSERT_EQ(records.size(), 4u);
+  EXPECT_EQ(records.at("f-0000")["status"], "max_steps_exceeded");
+  EXPECT_EQ(records.at("f-0001")["status"], "ok");
+  EXPECT_EQ(records.at("f-0002")["status"], "error");  // eps = h - 1 < 0: the discretization throws
+  EXPECT_NE(records.at("f-0002")["message"].get<std::string>().find("eps"), std::string::npos)
+      << records.at("f-0002")["message"];
+  EXPECT_NE(read(dir / "out" / "report.md").find("Failed runs"), std::string::npos);
+}
+
+/// A record as the runner writes it, with W2 at t_final = 1 and the resolved N and eps.
+nlohmann::json synthetic_record(const std::string& id, double n, double eps, double w2) {
+  nlohmann::json outputs = nlohmann::json::array();
+  outputs.push_back({{"t", 0.25}, {"w2", 1.0}});
+  outputs.push_back({{"t", 1.0}, {"w2", w2}});
+  nlohmann::json summary;
+  summary["config"]["problem"]["t_final"] = 1.0;
+  summary["resolved"] = {{"particles", n}, {"epsilon", eps}};
+  summary["metrics"] = {{"wall_seconds", 0.5}, {"outputs", outputs}};
+  return {{"id", id},
+          {"sweep", "s"},
+          {"coords", {{"discretization.particles", n}, {"discretization.epsilon", eps}}},
+          {"reference", false},
+          {"config_hash", "h" + id},
+          {"status", "ok"},
+          {"summary", summary}};
+}
+
+TEST(StudyReport, JointSweepPicksTheBestEpsAndFitsTheKnownPowerLaw) {
+  // W2(N, eps) = N^-1.5 (1 + log(eps / eps*(N))^2) with eps*(N) on the grid: the least error over eps is exactly
+  // N^-1.5 at eps*(N), so the fitted slope is -1.5 and the best eps are known.
+  const auto dir = fresh_dir("report");
+  const std::vector<double> ns = {100, 200, 400, 800}, epss = {0.01, 0.02, 0.04, 0.08, 0.16};
+  nlohmann::json runs = nlohmann::json::array();
+  std::string jsonl;
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < ns.size(); ++i)
+    for (double eps : epss) {
+      const double best = epss[ns.size() - i];  // 0.16, 0.08, 0.04, 0.02
+      const double w2 = std::pow(ns[i], -1.5) * (1.0 + std::pow(std::log(eps / best), 2));
+      const std::string id = "s-" + std::to_string(k++);
+      runs.push_back({{"id", id}, {"config_hash", "h" + id}});
+      jsonl += synthetic_record(id, ns[i], eps, w2).dump() + "\n";
+    }
+  jsonl += R"({"id": "s-torn", "status": )";  // a record torn by a kill: ignored
+  const nlohmann::json fit = {{"name", "best"},           {"sweep", "s"},
+                              {"metric", "w2"},           {"t", nullptr},
+                              {"against", "discretization.particles"},
+                              {"group_by", nlohmann::json::array()},
+                              {"best_over", "discretization.epsilon"},
+                              {"compare_to_reference", false},
+                              {"expected_slope", nullptr},
+                              {"reference_slopes", {-1.0}}};
+  std::ofstream(dir / "study.json") << nlohmann::json{{"name", "synthetic"}, {"runs", runs}, {"fits", {fit}}}.dump();
+  std::ofstream(dir / "runs.jsonl") << jsonl;
+  const reports::StudyReport report = reports::build_study_report(dir, {false, false});
+  EXPECT_EQ(report.n_recorded, 20u);
+  ASSERT_EQ(report.fits.size(), 1u);
+  ASSERT_TRUE(report.fits[0].ok) << report.fits[0].line;
+  EXPECT_NEAR(report.fits[0].slope, -1.5, kExactFitTolerance);
+  EXPECT_EQ(report.fits[0].points_used, 4u);
+  ASSERT_EQ(report.figures.size(), 3u);  // error against N, the U-curves, the best eps against N
+  EXPECT_EQ(report.figures[1].name, "best-u-curves-1");
+  // The best eps against N is 0.16 N/100 ^ -1: its data block holds exactly those points.
+  const std::string best_eps = read(dir / "figures" / "best-best-epsilon.dat");
+  EXPECT_NE(best_eps.find("100 0.16\n200 0.08\n400 0.04\n800 0.02\n"), std::string::npos) << best_eps;
+  EXPECT_NE(read(dir / "rates.tex").find("\\begin{tabular}"), std::string::npos);
+  EXPECT_NE(read(dir / "index.html").find("best-u-curves-1.svg"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace blobflow
