@@ -75,6 +75,29 @@ TEST(Config, RejectsWrongTypes) {
   expect_violation("[output]\ntimes = 0.5\n", {"output.times", "0.5", "array"});
 }
 
+TEST(Config, TargetPotentialAndInteractionSectionsAreReadAndCheckedByTheSolverFactories) {
+  const RunConfig c = parse_run_config(
+      "[problem]\ntarget = \"piecewise\"\n[target]\npieces = [{lo = [-0.5], hi = [0.0], value = 0.5}, "
+      "{lo = [0.0], hi = [0.5], value = 1.5}]\nfloor_fraction = 0.01\n[potential]\nkind = \"double-well\"\n"
+      "well_radius = 0.5\n[interaction]\nkind = \"gaussian\"\nlength = 0.3\n",
+      "sections.toml");
+  EXPECT_EQ(c.target.kind, "piecewise");
+  ASSERT_EQ(c.target.pieces.size(), 2U);
+  EXPECT_EQ(c.target.pieces[1].value, 1.5);
+  EXPECT_EQ(c.target.floor_fraction, 0.01);
+  EXPECT_EQ(c.potential.kind, "double-well");
+  EXPECT_EQ(c.potential.well_radius, 0.5);
+  EXPECT_EQ(c.interaction.length, 0.3);
+  expect_violation("[problem]\ntarget = \"gaussian\"\n[target]\nmean = [0]\ncovariance = [-1]\n",
+                   {"target.covariance", "positive definite"});
+  expect_violation("[problem]\ntarget = \"piecewise\"\n[target]\npieces = [{lo = [0], hi = [1]}]\n",
+                   {"target.pieces[0]", "value"});
+  expect_violation("[potential]\nkind = \"quadratic\"\nstrength = -1\n", {"potential.strength", "-1", "> 0"});
+  expect_violation("[interaction]\nkind = \"newtonian\"\n", {"interaction", "2"});
+  expect_violation("[problem]\nequation = \"pme\"\n[target]\nmean = [0]\n", {"target.mean", "wpme"});
+  expect_violation("[target]\nfloor_fraction = \"low\"\n", {"target.floor_fraction", "\"auto\""});
+}
+
 TEST(Config, RejectsKeysThatDoNotApplyToTheEquation) {
   expect_violation("[problem]\nequation = \"wpme\"\nm = 3\n", {"problem.m", "3", "pme"});
   expect_violation("[problem]\nequation = \"pme\"\ntarget = \"gaussian\"\n", {"problem.target", "wpme"});
