@@ -9,3 +9,13 @@ blobflow_add_test(test_distances_nd
   SOURCES test_wasserstein2d.cpp test_divergences.cpp
   LIBS blobflow::analysis
   LABELS unit)
+# Metric properties of the 1D and 2D distances (RapidCheck) and the 2D discrete W2 against POT; their sources live
+# with the other property and reference tests.
+blobflow_add_test(test_distance_properties
+  SOURCES ${PROJECT_SOURCE_DIR}/tests/property/test_distance_properties.cpp
+  LIBS blobflow::analysis
+  LABELS property)
+blobflow_add_test(test_wasserstein2d_pot
+  SOURCES ${PROJECT_SOURCE_DIR}/tests/reference/test_wasserstein2d_pot.cpp
+  LIBS blobflow::analysis
+  LABELS reference)
