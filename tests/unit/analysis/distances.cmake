@@ -19,3 +19,7 @@ blobflow_add_test(test_wasserstein2d_pot
   SOURCES ${PROJECT_SOURCE_DIR}/tests/reference/test_wasserstein2d_pot.cpp
   LIBS blobflow::analysis
   LABELS reference)
+# `blobflow distance` end to end (the command lives in studies/src/distance_command.cpp).
+blobflow_add_test(test_cli_distance SOURCES ${PROJECT_SOURCE_DIR}/tests/cli/test_cli_distance.cpp LABELS cli)
+target_compile_definitions(test_cli_distance PRIVATE BLOBFLOW_EXE="$<TARGET_FILE:blobflow>")
+add_dependencies(test_cli_distance blobflow)
