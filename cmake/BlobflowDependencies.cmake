@@ -15,3 +15,11 @@ if(BLOBFLOW_BUILD_TESTS)
   find_package(GTest REQUIRED)
   find_package(rapidcheck CONFIG REQUIRED)
 endif()
+
+# LEMON (network simplex for exact discrete optimal transport in analysis/) has no CMake configuration in Debian.
+find_path(LEMON_INCLUDE_DIR lemon/network_simplex.h REQUIRED)
+find_library(LEMON_LIBRARY lemon REQUIRED)
+add_library(blobflow_lemon INTERFACE)
+target_include_directories(blobflow_lemon SYSTEM INTERFACE ${LEMON_INCLUDE_DIR})
+target_link_libraries(blobflow_lemon INTERFACE ${LEMON_LIBRARY})
+add_library(blobflow::lemon ALIAS blobflow_lemon)

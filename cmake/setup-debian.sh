@@ -9,6 +9,7 @@ packages=(
   libgtest-dev librapidcheck-dev
   libtomlplusplus-dev nlohmann-json3-dev
   libgnuplot-iostream-dev gnuplot-nox
+  liblemon-dev                       # network simplex: exact discrete optimal transport
   python3-pot                        # reference tests against POT (Python Optimal Transport)
 )
 

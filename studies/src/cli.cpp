@@ -11,6 +11,7 @@
 #include "blobflow/solvers/integrators.hpp"
 #include "blobflow/solvers/velocity_field.hpp"
 #include "blobflow/studies/config.hpp"
+#include "blobflow/studies/distance_command.hpp"
 #include "blobflow/studies/run.hpp"
 #include "blobflow/studies/study.hpp"
 #include "blobflow/studies/study_spec.hpp"
@@ -28,6 +29,7 @@ usage:
   blobflow run CONFIG.toml [--set section.key=value ...] [-o DIR] [-q]   one simulation
   blobflow study [STUDY.toml | NAME] [-j THREADS] [-o DIR] [--resume]    a sweep (default: the study "default")
   blobflow report DIR                                                     rebuild a study's report from its files
+  blobflow distance A.csv (B.csv | --exact SPEC) [-p 1|2|inf]          Wasserstein distance (exact in 1D)
   blobflow list (equations|mollifiers|integrators|targets|engines|studies)
   blobflow --version
   blobflow COMMAND --help
@@ -219,6 +221,7 @@ int cli_main(int argc, char** argv) {
       std::cout << "blobflow " << build_info::kVersion << " (" << build_info::kGitRevision << ")\n";
       return kExitOk;
     }
+    if (command == "distance") return command_distance(argc, argv, std::cout, std::cerr);
     const Options options = parse_options(argc, argv, 2);
     if (command == "run") return command_run(options);
     if (command == "study") return command_study(options);

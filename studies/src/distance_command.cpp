@@ -1,0 +1,364 @@
+// The `blobflow distance` command (distance_command.hpp): reads particles.csv snapshots, parses an exact-law SPEC
+// and prints W_p. The distances themselves live in analysis/ (wasserstein1d.hpp, wasserstein2d.hpp); this file only
+// maps files and options onto them. Both measures are divided by their masses (DESIGN.md, Distances).
+#include "blobflow/studies/distance_command.hpp"
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <sstream>
+#include <stdexcept>
+#include <string_view>
+
+#include "blobflow/analysis/barenblatt.hpp"
+#include "blobflow/analysis/law1d.hpp"
+#include "blobflow/analysis/wasserstein1d.hpp"
+#include "blobflow/analysis/wasserstein2d.hpp"
+
+namespace blobflow {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+/// Two times in a file are the same output time when they agree to this relative tolerance (they are written with
+/// 17 significant digits, so equal times agree exactly; 1e-12 also accepts a --time typed with fewer digits).
+constexpr double kTimeMatchTolerance = 1e-12;
+
+constexpr const char* kDistanceUsage = R"(usage: blobflow distance A.csv (B.csv | --exact SPEC) [-p 1|2|inf] [--time T]
+                         [--max-cells N] [--tolerance REL]
+
+Prints the Wasserstein distance W_p between the particles of A.csv and those of B.csv, or an exact law. Files have
+the columns of particles.csv: t,i,x1[,x2,x3][,mass] (equal masses when there is no mass column). The snapshot at
+the last time in each file is used, or the one at time T. Both measures are divided by their masses; W_p is printed,
+not W_p^p.
+  1D: exact W1, W2 and W-inf (monotone coupling), against particles or an exact law.
+  2D, 3D: W2 only. Between two files: exact discrete optimal transport (network simplex; N M arcs, for up to a
+      few thousand particles). Against an exact law: exact discrete transport to a midpoint quadrature of its
+      density, refined from 16 cells per axis until two refinements agree to REL (default 1e-3) or N cells per
+      axis (default 64) are reached; the printed uncertainty is the difference of the last two refinements.
+  -p 1|2|inf        which distance (default 2)
+  --time T          use the snapshot at time T in every file
+  --exact SPEC      an exact law:
+      barenblatt:t=T[,m=2][,mass=1][,D=1][,d=DIM]   the Barenblatt profile U_m(x, D t) (wpme with rhobar == 1
+                                                    is D = 0.5); d defaults to the dimension of A.csv
+      uniform:LO,HI                                 uniform on [LO, HI]^d
+exit codes: 0 success, 1 run-time failure, 2 bad usage or bad input
+)";
+
+/// Bad usage or bad input: exit code 2.
+struct DistanceUsageError : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+
+std::string format(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.12e", value);
+  return buffer;
+}
+
+std::optional<double> parse_double(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) text.remove_suffix(1);
+  double value = 0.0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value)) return std::nullopt;
+  return value;
+}
+
+/// Splits on commas without copying.
+std::vector<std::string_view> split(std::string_view line) {
+  std::vector<std::string_view> fields;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t comma = line.find(',', start);
+    fields.push_back(line.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return fields;
+}
+
+std::string trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return std::string(s);
+}
+
+bool same_time(double a, double b) { return std::abs(a - b) <= kTimeMatchTolerance * std::max(1.0, std::abs(b)); }
+
+}  // namespace
+
+ParticleSnapshot read_particles_csv(const std::string& path, double time) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::invalid_argument(path + ": cannot open the file");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const std::string text = buffer.str();
+  std::string_view rest(text);
+  std::size_t line_number = 0;
+  auto next_line = [&]() -> std::optional<std::string_view> {
+    if (rest.empty()) return std::nullopt;
+    const std::size_t end = rest.find('\n');
+    const std::string_view line = rest.substr(0, end);
+    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+    ++line_number;
+    return line;
+  };
+  const auto where = [&]() { return path + ":" + std::to_string(line_number) + ": "; };
+
+  const std::optional<std::string_view> header = next_line();
+  if (!header) throw std::invalid_argument(path + ": the file is empty (expected the header t,i,x1[,x2,x3][,mass])");
+  const std::vector<std::string_view> names = split(*header);
+  std::vector<std::string> columns;
+  for (const auto n : names) columns.push_back(trim(n));
+  int dimension = 0;
+  constexpr std::array<std::string_view, 3> kCoordinateNames = {"x1", "x2", "x3"};
+  while (dimension < 3 && 2 + dimension < static_cast<int>(columns.size()) &&
+         columns[static_cast<std::size_t>(2 + dimension)] == kCoordinateNames[static_cast<std::size_t>(dimension)])
+    ++dimension;
+  const bool has_mass = static_cast<int>(columns.size()) == 3 + dimension && columns.back() == "mass";
+  if (columns.size() < 3 || columns[0] != "t" || columns[1] != "i" || dimension < 1 || dimension > 3 ||
+      static_cast<int>(columns.size()) != 2 + dimension + (has_mass ? 1 : 0))
+    throw std::invalid_argument(where() + "header \"" + std::string(*header) +
+                             "\": must be t,i,x1[,x2,x3][,mass] (the columns of particles.csv)");
+  const std::size_t n_fields = columns.size();
+
+  // One pass: keep the rows of the wanted time, or of the latest time seen so far.
+  const bool want_last = std::isnan(time);
+  ParticleSnapshot s;
+  s.dimension = dimension;
+  bool found = false;
+  while (const std::optional<std::string_view> line = next_line()) {
+    if (line->empty() || *line == "\r") continue;
+    const std::vector<std::string_view> fields = split(*line);
+    if (fields.size() != n_fields)
+      throw std::invalid_argument(where() + "expected " + std::to_string(n_fields) + " comma-separated values, found " +
+                               std::to_string(fields.size()));
+    const std::optional<double> t = parse_double(fields[0]);
+    if (!t) throw std::invalid_argument(where() + "t = \"" + trim(fields[0]) + "\": must be a finite number");
+    if (want_last) {
+      if (found && *t < s.t) continue;
+      if (!found || !same_time(*t, s.t)) {
+        s.x.clear();
+        s.masses.clear();
+        s.t = *t;
+        found = true;
+      }
+    } else {
+      if (!same_time(*t, time)) continue;
+      s.t = *t;
+      found = true;
+    }
+    for (int k = 0; k < dimension; ++k) {
+      const std::string_view field = fields[static_cast<std::size_t>(2 + k)];
+      const std::optional<double> v = parse_double(field);
+      if (!v)
+        throw std::invalid_argument(where() + "x" + std::to_string(k + 1) + " = \"" + trim(field) +
+                                 "\": must be a finite number");
+      s.x.push_back(*v);
+    }
+    double mass = 1.0;
+    if (has_mass) {
+      const std::optional<double> v = parse_double(fields.back());
+      if (!v || *v < 0.0)
+        throw std::invalid_argument(where() + "mass = \"" + trim(fields.back()) + "\": must be a finite number >= 0");
+      mass = *v;
+    }
+    s.masses.push_back(mass);
+  }
+  if (!found)
+    throw std::invalid_argument(path + ": " +
+                             (want_last ? std::string("no particle rows after the header")
+                                        : "no rows at t = " + format(time) + " (--time)"));
+  return s;
+}
+
+namespace {
+
+/// An exact law parsed from --exact.
+struct ExactSpec {
+  std::string text;
+  std::string kind;  // "barenblatt" or "uniform"
+  int dimension = 0;  // 0: take the particles' dimension
+  double t = std::numeric_limits<double>::quiet_NaN();
+  double m = 2.0, mass = 1.0, diffusion = 1.0;
+  double lo = 0.0, hi = 1.0;
+};
+
+ExactSpec parse_spec(const std::string& text) {
+  ExactSpec spec;
+  spec.text = text;
+  const std::size_t colon = text.find(':');
+  spec.kind = text.substr(0, colon);
+  const std::string body = colon == std::string::npos ? std::string() : text.substr(colon + 1);
+  const std::vector<std::string_view> items = body.empty() ? std::vector<std::string_view>{} : split(body);
+  const auto bad = [&](const std::string& rule) { return DistanceUsageError("--exact " + text + ": " + rule); };
+  if (spec.kind == "uniform") {
+    if (items.size() != 2) throw bad("uniform needs two numbers LO,HI (e.g. uniform:-0.5,0.5)");
+    const auto lo = parse_double(items[0]);
+    const auto hi = parse_double(items[1]);
+    if (!lo || !hi || !(*lo < *hi)) throw bad("LO and HI must be finite numbers with LO < HI");
+    spec.lo = *lo;
+    spec.hi = *hi;
+    return spec;
+  }
+  if (spec.kind != "barenblatt") throw bad("unknown law \"" + spec.kind + "\" (known: barenblatt, uniform)");
+  for (const std::string_view item : items) {
+    const std::size_t eq = item.find('=');
+    const std::string key = trim(item.substr(0, eq));
+    const std::optional<double> value =
+        eq == std::string_view::npos ? std::nullopt : parse_double(item.substr(eq + 1));
+    if (!value) throw bad("\"" + std::string(item) + "\": expected key=number");
+    if (key == "t") spec.t = *value;
+    else if (key == "m") spec.m = *value;
+    else if (key == "mass") spec.mass = *value;
+    else if (key == "D") spec.diffusion = *value;
+    else if (key == "d") {
+      if (*value != std::floor(*value) || *value < 1 || *value > 3) throw bad("d = " + trim(item.substr(eq + 1)) + ": must be 1, 2 or 3");
+      spec.dimension = static_cast<int>(*value);
+    } else
+      throw bad("unknown key \"" + key + "\" (known: t, m, mass, D, d)");
+  }
+  if (!(spec.t > 0.0)) throw bad("t must be given and > 0 (e.g. barenblatt:t=1)");
+  return spec;
+}
+
+std::string p_name(const std::string& p) { return p == "inf" ? "Winf" : "W" + p; }
+
+double pick(const analysis::WassersteinDistances& d, const std::string& p) {
+  return p == "1" ? d.w1 : p == "2" ? d.w2 : d.winf;
+}
+
+int run_distance(const std::vector<std::string>& files, const std::string& exact, const std::string& p, double time,
+                 const analysis::QuadratureRefinement& refinement, std::ostream& out) {
+  const ParticleSnapshot a = read_particles_csv(files[0], time);
+  const int d = a.dimension;
+  out << "A: " << files[0] << " (t = " << a.t << ", N = " << a.masses.size() << ", d = " << d << ")\n";
+  if (d > 1 && p != "2")
+    throw DistanceUsageError("-p " + p + ": in " + std::to_string(d) + "D only W2 is available (-p 2)");
+  if (files.size() == 2) {
+    const ParticleSnapshot b = read_particles_csv(files[1], time);
+    out << "B: " << files[1] << " (t = " << b.t << ", N = " << b.masses.size() << ", d = " << b.dimension << ")\n";
+    if (b.dimension != d)
+      throw std::invalid_argument(files[1] + ": dimension " + std::to_string(b.dimension) + ": must equal that of " +
+                               files[0] + " (" + std::to_string(d) + ")");
+    if (d == 1) {
+      out << p_name(p) << " = " << format(pick(analysis::wasserstein_1d(a.x, a.masses, b.x, b.masses), p))
+          << "   (exact, monotone coupling)\n";
+    } else {
+      out << "W2 = " << format(analysis::wasserstein2_discrete(d, a.x, a.masses, b.x, b.masses))
+          << "   (exact discrete optimal transport, network simplex)\n";
+    }
+    return kExitOk;
+  }
+  ExactSpec spec = parse_spec(exact);
+  if (spec.dimension == 0) spec.dimension = d;
+  if (spec.dimension != d)
+    throw DistanceUsageError("--exact " + exact + ": d = " + std::to_string(spec.dimension) +
+                             ": must equal the dimension of " + files[0] + " (" + std::to_string(d) + ")");
+  out << "B: " << exact << "\n";
+  std::unique_ptr<analysis::Barenblatt> profile;
+  if (spec.kind == "barenblatt") {
+    try {
+      profile = std::make_unique<analysis::Barenblatt>(d, spec.m, spec.mass, spec.diffusion);
+    } catch (const std::invalid_argument& e) {
+      throw DistanceUsageError("--exact " + exact + ": " + e.what());
+    }
+  }
+  if (d == 1) {
+    std::unique_ptr<analysis::Law1D> law;
+    if (profile) law = std::make_unique<analysis::BarenblattLaw1D>(*profile, spec.t);
+    else law = std::make_unique<analysis::UniformLaw1D>(spec.lo, spec.hi);
+    out << p_name(p) << " = " << format(pick(analysis::wasserstein_1d(a.x, a.masses, *law), p))
+        << "   (exact, quantile coupling)\n";
+    return kExitOk;
+  }
+  analysis::DensityOnBox density;
+  if (profile) {
+    density = analysis::barenblatt_density(*profile, spec.t);
+  } else {
+    density.dimension = d;
+    for (int k = 0; k < d; ++k) {
+      density.lo[static_cast<std::size_t>(k)] = spec.lo;
+      density.hi[static_cast<std::size_t>(k)] = spec.hi;
+    }
+    density.density = [](std::span<const double>) { return 1.0; };
+  }
+  const analysis::RefinedDistance r = analysis::wasserstein2_to_density(a.x, a.masses, density, refinement);
+  out << "W2 = " << format(r.w2) << " +- " << format(r.uncertainty) << "   (exact discrete transport to a midpoint "
+      << "quadrature of " << r.cells_per_axis << "^" << d << " cells; uncertainty = change from the previous grid"
+      << (r.converged ? "" : "; NOT converged to the tolerance: raise --max-cells") << ")\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+int command_distance(int argc, char** argv, std::ostream& out, std::ostream& err) {
+  std::vector<std::string> files;
+  std::string exact;
+  std::string p = "2";
+  double time = std::numeric_limits<double>::quiet_NaN();
+  analysis::QuadratureRefinement refinement;
+  refinement.max_cells_per_axis = 64;
+  try {
+    for (int i = 2; i < argc; ++i) {
+      const std::string arg = argv[i];
+      auto value = [&]() {
+        if (i + 1 >= argc) throw DistanceUsageError(arg + " needs a value");
+        return std::string(argv[++i]);
+      };
+      if (arg == "-h" || arg == "--help") {
+        out << kDistanceUsage;
+        return kExitOk;
+      }
+      if (arg == "--exact") exact = value();
+      else if (arg == "-p") {
+        p = value();
+        if (p != "1" && p != "2" && p != "inf") throw DistanceUsageError("-p " + p + ": must be 1, 2 or inf");
+      } else if (arg == "--time") {
+        const std::string v = value();
+        const std::optional<double> t = parse_double(v);
+        if (!t) throw DistanceUsageError("--time " + v + ": must be a finite number");
+        time = *t;
+      } else if (arg == "--max-cells") {
+        const std::string v = value();
+        const std::optional<double> n = parse_double(v);
+        if (!n || *n != std::floor(*n) || *n < refinement.initial_cells_per_axis || *n > 4096)
+          throw DistanceUsageError("--max-cells " + v + ": must be an integer in [" +
+                                   std::to_string(refinement.initial_cells_per_axis) + ", 4096]");
+        refinement.max_cells_per_axis = static_cast<int>(*n);
+      } else if (arg == "--tolerance") {
+        const std::string v = value();
+        const std::optional<double> r = parse_double(v);
+        if (!r || !(*r > 0.0)) throw DistanceUsageError("--tolerance " + v + ": must be a number > 0");
+        refinement.relative_tolerance = *r;
+      } else if (arg.size() > 1 && arg[0] == '-') {
+        throw DistanceUsageError("unknown option " + arg);
+      } else {
+        files.push_back(arg);
+      }
+    }
+    if (files.empty() || files.size() > 2 || (files.size() == 2) == !exact.empty())
+      throw DistanceUsageError("distance needs A.csv and either B.csv or --exact SPEC");
+    return run_distance(files, exact, p, time, refinement, out);
+  } catch (const DistanceUsageError& e) {
+    err << "blobflow distance: " << e.what() << "\n\n" << kDistanceUsage;
+    return kExitUsage;
+  } catch (const std::invalid_argument& e) {  // bad input data: a file, or measures the distances reject
+    err << "blobflow distance: " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    err << "blobflow distance: error: " << e.what() << "\n";
+    return kExitFailure;
+  }
+}
+
+}  // namespace blobflow

@@ -1,0 +1,187 @@
+// `blobflow distance` end to end: particles.csv files written here with known distances (quantile midpoints of the
+// uniform law, MATH.md §7.1 item 8: W1 = 1/(4N), W2 = 1/(sqrt(12) N), W-inf = 1/(2N); translations; product
+// lattices against the uniform square), snapshot selection by --time, the optional mass column, and every bad input
+// answered with exit code 2 and a message naming the file, line or option and the rule.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+/// The command prints 13 significant digits; the known answers are exact up to the distances' own round-off.
+constexpr double kPrintedTolerance = 1e-11;
+
+struct Outcome {
+  int exit_code;
+  std::string output;  // stdout and stderr together
+};
+
+Outcome blobflow(const std::string& args) {
+  const std::string command = std::string(BLOBFLOW_EXE) + " " + args + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) return {-1, "popen failed"};
+  std::string output;
+  std::array<char, 4096> buffer;
+  while (std::fgets(buffer.data(), static_cast<int>(buffer.size()), pipe)) output += buffer.data();
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+std::filesystem::path dir() {
+  static const auto d = [] {
+    const auto p = std::filesystem::temp_directory_path() / "blobflow-test-cli-distance";
+    std::filesystem::remove_all(p);
+    std::filesystem::create_directories(p);
+    return p;
+  }();
+  return d;
+}
+
+std::string write(const std::string& name, const std::string& text) {
+  const auto path = dir() / name;
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+/// A particles.csv text at time t: rows of coordinates (and a mass when masses is not empty).
+std::string csv(double t, const std::vector<std::vector<double>>& points, const std::vector<double>& masses = {}) {
+  std::string s = "t,i";
+  for (std::size_t k = 0; k < points.front().size(); ++k) s += ",x" + std::to_string(k + 1);
+  s += masses.empty() ? "\n" : ",mass\n";
+  char buffer[64];
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    std::snprintf(buffer, sizeof buffer, "%.17g,%zu", t, i);
+    s += buffer;
+    for (const double v : points[i]) {
+      std::snprintf(buffer, sizeof buffer, ",%.17g", v);
+      s += buffer;
+    }
+    if (!masses.empty()) {
+      std::snprintf(buffer, sizeof buffer, ",%.17g", masses[i]);
+      s += buffer;
+    }
+    s += "\n";
+  }
+  return s;
+}
+
+/// The number after "W<p> = " in the output (NaN when absent).
+double value(const Outcome& o, const std::string& name) {
+  const auto at = o.output.find(name + " = ");
+  if (at == std::string::npos) return std::nan("");
+  return std::stod(o.output.substr(at + name.size() + 3));
+}
+
+void expect_contains(const std::string& text, const std::string& fragment) {
+  EXPECT_NE(text.find(fragment), std::string::npos) << "'" << fragment << "' not in:\n" << text;
+}
+
+std::vector<std::vector<double>> uniform_midpoints(int n, double shift = 0.0) {
+  std::vector<std::vector<double>> p;
+  for (int i = 0; i < n; ++i) p.push_back({-0.5 + (i + 0.5) / n + shift});
+  return p;
+}
+
+TEST(CliDistance, OneDimensionalQuantileMidpointsGiveTheQuantizationFloor) {
+  constexpr int kN = 10;
+  const std::string a = write("mid.csv", csv(1.0, uniform_midpoints(kN)));
+  const Outcome w1 = blobflow("distance " + a + " --exact uniform:-0.5,0.5 -p 1");
+  const Outcome w2 = blobflow("distance " + a + " --exact uniform:-0.5,0.5");
+  const Outcome winf = blobflow("distance " + a + " --exact uniform:-0.5,0.5 -p inf");
+  ASSERT_EQ(w2.exit_code, 0) << w2.output;
+  EXPECT_NEAR(value(w1, "W1"), 1.0 / (4 * kN), kPrintedTolerance);
+  EXPECT_NEAR(value(w2, "W2"), 1.0 / (std::sqrt(12.0) * kN), kPrintedTolerance);
+  EXPECT_NEAR(value(winf, "Winf"), 1.0 / (2 * kN), kPrintedTolerance);
+}
+
+TEST(CliDistance, TwoFilesTranslatedByVAreAtDistanceV) {
+  const std::string a = write("a.csv", csv(1.0, uniform_midpoints(7)));
+  const std::string b = write("b.csv", csv(1.0, uniform_midpoints(7, 0.1), std::vector<double>(7, 3.0)));
+  for (const char* p : {"1", "2", "inf"}) {
+    const Outcome o = blobflow("distance " + a + " " + b + " -p " + p);
+    ASSERT_EQ(o.exit_code, 0) << o.output;
+    EXPECT_NEAR(value(o, std::string(p) == "inf" ? "Winf" : std::string("W") + p), 0.1, kPrintedTolerance) << p;
+  }
+  const std::vector<std::vector<double>> square = {{0, 0}, {1, 0}, {0, 1}, {1, 1}, {0.5, 0.2}};
+  std::vector<std::vector<double>> moved = square;
+  for (auto& q : moved) q = {q[0] + 0.3, q[1] + 0.4};
+  const Outcome o = blobflow("distance " + write("s.csv", csv(2.0, square)) + " " + write("m.csv", csv(2.0, moved)));
+  ASSERT_EQ(o.exit_code, 0) << o.output;
+  EXPECT_NEAR(value(o, "W2"), 0.5, kPrintedTolerance);
+}
+
+TEST(CliDistance, MassColumnWeightsTheParticles) {
+  // Masses 3 and 1 at 0 and 1 against equal masses at 0 and 1: a quarter of the mass moves by 1, so W1 = 1/4.
+  const std::string a = write("w.csv", csv(1.0, {{0.0}, {1.0}}, {3.0, 1.0}));
+  const std::string b = write("e.csv", csv(1.0, {{0.0}, {1.0}}));
+  EXPECT_NEAR(value(blobflow("distance " + a + " " + b + " -p 1"), "W1"), 0.25, kPrintedTolerance);
+}
+
+TEST(CliDistance, TimeOptionSelectsTheSnapshotAndTheLastTimeIsTheDefault) {
+  const auto rows = [](const std::string& text) { return text.substr(text.find('\n') + 1); };  // without header
+  const std::string a = write("two.csv", csv(0.5, uniform_midpoints(4, 0.2)) + rows(csv(1.0, uniform_midpoints(4))));
+  const std::string b = write("ref.csv", csv(0.5, uniform_midpoints(4)) + rows(csv(1.0, uniform_midpoints(4))));
+  EXPECT_NEAR(value(blobflow("distance " + a + " " + b), "W2"), 0.0, kPrintedTolerance);
+  EXPECT_NEAR(value(blobflow("distance " + a + " " + b + " --time 0.5"), "W2"), 0.2, kPrintedTolerance);
+}
+
+TEST(CliDistance, TwoDimensionalLatticeAgainstUniformSquareIsWithinItsUncertainty) {
+  // A 4 x 4 lattice of cell centres against the uniform square [0, 1]^2: W2^2 = 2 x 1/(12 x 16) (two 1D floors).
+  std::vector<std::vector<double>> lattice;
+  for (int i = 0; i < 4; ++i)
+    for (int j = 0; j < 4; ++j) lattice.push_back({(i + 0.5) / 4, (j + 0.5) / 4});
+  const Outcome o = blobflow("distance " + write("lattice.csv", csv(1.0, lattice)) + " --exact uniform:0,1");
+  ASSERT_EQ(o.exit_code, 0) << o.output;
+  const double w2 = value(o, "W2");
+  const double uncertainty = std::stod(o.output.substr(o.output.find("+- ") + 3));
+  EXPECT_LE(std::abs(w2 - std::sqrt(2.0 / 192.0)), uncertainty + kPrintedTolerance) << o.output;
+}
+
+TEST(CliDistance, BadInputsExitWithTwoNamingTheProblem) {
+  const std::string good = write("good.csv", csv(1.0, uniform_midpoints(3)));
+  const std::string good2d = write("good2d.csv", csv(1.0, {{0, 0}, {1, 1}}));
+  const std::string header = write("header.csv", "t,i,y1\n1,0,0.5\n");
+  const std::string fields = write("fields.csv", "t,i,x1\n1,0,0.5\n1,1\n");
+  const std::string number = write("number.csv", "t,i,x1,mass\n1,0,abc,1\n");
+  const std::string negative = write("negative.csv", "t,i,x1,mass\n1,0,0.5,-1\n");
+  struct Case {
+    std::string args;
+    std::string fragment;
+  };
+  const std::vector<Case> cases = {
+      {"distance", "usage"},
+      {"distance " + good, "either B.csv or --exact"},
+      {"distance " + good + " " + good + " --exact uniform:0,1", "either B.csv or --exact"},
+      {"distance /nonexistent/p.csv --exact uniform:0,1", "/nonexistent/p.csv: cannot open"},
+      {"distance " + header + " --exact uniform:0,1", "header.csv:1: header"},
+      {"distance " + fields + " --exact uniform:0,1", "fields.csv:3: expected 3 comma-separated values, found 2"},
+      {"distance " + number + " --exact uniform:0,1", "number.csv:2: x1 = \"abc\": must be a finite number"},
+      {"distance " + negative + " --exact uniform:0,1", "mass = \"-1\": must be a finite number >= 0"},
+      {"distance " + good + " --exact uniform:0,1 -p 3", "-p 3: must be 1, 2 or inf"},
+      {"distance " + good2d + " --exact uniform:0,1 -p 1", "only W2 is available"},
+      {"distance " + good + " --exact gauss:1", "unknown law \"gauss\""},
+      {"distance " + good + " --exact uniform:1,0", "LO < HI"},
+      {"distance " + good + " --exact barenblatt:m=2", "t must be given"},
+      {"distance " + good + " --exact barenblatt:t=1,q=2", "unknown key \"q\""},
+      {"distance " + good + " --exact barenblatt:t=1,m=0.5", "m = 0.5"},
+      {"distance " + good + " --exact barenblatt:t=1,d=2", "must equal the dimension"},
+      {"distance " + good + " " + good2d, "must equal that of"},
+      {"distance " + good + " --exact uniform:0,1 --time 7", "no rows at t = 7"},
+      {"distance " + good + " --exact uniform:0,1 --frobnicate", "unknown option --frobnicate"},
+  };
+  for (const Case& c : cases) {
+    const Outcome o = blobflow(c.args);
+    EXPECT_EQ(o.exit_code, 2) << c.args << "\n" << o.output;
+    expect_contains(o.output, c.fragment);
+  }
+  EXPECT_EQ(blobflow("distance --help").exit_code, 0);
+}
+
+}  // namespace
