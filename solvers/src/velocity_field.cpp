@@ -11,6 +11,7 @@
 #include "blobflow/solvers/equations.hpp"
 #include "blobflow/solvers/mollifier.hpp"
 #include "blobflow/solvers/mollifiers.hpp"
+#include "blobflow/solvers/simd_sum.hpp"
 #include "blobflow/solvers/truncated_sum.hpp"
 
 namespace blobflow {
@@ -45,7 +46,7 @@ constexpr ComponentInfo kTargets[] = {
 using MollifierChoice = std::variant<GaussianMollifier, Laguerre4Mollifier, Laguerre6Mollifier, Laguerre8Mollifier,
                                      Dog4Mollifier, Dog6Mollifier, WendlandC2Mollifier, WendlandC4Mollifier,
                                      CubicBSplineMollifier>;
-using EngineChoice = std::variant<DirectSum, TruncatedSum>;
+using EngineChoice = std::variant<DirectSum, TruncatedSum, SimdSum>;
 
 MollifierChoice make_mollifier(const std::string& name, int d, double eps) {
   if (name == GaussianMollifier::kName) return GaussianMollifier(d, eps);
@@ -64,6 +65,7 @@ EngineChoice make_engine(const FieldSpec& spec) {
   const std::string name = resolve_engine(spec);
   if (name == DirectSum::kName) return DirectSum{};
   if (name == TruncatedSum::kName) return TruncatedSum{};
+  if (name == SimdSum::kName) return SimdSum{};
   throw std::invalid_argument("unknown summation engine \"" + spec.engine + "\"");
 }
 
