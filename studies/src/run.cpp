@@ -132,6 +132,8 @@ RunResult run_simulation(const RunConfig& config, const std::filesystem::path& o
   spec.mollifier = config.discretization.mollifier;
   spec.epsilon = problem.epsilon;
   spec.engine = config.discretization.engine;
+  spec.particles = problem.particles.mass.size();
+  spec.spacing = problem.h;
   const auto field = make_velocity_field(spec, problem.particles.mass);
   const std::vector<double>& masses = problem.particles.mass;
 

@@ -295,5 +295,35 @@ TEST(WpmeUniformTarget, SimdEngineFromTheFactoryGivesTheDirectVelocityAndEnergy)
   }
 }
 
+TEST(ResolveEngine, AutoPicksSimdForSmallGaussianRunsAndTruncatedForLargeOrNonGaussianOnes) {
+  // eps = 4 h in 1D: the cutoff of psi (8.85 sqrt(2) eps) holds ~100 particles, so simd's N^2 pairs win at
+  // N = 50 (every pair within the cutoff) on either path, at N = 800 (a typical study) with AVX-512, and lose at
+  // N = 1e6; unknown N, other mollifiers: truncated.
+  FieldSpec spec;
+  spec.dimension = 1;
+  spec.particles = 50;
+  spec.spacing = 1.0 / 50.0;
+  spec.epsilon = 4.0 * spec.spacing;
+  EXPECT_EQ(resolve_engine(spec), "simd");
+  spec.particles = 800;
+  spec.spacing = 1.0 / 800.0;
+  spec.epsilon = 4.0 * spec.spacing;
+  EXPECT_EQ(resolve_engine(spec), simd_avx512_available() ? "simd" : "truncated");
+  spec.particles = 1'000'000;
+  spec.spacing = 1e-6;
+  spec.epsilon = 4e-6;
+  EXPECT_EQ(resolve_engine(spec), "truncated");
+  spec.particles = 0;
+  EXPECT_EQ(resolve_engine(spec), "truncated");
+  spec.particles = 800;
+  spec.spacing = 1.0 / 800.0;
+  spec.epsilon = 4.0 * spec.spacing;
+  spec.mollifier = "wendland-c2";
+  EXPECT_EQ(resolve_engine(spec), "truncated");
+  spec.mollifier = "gaussian";
+  spec.engine = "direct";
+  EXPECT_EQ(resolve_engine(spec), "direct");  // an explicit choice is kept
+}
+
 }  // namespace
 }  // namespace blobflow
