@@ -5,7 +5,9 @@ For the BM_Pairs* benchmarks (uniform data, PERF-NOTES.md §3): per dimension, N
 rate N^2 / t of each engine in 1e9 pairs/s, its ratio to the plain scalar loop measured in the same run, and the rate
 per CPU-second of the whole process (less sensitive to a loaded machine). For BM_SelfGradientOfPsi (lattice,
 eps = 4h in 1D, h in 2D/3D): the median wall time per engine and N, i.e. how the cost grows with N.
-Usage: pair-rates.py RESULTS.json
+With FIGURE_PREFIX, also writes FIGURE_PREFIX.dat and FIGURE_PREFIX.gp (render: gnuplot FIGURE_PREFIX.gp, which
+writes FIGURE_PREFIX.svg): the lattice times against N, log-log, one line per engine and dimension.
+Usage: pair-rates.py RESULTS.json [MORE.json ...] [--figure FIGURE_PREFIX]
 """
 import json
 import re
@@ -23,8 +25,34 @@ def parse(name):
     return family, ENGINE_NAMES[engine or family], int(dim), int(n), sigma
 
 
+def write_figure(prefix, lattice):
+    blocks = []
+    plots = []
+    for index, (dim, engine) in enumerate(sorted(lattice)):
+        series = lattice[(dim, engine)]
+        blocks.append(f"# {dim}D {engine}\n" + "".join(f"{n} {t:.6g}\n" for n, t in sorted(series.items())))
+        plots.append(f"'{prefix}.dat' index {index} with linespoints title '{dim}D {engine}'")
+    with open(f"{prefix}.dat", "w") as f:
+        f.write("\n\n".join(blocks))
+    with open(f"{prefix}.gp", "w") as f:
+        f.write(f"set terminal svg size 720,480\nset output '{prefix}.svg'\nset logscale xy\n"
+                "set xlabel 'N (particles)'\nset ylabel 'seconds per velocity evaluation (wall)'\n"
+                "set key left top\nset grid\n"
+                "set title 'wpme velocity, Gaussian psi, lattice (eps = 4h in 1D, h in 2D/3D)'\n"
+                "plot " + ", \\\n     ".join(plots) + "\n")
+
+
 def main():
-    data = json.load(open(sys.argv[1]))
+    args = sys.argv[1:]
+    prefix = None
+    if "--figure" in args:
+        k = args.index("--figure")
+        prefix = args[k + 1]
+        del args[k:k + 2]
+    benchmarks = []
+    for path in args:
+        benchmarks += json.load(open(path))["benchmarks"]
+    data = {"benchmarks": benchmarks}
     rows = [b for b in data["benchmarks"] if b.get("aggregate_name", "median") == "median"
             and b.get("run_type") in ("aggregate", "iteration")]
     medians = {}
@@ -61,6 +89,8 @@ def main():
     for (dim, engine) in sorted(lattice):
         series = lattice[(dim, engine)]
         print(f"  {dim}D {engine}: " + ", ".join(f"N={n}: {t:.4g}" for n, t in sorted(series.items())))
+    if prefix:
+        write_figure(prefix, lattice)
 
 
 if __name__ == "__main__":

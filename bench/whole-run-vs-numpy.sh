@@ -5,13 +5,15 @@
 # The two programs alternate REPEATS times (so machine load hits both alike); wall times are whole processes (start,
 # I/O and, for Python, interpreter start and imports included). Prints each time, the medians and their ratio.
 # Usage: bench/whole-run-vs-numpy.sh [REPEATS] [BLOBFLOW_BINARY] [extra blobflow --set options...]
-#   e.g. bench/whole-run-vs-numpy.sh 5 build/test/studies/blobflow --set discretization.engine=simd
-# Needs python3-numpy and python3-scipy (Debian: apt-get install python3-numpy python3-scipy).
+#   e.g. bench/whole-run-vs-numpy.sh 5 build/test/blobflow --set discretization.engine=truncated
+# Needs python3-numpy and python3-scipy (Debian: apt-get install python3-numpy python3-scipy); runs Debian's
+# /usr/bin/python3 where present (a python3 earlier in PATH may lack them), or $PYTHON.
 set -euo pipefail
 repeats=${1:-5}
-blobflow=${2:-build/test/studies/blobflow}
+blobflow=${2:-build/test/blobflow}
 shift $(( $# < 2 ? $# : 2 ))
 here=$(cd "$(dirname "$0")" && pwd)
+python=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
@@ -23,7 +25,7 @@ for ((k = 1; k <= repeats; k++)); do
   "$blobflow" run "$here/../studies/configs/barenblatt-1d.toml" --set discretization.particles=800 "$@" -q \
     -o "$out/run" >/dev/null
   mid=$(now)
-  python3 "$here/numpy_blob_run.py" "$out/run" >"$out/numpy.txt"
+  "$python" "$here/numpy_blob_run.py" "$out/run" >"$out/numpy.txt"
   end=$(now)
   tb=$(awk -v ns=$((mid - start)) 'BEGIN {printf "%.4f", ns / 1e9}')
   tn=$(awk -v ns=$((end - mid)) 'BEGIN {printf "%.4f", ns / 1e9}')
@@ -31,7 +33,7 @@ for ((k = 1; k <= repeats; k++)); do
   numpy_times+=("$tn")
   echo "repeat $k: blobflow $tb s, numpy $tn s"
 done
-python3 - "$out/run/summary.json" <<'PY'
+"$python" - "$out/run/summary.json" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
 m = s["metrics"]
