@@ -40,6 +40,8 @@ constexpr ComponentInfo kEngines[] = {
     {"direct", "brute-force O(N^2) pair sums, the reference engine"},
     {"truncated", "cutoff sums: skips pairs where the kernel is below 1e-17 of its peak (R ~ 8.85 sigma for a "
                   "Gaussian); sorted window in 1D, cell lists in 2D/3D; equals direct to round-off, O(N k)"},
+    {"simd", "all pairs with AVX-512 (portable fallback), a polynomial exp (error <= 1e-15), pair symmetry and "
+             "threads; equals direct to <= 1e-13; Gaussian mollifier only, other kernels use the direct loops"},
 };
 constexpr ComponentInfo kTargets[] = {
     {"uniform", "rhobar == 1 on all of R^d (then wpme is d/dt rho = 1/2 Lap rho^2)"},

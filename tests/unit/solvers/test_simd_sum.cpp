@@ -295,6 +295,10 @@ TEST(WpmeUniformTarget, SimdEngineFromTheFactoryGivesTheDirectVelocityAndEnergy)
   }
 }
 
+TEST(EngineRegistry, SimdIsRegisteredSoThatConfigurationsMayNameIt) {
+  EXPECT_TRUE(is_registered(engine_registry(), SimdSum::kName));
+}
+
 TEST(ResolveEngine, AutoPicksSimdForSmallGaussianRunsAndTruncatedForLargeOrNonGaussianOnes) {
   // eps = 4 h in 1D: the cutoff of psi (8.85 sqrt(2) eps) holds ~100 particles, so simd's N^2 pairs win at
   // N = 50 (every pair within the cutoff) on either path, at N = 800 (a typical study) with AVX-512, and lose at
