@@ -1,15 +1,26 @@
 // Google Benchmark timings of the summation engines (direct_sum.hpp, truncated_sum.hpp) on the sum that dominates a
 // blob-method step: the self gradient of psi = zeta_eps * zeta_eps for the Gaussian mollifier (the wpme velocity,
 // MATH.md §2.3), with N particles on a lattice of spacing h filling [-1, 1]^d and eps = 4 h (1D) or eps = h (2D, 3D).
-// PERF-NOTES.md §1 and §6 give the baselines; pairs/s counts N^2 pair evaluations, as there.
+// PERF-NOTES.md §1 and §6 give the baselines; pairs/s counts N^2 pair evaluations, as there (also for the symmetric
+// sums, which evaluate each pair once: "effective" pairs/s).
+//
+// Second part (BM_Pairs*): the all-pairs Gaussian-gradient sum of PERF-NOTES.md §3 on N points uniform in [0, 1]^d,
+// sigma = 0.1 (no exp underflows) and 0.01 (most do), for each engine and for a plain scalar loop compiled in this
+// binary (AoS, std::exp, one thread: the 1x of the ratios). bench/pair-rates.py turns the JSON output into the
+// ratio table. Run with --benchmark_enable_random_interleaving=true and repetitions on a loaded machine.
+// Every benchmark uses wall time (UseRealTime: pairs/s = N^2 / wall time) and reports the CPU time of the whole
+// process (all threads), from which pair-rates.py also gives pairs per CPU-second, a figure less sensitive to load.
 #include <benchmark/benchmark.h>
 
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
+#include <random>
 #include <vector>
 
 #include "blobflow/solvers/direct_sum.hpp"
 #include "blobflow/solvers/mollifier.hpp"
+#include "blobflow/solvers/simd_sum.hpp"
 #include "blobflow/solvers/truncated_sum.hpp"
 
 namespace blobflow {
@@ -37,6 +48,15 @@ Lattice lattice(std::size_t n_side, int dim) {
   return l;
 }
 
+/// The engines under test, by name: SimdSum on the best path with pair symmetry, one-sided, and on the forced
+/// portable path (what a CPU without AVX-512 runs).
+struct SimdOneSided : SimdSum {
+  SimdOneSided() : SimdSum(SimdPath::kAuto, 0, false) {}
+};
+struct SimdPortable : SimdSum {
+  SimdPortable() : SimdSum(SimdPath::kPortable) {}
+};
+
 template <class Engine, int D>
 void BM_SelfGradientOfPsi(benchmark::State& state) {
   const Lattice l = lattice(static_cast<std::size_t>(state.range(0)), D);
@@ -53,14 +73,110 @@ void BM_SelfGradientOfPsi(benchmark::State& state) {
   state.counters["pairs/s"] = benchmark::Counter(n * n, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-// 1D: N = 800 (a typical study) to 1e5; DirectSum only where it takes seconds at most.
-BENCHMARK(BM_SelfGradientOfPsi<DirectSum, 1>)->Arg(800)->Arg(10000)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_SelfGradientOfPsi<TruncatedSum, 1>)->Arg(800)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
+// 1D: N = 800 (a typical study) to 1e6; all-pairs engines only where one call takes seconds at most.
+BENCHMARK(BM_SelfGradientOfPsi<DirectSum, 1>)->Arg(800)->Arg(3000)->Arg(10000)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
+BENCHMARK(BM_SelfGradientOfPsi<SimdSum, 1>)->Arg(800)->Arg(3000)->Arg(10000)->Arg(30000)->Arg(100000)
+    ->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
+BENCHMARK(BM_SelfGradientOfPsi<TruncatedSum, 1>)->Arg(800)->Arg(3000)->Arg(10000)->Arg(30000)->Arg(100000)
+    ->Arg(1000000)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
 // 2D and 3D: n_side per axis.
-BENCHMARK(BM_SelfGradientOfPsi<DirectSum, 2>)->Arg(32)->Arg(100)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_SelfGradientOfPsi<TruncatedSum, 2>)->Arg(32)->Arg(100)->Arg(300)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_SelfGradientOfPsi<DirectSum, 3>)->Arg(10)->Arg(20)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_SelfGradientOfPsi<TruncatedSum, 3>)->Arg(10)->Arg(20)->Arg(30)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SelfGradientOfPsi<DirectSum, 2>)->Arg(32)->Arg(100)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
+BENCHMARK(BM_SelfGradientOfPsi<SimdSum, 2>)->Arg(32)->Arg(100)->Arg(200)->Arg(300)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
+BENCHMARK(BM_SelfGradientOfPsi<TruncatedSum, 2>)->Arg(32)->Arg(100)->Arg(200)->Arg(300)->Arg(1000)
+    ->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
+BENCHMARK(BM_SelfGradientOfPsi<DirectSum, 3>)->Arg(10)->Arg(20)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
+BENCHMARK(BM_SelfGradientOfPsi<SimdSum, 3>)->Arg(10)->Arg(20)->Arg(30)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
+BENCHMARK(BM_SelfGradientOfPsi<TruncatedSum, 3>)->Arg(10)->Arg(20)->Arg(30)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
+
+// --- pair rates on uniform data (PERF-NOTES.md §3) -------------------------------------------------------------
+
+/// Blob widths on [0, 1]: wide (exp arguments >= -50 in 1D) and narrow (40-70% of the 2^t underflow).
+constexpr double kSigmas[] = {0.1, 0.01};
+constexpr unsigned kSeed = 20261129;
+
+/// N points uniform in [0, 1]^d, fixed seed.
+std::vector<double> uniform_points(std::size_t n, int dim) {
+  std::mt19937_64 rng(kSeed);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::vector<double> x(n * static_cast<std::size_t>(dim));
+  for (double& v : x) v = u(rng);
+  return x;
+}
+
+/// The plain scalar loop, as a first C++ version is written: v_i = 1/(N sigma^2) sum_j (x_i - x_j)
+/// exp(-|x_i - x_j|^2 / (2 sigma^2)), AoS, std::exp, one thread (PERF-NOTES.md §3 (a)).
+template <int D>
+void scalar_loop(const std::vector<double>& x, double sigma, std::vector<double>& v) {
+  const std::size_t n = x.size() / D;
+  const double c = 1.0 / (2.0 * sigma * sigma), scale = 1.0 / (static_cast<double>(n) * sigma * sigma);
+  for (std::size_t i = 0; i < n; ++i) {
+    double acc[D] = {};
+    for (std::size_t j = 0; j < n; ++j) {
+      double diff[D], r2 = 0.0;
+      for (int k = 0; k < D; ++k) {
+        diff[k] = x[i * D + k] - x[j * D + k];
+        r2 += diff[k] * diff[k];
+      }
+      const double e = std::exp(-c * r2);
+      for (int k = 0; k < D; ++k) acc[k] += diff[k] * e;
+    }
+    for (int k = 0; k < D; ++k) v[i * D + k] = scale * acc[k];
+  }
+}
+
+void set_pair_counters(benchmark::State& state, std::size_t n, double sigma) {
+  const auto nd = static_cast<double>(n);
+  state.counters["N"] = nd;
+  state.counters["sigma"] = sigma;
+  state.counters["pairs/s"] = benchmark::Counter(nd * nd, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+template <int D>
+void BM_PairsScalarLoop(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const double sigma = kSigmas[state.range(1)];
+  const std::vector<double> x = uniform_points(n, D);
+  std::vector<double> v(x.size());
+  for (auto _ : state) {
+    scalar_loop<D>(x, sigma, v);
+    benchmark::DoNotOptimize(v.data());
+    benchmark::ClobberMemory();
+  }
+  set_pair_counters(state, n, sigma);
+}
+
+template <class Engine, int D>
+void BM_Pairs(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const double sigma = kSigmas[state.range(1)];
+  const std::vector<double> x = uniform_points(n, D);
+  const std::vector<double> w(n, 1.0 / static_cast<double>(n));
+  const GaussianKernel kernel(D, sigma);
+  std::vector<double> v(x.size());
+  const Engine engine;
+  for (auto _ : state) {
+    engine.self_gradient(kernel, PointSet{x, D}, w, v);
+    benchmark::DoNotOptimize(v.data());
+    benchmark::ClobberMemory();
+  }
+  set_pair_counters(state, n, sigma);
+}
+
+#define BLOBFLOW_PAIRS(D, SLOW_N, FAST_N)                                                                         \
+  BENCHMARK(BM_PairsScalarLoop<D>)->ArgsProduct({SLOW_N, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();                \
+  BENCHMARK(BM_Pairs<DirectSum, D>)->ArgsProduct({SLOW_N, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();               \
+  BENCHMARK(BM_Pairs<TruncatedSum, D>)->ArgsProduct({SLOW_N, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();            \
+  BENCHMARK(BM_Pairs<SimdPortable, D>)->ArgsProduct({SLOW_N, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();            \
+  BENCHMARK(BM_Pairs<SimdOneSided, D>)->ArgsProduct({FAST_N, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();            \
+  BENCHMARK(BM_Pairs<SimdSum, D>)->ArgsProduct({FAST_N, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime()
+
+/// N for the engines that take seconds at N = 1e4 (scalar loop, direct, truncated at sigma = 0.1, portable path),
+/// and for the AVX-512 engine (N = 4e4 as in PERF-NOTES.md §3).
+const std::vector<std::int64_t> kSlowN = {1000, 10000};
+const std::vector<std::int64_t> kFastN = {1000, 10000, 40000};
+BLOBFLOW_PAIRS(1, kSlowN, kFastN);
+BLOBFLOW_PAIRS(2, kSlowN, kFastN);
+BLOBFLOW_PAIRS(3, kSlowN, kFastN);
 
 }  // namespace
 }  // namespace blobflow

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 #include <stdexcept>
 #include <variant>
 
@@ -13,6 +14,7 @@
 #include "blobflow/solvers/mollifier.hpp"
 #include "blobflow/solvers/mollifiers.hpp"
 #include "blobflow/solvers/targets.hpp"
+#include "blobflow/solvers/simd_sum.hpp"
 #include "blobflow/solvers/truncated_sum.hpp"
 #include "blobflow/solvers/wpme_targets.hpp"
 
@@ -35,11 +37,14 @@ constexpr ComponentInfo kMollifiers[] = {
     {"bspline3", "cubic B-spline M4, support 2 eps, order 2, nonnegative; psi from a radial table (1e-12)"},
 };
 constexpr ComponentInfo kEngines[] = {
-    {"auto", "the engine blobflow expects to be fastest at full accuracy (now: truncated for every kernel, direct "
-             "with the long-range newtonian interaction); the choice is recorded in summary.json"},
+    {"auto", "the engine blobflow expects to be fastest at full accuracy: direct with the long-range newtonian "
+             "interaction; otherwise simd for the Gaussian when N is below ~30 (1D), 20 (2D), 9 (3D) times the "
+             "particles within the cutoff (AVX-512), else truncated; recorded in summary.json"},
     {"direct", "brute-force O(N^2) pair sums, the reference engine"},
     {"truncated", "cutoff sums: skips pairs where the kernel is below 1e-17 of its peak (R ~ 8.85 sigma for a "
                   "Gaussian); sorted window in 1D, cell lists in 2D/3D; equals direct to round-off, O(N k)"},
+    {"simd", "all pairs with AVX-512 (portable fallback), a polynomial exp (error <= 1e-15), pair symmetry and "
+             "threads; equals direct to <= 1e-13; Gaussian mollifier only, other kernels use the direct loops"},
 };
 constexpr ComponentInfo kTargets[] = {
     {"uniform", "rhobar == 1 on all of R^d (then wpme is d/dt rho = 1/2 Lap rho^2); with a box [lo, hi]: the uniform "
@@ -50,10 +55,18 @@ constexpr ComponentInfo kTargets[] = {
     {"grid", "sampled on a regular tensor grid read from a CSV file (x[,y[,z]],rhobar), multilinear, floor outside"},
 };
 
+/// The crossover of engine = "auto" per dimension d (index d): SimdSum's N^2 (effective, pair symmetry) pairs take
+/// as long as TruncatedSum's N k when N / k equals this, k the particles within the cutoff. Measured with
+/// bench_engines on the Gaussian psi on a loaded 2-core AVX-512 machine (README "Performance"): lattices with
+/// eps = 4h (1D, equal times near N = 3000, k ~ 100) and eps = h (2D, equal at N = 1e4, k ~ 490; 3D: 9x per pair
+/// at N = k = 8000); the portable path from all-pairs sums at N = 1000 (1.8x in 1D, 1.6x in 2D; 3D taken as 2D).
+constexpr double kSimdCrossover[] = {0.0, 32.0, 20.0, 9.0};
+constexpr double kPortableCrossover[] = {0.0, 1.8, 1.6, 1.6};
+
 using MollifierChoice = std::variant<GaussianMollifier, Laguerre4Mollifier, Laguerre6Mollifier, Laguerre8Mollifier,
                                      Dog4Mollifier, Dog6Mollifier, WendlandC2Mollifier, WendlandC4Mollifier,
                                      CubicBSplineMollifier>;
-using EngineChoice = std::variant<DirectSum, TruncatedSum>;
+using EngineChoice = std::variant<DirectSum, TruncatedSum, SimdSum>;
 
 MollifierChoice make_mollifier(const std::string& name, int d, double eps) {
   if (name == GaussianMollifier::kName) return GaussianMollifier(d, eps);
@@ -72,6 +85,7 @@ EngineChoice make_engine(const FieldSpec& spec) {
   const std::string name = resolve_engine(spec);
   if (name == DirectSum::kName) return DirectSum{};
   if (name == TruncatedSum::kName) return TruncatedSum{};
+  if (name == SimdSum::kName) return SimdSum{};
   throw std::invalid_argument("unknown summation engine \"" + spec.engine + "\"");
 }
 
@@ -115,11 +129,24 @@ int mollifier_order(std::string_view name) {
 }
 
 std::string resolve_engine(const FieldSpec& spec) {
+  if (spec.engine != "auto") return spec.engine;
   // Every registered kernel has a finite truncation radius, and the truncated engine equals the direct one to
-  // round-off while skipping the pairs that contribute nothing (about 8x fewer at eps = 4h, N = 800 in 1D).
   // The Newtonian interaction is long-range (no cutoff radius), so only the direct engine sums it exactly.
-  if (spec.engine == "auto") return spec.interaction.kind == "newtonian" ? DirectSum::kName : TruncatedSum::kName;
-  return spec.engine;
+  if (spec.interaction.kind == "newtonian") return DirectSum::kName;
+  // round-off while skipping the pairs that contribute nothing. For the Gaussian, SimdSum evaluates N^2 / 2 pairs
+  // (pair symmetry) at a much higher rate than TruncatedSum's N k pairs (scalar libm exp, k = particles within its
+  // cutoff R ~ 8.85 sqrt(2) eps of psi); it wins while N / k is below the measured crossover.
+  const bool valid = spec.dimension >= 1 && spec.dimension <= 3 && spec.epsilon > 0.0 && std::isfinite(spec.epsilon);
+  if (spec.mollifier != GaussianMollifier::kName || !valid || spec.particles == 0 || !(spec.spacing > 0.0))
+    return TruncatedSum::kName;
+  const double crossover = (simd_avx512_available() ? kSimdCrossover : kPortableCrossover)[spec.dimension];
+  const GaussianKernel psi = GaussianMollifier(spec.dimension, spec.epsilon).self_convolution();
+  const double radius = psi.truncation_radius(TruncatedSum::kDefaultRelativeTolerance) / spec.spacing;
+  const double ball[] = {0.0, 2.0 * radius, std::numbers::pi * radius * radius,
+                         4.0 / 3.0 * std::numbers::pi * radius * radius * radius};  // in particles
+  const auto n = static_cast<double>(spec.particles);
+  const double k = std::min(n, std::max(1.0, ball[spec.dimension]));
+  return n / k < crossover ? SimdSum::kName : TruncatedSum::kName;
 }
 
 std::span<const ComponentInfo> equation_registry() { return kEquations; }

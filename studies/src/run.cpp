@@ -150,6 +150,8 @@ RunResult run_simulation(const RunConfig& config, const std::filesystem::path& o
   spec.target = config.target;
   spec.potential = config.potential;
   spec.interaction = config.interaction;
+  spec.particles = problem.particles.mass.size();
+  spec.spacing = problem.h;
   const auto field = make_velocity_field(spec, problem.particles.mass);
   const std::vector<double>& masses = problem.particles.mass;
 

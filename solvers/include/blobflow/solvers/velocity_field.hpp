@@ -3,6 +3,7 @@
 // layer and the templated equations; everything below it is compiled per mollifier and summation engine.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <span>
 #include <string>
@@ -43,6 +44,8 @@ struct FieldSpec {
   PotentialSpec potential;         ///< external potential V (potentials.hpp); kind "none" by default
   InteractionSpec interaction;     ///< interaction kernel W (potentials.hpp); kind "none" by default
   TargetSpec target;               ///< wpme: rhobar (default: rhobar == 1 on R^d); pme accepts only the default
+  std::size_t particles = 0;       ///< N, read by engine = "auto" only (0: unknown)
+  double spacing = 0.0;            ///< particle spacing h, read by engine = "auto" only (0: unknown)
 };
 
 /// Builds the field for `spec` and the particle masses.
@@ -54,7 +57,9 @@ std::unique_ptr<VelocityField> make_velocity_field(const FieldSpec& spec, std::v
 /// \throws std::invalid_argument for an unknown name.
 int mollifier_order(std::string_view name);
 
-/// The concrete engine `spec.engine` stands for: itself, or for "auto" the engine chosen from the problem.
+/// The concrete engine `spec.engine` stands for: itself, or for "auto" the engine expected to be fastest at full
+/// accuracy from N, d, eps / h and the mollifier: "simd" for the Gaussian when its N^2 / 2 pair evaluations cost less
+/// than the truncated engine's N k (k the particles within its cutoff, estimated from eps / h), else "truncated".
 std::string resolve_engine(const FieldSpec& spec);
 
 /// A named, documented choice (an equation, a mollifier, an integrator, an engine, a target).

@@ -1,0 +1,507 @@
+// SimdSum (simd_sum.hpp): the Gaussian all-pairs sums with an inlined polynomial 2^t, AVX-512 register blocking,
+// pair symmetry for the self sums and a thread-count independent work partition (PERF-NOTES.md §2-§4, written anew).
+//
+// Both paths compute, for targets y_i and sources x_j with weights w_j, c = log2(e) / (2 sigma^2):
+//   potential  S_i = sum_j w_j 2^(-c |y_i - x_j|^2),     gradient  G_i = sum_j w_j 2^(-c |y_i - x_j|^2) (y_i - x_j),
+// then scale by GaussianKernel::value(0) or gradient_factor(0) (the normalization and -1/sigma^2, MATH.md §2.3), so
+// that S and G are DirectSum's sums up to the exp error (kSimdExp2RelativeError) and summation order.
+#include "blobflow/solvers/simd_sum.hpp"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <numbers>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#define BLOBFLOW_SIMD_X86 1
+#include <immintrin.h>
+#else
+#define BLOBFLOW_SIMD_X86 0
+#endif
+
+namespace blobflow {
+namespace {
+
+/// 2^f on [-1/2, 1/2], lowest order first: the degree-10 polynomial interpolating 2^f at the 11 Chebyshev nodes
+/// cos((2k + 1) pi / 22) / 2, from a Vandermonde solve in 50-digit arithmetic (mpmath), rounded to double. Its
+/// maximum relative error is 3.1e-16; evaluated by Horner in double, 4.3e-16 (kSimdExp2RelativeError).
+constexpr std::array<double, 11> kExp2Poly = {
+    1.0,                    0.69314718055995,       0.24022650695910097,   0.05550410866444772,
+    0.009618129107606888,   0.0013333558230164974,  0.0001540353044173605, 1.5252657260200837e-05,
+    1.321544258792169e-06,  1.0208690299958306e-07, 7.072585949269223e-09};
+/// t is clamped here: 2^t is 0 in double below -1075 anyway, and n = rint(t) stays a small exact integer.
+constexpr double kExp2Clamp = -1100.0;
+/// (t + 1.5 2^52) - 1.5 2^52 is rint(t) in round-to-nearest for |t| < 2^51 (no -ffast-math: not folded away).
+constexpr double kRoundMagic = 0x1.8p52;
+/// The smallest exponent of a normal double; 2^n with n below it is flushed to 0.
+constexpr std::int64_t kMinNormalExponent = -1022;
+constexpr std::int64_t kExponentBias = 1023;
+constexpr int kMantissaBits = 52;
+
+/// Targets and sources are padded to a multiple of this (the largest block), with weight 0.
+constexpr std::size_t kPad = 64;
+/// At most this many rows partitions in the symmetric sums (each has a private source-side array).
+constexpr std::size_t kMaxRowChunks = 16;
+/// Budget for the partitions' source-side arrays: 2^23 doubles (64 MiB); larger N uses fewer partitions.
+constexpr std::size_t kColumnBudget = std::size_t{1} << 23;
+/// A second thread pays off above ~2e5 pair evaluations (~50 us of work against ~20-50 us to start a thread).
+constexpr double kMinPairsPerThread = 2e5;
+
+/// Register block: 8 lanes times 8 zmm of targets in 1D, 8 times 4 in 2D and 3D (their coordinates and
+/// accumulators then fit the 32 zmm registers).
+constexpr std::size_t block_size(int dim) { return dim == 1 ? 64 : 32; }
+
+// --- the portable path --------------------------------------------------------------------------------------------
+
+/// 2^t for t <= 0 (kSimdExp2RelativeError for t >= -1022, else 0): the same polynomial as the AVX-512 path.
+inline double exp2_portable(double t) {
+  t = t > kExp2Clamp ? t : kExp2Clamp;
+  const double n = (t + kRoundMagic) - kRoundMagic;
+  const double f = t - n;  // exact: |f| <= 1/2 and t, n within a factor 2 (Sterbenz) or n = 0
+  double p = kExp2Poly[10];
+  for (int k = 9; k >= 0; --k) p = p * f + kExp2Poly[static_cast<std::size_t>(k)];
+  const auto e = static_cast<std::int64_t>(n);
+  const double scale = std::bit_cast<double>(static_cast<std::uint64_t>(e + kExponentBias) << kMantissaBits);
+  return e < kMinNormalExponent ? 0.0 : p * scale;
+}
+
+/// Structure-of-arrays copy of a point set, padded with copies of the last point carrying weight 0.
+struct Soa {
+  std::size_t n = 0, n_pad = 0;
+  std::array<std::vector<double>, 3> c;
+  std::vector<double> w;
+};
+
+Soa make_soa(PointSet p, std::span<const double> w) {
+  Soa s;
+  s.n = p.size();
+  s.n_pad = (s.n + kPad - 1) / kPad * kPad;
+  const auto d = static_cast<std::size_t>(p.dim);
+  for (std::size_t k = 0; k < d; ++k) {
+    s.c[k].resize(s.n_pad);
+    for (std::size_t i = 0; i < s.n_pad; ++i) s.c[k][i] = p.point(std::min(i, s.n - 1))[k];
+  }
+  s.w.assign(s.n_pad, 0.0);
+  std::copy(w.begin(), w.end(), s.w.begin());
+  return s;
+}
+
+/// One sum: targets y (weights yw, used by the symmetric sums), sources x with weights w; out holds per target the
+/// unscaled sums (d arrays for the gradient, one for the potential).
+struct Job {
+  double neg_c = 0.0;                    // -log2(e) / (2 sigma^2)
+  std::array<const double*, 3> y{};
+  const double* yw = nullptr;
+  std::size_t n_targets_pad = 0;
+  std::array<const double*, 3> x{};
+  const double* w = nullptr;
+  std::size_t n_sources = 0, n_sources_pad = 0;
+  std::array<double*, 3> out{};
+};
+
+template <int D, bool G>
+void portable_one_sided_block(const Job& job, std::size_t block) {
+  constexpr int A = G ? D : 1;
+  const std::size_t b = block_size(D), i0 = block * b;
+  for (std::size_t i = i0; i < i0 + b; ++i) {
+    double acc[A] = {};
+    for (std::size_t j = 0; j < job.n_sources; ++j) {
+      double diff[D], r2 = 0.0;
+      for (int k = 0; k < D; ++k) {
+        diff[k] = job.y[k][i] - job.x[k][j];
+        r2 += diff[k] * diff[k];
+      }
+      const double we = exp2_portable(r2 * job.neg_c) * job.w[j];
+      if constexpr (G) {
+        for (int k = 0; k < D; ++k) acc[k] += we * diff[k];
+      } else {
+        acc[0] += we;
+      }
+    }
+    for (int a = 0; a < A; ++a) job.out[a][i] = acc[a];
+  }
+}
+
+/// Row block `block` of a symmetric self sum: the diagonal block one-sided, then every later source j once, adding
+/// w_j e (y_i - x_j) to target i and -w_i e (y_i - x_j) (potential: +w_i e) to the partition's column array.
+template <int D, bool G>
+void portable_symmetric_row(const Job& job, std::size_t block, double* col, std::size_t col_offset,
+                            std::size_t col_len) {
+  constexpr int A = G ? D : 1;
+  const std::size_t b = block_size(D), i0 = block * b;
+  for (std::size_t i = i0; i < i0 + b; ++i) {
+    double acc[A] = {};
+    for (std::size_t j = i0; j < job.n_sources_pad; ++j) {
+      double diff[D], r2 = 0.0;
+      for (int k = 0; k < D; ++k) {
+        diff[k] = job.y[k][i] - job.x[k][j];
+        r2 += diff[k] * diff[k];
+      }
+      const double e = exp2_portable(r2 * job.neg_c);
+      const double ws = e * job.w[j];
+      if constexpr (G) {
+        for (int k = 0; k < D; ++k) acc[k] += ws * diff[k];
+      } else {
+        acc[0] += ws;
+      }
+      if (j < i0 + b) continue;  // the diagonal block is summed one-sided, by each of its targets
+      const double wt = e * job.yw[i];
+      if constexpr (G) {
+        for (int k = 0; k < D; ++k) col[static_cast<std::size_t>(k) * col_len + j - col_offset] -= wt * diff[k];
+      } else {
+        col[j - col_offset] += wt;
+      }
+    }
+    for (int a = 0; a < A; ++a) job.out[a][i] = acc[a];
+  }
+}
+
+// --- the AVX-512 path ---------------------------------------------------------------------------------------------
+#if BLOBFLOW_SIMD_X86
+// GCC 12's avx512fintrin.h trips -Wmaybe-uninitialized on its own _mm512_undefined_* placeholders (GCC PR 105593).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#define BLOBFLOW_AVX512 __attribute__((target("avx512f")))
+#define BLOBFLOW_AVX512_INLINE __attribute__((target("avx512f"), always_inline)) inline
+
+/// MXCSR flush-to-zero (bit 15) and denormals-are-zero (bit 6): without them every underflowing 2^t costs a
+/// microcode assist (PERF-NOTES.md §2, a 10x slowdown); set only while a kernel runs, then restored.
+constexpr unsigned kMxcsrFlushToZero = 0x8000;
+constexpr unsigned kMxcsrDenormalsAreZero = 0x0040;
+
+class FlushToZeroScope {
+ public:
+  explicit FlushToZeroScope(bool active) : active_(active), saved_(active ? _mm_getcsr() : 0u) {
+    if (active_) _mm_setcsr(saved_ | kMxcsrFlushToZero | kMxcsrDenormalsAreZero);
+  }
+  ~FlushToZeroScope() {
+    if (active_) _mm_setcsr(saved_);
+  }
+  FlushToZeroScope(const FlushToZeroScope&) = delete;
+  FlushToZeroScope& operator=(const FlushToZeroScope&) = delete;
+
+ private:
+  bool active_;
+  unsigned saved_;
+};
+
+/// 2^t, 8 lanes, branch-free: clamp, n = rint(t), f = t - n, Horner, then p 2^n by vscalefpd (0 on underflow).
+BLOBFLOW_AVX512_INLINE __m512d exp2_avx512(__m512d t) {
+  t = _mm512_max_pd(t, _mm512_set1_pd(kExp2Clamp));
+  const __m512d magic = _mm512_set1_pd(kRoundMagic);
+  const __m512d n = _mm512_sub_pd(_mm512_add_pd(t, magic), magic);
+  const __m512d f = _mm512_sub_pd(t, n);
+  __m512d p = _mm512_set1_pd(kExp2Poly[10]);
+  p = _mm512_fmadd_pd(p, f, _mm512_set1_pd(kExp2Poly[9]));
+  p = _mm512_fmadd_pd(p, f, _mm512_set1_pd(kExp2Poly[8]));
+  p = _mm512_fmadd_pd(p, f, _mm512_set1_pd(kExp2Poly[7]));
+  p = _mm512_fmadd_pd(p, f, _mm512_set1_pd(kExp2Poly[6]));
+  p = _mm512_fmadd_pd(p, f, _mm512_set1_pd(kExp2Poly[5]));
+  p = _mm512_fmadd_pd(p, f, _mm512_set1_pd(kExp2Poly[4]));
+  p = _mm512_fmadd_pd(p, f, _mm512_set1_pd(kExp2Poly[3]));
+  p = _mm512_fmadd_pd(p, f, _mm512_set1_pd(kExp2Poly[2]));
+  p = _mm512_fmadd_pd(p, f, _mm512_set1_pd(kExp2Poly[1]));
+  p = _mm512_fmadd_pd(p, f, _mm512_set1_pd(kExp2Poly[0]));
+  return _mm512_scalef_pd(p, n);
+}
+
+/// Lane l of the result is lane (l + 1) mod 8 of v.
+BLOBFLOW_AVX512_INLINE __m512d rotate_lanes(__m512d v) {
+  const __m512i bits = _mm512_castpd_si512(v);
+  return _mm512_castsi512_pd(_mm512_alignr_epi64(bits, bits, 1));
+}
+
+/// acc[.][u] += sum over sources j0 <= j < j1 of w_j 2^(-c r^2) (y_u - x_j) (or w_j 2^(-c r^2)), sources broadcast.
+template <int D, bool G, int U>
+BLOBFLOW_AVX512_INLINE void one_sided_tile(const __m512d (&y)[D][U], __m512d (&acc)[G ? D : 1][U], const Job& job,
+                                           std::size_t j0, std::size_t j1, __m512d neg_c) {
+  for (std::size_t j = j0; j < j1; ++j) {
+    __m512d xb[D];
+    for (int k = 0; k < D; ++k) xb[k] = _mm512_set1_pd(job.x[k][j]);
+    const __m512d wb = _mm512_set1_pd(job.w[j]);
+#pragma GCC unroll 8
+    for (int u = 0; u < U; ++u) {
+      __m512d diff[D];
+      for (int k = 0; k < D; ++k) diff[k] = _mm512_sub_pd(y[k][u], xb[k]);
+      __m512d r2 = _mm512_mul_pd(diff[0], diff[0]);
+      for (int k = 1; k < D; ++k) r2 = _mm512_fmadd_pd(diff[k], diff[k], r2);
+      const __m512d e = exp2_avx512(_mm512_mul_pd(r2, neg_c));
+      if constexpr (G) {
+        const __m512d we = _mm512_mul_pd(e, wb);
+        for (int k = 0; k < D; ++k) acc[k][u] = _mm512_fmadd_pd(we, diff[k], acc[k][u]);
+      } else {
+        acc[0][u] = _mm512_fmadd_pd(e, wb, acc[0][u]);
+      }
+    }
+  }
+}
+
+template <int D, bool G>
+BLOBFLOW_AVX512 void avx512_one_sided_block(const Job& job, std::size_t block) {
+  constexpr int U = static_cast<int>(block_size(D) / 8);
+  constexpr int A = G ? D : 1;
+  const std::size_t i0 = block * block_size(D);
+  __m512d y[D][U], acc[A][U];
+  for (int u = 0; u < U; ++u) {
+    for (int k = 0; k < D; ++k) y[k][u] = _mm512_loadu_pd(job.y[k] + i0 + 8 * static_cast<std::size_t>(u));
+    for (int a = 0; a < A; ++a) acc[a][u] = _mm512_setzero_pd();
+  }
+  one_sided_tile<D, G, U>(y, acc, job, 0, job.n_sources, _mm512_set1_pd(job.neg_c));
+  for (int u = 0; u < U; ++u)
+    for (int a = 0; a < A; ++a) _mm512_storeu_pd(job.out[a] + i0 + 8 * static_cast<std::size_t>(u), acc[a][u]);
+}
+
+/// Row block of a symmetric self sum: the diagonal block one-sided; then each later group of 8 sources is cycled
+/// through its 8 lane rotations against the block, its own accumulators rotating along, so that after 8 steps they
+/// are back in place and are added to the partition's column array.
+template <int D, bool G>
+BLOBFLOW_AVX512 void avx512_symmetric_row(const Job& job, std::size_t block, double* col, std::size_t col_offset,
+                                          std::size_t col_len) {
+  constexpr int U = static_cast<int>(block_size(D) / 8);
+  constexpr int A = G ? D : 1;
+  constexpr int kLanes = 8;
+  const std::size_t i0 = block * block_size(D);
+  const __m512d neg_c = _mm512_set1_pd(job.neg_c);
+  __m512d y[D][U], wt[U], acc[A][U];
+  for (int u = 0; u < U; ++u) {
+    const std::size_t i = i0 + 8 * static_cast<std::size_t>(u);
+    for (int k = 0; k < D; ++k) y[k][u] = _mm512_loadu_pd(job.y[k] + i);
+    wt[u] = _mm512_loadu_pd(job.yw + i);
+    for (int a = 0; a < A; ++a) acc[a][u] = _mm512_setzero_pd();
+  }
+  one_sided_tile<D, G, U>(y, acc, job, i0, i0 + block_size(D), neg_c);
+  for (std::size_t j = i0 + block_size(D); j < job.n_sources_pad; j += kLanes) {
+    __m512d s[D], ws = _mm512_loadu_pd(job.w + j), as[A];
+    for (int k = 0; k < D; ++k) s[k] = _mm512_loadu_pd(job.x[k] + j);
+    for (int a = 0; a < A; ++a) as[a] = _mm512_setzero_pd();
+    for (int r = 0; r < kLanes; ++r) {
+#pragma GCC unroll 8
+      for (int u = 0; u < U; ++u) {
+        __m512d diff[D];
+        for (int k = 0; k < D; ++k) diff[k] = _mm512_sub_pd(y[k][u], s[k]);
+        __m512d r2 = _mm512_mul_pd(diff[0], diff[0]);
+        for (int k = 1; k < D; ++k) r2 = _mm512_fmadd_pd(diff[k], diff[k], r2);
+        const __m512d e = exp2_avx512(_mm512_mul_pd(r2, neg_c));
+        if constexpr (G) {
+          for (int k = 0; k < D; ++k) {
+            const __m512d ed = _mm512_mul_pd(e, diff[k]);
+            acc[k][u] = _mm512_fmadd_pd(ed, ws, acc[k][u]);
+            as[k] = _mm512_fmadd_pd(ed, wt[u], as[k]);
+          }
+        } else {
+          acc[0][u] = _mm512_fmadd_pd(e, ws, acc[0][u]);
+          as[0] = _mm512_fmadd_pd(e, wt[u], as[0]);
+        }
+      }
+      for (int k = 0; k < D; ++k) s[k] = rotate_lanes(s[k]);
+      ws = rotate_lanes(ws);
+      for (int a = 0; a < A; ++a) as[a] = rotate_lanes(as[a]);
+    }
+    for (int a = 0; a < A; ++a) {
+      double* p = col + static_cast<std::size_t>(a) * col_len + (j - col_offset);
+      const __m512d old = _mm512_loadu_pd(p);
+      _mm512_storeu_pd(p, G ? _mm512_sub_pd(old, as[a]) : _mm512_add_pd(old, as[a]));
+    }
+  }
+  for (int u = 0; u < U; ++u)
+    for (int a = 0; a < A; ++a) _mm512_storeu_pd(job.out[a] + i0 + 8 * static_cast<std::size_t>(u), acc[a][u]);
+}
+
+BLOBFLOW_AVX512 void avx512_exp2(std::span<const double> t, std::span<double> out) {
+  constexpr std::size_t kLanes = 8;
+  for (std::size_t i = 0; i < t.size(); i += kLanes) {
+    const std::size_t left = std::min(kLanes, t.size() - i);
+    const auto mask = static_cast<__mmask8>((1u << left) - 1u);
+    _mm512_mask_storeu_pd(out.data() + i, mask, exp2_avx512(_mm512_maskz_loadu_pd(mask, t.data() + i)));
+  }
+}
+#pragma GCC diagnostic pop
+#else
+class FlushToZeroScope {
+ public:
+  explicit FlushToZeroScope(bool) {}
+};
+#endif
+
+bool avx512_supported() {
+#if BLOBFLOW_SIMD_X86
+  return __builtin_cpu_supports("avx512f");
+#else
+  return false;
+#endif
+}
+
+using BlockFn = void (*)(const Job&, std::size_t);
+using RowFn = void (*)(const Job&, std::size_t, double*, std::size_t, std::size_t);
+
+template <int D, bool G>
+BlockFn block_fn(SimdPath path) {
+#if BLOBFLOW_SIMD_X86
+  if (path == SimdPath::kAvx512) return &avx512_one_sided_block<D, G>;
+#endif
+  (void)path;
+  return &portable_one_sided_block<D, G>;
+}
+
+template <int D, bool G>
+RowFn row_fn(SimdPath path) {
+#if BLOBFLOW_SIMD_X86
+  if (path == SimdPath::kAvx512) return &avx512_symmetric_row<D, G>;
+#endif
+  (void)path;
+  return &portable_symmetric_row<D, G>;
+}
+
+template <class Fn>
+Fn pick(int dim, bool gradient, SimdPath path, Fn (*const table[3][2])(SimdPath)) {
+  return table[dim - 1][gradient ? 1 : 0](path);
+}
+
+/// Runs work(item) for item = 0..n_items-1 on n_threads threads (the caller included), items taken in order from a
+/// shared counter. Each item writes its own outputs only, so the result does not depend on who ran it.
+template <class F>
+void run_parallel(std::size_t n_items, unsigned n_threads, bool flush_to_zero, const F& work) {
+  std::atomic<std::size_t> next{0};
+  const auto worker = [&] {
+    const FlushToZeroScope scope(flush_to_zero);
+    for (std::size_t item = next.fetch_add(1); item < n_items; item = next.fetch_add(1)) work(item);
+  };
+  std::vector<std::jthread> pool;
+  for (unsigned t = 1; t < n_threads; ++t) pool.emplace_back(worker);
+  worker();
+}
+
+unsigned threads_for(double pairs, std::size_t n_items, unsigned n_threads) {
+  const double useful = std::max(1.0, std::floor(pairs / kMinPairsPerThread));
+  return static_cast<unsigned>(std::min({static_cast<double>(n_threads), useful, static_cast<double>(n_items)}));
+}
+
+/// Row-block boundaries 0 = b_0 < ... < b_C = n_blocks with about equal work (row I costs n_blocks - I tiles);
+/// a function of n_blocks and the chunk count only, never of the thread count.
+std::vector<std::size_t> row_chunks(std::size_t n_blocks, std::size_t n_chunks) {
+  const std::size_t total = n_blocks * (n_blocks + 1) / 2;
+  std::vector<std::size_t> bounds{0};
+  std::size_t done = 0;
+  for (std::size_t b = 0; b + 1 < n_blocks; ++b) {
+    done += n_blocks - b;
+    if (done * n_chunks >= total * bounds.size()) bounds.push_back(b + 1);
+  }
+  bounds.push_back(n_blocks);
+  return bounds;
+}
+
+bool all_finite(std::span<const double> v) {
+  return std::all_of(v.begin(), v.end(), [](double a) { return std::isfinite(a); });
+}
+
+}  // namespace
+
+bool simd_avx512_available() { return avx512_supported(); }
+
+void simd_exp2(std::span<const double> t, std::span<double> out, SimdPath path) {
+  if (t.size() != out.size()) throw std::invalid_argument("simd_exp2: t and out must have the same size");
+  if (path == SimdPath::kAvx512 && !avx512_supported())
+    throw std::invalid_argument("simd_exp2: path kAvx512 forced, but this CPU has no AVX-512F");
+  if (path == SimdPath::kAuto) path = avx512_supported() ? SimdPath::kAvx512 : SimdPath::kPortable;
+#if BLOBFLOW_SIMD_X86
+  if (path == SimdPath::kAvx512) {
+    const FlushToZeroScope scope(true);
+    avx512_exp2(t, out);
+    return;
+  }
+#endif
+  for (std::size_t i = 0; i < t.size(); ++i) out[i] = exp2_portable(t[i]);
+}
+
+SimdSum::SimdSum(SimdPath path, unsigned n_threads, bool symmetric) : symmetric_(symmetric) {
+  if (path == SimdPath::kAvx512 && !avx512_supported())
+    throw std::invalid_argument("SimdSum: path kAvx512 forced, but this CPU has no AVX-512F");
+  path_ = path == SimdPath::kAuto ? (avx512_supported() ? SimdPath::kAvx512 : SimdPath::kPortable) : path;
+  n_threads_ = n_threads > 0 ? n_threads : std::max(1u, std::thread::hardware_concurrency());
+}
+
+void SimdSum::gaussian(const GaussianKernel& kernel, PointSet targets, PointSet sources, std::span<const double> w,
+                       std::span<double> out, bool gradient, bool self_symmetric) const {
+  assert(targets.dim == kernel.dimension() && sources.dim == kernel.dimension());
+  assert(targets.dim >= 1 && targets.dim <= 3);
+  assert(w.size() == sources.size());
+  assert(out.size() == (gradient ? targets.coords.size() : targets.size()));
+  if (!all_finite(targets.coords) || !all_finite(sources.coords) || !all_finite(w)) {
+    if (gradient) DirectSum{}.gradient(kernel, targets, sources, w, out);
+    else DirectSum{}.potential(kernel, targets, sources, w, out);
+    return;
+  }
+  std::fill(out.begin(), out.end(), 0.0);
+  if (targets.size() == 0 || sources.size() == 0) return;
+
+  const int dim = targets.dim;
+  const auto d = static_cast<std::size_t>(dim);
+  const std::size_t n_out = gradient ? d : 1;
+  const Soa src = make_soa(sources, w);
+  const Soa own_targets = self_symmetric ? Soa{} : make_soa(targets, {});
+  const Soa& tgt = self_symmetric ? src : own_targets;
+
+  Job job;
+  job.neg_c = -std::numbers::log2e / (2.0 * kernel.sigma() * kernel.sigma());
+  for (std::size_t k = 0; k < d; ++k) {
+    job.y[k] = tgt.c[k].data();
+    job.x[k] = src.c[k].data();
+  }
+  job.yw = src.w.data();
+  job.w = src.w.data();
+  job.n_targets_pad = tgt.n_pad;
+  job.n_sources = src.n;
+  job.n_sources_pad = src.n_pad;
+  std::vector<double> sums(n_out * tgt.n_pad);
+  for (std::size_t a = 0; a < n_out; ++a) job.out[a] = sums.data() + a * tgt.n_pad;
+
+  const bool ftz = path_ == SimdPath::kAvx512;
+  const std::size_t b = block_size(dim), n_blocks = tgt.n_pad / b;
+  if (!self_symmetric) {
+    static constexpr BlockFn (*const kTable[3][2])(SimdPath) = {{&block_fn<1, false>, &block_fn<1, true>},
+                                                                 {&block_fn<2, false>, &block_fn<2, true>},
+                                                                 {&block_fn<3, false>, &block_fn<3, true>}};
+    const BlockFn fn = pick<BlockFn>(dim, gradient, path_, kTable);
+    const double pairs = static_cast<double>(tgt.n) * static_cast<double>(src.n);
+    run_parallel(n_blocks, threads_for(pairs, n_blocks, n_threads_), ftz, [&](std::size_t block) { fn(job, block); });
+  } else {
+    static constexpr RowFn (*const kTable[3][2])(SimdPath) = {{&row_fn<1, false>, &row_fn<1, true>},
+                                                               {&row_fn<2, false>, &row_fn<2, true>},
+                                                               {&row_fn<3, false>, &row_fn<3, true>}};
+    const RowFn fn = pick<RowFn>(dim, gradient, path_, kTable);
+    const std::size_t n_chunks =
+        std::clamp<std::size_t>(kColumnBudget / (tgt.n_pad * n_out), std::size_t{2}, kMaxRowChunks);
+    const std::vector<std::size_t> bounds = row_chunks(n_blocks, n_chunks);
+    const std::size_t n_parts = bounds.size() - 1;
+    // Partition c owns rows [bounds[c], bounds[c + 1]) and adds source-side terms for indices >= its first row + b.
+    std::vector<std::size_t> offset(n_parts);
+    std::vector<std::vector<double>> columns(n_parts);
+    for (std::size_t c = 0; c < n_parts; ++c) {
+      offset[c] = std::min(tgt.n_pad, (bounds[c] + 1) * b);
+      columns[c].assign((tgt.n_pad - offset[c]) * n_out, 0.0);
+    }
+    const double pairs = 0.5 * static_cast<double>(tgt.n) * static_cast<double>(tgt.n);
+    run_parallel(n_parts, threads_for(pairs, n_parts, n_threads_), ftz, [&](std::size_t c) {
+      const std::size_t len = tgt.n_pad - offset[c];
+      for (std::size_t block = bounds[c]; block < bounds[c + 1]; ++block)
+        fn(job, block, columns[c].data(), offset[c], len);
+    });
+    for (std::size_t c = 0; c < n_parts; ++c) {  // in partition order: deterministic
+      const std::size_t len = tgt.n_pad - offset[c];
+      for (std::size_t a = 0; a < n_out; ++a)
+        for (std::size_t i = offset[c]; i < tgt.n_pad; ++i) job.out[a][i] += columns[c][a * len + i - offset[c]];
+    }
+  }
+
+  const double scale = gradient ? kernel.gradient_factor(0.0) : kernel.value(0.0);
+  for (std::size_t i = 0; i < targets.size(); ++i)
+    for (std::size_t a = 0; a < n_out; ++a) out[i * n_out + a] = scale * job.out[a][i];
+}
+
+}  // namespace blobflow
