@@ -33,7 +33,7 @@ constexpr double kMinOrderBarenblattM2 = 1.6;     // measured 1.81 (95% CI [1.75
 constexpr double kMinOrderBarenblattM3 = 1.45;    // measured 1.64 (95% CI [1.61, 1.67]), K = 200..1600
 constexpr double kMinOrderGaussianTarget = 1.5;   // measured 1.72 (pairwise 1.68, 1.76), K = 100..800
 constexpr double kMinOrderPlateauTarget = 1.2;    // measured 1.42, K = 50..200 (edges crossing the jumps: kinks)
-constexpr double kMinOrderDoubleWell = 1.6;       // measured 1.79 (pairwise 1.75, 1.79), K = 100..800
+constexpr double kMinOrderDoubleWell = 1.6;       // measured 1.77 (pairwise 1.75, 1.79), K = 100..800
 
 struct Study {
   std::vector<double> cells;
