@@ -49,9 +49,10 @@ struct TargetSpec {
   std::vector<TargetBox> pieces;
   /// grid: the path of a CSV file sampling rhobar on a regular tensor grid (format: targets.cpp, README).
   std::string grid_file;
-  /// rhobar outside the support (uniform box, piecewise, grid; there also the smallest value inside) as a fraction of
-  /// its largest value; must lie in (0, 1). Unset = kDefaultFloorFraction. Gaussian and mixture targets are
-  /// positive everywhere: unset means no floor there, and a set value floors them the same way.
+  /// The floor as a fraction of the largest value of rhobar, in (0, 1): rhobar outside the support of a uniform box,
+  /// piecewise or grid target (a grid target also takes it inside wherever the interpolant is lower). Unset =
+  /// kDefaultFloorFraction. Gaussian and mixture targets are positive everywhere: unset means no floor, and a set
+  /// value gives rhobar = max(density, floor_fraction * density at the highest component mean).
   std::optional<double> floor_fraction;
   /// "auto" (closed form where it exists, else quadrature), "closed-form" (Gaussian mollifier and a
   /// piecewise-constant target only) or "quadrature".

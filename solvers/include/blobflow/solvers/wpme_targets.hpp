@@ -62,7 +62,7 @@ class WpmeClosedFormTarget final : public VelocityField {
 /// sigma = eps / sqrt2 at the narrowest, so dy = pi eps / sqrt(ln(2 d kAliasingMargin / accuracy)) meets a relative
 /// accuracy `accuracy`; kAliasingMargin covers the polynomial factors (the velocity's (y - mu), the Laguerre
 /// polynomials), which raise the aliased Fourier coefficients by powers of pi eps / dy ~ 5. At accuracy 1e-10 this
-/// is dy = 0.56 eps.
+/// is dy = 0.55 eps.
 inline constexpr double kAliasingMargin = 1e4;
 /// Compactly supported kernels (Wendland, B-spline: C^2, with jumps in a third derivative) are integrated with an
 /// algebraic error O(dy^4): dy = support_radius accuracy^(1/4), at most support_radius / kCompactMinNodes and no
