@@ -128,6 +128,20 @@ int mollifier_order(std::string_view name) {
   return std::visit([](const auto& z) { return z.order(); }, zeta);
 }
 
+std::function<double(std::span<const double>)> mollifier_function(std::string_view name, int dimension,
+                                                                  double epsilon) {
+  const MollifierChoice zeta = make_mollifier(std::string(name), dimension, epsilon);
+  return std::visit(
+      [](const auto& z) -> std::function<double(std::span<const double>)> {
+        return [z](std::span<const double> point) {
+          double r2 = 0.0;
+          for (double c : point) r2 += c * c;
+          return z.value(r2);
+        };
+      },
+      zeta);
+}
+
 std::string resolve_engine(const FieldSpec& spec) {
   if (spec.engine != "auto") return spec.engine;
   // Every registered kernel has a finite truncation radius, and the truncated engine equals the direct one to

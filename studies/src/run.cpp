@@ -9,9 +9,13 @@
 #include <ctime>
 #include <fstream>
 
+#include "blobflow/analysis/divergences.hpp"
 #include "blobflow/analysis/law1d.hpp"
+#include "blobflow/analysis/reference_solver1d.hpp"
 #include "blobflow/analysis/wasserstein1d.hpp"
 #include "blobflow/build_info.hpp"
+#include "blobflow/solvers/potentials.hpp"
+#include "blobflow/solvers/targets.hpp"
 #include "blobflow/solvers/velocity_field.hpp"
 #include "blobflow/studies/expression.hpp"
 
@@ -47,6 +51,96 @@ struct Snapshot {
 bool is_unit_confinement(const PotentialSpec& v) {
   return v.kind == "quadratic" && v.strength == 1.0 &&
          std::all_of(v.center.begin(), v.center.end(), [](double c) { return c == 0.0; });
+}
+
+bool all_finite(std::span<const double> v) {
+  return std::all_of(v.begin(), v.end(), [](double c) { return std::isfinite(c); });
+}
+
+/// The box on which KL and chi^2 against a target are computed: its support for bounded targets (uniform box,
+/// piecewise: the union of the pieces), mean +- kGaussianBoxRadius standard deviations for gaussian and mixture
+/// targets; empty for grid targets (their extent lives in the file) and the default rhobar == 1.
+std::optional<analysis::BoxGrid> divergence_box(const TargetSpec& t, int d) {
+  constexpr double kGaussianBoxRadius = 6.0;  // outside, a Gaussian holds < 2e-9 of its mass per coordinate
+  analysis::BoxGrid g;
+  g.dimension = d;
+  g.cells_per_axis = kDivergenceCells[d];
+  for (int k = 0; k < d; ++k) g.lo[k] = INFINITY, g.hi[k] = -INFINITY;
+  auto widen = [&](int k, double lo, double hi) { g.lo[k] = std::min(g.lo[k], lo), g.hi[k] = std::max(g.hi[k], hi); };
+  auto coordinate = [](const std::vector<double>& v, int k) { return v.size() == 1 ? v[0] : v[k]; };
+  if (t.kind == "uniform" && !t.box_lo.empty()) {
+    for (int k = 0; k < d; ++k) widen(k, coordinate(t.box_lo, k), coordinate(t.box_hi, k));
+  } else if (t.kind == "piecewise") {
+    for (const TargetBox& b : t.pieces)
+      for (int k = 0; k < d; ++k) widen(k, b.lo[k], b.hi[k]);
+  } else if (t.kind == "gaussian" || t.kind == "mixture") {
+    const std::size_t components = t.kind == "gaussian" ? 1 : t.weights.size();
+    for (std::size_t c = 0; c < components; ++c) {
+      const std::vector<double>& mean = t.kind == "gaussian" ? t.mean : t.means;
+      const std::vector<double>& cov = t.kind == "gaussian" ? t.covariance : t.covariances;
+      for (int k = 0; k < d; ++k) {
+        const double mu = mean[c * d + k];
+        const double sd = std::sqrt(cov[c * d * d + k * d + k]);
+        widen(k, mu - kGaussianBoxRadius * sd, mu + kGaussianBoxRadius * sd);
+      }
+    }
+  } else {
+    return std::nullopt;
+  }
+  return g;
+}
+
+/// The 1D reference solution (analysis::ReferenceSolver1D) of a problem without an exact solution: wpme with any
+/// target, pme, each with an optional potential; not with an interaction kernel. Empty when it does not apply or
+/// the solve fails (the message then says why).
+std::optional<analysis::ReferenceSolution> reference_solution(const RunConfig& config, const analysis::Law1D& initial,
+                                                              std::string& description) {
+  const auto& p = config.problem;
+  if (p.dimension != 1 || config.interaction.kind != "none") return std::nullopt;
+  analysis::InternalEnergy1D energy = analysis::PorousMediumEnergy1D{p.m};
+  if (p.equation == "wpme") {
+    analysis::WeightedEnergy1D weighted;
+    if (is_uniform_on_whole_space(config.target)) {
+      weighted.rhobar = [](double) { return 1.0; };
+    } else {
+      std::shared_ptr<const Target> target = make_target(config.target, 1);
+      weighted.rhobar = [target](double y) { return target->density(std::span<const double>(&y, 1)); };
+      for (const TargetBox& b : config.target.pieces) weighted.breakpoints.insert(weighted.breakpoints.end(), {b.lo[0], b.hi[0]});
+      if (config.target.kind == "uniform")
+        weighted.breakpoints.insert(weighted.breakpoints.end(), {config.target.box_lo[0], config.target.box_hi[0]});
+      std::sort(weighted.breakpoints.begin(), weighted.breakpoints.end());
+      weighted.breakpoints.erase(std::unique(weighted.breakpoints.begin(), weighted.breakpoints.end()),
+                                 weighted.breakpoints.end());
+    }
+    energy = weighted;
+  }
+  analysis::Potential1D potential;
+  if (config.potential.kind != "none") {
+    auto v = std::make_shared<const ExternalPotential>(config.potential, 1);
+    potential.value = [v](double x) { return v->value(&x); };
+    potential.derivative = [v](double x) {
+      double g = 0.0;
+      v->gradient(&x, &g);
+      return g;
+    };
+  }
+  analysis::ReferenceSolverOptions options;
+  options.cells = kReferenceCells;
+  // Smooth problems need ~1e3 steps at 200 cells; an edge held at a jump of rhobar can need orders of magnitude
+  // more (measured: 6.7e5 steps to t = 2.1 with a piecewise target): such runs report the failure instead of
+  // spending minutes on the truth.
+  constexpr std::size_t kReferenceMaxSteps = 50'000;
+  options.max_steps = kReferenceMaxSteps;
+  analysis::ReferenceSolver1D solver(energy, potential, options);
+  const std::vector<double> times = config.resolved_output_times();
+  analysis::ReferenceSolution solution = solver.solve(initial, p.mass, p.t0, times);
+  description = "1D reference solution (Lagrangian, " + std::to_string(kReferenceCells) + " cells, " +
+                std::to_string(solution.steps_accepted) + " steps)";
+  if (solution.status != analysis::ReferenceStatus::ok) {
+    description += " failed: " + solution.message;
+    return std::nullopt;
+  }
+  return solution;
 }
 
 }  // namespace
@@ -88,6 +182,7 @@ PreparedProblem prepare_problem(const RunConfig& config) {
                          "solution in blobflow; use initial = \"barenblatt\" for the same data without one"});
     const std::shared_ptr<const ExactSolution> data = make_exact_solution(data_spec);
     const ExactSolution& u = *data;
+    if (d == 1) out.initial_law = u.law(p.t0);
     support_volume = u.spacing_volume(p.t0);
     if (out.placement == "quantile") {
       const auto law = u.law(p.t0);
@@ -105,6 +200,7 @@ PreparedProblem prepare_problem(const RunConfig& config) {
     }
   } else {  // uniform on the box [lo, hi]^d
     const double lo = p.initial_support[0], hi = p.initial_support[1];
+    if (d == 1) out.initial_law = std::make_shared<analysis::UniformLaw1D>(lo, hi);
     support_volume = std::pow(hi - lo, d);
     if (out.placement == "quantile") {
       out.particles = quantile_placement(n_requested, [&](double q) { return lo + q * (hi - lo); }, p.mass);
@@ -160,6 +256,24 @@ RunResult run_simulation(const RunConfig& config, const std::filesystem::path& o
   result.h = problem.h;
   result.epsilon = problem.epsilon;
 
+  // The truth where no exact solution exists (1D), and the divergences against a target.
+  std::string truth = problem.exact ? problem.exact->describe() : "";
+  std::optional<analysis::ReferenceSolution> reference;
+  const bool has_extra_terms = !is_uniform_on_whole_space(config.target) || config.potential.kind != "none";
+  if (!problem.exact && problem.initial_law && has_extra_terms)
+    reference = reference_solution(config, *problem.initial_law, truth);
+  std::optional<analysis::BoxGrid> divergence_grid;
+  std::unique_ptr<Target> target;
+  analysis::PointFunction zeta, rhobar;
+  if (p.equation == "wpme" && !is_uniform_on_whole_space(config.target)) {
+    divergence_grid = divergence_box(config.target, d);
+    if (divergence_grid) {
+      target = make_target(config.target, d);
+      zeta = mollifier_function(spec.mollifier, d, spec.epsilon);
+      rhobar = [&target](std::span<const double> y) { return target->density(y); };
+    }
+  }
+
   // Diagnostics at one time; `energy` is E_eps(x), already evaluated for diagnostics.csv.
   auto measure = [&](double t, std::span<const double> x, double energy) {
     OutputMetrics m;
@@ -176,6 +290,20 @@ RunResult run_simulation(const RunConfig& config, const std::filesystem::path& o
       if (d == 1) {
         const analysis::WassersteinDistances w = analysis::wasserstein_1d(x, masses, *u.law(t));
         m.w1 = w.w1, m.w2 = w.w2, m.winf = w.winf;
+      }
+    }
+    if (reference) {
+      for (const analysis::ReferenceSnapshot& snapshot : reference->snapshots)
+        if (snapshot.t == t) {
+          const analysis::WassersteinDistances w = analysis::wasserstein_1d(x, masses, snapshot.law());
+          m.w1 = w.w1, m.w2 = w.w2, m.winf = w.winf;
+        }
+    }
+    if (divergence_grid && all_finite(x)) {
+      const analysis::Divergences div = analysis::blob_divergences(*divergence_grid, x, masses, zeta, rhobar);
+      if (div.status == analysis::DivergenceStatus::ok) {
+        m.kl = div.kl.value, m.chi2 = div.chi2.value;
+        m.kl_quadrature_error = div.kl.quadrature_error, m.chi2_quadrature_error = div.chi2.quadrature_error;
       }
     }
     return m;
@@ -220,7 +348,10 @@ RunResult run_simulation(const RunConfig& config, const std::filesystem::path& o
                        {"winf", optional_json(m.winf)}, {"energy", m.energy},
                        {"energy_exact", optional_json(m.energy_exact)}, {"mass", m.mass},
                        {"second_moment", m.second_moment},
-                       {"second_moment_exact", optional_json(m.second_moment_exact)}});
+                       {"second_moment_exact", optional_json(m.second_moment_exact)},
+                       {"kl", optional_json(m.kl)}, {"kl_quadrature_error", optional_json(m.kl_quadrature_error)},
+                       {"chi2", optional_json(m.chi2)},
+                       {"chi2_quadrature_error", optional_json(m.chi2_quadrature_error)}});
   }
   nlohmann::json manifest = manifest_base();
   manifest["start_time"] = started;
@@ -232,8 +363,7 @@ RunResult run_simulation(const RunConfig& config, const std::filesystem::path& o
                                    {"engine", resolve_engine(spec)},
                                    {"field", field->describe()},
                                    {"distance_convention", "W_p between the measures divided by their masses"},
-                                   {"exact_solution", problem.exact ? nlohmann::json(problem.exact->describe())
-                                                                    : nlohmann::json()}};
+                                   {"exact_solution", truth.empty() ? nlohmann::json() : nlohmann::json(truth)}};
   if (problem.lattice) {
     discretization["lattice_cells_per_side"] = problem.lattice->cells_per_side;
     discretization["lattice_spacing"] = problem.lattice->spacing;

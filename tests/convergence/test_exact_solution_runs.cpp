@@ -66,3 +66,54 @@ TEST(ExactSolutionRuns, LinearFokkerPlanckConvergesToItsGaussianSolution) {
 
 }  // namespace
 }  // namespace blobflow
+
+namespace blobflow {
+namespace {
+
+/// KL and chi^2 of the blob density against rhobar at every output of the built-in targets-1d run with `overrides`.
+RunResult targets_run(const std::vector<std::string>& overrides) {
+  const RunResult r = run_simulation(parse_run_config(builtin_config("targets-1d"), "targets-1d.toml", overrides));
+  EXPECT_EQ(r.status, RunStatus::ok) << r.message;
+  for (const OutputMetrics& m : r.outputs) {
+    EXPECT_TRUE(m.kl && m.chi2) << "t = " << m.t;
+    std::printf("[ target   ] t = %.2f  KL = %.6e  chi2 = %.6e  W2 to reference = %s\n", m.t, m.kl.value_or(NAN),
+                m.chi2.value_or(NAN), m.w2 ? std::to_string(*m.w2).c_str() : "-");
+  }
+  return r;
+}
+
+/// Non-increasing up to the quadrature error the divergence reports (it states |Q_n - Q_n/2|).
+void expect_non_increasing(const RunResult& r) {
+  for (std::size_t k = 1; k < r.outputs.size(); ++k) {
+    const OutputMetrics &a = r.outputs[k - 1], &b = r.outputs[k];
+    if (!(a.kl && b.kl && a.chi2 && b.chi2)) continue;
+    EXPECT_LE(*b.kl, *a.kl + *a.kl_quadrature_error + *b.kl_quadrature_error) << "KL, t = " << b.t;
+    EXPECT_LE(*b.chi2, *a.chi2 + *a.chi2_quadrature_error + *b.chi2_quadrature_error) << "chi2, t = " << b.t;
+  }
+}
+
+TEST(TargetRuns, TowardsAGaussianTargetKlAndChi2DecreaseAndTheReferenceIsTheTruth) {
+  // The talk's experiment with a log-concave target (MATH.md §2.5): the wpme flow is the gradient flow of
+  // 1/2 (1 + chi^2) of the regularized density (MATH.md §2.2), and with a Gaussian target both divergences of the
+  // blob density decrease (measured 0.30 -> 2.6e-3 for KL). Their plateau is the mollification bias (the particles
+  // settle near sigma^2 - eps^2), not zero. The reference solution runs and measures the particles in W2.
+  constexpr double kPlateauBound = 1e-2;  // the eps^2-size bias at eps = 0.04 (measured KL 2.6e-3, chi2 3.4e-3)
+  const RunResult r = targets_run({});
+  expect_non_increasing(r);
+  EXPECT_LT(*r.outputs.back().kl, kPlateauBound);
+  EXPECT_LT(*r.outputs.back().chi2, kPlateauBound);
+  for (const OutputMetrics& m : r.outputs) EXPECT_TRUE(m.w2.has_value()) << "no reference distance at t = " << m.t;
+}
+
+TEST(TargetRuns, TowardsAPiecewiseConstantTargetKlAndChi2Decrease) {
+  // The piecewise-constant target of the talk (1/2 on [-0.5, 0], 3/2 on [0, 0.5], a 1e-3 floor outside; closed-form
+  // y-integral): both divergences decrease along the run (measured KL 0.149 -> 0.0682).
+  const RunResult r = targets_run(
+      {"problem.target=piecewise",
+       "target.pieces=[{lo=[-0.5],hi=[0.0],value=0.5},{lo=[0.0],hi=[0.5],value=1.5}]"});
+  expect_non_increasing(r);
+  EXPECT_LT(*r.outputs.back().kl, *r.outputs.front().kl);
+}
+
+}  // namespace
+}  // namespace blobflow

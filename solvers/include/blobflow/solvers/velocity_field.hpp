@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -56,6 +57,10 @@ std::unique_ptr<VelocityField> make_velocity_field(const FieldSpec& spec, std::v
 /// ones, which only the quadratic energies admit (wpme, pme with m = 2; MATH.md §2.3).
 /// \throws std::invalid_argument for an unknown name.
 int mollifier_order(std::string_view name);
+
+/// The mollifier zeta_eps of `name` in d dimensions as a function of a point z of R^d (length d): what the blob
+/// density zeta_eps * rho^N is built from. \throws std::invalid_argument for an unknown name.
+std::function<double(std::span<const double>)> mollifier_function(std::string_view name, int dimension, double epsilon);
 
 /// The concrete engine `spec.engine` stands for: itself, or for "auto" the engine expected to be fastest at full
 /// accuracy from N, d, eps / h and the mollifier: "simd" for the Gaussian when its N^2 / 2 pair evaluations cost less

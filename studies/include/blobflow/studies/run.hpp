@@ -24,7 +24,8 @@ struct PreparedProblem {
   double epsilon = 0.0;          ///< the evaluated blob width
   std::string placement;         ///< "quantile" or "lattice"
   std::optional<LatticeInfo> lattice;
-  std::shared_ptr<const ExactSolution> exact;  ///< the exact solution u(x, t), present for initial = "exact"
+  std::shared_ptr<const ExactSolution> exact;  ///< the exact solution u(x, t), where the problem has one
+  std::shared_ptr<const analysis::Law1D> initial_law;  ///< 1D: the law of the initial data (the reference solver's)
 };
 
 /// Builds the initial particles, evaluates the eps law and sets up the exact solution.
@@ -41,7 +42,20 @@ struct OutputMetrics {
   double mass = 0.0;                          ///< sum_i m_i
   double second_moment = 0.0;                 ///< sum_i m_i |x_i|^2
   std::optional<double> second_moment_exact;  ///< int |x|^2 u(x, t) dx
+  /// wpme with a target: KL(rho_eps | rhobar) and chi^2(rho_eps | rhobar) of the blob density zeta_eps * rho^N on the
+  /// target's box (both normalized there; MATH.md §6), with their quadrature errors.
+  std::optional<double> kl, chi2, kl_quadrature_error, chi2_quadrature_error;
 };
+
+/// Cells of the 1D reference solution used as the truth where no exact solution exists (analysis::ReferenceSolver1D):
+/// its W2 error on the 1D Barenblatt problem is 1.0e-4 at 200 cells (measured, test_reference_convergence.cpp),
+/// ten times below the particle errors at N <= 800 (>= 1.6e-3), and it falls as K^-1.8.
+inline constexpr std::size_t kReferenceCells = 200;
+
+/// Midpoint cells per axis of the grid on which KL and chi^2 of the blob density are computed (1D, 2D, 3D): the blob
+/// density is resolved when the cell is below eps; the stated quadrature error (against half as many cells) says
+/// whether it was.
+inline constexpr int kDivergenceCells[] = {0, 2048, 256, 48};
 
 /// Everything a run produced.
 struct RunResult {
