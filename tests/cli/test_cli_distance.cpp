@@ -2,6 +2,8 @@
 // uniform law, MATH.md §7.1 item 8: W1 = 1/(4N), W2 = 1/(sqrt(12) N), W-inf = 1/(2N); translations; product
 // lattices against the uniform square), snapshot selection by --time, the optional mass column, and every bad input
 // answered with exit code 2 and a message naming the file, line or option and the rule.
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -36,7 +38,9 @@ Outcome blobflow(const std::string& args) {
 
 std::filesystem::path dir() {
   static const auto d = [] {
-    const auto p = std::filesystem::temp_directory_path() / "blobflow-test-cli-distance";
+    // One folder per process: ctest runs the cases of this file as parallel processes.
+    const auto p = std::filesystem::temp_directory_path() /
+                   ("blobflow-test-cli-distance-" + std::to_string(static_cast<long>(getpid())));
     std::filesystem::remove_all(p);
     std::filesystem::create_directories(p);
     return p;
