@@ -8,6 +8,7 @@
 
 #include "blobflow/build_info.hpp"
 #include "blobflow/reports/table.hpp"
+#include "blobflow/solvers/drifted_field.hpp"
 #include "blobflow/solvers/integrators.hpp"
 #include "blobflow/solvers/velocity_field.hpp"
 #include "blobflow/studies/config.hpp"
@@ -30,7 +31,7 @@ usage:
   blobflow study [STUDY.toml | NAME] [-j THREADS] [-o DIR] [--resume]    a sweep (default: the study "default")
   blobflow report DIR                                                     rebuild a study's report from its files
   blobflow distance A.csv (B.csv | --exact SPEC) [-p 1|2|inf]          Wasserstein distance (exact in 1D)
-  blobflow list (equations|mollifiers|integrators|targets|engines|studies)
+  blobflow list (equations|mollifiers|integrators|targets|potentials|interactions|engines|studies)
   blobflow --version
   blobflow COMMAND --help
 
@@ -181,10 +182,14 @@ int command_report(const Options& o) {
   return kExitOk;
 }
 
+constexpr std::string_view kListCategories =
+    "equations, mollifiers, integrators, targets, potentials, interactions, engines, studies";
+
 int command_list(const Options& o) {
   if (o.help || o.positional.size() != 1) {
-    if (!o.help) throw UsageError("list needs one of: equations, mollifiers, integrators, targets, engines, studies");
-    std::cout << "usage: blobflow list (equations|mollifiers|integrators|targets|engines|studies)\n";
+    if (!o.help) throw UsageError("list needs one of: " + std::string(kListCategories));
+    std::cout << "usage: blobflow list (equations|mollifiers|integrators|targets|potentials|interactions|engines|"
+                 "studies)\n";
     return kExitOk;
   }
   const std::string& what = o.positional[0];
@@ -194,6 +199,8 @@ int command_list(const Options& o) {
   if (what == "equations") print(equation_registry());
   else if (what == "mollifiers") print(mollifier_registry());
   else if (what == "targets") print(target_registry());
+  else if (what == "potentials") print(potential_registry());
+  else if (what == "interactions") print(interaction_registry());
   else if (what == "engines") print(engine_registry());
   else if (what == "integrators")
     for (const auto& i : integrator_registry())
@@ -202,8 +209,7 @@ int command_list(const Options& o) {
   else if (what == "studies")
     for (const auto& name : builtin_study_names()) std::cout << name << "\n";
   else
-    throw UsageError("list: unknown category \"" + what +
-                     "\" (known: equations, mollifiers, integrators, targets, engines, studies)");
+    throw UsageError("list: unknown category \"" + what + "\" (known: " + std::string(kListCategories) + ")");
   return kExitOk;
 }
 
