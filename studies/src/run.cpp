@@ -126,9 +126,10 @@ std::optional<analysis::ReferenceSolution> reference_solution(const RunConfig& c
   }
   analysis::ReferenceSolverOptions options;
   options.cells = kReferenceCells;
-  // Smooth problems need ~1e3 steps at 200 cells; an edge held at a jump of rhobar can need orders of magnitude
-  // more (measured: 6.7e5 steps to t = 2.1 with a piecewise target): such runs report the failure instead of
-  // spending minutes on the truth.
+  // Smooth problems need ~1e3 steps at 200 cells. Mass crossing an interior jump of a piecewise-constant rhobar
+  // makes every edge cross it, each crossing a kink of the energy that the step control resolves with tiny steps
+  // (measured: 6.7e5 steps to t = 2.1 for the targets-1d piecewise target; jumps only at the support's ends cost
+  // 13 steps): such runs report the failure instead of spending minutes on the truth.
   constexpr std::size_t kReferenceMaxSteps = 50'000;
   options.max_steps = kReferenceMaxSteps;
   analysis::ReferenceSolver1D solver(energy, potential, options);
