@@ -1,6 +1,8 @@
 // The blobflow command line as a user meets it: every bad input gets a message naming the key, the value and the
 // rule and exit code 2; a numerical failure is exit code 1 with its files written (DESIGN.md, STYLE.md "Errors").
 #include <gtest/gtest.h>
+
+#include "cli_runner.hpp"
 #include <sys/wait.h>
 
 #include <array>
@@ -13,21 +15,8 @@
 
 namespace {
 
-struct Outcome {
-  int exit_code;
-  std::string output;  // stdout and stderr together
-};
-
-Outcome blobflow(const std::string& args) {
-  const std::string command = std::string(BLOBFLOW_EXE) + " " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return {-1, "popen failed"};
-  std::string output;
-  std::array<char, 4096> buffer;
-  while (std::fgets(buffer.data(), static_cast<int>(buffer.size()), pipe)) output += buffer.data();
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
+using blobflow::cli_test::Outcome;
+using blobflow::cli_test::blobflow;
 
 std::filesystem::path temp_dir(const std::string& name) {
   const auto dir = std::filesystem::temp_directory_path() / ("blobflow-test-cli-" + name);

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+
+#include "cli_runner.hpp"
 #include <sys/wait.h>
 
 #include <array>
@@ -20,21 +22,8 @@ namespace {
 /// The command prints 13 significant digits; the known answers are exact up to the distances' own round-off.
 constexpr double kPrintedTolerance = 1e-11;
 
-struct Outcome {
-  int exit_code;
-  std::string output;  // stdout and stderr together
-};
-
-Outcome blobflow(const std::string& args) {
-  const std::string command = std::string(BLOBFLOW_EXE) + " " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return {-1, "popen failed"};
-  std::string output;
-  std::array<char, 4096> buffer;
-  while (std::fgets(buffer.data(), static_cast<int>(buffer.size()), pipe)) output += buffer.data();
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
+using blobflow::cli_test::Outcome;
+using blobflow::cli_test::blobflow;
 
 std::filesystem::path dir() {
   static const auto d = [] {

@@ -2,6 +2,8 @@
 // recomputes none of them (DESIGN.md, "Files a study writes"); `blobflow report` rebuilds the report; bad usage
 // exits with 2.
 #include <gtest/gtest.h>
+
+#include "cli_runner.hpp"
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -31,21 +33,8 @@ constexpr std::size_t kKillAfter = 4;
 // Longest wait for the first kKillAfter records (each run takes well under a second on one core).
 constexpr auto kKillDeadline = std::chrono::seconds(120);
 
-struct Outcome {
-  int exit_code;
-  std::string output;
-};
-
-Outcome blobflow(const std::string& args) {
-  const std::string command = std::string(BLOBFLOW_EXE) + " " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return {-1, "popen failed"};
-  std::string output;
-  std::array<char, 4096> buffer;
-  while (std::fgets(buffer.data(), static_cast<int>(buffer.size()), pipe)) output += buffer.data();
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
+using blobflow::cli_test::Outcome;
+using blobflow::cli_test::blobflow;
 
 /// The complete lines of a file (a torn last line is not counted).
 std::vector<std::string> complete_lines(const std::filesystem::path& p) {
