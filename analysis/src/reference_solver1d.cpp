@@ -20,11 +20,13 @@
 #include <boost/math/quadrature/gauss.hpp>
 
 #include "describe.hpp"
+#include "step_control.hpp"
 
 namespace blobflow::analysis {
 namespace {
 
 using detail::describe;
+using namespace detail;
 
 constexpr double kEpsilon = std::numeric_limits<double>::epsilon();
 /// Gauss-Legendre nodes per smooth piece of a cell integral of 1/rhobar: exact for polynomials of degree 19; on a cell
@@ -44,20 +46,6 @@ constexpr double kMaxShrink = 0.9;
 constexpr double kArmijo = 1e-4;
 /// Line search gives up (the step is rejected) below this step fraction.
 constexpr double kMinLineSearchStep = 1e-10;
-/// Step-size control: safety factor and the bounds of one change; the exponent is 1/2 because the error estimate
-/// (one backward Euler step against two halves) is O(dt^2).
-constexpr double kSafety = 0.9;
-constexpr double kMinFactor = 0.2;
-constexpr double kMaxFactor = 4.0;
-constexpr double kErrorExponent = 0.5;
-/// dt is cut by this factor when an implicit solve fails.
-constexpr double kFailureFactor = 0.25;
-/// The first trial step when options.initial_dt == 0, as a fraction of the time span.
-constexpr double kInitialStepFraction = 1e-6;
-/// A step shorter than this many ulps of the current time (or of the span) is step-size underflow.
-constexpr double kUnderflowUlps = 64.0;
-/// A step may be stretched by this factor to land exactly on an output time (no sliver steps).
-constexpr double kStretch = 1.01;
 /// One-sided values of 1/rhobar at a breakpoint b are taken at b -+ this offset times (1 + |b|): exact for a
 /// piecewise-constant rhobar, an O(offset) error in a Newton gradient otherwise.
 constexpr double kSideOffset = 1e-12;
@@ -492,17 +480,7 @@ ReferenceSolution ReferenceSolver1D::solve(const Law1D& initial, double mass, do
                                            std::span<const double> output_times) const {
   constexpr const char* kWhere = "ReferenceSolver1D::solve";
   const auto start = std::chrono::steady_clock::now();
-  if (!(mass > 0.0) || !std::isfinite(mass))
-    throw std::invalid_argument(describe(kWhere, "mass", mass, "must be finite and > 0"));
-  if (!std::isfinite(t0)) throw std::invalid_argument(describe(kWhere, "t0", t0, "must be finite"));
-  if (output_times.empty()) throw std::invalid_argument(describe(kWhere, "output_times.size()", 0.0, "must be >= 1"));
-  for (std::size_t i = 0; i < output_times.size(); ++i) {
-    const double previous = i == 0 ? t0 : output_times[i - 1];
-    if (!std::isfinite(output_times[i]) || !(output_times[i] > previous))
-      throw std::invalid_argument(describe(kWhere, "output_times[" + std::to_string(i) + "]", output_times[i],
-                                           "must be finite and > " + detail::format_value(previous) +
-                                               " (increasing, after t0)"));
-  }
+  detail::validate_solve_arguments(kWhere, mass, t0, output_times);
 
   // Initial grid: edges at the quantiles of the levels.
   const std::vector<double> levels = grid_levels(initial, options_);
@@ -574,8 +552,7 @@ ReferenceSolution ReferenceSolver1D::solve(const Law1D& initial, double mass, do
       if (options_.scheme == TimeScheme::extrapolated_euler)
         for (std::size_t k = 0; k <= n_cells; ++k) half2[k] = 2.0 * half2[k] - full[k];
       const bool valid = all_finite(half2) && increasing(half2);
-      const double factor =
-          error > 0.0 ? std::clamp(kSafety * std::pow(error, -kErrorExponent), kMinFactor, kMaxFactor) : kMaxFactor;
+      const double factor = step_factor(error);
       if (error > 1.0 || !valid) {
         ++result.steps_rejected;
         just_rejected = true;
