@@ -52,6 +52,23 @@ struct OutputMetrics {
 /// ten times below the particle errors at N <= 800 (>= 1.6e-3), and it falls as K^-1.8.
 inline constexpr std::size_t kReferenceCells = 200;
 
+/// Cell width of the finite-volume reference solution (analysis::FiniteVolumeSolver1D) of wpme towards a
+/// piecewise-constant 1D target: on the targets-1d piecewise example its W2 error is about 1.7e-4 at t = 3 for width
+/// 0.002 (first order: twice the measured difference 8.7e-5 to width 0.001), 17 times below the quantization floor
+/// 0.29/N = 2.9e-3 of N = 100 particles (MATH.md §2.5).
+inline constexpr double kFiniteVolumeCellWidth = 0.002;
+/// The finite-volume domain: the hull of the target's pieces and the initial support widened by this many hull
+/// widths on each side. The leak into the floor moves like a porous-medium front (finite_volume1d.hpp): on the
+/// targets-1d example it reaches |x| = 3.44 at t = 3, inside the 4.5 this gives.
+inline constexpr double kFiniteVolumeMargin = 4.0;
+/// How often the margin is doubled when the leak reaches the domain's ends (end cells holding more than
+/// kFiniteVolumeBoundaryMass of the mass), and the largest grid tried: beyond it the reference is reported as failed.
+inline constexpr int kFiniteVolumeDoublings = 2;
+inline constexpr std::size_t kFiniteVolumeMaxCells = 40'000;
+/// Mass fraction in the two end cells below which the domain did not truncate the solution: implicit steps spread
+/// underflowing amounts ahead of a front (measured <= 6e-17), a front that arrives brings >= floor * cell width.
+inline constexpr double kFiniteVolumeBoundaryMass = 1e-12;
+
 /// Midpoint cells per axis of the grid on which KL and chi^2 of the blob density are computed (1D, 2D, 3D): the blob
 /// density is resolved when the cell is below eps; the stated quadrature error (against half as many cells) says
 /// whether it was.
