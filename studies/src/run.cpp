@@ -13,6 +13,7 @@
 #include "blobflow/analysis/divergences.hpp"
 #include "blobflow/analysis/finite_volume1d.hpp"
 #include "blobflow/analysis/law1d.hpp"
+#include "blobflow/analysis/piecewise_law1d.hpp"
 #include "blobflow/analysis/reference_solver1d.hpp"
 #include "blobflow/analysis/wasserstein1d.hpp"
 #include "blobflow/build_info.hpp"
@@ -160,6 +161,47 @@ std::optional<ReferenceLaws> finite_volume_reference(const RunConfig& config, co
   if (failure.empty()) failure = "the leak into the floor reaches the ends of the widest domain";
   description += " failed: " + failure;
   return std::nullopt;
+}
+
+/// The steady state of wpme, rhobar / int rhobar (MATH.md §2.2 [D]), as a law for 1D runs with a target (null for the
+/// default rhobar == 1 on R, grid targets, other equations and d > 1). Piecewise-constant targets: exact, on the hull
+/// of their pieces (the floor outside has infinite mass on R, so the support is where the steady state lives).
+/// Gaussian and mixture targets: kSteadyStateCells cells of the divergence box (mean +- 6 sd, outside < 2e-9 of the
+/// mass), each with its Simpson-rule mass, so the law is within one cell width (W-inf) of the exact one.
+std::shared_ptr<const analysis::Law1D> steady_state_law(const RunConfig& config) {
+  const TargetSpec& t = config.target;
+  if (config.problem.dimension != 1 || config.problem.equation != "wpme" || is_uniform_on_whole_space(t) ||
+      t.kind == "grid")
+    return nullptr;
+  const std::shared_ptr<const Target> target = make_target(t, 1);
+  const auto rhobar = [&target](double y) { return target->density(std::span<const double>(&y, 1)); };
+  std::vector<double> edges, masses;
+  if (t.kind == "uniform" || t.kind == "piecewise") {
+    for (const TargetBox& b : t.pieces) edges.insert(edges.end(), {b.lo[0], b.hi[0]});
+    if (t.kind == "uniform") edges.insert(edges.end(), {t.box_lo[0], t.box_hi[0]});
+    std::sort(edges.begin(), edges.end());
+    edges.erase(std::unique(edges.begin(), edges.end()), edges.end());
+    for (std::size_t j = 0; j + 1 < edges.size(); ++j)
+      masses.push_back(rhobar(0.5 * (edges[j] + edges[j + 1])) * (edges[j + 1] - edges[j]));
+  } else {
+    const std::optional<analysis::BoxGrid> box = divergence_box(t, 1);
+    if (!box) return nullptr;
+    const double width = (box->hi[0] - box->lo[0]) / static_cast<double>(kSteadyStateCells);
+    for (std::size_t j = 0; j <= kSteadyStateCells; ++j) edges.push_back(box->lo[0] + width * static_cast<double>(j));
+    for (std::size_t j = 0; j < kSteadyStateCells; ++j)
+      masses.push_back(width * (rhobar(edges[j]) + 4.0 * rhobar(0.5 * (edges[j] + edges[j + 1])) + rhobar(edges[j + 1])) /
+                       6.0);
+  }
+  return std::make_shared<const analysis::PiecewiseConstantLaw1D>(edges, masses);
+}
+
+/// W2 of N equal-weight particles at the quantile midpoints Q((i + 1/2)/N) of `law` against it: the quantization
+/// floor of MATH.md §2.5, (int_S dx/rhobar_n)^(1/2) / (sqrt(12) N) asymptotically, computed exactly here.
+double quantization_floor_w2(const analysis::Law1D& law, std::size_t n) {
+  std::vector<double> x(n);
+  const std::vector<double> w(n, 1.0 / static_cast<double>(n));
+  for (std::size_t i = 0; i < n; ++i) x[i] = law.quantile((static_cast<double>(i) + 0.5) / static_cast<double>(n));
+  return analysis::wasserstein_1d(x, w, law).w2;
 }
 
 /// The 1D reference solution of a problem without an exact solution: wpme with any target, pme, each with an
@@ -347,6 +389,9 @@ RunResult run_simulation(const RunConfig& config, const std::filesystem::path& o
     }
   }
 
+  const std::shared_ptr<const analysis::Law1D> steady = steady_state_law(config);
+  if (steady) result.quantization_floor_w2 = quantization_floor_w2(*steady, masses.size());
+
   // Diagnostics at one time; `energy` is E_eps(x), already evaluated for diagnostics.csv.
   auto measure = [&](double t, std::span<const double> x, double energy) {
     OutputMetrics m;
@@ -371,6 +416,10 @@ RunResult run_simulation(const RunConfig& config, const std::filesystem::path& o
           const analysis::WassersteinDistances w = analysis::wasserstein_1d(x, masses, reference->laws[k]);
           m.w1 = w.w1, m.w2 = w.w2, m.winf = w.winf;
         }
+    }
+    if (steady && all_finite(x)) {
+      const analysis::WassersteinDistances w = analysis::wasserstein_1d(x, masses, *steady);
+      m.w1_steady = w.w1, m.w2_steady = w.w2;
     }
     if (divergence_grid && all_finite(x)) {
       const analysis::Divergences div = analysis::blob_divergences(*divergence_grid, x, masses, zeta, rhobar);
@@ -424,7 +473,8 @@ RunResult run_simulation(const RunConfig& config, const std::filesystem::path& o
                        {"second_moment_exact", optional_json(m.second_moment_exact)},
                        {"kl", optional_json(m.kl)}, {"kl_quadrature_error", optional_json(m.kl_quadrature_error)},
                        {"chi2", optional_json(m.chi2)},
-                       {"chi2_quadrature_error", optional_json(m.chi2_quadrature_error)}});
+                       {"chi2_quadrature_error", optional_json(m.chi2_quadrature_error)},
+                       {"w1_steady", optional_json(m.w1_steady)}, {"w2_steady", optional_json(m.w2_steady)}});
   }
   nlohmann::json manifest = manifest_base();
   manifest["start_time"] = started;
@@ -455,7 +505,8 @@ RunResult run_simulation(const RunConfig& config, const std::filesystem::path& o
                       {"rhs_evaluations", result.stats.rhs_evaluations},
                       {"energy_evaluations", result.stats.energy_evaluations},
                       {"solver_iterations", result.stats.solver_iterations},
-                      {"wall_seconds", result.wall_seconds}}}};
+                      {"wall_seconds", result.wall_seconds},
+                      {"quantization_floor_w2", optional_json(result.quantization_floor_w2)}}}};
 
   if (!out_dir.empty()) {
     std::filesystem::create_directories(out_dir);

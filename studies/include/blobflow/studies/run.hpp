@@ -45,12 +45,19 @@ struct OutputMetrics {
   /// wpme with a target: KL(rho_eps | rhobar) and chi^2(rho_eps | rhobar) of the blob density zeta_eps * rho^N on the
   /// target's box (both normalized there; MATH.md §6), with their quadrature errors.
   std::optional<double> kl, chi2, kl_quadrature_error, chi2_quadrature_error;
+  /// 1D wpme with a target: W1 and W2 of the particles to the steady state rhobar / int rhobar (MATH.md §2.2), exact
+  /// for piecewise-constant targets (on their support), within a cell of kSteadyStateCells for Gaussian and mixtures.
+  std::optional<double> w1_steady, w2_steady;
 };
 
 /// Cells of the 1D reference solution used as the truth where no exact solution exists (analysis::ReferenceSolver1D):
 /// its W2 error on the 1D Barenblatt problem is 1.0e-4 at 200 cells (measured, test_reference_convergence.cpp),
 /// ten times below the particle errors at N <= 800 (>= 1.6e-3), and it falls as K^-1.8.
 inline constexpr std::size_t kReferenceCells = 200;
+
+/// Cells of the piecewise-constant approximation of a smooth target's steady state (its divergence box, 12 standard
+/// deviations): W-inf to the exact law <= one cell, 6e-4 sd, far below particle errors at N <= 1e3 (>= 0.29/N sd).
+inline constexpr std::size_t kSteadyStateCells = 20'000;
 
 /// Cell width of the finite-volume reference solution (analysis::FiniteVolumeSolver1D) of wpme towards a
 /// piecewise-constant 1D target: on the targets-1d piecewise example its W2 error is about 1.7e-4 at t = 3 for width
@@ -83,6 +90,9 @@ struct RunResult {
   std::vector<OutputMetrics> outputs;  ///< t0 first, then each output time reached
   IntegrationStats stats;
   double wall_seconds = 0.0;
+  /// W2 of N equal-weight particles at the quantile midpoints of the steady state against it (MATH.md §2.5), where
+  /// w2_steady is defined: the least w2_steady that N equal weights can reach.
+  std::optional<double> quantization_floor_w2;
   nlohmann::json summary;              ///< the content of summary.json
 };
 

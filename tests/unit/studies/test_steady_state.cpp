@@ -1,0 +1,70 @@
+// The wpme steady-state metrics of a run (studies/run.hpp): w1_steady and w2_steady, the distances of the particles
+// to rhobar / int rhobar (MATH.md §2.2 [D]), and quantization_floor_w2, the W2 of N equal weights at the steady law's
+// quantile midpoints (MATH.md §2.5 [D]). Exact values: for uniform rhobar on [-0.5, 0.5] the floor is 1/(sqrt(12) N)
+// and 1/(4N) in W1; for the targets-1d piecewise target (1/2 on [-0.5, 0), 3/2 on [0, 0.5], int rhobar = 1) it is
+// (int_S dx/rhobar)^(1/2) / (sqrt(12) N) = (4/3)^(1/2) / (sqrt(12) N) = 1/(3N) whenever N/4 is an integer (every
+// particle's quantile cell then lies in one piece, where the uniform-cell formula is exact).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "blobflow/studies/run.hpp"
+
+namespace blobflow {
+namespace {
+
+/// Exact closed forms evaluated through sums of N terms and square roots: a few ulps, relative.
+constexpr double kRelativeRoundoff = 1e-12;
+constexpr std::size_t kParticles = 100;  // divisible by 4 (see the file comment)
+
+RunResult short_run(const std::vector<std::string>& target) {
+  std::vector<std::string> overrides{"problem.equation=wpme", "problem.initial=uniform",
+                                     "problem.initial_support=[-0.5,0.5]", "problem.t0=0", "problem.t_final=0.01",
+                                     "discretization.particles=" + std::to_string(kParticles)};
+  overrides.insert(overrides.end(), target.begin(), target.end());
+  const RunResult r = run_simulation(parse_run_config("", "steady.toml", overrides));
+  EXPECT_EQ(r.status, RunStatus::ok) << r.message;
+  return r;
+}
+
+TEST(SteadyState, UniformTargetFloorIsOneOverSqrt12N) {
+  const RunResult r =
+      short_run({"problem.target=uniform", "target.box_lo=[-0.5]", "target.box_hi=[0.5]"});
+  const double n = static_cast<double>(kParticles);
+  const double floor_w2 = 1.0 / (std::sqrt(12.0) * n);
+  ASSERT_TRUE(r.quantization_floor_w2.has_value());
+  EXPECT_NEAR(*r.quantization_floor_w2, floor_w2, kRelativeRoundoff * floor_w2);
+  // The initial particles are the quantile midpoints of the uniform law on [-0.5, 0.5]: the steady law itself.
+  const OutputMetrics& first = r.outputs.front();
+  ASSERT_TRUE(first.w1_steady && first.w2_steady);
+  EXPECT_NEAR(*first.w2_steady, floor_w2, kRelativeRoundoff * floor_w2);
+  EXPECT_NEAR(*first.w1_steady, 0.25 / n, kRelativeRoundoff / n);
+  for (const OutputMetrics& m : r.outputs) EXPECT_TRUE(m.w1_steady && m.w2_steady) << "t = " << m.t;
+  // The JSON keys other tools read.
+  const auto& metrics = r.summary["metrics"];
+  EXPECT_DOUBLE_EQ(metrics["quantization_floor_w2"].get<double>(), *r.quantization_floor_w2);
+  EXPECT_DOUBLE_EQ(metrics["outputs"][0]["w2_steady"].get<double>(), *first.w2_steady);
+  EXPECT_DOUBLE_EQ(metrics["outputs"][0]["w1_steady"].get<double>(), *first.w1_steady);
+}
+
+TEST(SteadyState, PiecewiseTargetFloorIsOneOverThreeN) {
+  const RunResult r = short_run({"problem.target=piecewise",
+                                 "target.pieces=[{lo=[-0.5],hi=[0.0],value=0.5},{lo=[0.0],hi=[0.5],value=1.5}]"});
+  const double floor_w2 = 1.0 / (3.0 * static_cast<double>(kParticles));
+  ASSERT_TRUE(r.quantization_floor_w2.has_value());
+  EXPECT_NEAR(*r.quantization_floor_w2, floor_w2, kRelativeRoundoff * floor_w2);
+  // The uniform initial data are not the steady state: farther than the floor.
+  EXPECT_GT(*r.outputs.front().w2_steady, floor_w2);
+}
+
+TEST(SteadyState, AbsentWithoutATarget) {
+  const RunResult r = short_run({});
+  EXPECT_FALSE(r.quantization_floor_w2.has_value());
+  EXPECT_FALSE(r.outputs.front().w2_steady.has_value());
+  EXPECT_TRUE(r.summary["metrics"]["quantization_floor_w2"].is_null());
+}
+
+}  // namespace
+}  // namespace blobflow
