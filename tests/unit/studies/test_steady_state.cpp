@@ -3,13 +3,17 @@
 // quantile midpoints (MATH.md §2.5 [D]). Exact values: for uniform rhobar on [-0.5, 0.5] the floor is 1/(sqrt(12) N)
 // and 1/(4N) in W1; for the targets-1d piecewise target (1/2 on [-0.5, 0), 3/2 on [0, 0.5], int rhobar = 1) it is
 // (int_S dx/rhobar)^(1/2) / (sqrt(12) N) = (4/3)^(1/2) / (sqrt(12) N) = 1/(3N) whenever N/4 is an integer (every
-// particle's quantile cell then lies in one piece, where the uniform-cell formula is exact).
+// particle's quantile cell then lies in one piece, where the uniform-cell formula is exact). Gaussian targets: against
+// the exact Gaussian law, to the stated quadrature error.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <string>
 #include <vector>
 
+#include "blobflow/analysis/exact_solutions.hpp"
+#include "blobflow/analysis/wasserstein1d.hpp"
 #include "blobflow/studies/run.hpp"
 
 namespace blobflow {
@@ -57,6 +61,30 @@ TEST(SteadyState, PiecewiseTargetFloorIsOneOverThreeN) {
   EXPECT_NEAR(*r.quantization_floor_w2, floor_w2, kRelativeRoundoff * floor_w2);
   // The uniform initial data are not the steady state: farther than the floor.
   EXPECT_GT(*r.outputs.front().w2_steady, floor_w2);
+}
+
+TEST(SteadyState, GaussianTargetLawIsWithinOneCellOfTheExactOne) {
+  // N(0, 0.2^2), the targets-1d target: the steady law is piecewise constant on kSteadyStateCells cells of
+  // mean +- 6 sd, within one cell width h (W-inf) of the exact Gaussian; the floor's particles then move by <= h
+  // too, so both the floor and w2_steady agree with their exact values to 2h (triangle inequality).
+  constexpr double kStdDev = 0.2;
+  constexpr double kBoxWidth = 12.0 * kStdDev;
+  const double h = kBoxWidth / static_cast<double>(kSteadyStateCells);
+  const RunResult r = short_run({"problem.target=gaussian", "target.mean=[0.0]", "target.covariance=[0.04]"});
+  const analysis::GaussianLaw1D exact(0.0, kStdDev);
+  const std::size_t n = kParticles;
+  std::vector<double> x(n);
+  const std::vector<double> w(n, 1.0 / static_cast<double>(n));
+  for (std::size_t i = 0; i < n; ++i) x[i] = exact.quantile((static_cast<double>(i) + 0.5) / static_cast<double>(n));
+  const double exact_floor = analysis::wasserstein_1d(x, w, exact).w2;
+  ASSERT_TRUE(r.quantization_floor_w2.has_value());
+  std::printf("Gaussian target, N = %zu: floor %.6e (exact law %.6e), w2_steady(t0) %.6e\n", n,
+              *r.quantization_floor_w2, exact_floor, *r.outputs.front().w2_steady);
+  EXPECT_NEAR(*r.quantization_floor_w2, exact_floor, 2.0 * h);
+  // The initial particles: quantile midpoints of the uniform law on [-0.5, 0.5].
+  std::vector<double> start(n);
+  for (std::size_t i = 0; i < n; ++i) start[i] = -0.5 + (static_cast<double>(i) + 0.5) / static_cast<double>(n);
+  EXPECT_NEAR(*r.outputs.front().w2_steady, analysis::wasserstein_1d(start, w, exact).w2, h);
 }
 
 TEST(SteadyState, AbsentWithoutATarget) {
