@@ -1,4 +1,5 @@
-// Google Benchmark timings of the summation engines (direct_sum.hpp, truncated_sum.hpp) on the sum that dominates a
+// Google Benchmark timings of the summation engines (direct_sum.hpp, truncated_sum.hpp, simd_sum.hpp,
+// truncated_simd_sum.hpp) on the sum that dominates a
 // blob-method step: the self gradient of psi = zeta_eps * zeta_eps for the Gaussian mollifier (the wpme velocity,
 // MATH.md §2.3), with N particles on a lattice of spacing h filling [-1, 1]^d and eps = 4 h (1D) or eps = h (2D, 3D).
 // PERF-NOTES.md §1 and §6 give the baselines; pairs/s counts N^2 pair evaluations, as there (also for the symmetric
@@ -21,6 +22,7 @@
 #include "blobflow/solvers/direct_sum.hpp"
 #include "blobflow/solvers/mollifier.hpp"
 #include "blobflow/solvers/simd_sum.hpp"
+#include "blobflow/solvers/truncated_simd_sum.hpp"
 #include "blobflow/solvers/truncated_sum.hpp"
 
 namespace blobflow {
@@ -56,6 +58,10 @@ struct SimdOneSided : SimdSum {
 struct SimdPortable : SimdSum {
   SimdPortable() : SimdSum(SimdPath::kPortable) {}
 };
+/// The SIMD cutoff engine on the forced portable path.
+struct TruncatedSimdPortable : TruncatedSimdSum {
+  TruncatedSimdPortable() : TruncatedSimdSum(SimdPath::kPortable) {}
+};
 
 template <class Engine, int D>
 void BM_SelfGradientOfPsi(benchmark::State& state) {
@@ -79,14 +85,27 @@ BENCHMARK(BM_SelfGradientOfPsi<SimdSum, 1>)->Arg(800)->Arg(3000)->Arg(10000)->Ar
     ->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
 BENCHMARK(BM_SelfGradientOfPsi<TruncatedSum, 1>)->Arg(800)->Arg(3000)->Arg(10000)->Arg(30000)->Arg(100000)
     ->Arg(1000000)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
+// The crossover of engine "auto" between simd and truncated-simd: both on the same small N, side by side.
+BENCHMARK(BM_SelfGradientOfPsi<SimdSum, 1>)->Arg(100)->Arg(200)->Arg(400)->Arg(1600)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
+BENCHMARK(BM_SelfGradientOfPsi<TruncatedSimdSum, 1>)->Arg(100)->Arg(200)->Arg(400)->Arg(800)->Arg(1600)->Arg(3000)->Arg(10000)
+    ->Arg(30000)->Arg(100000)->Arg(1000000)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
+BENCHMARK(BM_SelfGradientOfPsi<TruncatedSimdPortable, 1>)->Arg(800)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
 // 2D and 3D: n_side per axis.
 BENCHMARK(BM_SelfGradientOfPsi<DirectSum, 2>)->Arg(32)->Arg(100)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
 BENCHMARK(BM_SelfGradientOfPsi<SimdSum, 2>)->Arg(32)->Arg(100)->Arg(200)->Arg(300)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
 BENCHMARK(BM_SelfGradientOfPsi<TruncatedSum, 2>)->Arg(32)->Arg(100)->Arg(200)->Arg(300)->Arg(1000)
     ->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
+BENCHMARK(BM_SelfGradientOfPsi<SimdSum, 2>)->Arg(16)->Arg(24)->Arg(48)->Arg(64)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
+BENCHMARK(BM_SelfGradientOfPsi<TruncatedSimdSum, 2>)->Arg(16)->Arg(24)->Arg(32)->Arg(48)->Arg(64)->Arg(100)->Arg(200)->Arg(300)
+    ->Arg(1000)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
+BENCHMARK(BM_SelfGradientOfPsi<TruncatedSimdPortable, 2>)->Arg(32)->Arg(100)->Arg(300)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
 BENCHMARK(BM_SelfGradientOfPsi<DirectSum, 3>)->Arg(10)->Arg(20)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
 BENCHMARK(BM_SelfGradientOfPsi<SimdSum, 3>)->Arg(10)->Arg(20)->Arg(30)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
 BENCHMARK(BM_SelfGradientOfPsi<TruncatedSum, 3>)->Arg(10)->Arg(20)->Arg(30)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
+BENCHMARK(BM_SelfGradientOfPsi<SimdSum, 3>)->Arg(8)->Arg(12)->Arg(16)->Arg(24)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
+BENCHMARK(BM_SelfGradientOfPsi<TruncatedSimdSum, 3>)->Arg(8)->Arg(10)->Arg(12)->Arg(16)->Arg(20)->Arg(24)->Arg(30)->Arg(40)
+    ->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
+BENCHMARK(BM_SelfGradientOfPsi<TruncatedSimdPortable, 3>)->Arg(10)->Arg(20)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
 
 // --- pair rates on uniform data (PERF-NOTES.md §3) -------------------------------------------------------------
 
@@ -168,7 +187,9 @@ void BM_Pairs(benchmark::State& state) {
   BENCHMARK(BM_Pairs<TruncatedSum, D>)->ArgsProduct({SLOW_N, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();            \
   BENCHMARK(BM_Pairs<SimdPortable, D>)->ArgsProduct({SLOW_N, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();            \
   BENCHMARK(BM_Pairs<SimdOneSided, D>)->ArgsProduct({FAST_N, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();            \
-  BENCHMARK(BM_Pairs<SimdSum, D>)->ArgsProduct({FAST_N, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime()
+  BENCHMARK(BM_Pairs<SimdSum, D>)->ArgsProduct({FAST_N, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();            \
+  BENCHMARK(BM_Pairs<TruncatedSimdPortable, D>)->ArgsProduct({SLOW_N, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();   \
+  BENCHMARK(BM_Pairs<TruncatedSimdSum, D>)->ArgsProduct({FAST_N, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime()
 
 /// N for the engines that take seconds at N = 1e4 (scalar loop, direct, truncated at sigma = 0.1, portable path),
 /// and for the AVX-512 engine (N = 4e4 as in PERF-NOTES.md §3).

@@ -2,7 +2,8 @@
 // psi = zeta_eps * zeta_eps for the Gaussian mollifier (MATH.md §2.3), on a lattice of spacing h = 1/n_side filling
 // [0, 1]^d, equal masses, eps = 4 h in 1D and eps = h in 2D (at eps = 4 h a 2D cutoff ball holds ~8,000 particles).
 //
-// Per engine: the wall time of one full evaluation (median of repeats) where it takes seconds at most; for the
+// Per engine: the wall time of one full evaluation (median of repeats) for the cutoff engines (truncated-simd on
+// the best path and on the forced portable one, truncated); for the
 // all-pairs engines at N = 1e6 (1e12 pairs) the time is extrapolated from a timed one-sided sum over a subsample of
 // targets against all N sources (pairs/s times N^2, printed as "extrapolated"). Error: max over a subsample of
 // targets of |v - v_direct| / max |v_direct|, v_direct from DirectSum on the same targets and all sources. The
@@ -21,6 +22,7 @@
 #include "blobflow/solvers/direct_sum.hpp"
 #include "blobflow/solvers/mollifier.hpp"
 #include "blobflow/solvers/simd_sum.hpp"
+#include "blobflow/solvers/truncated_simd_sum.hpp"
 #include "blobflow/solvers/truncated_sum.hpp"
 
 namespace {
@@ -111,12 +113,16 @@ void run(int dim, std::size_t n_side) {
     return s;
   };
 
-  // Truncated: full evaluations.
-  std::vector<double> v(x.size());
-  const blobflow::TruncatedSum truncated;
-  const double t_trunc = median_time(kRepeats, [&] { truncated.self_gradient(psi, all, w, v); });
-  std::printf("  %-28s %10.3f s  (measured, median of %d)   error %.2e\n", "truncated", t_trunc, kRepeats,
-              relative_error(at_sample(v), reference));
+  // Cutoff engines: full evaluations.
+  const auto measure = [&](const char* name, const auto& engine) {
+    std::vector<double> v(x.size());
+    const double t = median_time(kRepeats, [&] { engine.self_gradient(psi, all, w, v); });
+    std::printf("  %-28s %10.3f s  (measured, median of %d)   error %.2e\n", name, t, kRepeats,
+                relative_error(at_sample(v), reference));
+  };
+  measure("truncated-simd", blobflow::TruncatedSimdSum{});
+  measure("truncated-simd portable", blobflow::TruncatedSimdSum(blobflow::SimdPath::kPortable));
+  measure("truncated", blobflow::TruncatedSum{});
 
   // All-pairs engines: a subsample of targets against all sources, extrapolated to N^2 pairs.
   const auto extrapolate = [&](const char* name, const auto& engine, std::size_t n_targets) {

@@ -9,40 +9,18 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
-#include <bit>
 #include <cmath>
-#include <cstdint>
 #include <numbers>
 #include <stdexcept>
 #include <thread>
 #include <vector>
 
-#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
-#define BLOBFLOW_SIMD_X86 1
-#include <immintrin.h>
-#else
-#define BLOBFLOW_SIMD_X86 0
-#endif
+#include "simd_kernel.hpp"
 
 namespace blobflow {
 namespace {
 
-/// 2^f on [-1/2, 1/2], lowest order first: the degree-10 polynomial interpolating 2^f at the 11 Chebyshev nodes
-/// cos((2k + 1) pi / 22) / 2, from a Vandermonde solve in 50-digit arithmetic (mpmath), rounded to double. Its
-/// maximum relative error is 3.1e-16; evaluated by Horner in double, 4.3e-16 (kSimdExp2RelativeError).
-constexpr std::array<double, 11> kExp2Poly = {
-    1.0,                    0.69314718055995,       0.24022650695910097,   0.05550410866444772,
-    0.009618129107606888,   0.0013333558230164974,  0.0001540353044173605, 1.5252657260200837e-05,
-    1.321544258792169e-06,  1.0208690299958306e-07, 7.072585949269223e-09};
-/// t is clamped here: 2^t is 0 in double below -1075 anyway, and n = rint(t) stays a small exact integer.
-constexpr double kExp2Clamp = -1100.0;
-/// (t + 1.5 2^52) - 1.5 2^52 is rint(t) in round-to-nearest for |t| < 2^51 (no -ffast-math: not folded away).
-constexpr double kRoundMagic = 0x1.8p52;
-/// The smallest exponent of a normal double; 2^n with n below it is flushed to 0.
-constexpr std::int64_t kMinNormalExponent = -1022;
-constexpr std::int64_t kExponentBias = 1023;
-constexpr int kMantissaBits = 52;
+using namespace simd_detail;
 
 /// Targets and sources are padded to a multiple of this (the largest block), with weight 0.
 constexpr std::size_t kPad = 64;
@@ -50,26 +28,12 @@ constexpr std::size_t kPad = 64;
 constexpr std::size_t kMaxRowChunks = 16;
 /// Budget for the partitions' source-side arrays: 2^23 doubles (64 MiB); larger N uses fewer partitions.
 constexpr std::size_t kColumnBudget = std::size_t{1} << 23;
-/// A second thread pays off above ~2e5 pair evaluations (~50 us of work against ~20-50 us to start a thread).
-constexpr double kMinPairsPerThread = 2e5;
 
 /// Register block: 8 lanes times 8 zmm of targets in 1D, 8 times 4 in 2D and 3D (their coordinates and
 /// accumulators then fit the 32 zmm registers).
 constexpr std::size_t block_size(int dim) { return dim == 1 ? 64 : 32; }
 
 // --- the portable path --------------------------------------------------------------------------------------------
-
-/// 2^t for t <= 0 (kSimdExp2RelativeError for t >= -1022, else 0): the same polynomial as the AVX-512 path.
-inline double exp2_portable(double t) {
-  t = t > kExp2Clamp ? t : kExp2Clamp;
-  const double n = (t + kRoundMagic) - kRoundMagic;
-  const double f = t - n;  // exact: |f| <= 1/2 and t, n within a factor 2 (Sterbenz) or n = 0
-  double p = kExp2Poly[10];
-  for (int k = 9; k >= 0; --k) p = p * f + kExp2Poly[static_cast<std::size_t>(k)];
-  const auto e = static_cast<std::int64_t>(n);
-  const double scale = std::bit_cast<double>(static_cast<std::uint64_t>(e + kExponentBias) << kMantissaBits);
-  return e < kMinNormalExponent ? 0.0 : p * scale;
-}
 
 /// Structure-of-arrays copy of a point set, padded with copies of the last point carrying weight 0.
 struct Soa {
@@ -109,21 +73,11 @@ template <int D, bool G>
 void portable_one_sided_block(const Job& job, std::size_t block) {
   constexpr int A = G ? D : 1;
   const std::size_t b = block_size(D), i0 = block * b;
+  const Sources sources{job.x, job.w};
   for (std::size_t i = i0; i < i0 + b; ++i) {
-    double acc[A] = {};
-    for (std::size_t j = 0; j < job.n_sources; ++j) {
-      double diff[D], r2 = 0.0;
-      for (int k = 0; k < D; ++k) {
-        diff[k] = job.y[k][i] - job.x[k][j];
-        r2 += diff[k] * diff[k];
-      }
-      const double we = exp2_portable(r2 * job.neg_c) * job.w[j];
-      if constexpr (G) {
-        for (int k = 0; k < D; ++k) acc[k] += we * diff[k];
-      } else {
-        acc[0] += we;
-      }
-    }
+    double y[D], acc[A] = {};
+    for (int k = 0; k < D; ++k) y[k] = job.y[k][i];
+    portable_target_sum<D, G>(y, acc, sources, 0, job.n_sources, job.neg_c);
     for (int a = 0; a < A; ++a) job.out[a][i] = acc[a];
   }
 }
@@ -164,82 +118,13 @@ void portable_symmetric_row(const Job& job, std::size_t block, double* col, std:
 
 // --- the AVX-512 path ---------------------------------------------------------------------------------------------
 #if BLOBFLOW_SIMD_X86
-// GCC 12's avx512fintrin.h trips -Wmaybe-uninitialized on its own _mm512_undefined_* placeholders (GCC PR 105593).
 #pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#define BLOBFLOW_AVX512 __attribute__((target("avx512f")))
-#define BLOBFLOW_AVX512_INLINE __attribute__((target("avx512f"), always_inline)) inline
-
-/// MXCSR flush-to-zero (bit 15) and denormals-are-zero (bit 6): without them every underflowing 2^t costs a
-/// microcode assist (PERF-NOTES.md §2, a 10x slowdown); set only while a kernel runs, then restored.
-constexpr unsigned kMxcsrFlushToZero = 0x8000;
-constexpr unsigned kMxcsrDenormalsAreZero = 0x0040;
-
-class FlushToZeroScope {
- public:
-  explicit FlushToZeroScope(bool active) : active_(active), saved_(active ? _mm_getcsr() : 0u) {
-    if (active_) _mm_setcsr(saved_ | kMxcsrFlushToZero | kMxcsrDenormalsAreZero);
-  }
-  ~FlushToZeroScope() {
-    if (active_) _mm_setcsr(saved_);
-  }
-  FlushToZeroScope(const FlushToZeroScope&) = delete;
-  FlushToZeroScope& operator=(const FlushToZeroScope&) = delete;
-
- private:
-  bool active_;
-  unsigned saved_;
-};
-
-/// 2^t, 8 lanes, branch-free: clamp, n = rint(t), f = t - n, Horner, then p 2^n by vscalefpd (0 on underflow).
-BLOBFLOW_AVX512_INLINE __m512d exp2_avx512(__m512d t) {
-  t = _mm512_max_pd(t, _mm512_set1_pd(kExp2Clamp));
-  const __m512d magic = _mm512_set1_pd(kRoundMagic);
-  const __m512d n = _mm512_sub_pd(_mm512_add_pd(t, magic), magic);
-  const __m512d f = _mm512_sub_pd(t, n);
-  __m512d p = _mm512_set1_pd(kExp2Poly[10]);
-  p = _mm512_fmadd_pd(p, f, _mm512_set1_pd(kExp2Poly[9]));
-  p = _mm512_fmadd_pd(p, f, _mm512_set1_pd(kExp2Poly[8]));
-  p = _mm512_fmadd_pd(p, f, _mm512_set1_pd(kExp2Poly[7]));
-  p = _mm512_fmadd_pd(p, f, _mm512_set1_pd(kExp2Poly[6]));
-  p = _mm512_fmadd_pd(p, f, _mm512_set1_pd(kExp2Poly[5]));
-  p = _mm512_fmadd_pd(p, f, _mm512_set1_pd(kExp2Poly[4]));
-  p = _mm512_fmadd_pd(p, f, _mm512_set1_pd(kExp2Poly[3]));
-  p = _mm512_fmadd_pd(p, f, _mm512_set1_pd(kExp2Poly[2]));
-  p = _mm512_fmadd_pd(p, f, _mm512_set1_pd(kExp2Poly[1]));
-  p = _mm512_fmadd_pd(p, f, _mm512_set1_pd(kExp2Poly[0]));
-  return _mm512_scalef_pd(p, n);
-}
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC PR 105593, as in simd_kernel.hpp
 
 /// Lane l of the result is lane (l + 1) mod 8 of v.
 BLOBFLOW_AVX512_INLINE __m512d rotate_lanes(__m512d v) {
   const __m512i bits = _mm512_castpd_si512(v);
   return _mm512_castsi512_pd(_mm512_alignr_epi64(bits, bits, 1));
-}
-
-/// acc[.][u] += sum over sources j0 <= j < j1 of w_j 2^(-c r^2) (y_u - x_j) (or w_j 2^(-c r^2)), sources broadcast.
-template <int D, bool G, int U>
-BLOBFLOW_AVX512_INLINE void one_sided_tile(const __m512d (&y)[D][U], __m512d (&acc)[G ? D : 1][U], const Job& job,
-                                           std::size_t j0, std::size_t j1, __m512d neg_c) {
-  for (std::size_t j = j0; j < j1; ++j) {
-    __m512d xb[D];
-    for (int k = 0; k < D; ++k) xb[k] = _mm512_set1_pd(job.x[k][j]);
-    const __m512d wb = _mm512_set1_pd(job.w[j]);
-#pragma GCC unroll 8
-    for (int u = 0; u < U; ++u) {
-      __m512d diff[D];
-      for (int k = 0; k < D; ++k) diff[k] = _mm512_sub_pd(y[k][u], xb[k]);
-      __m512d r2 = _mm512_mul_pd(diff[0], diff[0]);
-      for (int k = 1; k < D; ++k) r2 = _mm512_fmadd_pd(diff[k], diff[k], r2);
-      const __m512d e = exp2_avx512(_mm512_mul_pd(r2, neg_c));
-      if constexpr (G) {
-        const __m512d we = _mm512_mul_pd(e, wb);
-        for (int k = 0; k < D; ++k) acc[k][u] = _mm512_fmadd_pd(we, diff[k], acc[k][u]);
-      } else {
-        acc[0][u] = _mm512_fmadd_pd(e, wb, acc[0][u]);
-      }
-    }
-  }
 }
 
 template <int D, bool G>
@@ -252,7 +137,7 @@ BLOBFLOW_AVX512 void avx512_one_sided_block(const Job& job, std::size_t block) {
     for (int k = 0; k < D; ++k) y[k][u] = _mm512_loadu_pd(job.y[k] + i0 + 8 * static_cast<std::size_t>(u));
     for (int a = 0; a < A; ++a) acc[a][u] = _mm512_setzero_pd();
   }
-  one_sided_tile<D, G, U>(y, acc, job, 0, job.n_sources, _mm512_set1_pd(job.neg_c));
+  one_sided_tile<D, G, U>(y, acc, Sources{job.x, job.w}, 0, job.n_sources, _mm512_set1_pd(job.neg_c));
   for (int u = 0; u < U; ++u)
     for (int a = 0; a < A; ++a) _mm512_storeu_pd(job.out[a] + i0 + 8 * static_cast<std::size_t>(u), acc[a][u]);
 }
@@ -275,7 +160,7 @@ BLOBFLOW_AVX512 void avx512_symmetric_row(const Job& job, std::size_t block, dou
     wt[u] = _mm512_loadu_pd(job.yw + i);
     for (int a = 0; a < A; ++a) acc[a][u] = _mm512_setzero_pd();
   }
-  one_sided_tile<D, G, U>(y, acc, job, i0, i0 + block_size(D), neg_c);
+  one_sided_tile<D, G, U>(y, acc, Sources{job.x, job.w}, i0, i0 + block_size(D), neg_c);
   for (std::size_t j = i0 + block_size(D); j < job.n_sources_pad; j += kLanes) {
     __m512d s[D], ws = _mm512_loadu_pd(job.w + j), as[A];
     for (int k = 0; k < D; ++k) s[k] = _mm512_loadu_pd(job.x[k] + j);
@@ -322,20 +207,7 @@ BLOBFLOW_AVX512 void avx512_exp2(std::span<const double> t, std::span<double> ou
   }
 }
 #pragma GCC diagnostic pop
-#else
-class FlushToZeroScope {
- public:
-  explicit FlushToZeroScope(bool) {}
-};
 #endif
-
-bool avx512_supported() {
-#if BLOBFLOW_SIMD_X86
-  return __builtin_cpu_supports("avx512f");
-#else
-  return false;
-#endif
-}
 
 using BlockFn = void (*)(const Job&, std::size_t);
 using RowFn = void (*)(const Job&, std::size_t, double*, std::size_t, std::size_t);
@@ -363,25 +235,6 @@ Fn pick(int dim, bool gradient, SimdPath path, Fn (*const table[3][2])(SimdPath)
   return table[dim - 1][gradient ? 1 : 0](path);
 }
 
-/// Runs work(item) for item = 0..n_items-1 on n_threads threads (the caller included), items taken in order from a
-/// shared counter. Each item writes its own outputs only, so the result does not depend on who ran it.
-template <class F>
-void run_parallel(std::size_t n_items, unsigned n_threads, bool flush_to_zero, const F& work) {
-  std::atomic<std::size_t> next{0};
-  const auto worker = [&] {
-    const FlushToZeroScope scope(flush_to_zero);
-    for (std::size_t item = next.fetch_add(1); item < n_items; item = next.fetch_add(1)) work(item);
-  };
-  std::vector<std::jthread> pool;
-  for (unsigned t = 1; t < n_threads; ++t) pool.emplace_back(worker);
-  worker();
-}
-
-unsigned threads_for(double pairs, std::size_t n_items, unsigned n_threads) {
-  const double useful = std::max(1.0, std::floor(pairs / kMinPairsPerThread));
-  return static_cast<unsigned>(std::min({static_cast<double>(n_threads), useful, static_cast<double>(n_items)}));
-}
-
 /// Row-block boundaries 0 = b_0 < ... < b_C = n_blocks with about equal work (row I costs n_blocks - I tiles);
 /// a function of n_blocks and the chunk count only, never of the thread count.
 std::vector<std::size_t> row_chunks(std::size_t n_blocks, std::size_t n_chunks) {
@@ -396,9 +249,7 @@ std::vector<std::size_t> row_chunks(std::size_t n_blocks, std::size_t n_chunks) 
   return bounds;
 }
 
-bool all_finite(std::span<const double> v) {
-  return std::all_of(v.begin(), v.end(), [](double a) { return std::isfinite(a); });
-}
+bool all_finite(std::span<const double> v) { return simd_detail::all_finite(v.data(), v.size()); }
 
 }  // namespace
 
@@ -469,7 +320,8 @@ void SimdSum::gaussian(const GaussianKernel& kernel, PointSet targets, PointSet 
                                                                  {&block_fn<3, false>, &block_fn<3, true>}};
     const BlockFn fn = pick<BlockFn>(dim, gradient, path_, kTable);
     const double pairs = static_cast<double>(tgt.n) * static_cast<double>(src.n);
-    run_parallel(n_blocks, threads_for(pairs, n_blocks, n_threads_), ftz, [&](std::size_t block) { fn(job, block); });
+    run_parallel(n_blocks, threads_for(pairs, n_blocks, n_threads_), ftz,
+                 [&](std::size_t block, unsigned) { fn(job, block); });
   } else {
     static constexpr RowFn (*const kTable[3][2])(SimdPath) = {{&row_fn<1, false>, &row_fn<1, true>},
                                                                {&row_fn<2, false>, &row_fn<2, true>},
@@ -487,7 +339,7 @@ void SimdSum::gaussian(const GaussianKernel& kernel, PointSet targets, PointSet 
       columns[c].assign((tgt.n_pad - offset[c]) * n_out, 0.0);
     }
     const double pairs = 0.5 * static_cast<double>(tgt.n) * static_cast<double>(tgt.n);
-    run_parallel(n_parts, threads_for(pairs, n_parts, n_threads_), ftz, [&](std::size_t c) {
+    run_parallel(n_parts, threads_for(pairs, n_parts, n_threads_), ftz, [&](std::size_t c, unsigned) {
       const std::size_t len = tgt.n_pad - offset[c];
       for (std::size_t block = bounds[c]; block < bounds[c + 1]; ++block)
         fn(job, block, columns[c].data(), offset[c], len);

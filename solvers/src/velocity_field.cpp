@@ -15,6 +15,7 @@
 #include "blobflow/solvers/mollifiers.hpp"
 #include "blobflow/solvers/targets.hpp"
 #include "blobflow/solvers/simd_sum.hpp"
+#include "blobflow/solvers/truncated_simd_sum.hpp"
 #include "blobflow/solvers/truncated_sum.hpp"
 #include "blobflow/solvers/wpme_targets.hpp"
 
@@ -38,13 +39,17 @@ constexpr ComponentInfo kMollifiers[] = {
 };
 constexpr ComponentInfo kEngines[] = {
     {"auto", "the engine blobflow expects to be fastest at full accuracy: direct with the long-range newtonian "
-             "interaction; otherwise simd for the Gaussian when N is below ~30 (1D), 20 (2D), 9 (3D) times the "
-             "particles within the cutoff (AVX-512), else truncated; recorded in summary.json"},
+             "interaction; for the Gaussian with AVX-512 simd when N is below 2 (2D) or 1.6 (3D) times the particles "
+             "within the cutoff, else truncated-simd (always in 1D); without AVX-512 simd below 1.6-1.8 times, else "
+             "truncated; other mollifiers truncated; recorded in summary.json"},
     {"direct", "brute-force O(N^2) pair sums, the reference engine"},
     {"truncated", "cutoff sums: skips pairs where the kernel is below 1e-17 of its peak (R ~ 8.85 sigma for a "
                   "Gaussian); sorted window in 1D, cell lists in 2D/3D; equals direct to round-off, O(N k)"},
     {"simd", "all pairs with AVX-512 (portable fallback), a polynomial exp (error <= 1e-15), pair symmetry and "
              "threads; equals direct to <= 1e-13; Gaussian mollifier only, other kernels use the direct loops"},
+    {"truncated-simd", "cutoff sums of truncated with simd's vector kernel: sorted target blocks against source ranges "
+                       "(1D) or cell lists (2D/3D), AVX-512 (portable fallback), threads; equals direct to <= 1e-13; "
+                       "Gaussian mollifier only, other kernels use truncated"},
 };
 constexpr ComponentInfo kTargets[] = {
     {"uniform", "rhobar == 1 on all of R^d (then wpme is d/dt rho = 1/2 Lap rho^2); with a box [lo, hi]: the uniform "
@@ -55,18 +60,23 @@ constexpr ComponentInfo kTargets[] = {
     {"grid", "sampled on a regular tensor grid read from a CSV file (x[,y[,z]],rhobar), multilinear, floor outside"},
 };
 
-/// The crossover of engine = "auto" per dimension d (index d): SimdSum's N^2 (effective, pair symmetry) pairs take
-/// as long as TruncatedSum's N k when N / k equals this, k the particles within the cutoff. Measured with
-/// bench_engines on the Gaussian psi on a loaded 2-core AVX-512 machine (README "Performance"): lattices with
-/// eps = 4h (1D, equal times near N = 3000, k ~ 100) and eps = h (2D, equal at N = 1e4, k ~ 490; 3D: 9x per pair
-/// at N = k = 8000); the portable path from all-pairs sums at N = 1000 (1.8x in 1D, 1.6x in 2D; 3D taken as 2D).
-constexpr double kSimdCrossover[] = {0.0, 32.0, 20.0, 9.0};
+/// The crossover of engine = "auto" per dimension d (index d) with AVX-512: SimdSum's N^2 / 2 pairs (pair symmetry)
+/// take as long as TruncatedSimdSum's N (k + block) pairs when N / k equals this, k the particles within the cutoff.
+/// Measured side by side in one bench_engines run (medians of 3, interleaved; loaded 2-core AVX-512 machine) on
+/// lattices with the Gaussian psi, eps = 4 h in 1D (k ~ 100) and eps = h in 2D/3D (k ~ 490 / 8,200):
+///   1D: truncated-simd faster at every N from 100 (N / k = 1: 20 us against 23 us) to 3,000 (1.1 ms against 13 ms);
+///   2D: equal at N = 1,024 (2.5 ms, N / k = 2.1), simd 1.6x faster at N = 576, truncated-simd 1.3x at N = 2,304;
+///   3D: equal near N = 13,824 (0.33 s against 0.35 s, N / k = 1.7), simd 1.2x faster at N = 8,000 (N / k = 1).
+constexpr double kSimdCrossover[] = {0.0, 1.0, 2.0, 1.6};
+/// Without AVX-512: SimdSum's portable path against TruncatedSum (its portable path is no faster than
+/// TruncatedSum's scalar loop: 2.1 s against 1.5 s at N = 1e6 in 1D, 16 s against 18 s in 2D), from all-pairs sums
+/// at N = 1000 (1.8x in 1D, 1.6x in 2D; 3D taken as 2D).
 constexpr double kPortableCrossover[] = {0.0, 1.8, 1.6, 1.6};
 
 using MollifierChoice = std::variant<GaussianMollifier, Laguerre4Mollifier, Laguerre6Mollifier, Laguerre8Mollifier,
                                      Dog4Mollifier, Dog6Mollifier, WendlandC2Mollifier, WendlandC4Mollifier,
                                      CubicBSplineMollifier>;
-using EngineChoice = std::variant<DirectSum, TruncatedSum, SimdSum>;
+using EngineChoice = std::variant<DirectSum, TruncatedSum, SimdSum, TruncatedSimdSum>;
 
 MollifierChoice make_mollifier(const std::string& name, int d, double eps) {
   if (name == GaussianMollifier::kName) return GaussianMollifier(d, eps);
@@ -86,6 +96,7 @@ EngineChoice make_engine(const FieldSpec& spec) {
   if (name == DirectSum::kName) return DirectSum{};
   if (name == TruncatedSum::kName) return TruncatedSum{};
   if (name == SimdSum::kName) return SimdSum{};
+  if (name == TruncatedSimdSum::kName) return TruncatedSimdSum{};
   throw std::invalid_argument("unknown summation engine \"" + spec.engine + "\"");
 }
 
@@ -144,23 +155,26 @@ std::function<double(std::span<const double>)> mollifier_function(std::string_vi
 
 std::string resolve_engine(const FieldSpec& spec) {
   if (spec.engine != "auto") return spec.engine;
-  // Every registered kernel has a finite truncation radius, and the truncated engine equals the direct one to
   // The Newtonian interaction is long-range (no cutoff radius), so only the direct engine sums it exactly.
   if (spec.interaction.kind == "newtonian") return DirectSum::kName;
+  // Every other registered kernel has a finite truncation radius, and the truncated engines equal the direct one to
   // round-off while skipping the pairs that contribute nothing. For the Gaussian, SimdSum evaluates N^2 / 2 pairs
-  // (pair symmetry) at a much higher rate than TruncatedSum's N k pairs (scalar libm exp, k = particles within its
-  // cutoff R ~ 8.85 sqrt(2) eps of psi); it wins while N / k is below the measured crossover.
+  // (pair symmetry) at a high rate; it wins while N / k is below the measured crossover (k = particles within the
+  // cutoff R ~ 8.85 sqrt(2) eps of psi), against TruncatedSimdSum's N k pairs at a similar rate with AVX-512, or
+  // against TruncatedSum's N k pairs with scalar libm exps without it.
   const bool valid = spec.dimension >= 1 && spec.dimension <= 3 && spec.epsilon > 0.0 && std::isfinite(spec.epsilon);
   if (spec.mollifier != GaussianMollifier::kName || !valid || spec.particles == 0 || !(spec.spacing > 0.0))
     return TruncatedSum::kName;
-  const double crossover = (simd_avx512_available() ? kSimdCrossover : kPortableCrossover)[spec.dimension];
+  const bool avx512 = simd_avx512_available();
+  const double crossover = (avx512 ? kSimdCrossover : kPortableCrossover)[spec.dimension];
   const GaussianKernel psi = GaussianMollifier(spec.dimension, spec.epsilon).self_convolution();
   const double radius = psi.truncation_radius(TruncatedSum::kDefaultRelativeTolerance) / spec.spacing;
   const double ball[] = {0.0, 2.0 * radius, std::numbers::pi * radius * radius,
                          4.0 / 3.0 * std::numbers::pi * radius * radius * radius};  // in particles
   const auto n = static_cast<double>(spec.particles);
   const double k = std::min(n, std::max(1.0, ball[spec.dimension]));
-  return n / k < crossover ? SimdSum::kName : TruncatedSum::kName;
+  if (n / k < crossover) return SimdSum::kName;
+  return avx512 ? TruncatedSimdSum::kName : TruncatedSum::kName;
 }
 
 std::span<const ComponentInfo> equation_registry() { return kEquations; }

@@ -7,3 +7,7 @@ blobflow_add_test(test_simd_sum
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_simd_sum.cpp
   LIBS blobflow::solvers
   LABELS unit)
+blobflow_add_test(test_truncated_simd_sum
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_truncated_simd_sum.cpp
+  LIBS blobflow::solvers
+  LABELS unit)

@@ -42,6 +42,53 @@ concept TruncatableKernel = RadialKernel<K> && requires(const K k, double relati
   { k.truncation_radius(relative_tolerance) } -> std::convertible_to<double>;
 };
 
+template <int D>
+using CutoffCellKey = std::array<std::int64_t, D>;
+
+/// The cube grid of a cell list for a cutoff radius R (TruncatedSum, TruncatedSimdSum): cell index
+/// q_k = floor((p_k - origin_k) / side); the points it was fitted to have 0 <= q_k <= max_index.
+template <int D>
+struct CutoffCellGrid {
+  /// Cells are cubes of side max(R, extent * kMinCellFraction) (1 + kCellSlack), extent the largest side of the
+  /// points' bounding box. The fraction caps cell indices at 2^30, so a computed index (p - origin) / side is off by
+  /// at most a few ulps of 2^30, ~1e-6 of a cell; the slack 2^-16 ~ 1.5e-5 then keeps two points at distance <= R
+  /// within one cell of each other, so no pair within R is ever missed.
+  static constexpr double kMinCellFraction = 0x1p-30;
+  static constexpr double kCellSlack = 0x1p-16;
+
+  std::array<double, D> origin{}, upper{};  // the corners of the points' bounding box
+  double side = 0.0;
+  double max_index = 0.0;
+
+  /// Fits the grid to the (non-empty) points for cutoff `radius`; false if the box or the side overflows (points
+  /// near the overflow threshold), and then the grid is unusable.
+  bool fit(PointSet points, double radius) {
+    assert(points.size() > 0 && points.dim == D);
+    for (int k = 0; k < D; ++k) origin[k] = upper[k] = points.point(0)[k];
+    for (std::size_t j = 1; j < points.size(); ++j)
+      for (int k = 0; k < D; ++k) {
+        origin[k] = std::min(origin[k], points.point(j)[k]);
+        upper[k] = std::max(upper[k], points.point(j)[k]);
+      }
+    double extent = 0.0;
+    for (int k = 0; k < D; ++k) extent = std::max(extent, upper[k] - origin[k]);
+    side = std::max(radius, extent * kMinCellFraction) * (1.0 + kCellSlack);
+    if (!std::isfinite(extent) || !std::isfinite(side)) return false;
+    max_index = std::floor(extent / side);
+    return true;
+  }
+
+  /// The cell of p, or false if p lies more than one cell outside the grid (then no point of the grid is within R).
+  bool cell_of(const double* p, CutoffCellKey<D>& key) const {
+    for (int k = 0; k < D; ++k) {
+      const double q = std::floor((p[k] - origin[k]) / side);
+      if (!(q >= -1.0 && q <= max_index + 1.0)) return false;
+      key[k] = static_cast<std::int64_t>(q);
+    }
+    return true;
+  }
+};
+
 /// Cutoff summation: DirectSum's four sums over the pairs with |y - x| <= R, R = kernel.truncation_radius(tol).
 ///
 /// What is neglected: every skipped pair has |y - x| > R (up to one rounding of y +- R or of |y - x|^2), so by the
@@ -105,14 +152,17 @@ class TruncatedSum {
     gradient(kernel, x, x, w, out);
   }
 
- private:
-  /// Cells are cubes of side max(R, extent * kMinCellFraction) (1 + kCellSlack), extent the largest side of the
-  /// sources' bounding box. The fraction caps cell indices at 2^30, so a computed index (p - origin) / side is off by
-  /// at most a few ulps of 2^30, ~1e-6 of a cell; the slack 2^-16 ~ 1.5e-5 then keeps two points at distance <= R
-  /// within one cell of each other, so no pair within R is ever missed.
-  static constexpr double kMinCellFraction = 0x1p-30;
-  static constexpr double kCellSlack = 0x1p-16;
+  /// Indices 0..n-1 of 1D coordinates sorted by (coordinate, index): a total, input-determined order. 1D blob
+  /// particles keep their order under the flow, so the input is often sorted already: that is checked first, in O(n).
+  static std::vector<std::size_t> sorted_order_1d(std::span<const double> c) {
+    std::vector<std::size_t> order(c.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    const auto before = [&](std::size_t a, std::size_t b) { return c[a] < c[b] || (c[a] == c[b] && a < b); };
+    if (!std::is_sorted(order.begin(), order.end(), before)) std::sort(order.begin(), order.end(), before);
+    return order;
+  }
 
+ private:
   double tol_ = kDefaultRelativeTolerance;
 
   template <TruncatableKernel K>
@@ -153,14 +203,6 @@ class TruncatedSum {
     return targets.coords.data() == sources.coords.data() && targets.coords.size() == sources.coords.size();
   }
 
-  /// Indices 0..n-1 of 1D coordinates sorted by (coordinate, index): a total, input-determined order.
-  static std::vector<std::size_t> sorted_order_1d(std::span<const double> c) {
-    std::vector<std::size_t> order(c.size());
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    std::sort(order.begin(), order.end(),
-              [&](std::size_t a, std::size_t b) { return c[a] < c[b] || (c[a] == c[b] && a < b); });
-    return order;
-  }
 
   // 1D: sorted sources, targets in sorted order, window [y - R, y + R] by two pointers that only move right.
   template <bool kGradient, TruncatableKernel K>
@@ -196,25 +238,9 @@ class TruncatedSum {
   }
 
   template <int D>
-  using CellKey = std::array<std::int64_t, D>;
-
-  /// The cube grid: cell index q_k = floor((p_k - origin_k) / side); sources have 0 <= q_k <= max_index.
+  using CellKey = CutoffCellKey<D>;
   template <int D>
-  struct CellGrid {
-    std::array<double, D> origin{};
-    double side = 0.0;
-    double max_index = 0.0;
-
-    /// The cell of p, or false if p lies more than one cell outside the grid (then no source is within R).
-    bool cell_of(const double* p, CellKey<D>& key) const {
-      for (int k = 0; k < D; ++k) {
-        const double q = std::floor((p[k] - origin[k]) / side);
-        if (!(q >= -1.0 && q <= max_index + 1.0)) return false;
-        key[k] = static_cast<std::int64_t>(q);
-      }
-      return true;
-    }
-  };
+  using CellGrid = CutoffCellGrid<D>;
 
   /// Source cells sorted by key; the sources of cells[c] are entries [start[c], start[c + 1]) of xs and ws.
   template <int D>
@@ -232,23 +258,12 @@ class TruncatedSum {
     const std::size_t n = sources.size();
 
     CellGrid<D> grid;
-    std::array<double, D> upper{};
-    for (int k = 0; k < D; ++k) grid.origin[k] = upper[k] = sources.point(0)[k];
-    for (std::size_t j = 1; j < n; ++j)
-      for (int k = 0; k < D; ++k) {
-        grid.origin[k] = std::min(grid.origin[k], sources.point(j)[k]);
-        upper[k] = std::max(upper[k], sources.point(j)[k]);
-      }
-    double extent = 0.0;
-    for (int k = 0; k < D; ++k) extent = std::max(extent, upper[k] - grid.origin[k]);
-    grid.side = std::max(radius, extent * kMinCellFraction) * (1.0 + kCellSlack);
-    if (!std::isfinite(extent) || !std::isfinite(grid.side)) {  // coordinates near the overflow threshold
+    if (!grid.fit(sources, radius)) {  // coordinates near the overflow threshold
       DirectSum direct;
       if constexpr (kGradient) direct.gradient(kernel, targets, sources, w, out);
       else direct.potential(kernel, targets, sources, w, out);
       return;
     }
-    grid.max_index = std::floor(extent / grid.side);
 
     // Sources sorted by (cell, index).
     std::vector<std::pair<CellKey<D>, std::size_t>> keyed(n);

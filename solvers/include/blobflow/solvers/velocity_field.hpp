@@ -64,7 +64,8 @@ std::function<double(std::span<const double>)> mollifier_function(std::string_vi
 
 /// The concrete engine `spec.engine` stands for: itself, or for "auto" the engine expected to be fastest at full
 /// accuracy from N, d, eps / h and the mollifier: "simd" for the Gaussian when its N^2 / 2 pair evaluations cost less
-/// than the truncated engine's N k (k the particles within its cutoff, estimated from eps / h), else "truncated".
+/// than a cutoff engine's N k (k the particles within its cutoff, estimated from eps / h), else "truncated-simd"
+/// (the Gaussian on a CPU with AVX-512) or "truncated".
 std::string resolve_engine(const FieldSpec& spec);
 
 /// A named, documented choice (an equation, a mollifier, an integrator, an engine, a target).
