@@ -11,6 +11,7 @@
 #include "blobflow/solvers/direct_sum.hpp"
 #include "blobflow/solvers/drifted_field.hpp"
 #include "blobflow/solvers/equations.hpp"
+#include "blobflow/solvers/fft_sum.hpp"
 #include "blobflow/solvers/mollifier.hpp"
 #include "blobflow/solvers/mollifiers.hpp"
 #include "blobflow/solvers/targets.hpp"
@@ -45,6 +46,8 @@ constexpr ComponentInfo kEngines[] = {
                   "Gaussian); sorted window in 1D, cell lists in 2D/3D; equals direct to round-off, O(N k)"},
     {"simd", "all pairs with AVX-512 (portable fallback), a polynomial exp (error <= 1e-15), pair symmetry and "
              "threads; equals direct to <= 1e-13; Gaussian mollifier only, other kernels use the direct loops"},
+    {"fft", "grid/FFT sums (smooth-PME: B-spline spreading, FFTW, interpolation), O(N p^d + K^d log K); NOT exact: "
+            "relative error <= 5e-11 (p = 12, h = sigma/4); for wide blobs; Gaussian only, others use direct"},
 };
 constexpr ComponentInfo kTargets[] = {
     {"uniform", "rhobar == 1 on all of R^d (then wpme is d/dt rho = 1/2 Lap rho^2); with a box [lo, hi]: the uniform "
@@ -66,7 +69,7 @@ constexpr double kPortableCrossover[] = {0.0, 1.8, 1.6, 1.6};
 using MollifierChoice = std::variant<GaussianMollifier, Laguerre4Mollifier, Laguerre6Mollifier, Laguerre8Mollifier,
                                      Dog4Mollifier, Dog6Mollifier, WendlandC2Mollifier, WendlandC4Mollifier,
                                      CubicBSplineMollifier>;
-using EngineChoice = std::variant<DirectSum, TruncatedSum, SimdSum>;
+using EngineChoice = std::variant<DirectSum, TruncatedSum, SimdSum, FftSum>;
 
 MollifierChoice make_mollifier(const std::string& name, int d, double eps) {
   if (name == GaussianMollifier::kName) return GaussianMollifier(d, eps);
@@ -86,6 +89,7 @@ EngineChoice make_engine(const FieldSpec& spec) {
   if (name == DirectSum::kName) return DirectSum{};
   if (name == TruncatedSum::kName) return TruncatedSum{};
   if (name == SimdSum::kName) return SimdSum{};
+  if (name == FftSum::kName) return FftSum{};
   throw std::invalid_argument("unknown summation engine \"" + spec.engine + "\"");
 }
 

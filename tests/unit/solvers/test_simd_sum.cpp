@@ -22,20 +22,18 @@
 #include "blobflow/solvers/mollifiers.hpp"
 #include "blobflow/solvers/simd_sum.hpp"
 #include "blobflow/solvers/velocity_field.hpp"
+#include "unit/solvers/engine_test_utils.hpp"
 
 namespace blobflow {
 namespace {
 
+using engine_test::relative_error;
+using engine_test::scientific;
+using engine_test::uniform;
+
 /// The accuracy the engine promises against DirectSum, relative to max_i |sum_i| (the acceptance figure).
 constexpr double kAccuracy = 1e-13;
 constexpr unsigned kSeed = 20261129;
-
-std::vector<double> uniform(std::mt19937& rng, std::size_t n, double lo, double hi) {
-  std::uniform_real_distribution<double> u(lo, hi);
-  std::vector<double> v(n);
-  for (double& x : v) x = u(rng);
-  return v;
-}
 
 /// The paths this CPU can run: always the portable one, and AVX-512 where present.
 std::vector<SimdPath> available_paths() {
@@ -45,22 +43,6 @@ std::vector<SimdPath> available_paths() {
 }
 
 std::string path_name(SimdPath p) { return p == SimdPath::kAvx512 ? "avx512" : "portable"; }
-
-std::string scientific(double v) {
-  std::ostringstream s;
-  s << std::scientific << std::setprecision(2) << v;
-  return s.str();
-}
-
-/// max_i |a_i - b_i| / max_i |b_i| (0 if b vanishes and a equals it).
-double relative_error(const std::vector<double>& a, const std::vector<double>& b) {
-  double diff = 0.0, scale = 0.0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    diff = std::max(diff, std::abs(a[i] - b[i]));
-    scale = std::max(scale, std::abs(b[i]));
-  }
-  return scale > 0.0 ? diff / scale : diff;
-}
 
 TEST(SimdExp2, RelativeErrorIsWithinTheStatedBoundFromMinus1022ToZero) {
   // 2e6 random points, the integers and half-integers, and points next to them (where f = t - rint(t) is +-1/2).
