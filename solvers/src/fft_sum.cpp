@@ -26,6 +26,7 @@
 #include <new>
 #include <mutex>
 #include <numbers>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -96,43 +97,43 @@ std::size_t fft_size(std::size_t target) {
 /// M_p(t + j) for j = 0..p-1 and t in [0, 1): the cardinal B-spline of order p (support [0, p]) at the p points where
 /// it is nonzero, by the recursion M_n(x) = (x M_(n-1)(x) + (n - x) M_(n-1)(x - 1)) / (n - 1) from
 /// M_2(x) = 1 - |x - 1| (Essmann et al. 1995, eq. 4.1-4.3). O(p^2) operations; exact partition of unity.
-void bspline_weights(double t, int p, double* m) {
+/// P is a template parameter so that the loops unroll (this is the hot part of spreading and interpolation).
+template <int P>
+void bspline_weights(double t, double* m) {
   m[0] = t;
   m[1] = 1.0 - t;
-  for (int n = 3; n <= p; ++n) {
+  for (int n = 3; n <= P; ++n) {
     const double inv = 1.0 / (n - 1);
-    for (int j = n - 1; j >= 0; --j) {
-      const double here = j < n - 1 ? m[j] : 0.0;    // M_(n-1)(t + j)
-      const double below = j > 0 ? m[j - 1] : 0.0;   // M_(n-1)(t + j - 1)
-      m[j] = ((t + j) * here + (n - t - j) * below) * inv;
-    }
+    m[n - 1] = (1.0 - t) * m[n - 2] * inv;  // j = n - 1: M_(n-1)(t + n - 1) = 0
+    for (int j = n - 2; j >= 1; --j) m[j] = ((t + j) * m[j] + (n - t - j) * m[j - 1]) * inv;
+    m[0] = t * m[0] * inv;                  // j = 0: M_(n-1)(t - 1) = 0
   }
 }
 
 /// The grid cells one point touches on each axis: first index and the p B-spline weights of indices first..first+p-1.
-template <int D>
+template <int D, int P>
 struct Stencil {
   std::array<std::size_t, D> first;
-  std::array<std::array<double, FftSum::kMaxSplineOrder>, D> weight;
+  std::array<std::array<double, P>, D> weight;
 };
 
 /// The grid geometry of one call: origin, spacing, sizes, and the stencils of points.
-template <int D>
+template <int D, int P>
 struct Geometry {
+  static constexpr int p = P;
   std::array<double, D> origin{};
   double h = 0.0;
-  int p = 0;
   std::array<std::size_t, D> size{};
 
   /// u = (x - origin) / h lies in [p, size - p - 1] for every point of the bounding box, so the p grid cells
   /// floor(u) - p + 1 .. floor(u) never wrap.
-  Stencil<D> stencil(const double* x) const {
-    Stencil<D> s;
-    double m[FftSum::kMaxSplineOrder];
+  Stencil<D, P> stencil(const double* x) const {
+    Stencil<D, P> s;
+    double m[P];
     for (int c = 0; c < D; ++c) {
       const double u = (x[c] - origin[c]) / h;
       const double k0 = std::floor(u);
-      bspline_weights(u - k0, p, m);
+      bspline_weights<P>(u - k0, m);
       s.first[c] = static_cast<std::size_t>(k0) - static_cast<std::size_t>(p - 1);
       for (int q = 0; q < p; ++q) s.weight[c][q] = m[p - 1 - q];  // cell first + q is at distance u - k0 + p - 1 - q
     }
@@ -141,9 +142,9 @@ struct Geometry {
 };
 
 /// grid(k) += a prod_c weight_c(k_c) over the stencil (row-major grid, last axis fastest).
-template <int D>
-void spread(const Geometry<D>& g, const Stencil<D>& s, double a, double* grid) {
-  const int p = g.p;
+template <int D, int P>
+void spread(const Geometry<D, P>& g, const Stencil<D, P>& s, double a, double* grid) {
+  constexpr int p = P;
   if constexpr (D == 1) {
     double* row = grid + s.first[0];
     for (int q = 0; q < p; ++q) row[q] += a * s.weight[0][q];
@@ -164,9 +165,9 @@ void spread(const Geometry<D>& g, const Stencil<D>& s, double a, double* grid) {
 }
 
 /// sum_k prod_c weight_c(k_c) grid(k) over the stencil.
-template <int D>
-double interpolate(const Geometry<D>& g, const Stencil<D>& s, const double* grid) {
-  const int p = g.p;
+template <int D, int P>
+double interpolate(const Geometry<D, P>& g, const Stencil<D, P>& s, const double* grid) {
+  constexpr int p = P;
   double sum = 0.0;
   if constexpr (D == 1) {
     const double* row = grid + s.first[0];
@@ -190,20 +191,29 @@ double interpolate(const Geometry<D>& g, const Stencil<D>& s, const double* grid
   return sum;
 }
 
-/// |b(m)|^2 = 1 / |sum_{k=0}^{p-2} M_p(k + 1) exp(2 pi i m k / K)|^2 for m = 0..K-1 (Essmann et al. 1995, eq. 4.8).
-std::vector<double> squared_symbol(int p, std::size_t k_size) {
-  double m_int[FftSum::kMaxSplineOrder];
-  bspline_weights(0.0, p, m_int);  // m_int[j] = M_p(j)
-  std::vector<double> b2(k_size);
-  for (std::size_t m = 0; m < k_size; ++m) {
+/// |b(m)|^2 = 1 / |sum_{k=0}^{p-2} M_p(k + 1) exp(2 pi i m k / K)|^2 for m = 0..count-1 (Essmann et al. 1995, eq. 4.8).
+/// The roots of unity exp(2 pi i j / K) come from a table of K entries (m k mod K indexes it).
+template <int P>
+std::vector<double> squared_symbol(std::size_t k_size, std::size_t count) {
+  double m_int[P];
+  bspline_weights<P>(0.0, m_int);  // m_int[j] = M_p(j)
+  std::vector<std::complex<double>> root(k_size);
+  for (std::size_t j = 0; j < k_size; ++j)
+    root[j] = std::polar(1.0, 2.0 * std::numbers::pi * static_cast<double>(j) / static_cast<double>(k_size));
+  std::vector<double> b2(count);
+  for (std::size_t m = 0; m < count; ++m) {
     std::complex<double> s = 0.0;
-    for (int k = 0; k <= p - 2; ++k) {
-      const double phase = 2.0 * std::numbers::pi * static_cast<double>(m) * k / static_cast<double>(k_size);
-      s += m_int[k + 1] * std::complex<double>(std::cos(phase), std::sin(phase));
-    }
+    for (int k = 0; k <= P - 2; ++k) s += m_int[k + 1] * root[(m * static_cast<std::size_t>(k)) % k_size];
     b2[m] = 1.0 / std::norm(s);
   }
   return b2;
+}
+
+/// v in the shortest readable form for messages (5e-12, not std::to_string's 0.000000).
+std::string number(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
 }
 
 /// Whether every entry is finite.
@@ -212,12 +222,11 @@ bool all_finite(std::span<const double> v) {
 }
 
 /// The sums of FftSum on the grid; false (nothing written) if the grid would exceed FftSum::kMaxGridPoints.
-template <int D>
+template <int D, int P>
 bool gaussian_sum(const GaussianKernel& kernel, FftParameters par, PointSet targets, PointSet sources,
                   std::span<const double> w, std::span<double> out, bool gradient) {
   const double sigma = kernel.sigma();
-  Geometry<D> g;
-  g.p = par.spline_order;
+  Geometry<D, P> g;
   g.h = sigma / par.points_per_sigma;
   // Grid length per axis in cells: the bounding box, p cells before it and p + 1 after it (stencils never wrap),
   // then the padding (periodic images at least kPaddingSigmas sigma away from every stencil).
@@ -264,7 +273,7 @@ bool gaussian_sum(const GaussianKernel& kernel, FftParameters par, PointSet targ
   for (int c = 0; c < D; ++c) {
     const std::size_t k = g.size[c];
     const std::size_t count = c == D - 1 ? n_last : k;
-    const std::vector<double> b2 = squared_symbol(g.p, k);
+    const std::vector<double> b2 = squared_symbol<P>(k, count);
     const double length = static_cast<double>(k) * g.h;
     factor[c].resize(count);
     xi[c].resize(count);
@@ -308,18 +317,42 @@ bool gaussian_sum(const GaussianKernel& kernel, FftParameters par, PointSet targ
 
   // Interpolate.
   for (std::size_t i = 0; i < targets.size(); ++i) {
-    const Stencil<D> s = g.stencil(targets.point(i));
+    const Stencil<D, P> s = g.stencil(targets.point(i));
     for (int c = 0; c < n_out; ++c) out[i * n_out + c] = interpolate(g, s, phi[c].get());
   }
   return true;
+}
+
+/// gaussian_sum for the run-time dimension and (even) spline order.
+template <int D>
+bool gaussian_sum_in(const GaussianKernel& kernel, FftParameters par, PointSet targets, PointSet sources,
+                     std::span<const double> w, std::span<double> out, bool gradient) {
+  switch (par.spline_order) {
+    case 4: return gaussian_sum<D, 4>(kernel, par, targets, sources, w, out, gradient);
+    case 6: return gaussian_sum<D, 6>(kernel, par, targets, sources, w, out, gradient);
+    case 8: return gaussian_sum<D, 8>(kernel, par, targets, sources, w, out, gradient);
+    case 10: return gaussian_sum<D, 10>(kernel, par, targets, sources, w, out, gradient);
+    case 12: return gaussian_sum<D, 12>(kernel, par, targets, sources, w, out, gradient);
+    case 14: return gaussian_sum<D, 14>(kernel, par, targets, sources, w, out, gradient);
+    default: return gaussian_sum<D, FftSum::kMaxSplineOrder>(kernel, par, targets, sources, w, out, gradient);
+  }
+}
+
+bool gaussian_sum_for_order(const GaussianKernel& kernel, FftParameters par, PointSet targets, PointSet sources,
+                            std::span<const double> w, std::span<double> out, bool gradient) {
+  switch (kernel.dimension()) {
+    case 1: return gaussian_sum_in<1>(kernel, par, targets, sources, w, out, gradient);
+    case 2: return gaussian_sum_in<2>(kernel, par, targets, sources, w, out, gradient);
+    default: return gaussian_sum_in<3>(kernel, par, targets, sources, w, out, gradient);
+  }
 }
 
 }  // namespace
 
 FftSum::FftSum(double accuracy) {
   if (!(accuracy >= min_accuracy() && accuracy < 1.0))
-    throw std::invalid_argument("fft engine: accuracy = " + std::to_string(accuracy) + ": must lie in [" +
-                                std::to_string(min_accuracy()) + ", 1) (the measured table of FftSum)");
+    throw std::invalid_argument("fft engine: accuracy = " + number(accuracy) + ": must lie in [" +
+                                number(min_accuracy()) + ", 1) (the measured accuracy table of FftSum)");
   for (const FftAccuracyRow& row : kAccuracyTable)
     if (row.measured_error <= accuracy) {
       parameters_ = row.parameters;
@@ -335,8 +368,8 @@ FftSum::FftSum(FftParameters parameters) : parameters_(parameters) {
                                 std::to_string(kMinSplineOrder) + ", " + std::to_string(kMaxSplineOrder) + "]");
   const double r = parameters.points_per_sigma;
   if (!(r >= kMinPointsPerSigma && r <= kMaxPointsPerSigma))
-    throw std::invalid_argument("fft engine: points_per_sigma = " + std::to_string(r) + ": must lie in [" +
-                                std::to_string(kMinPointsPerSigma) + ", " + std::to_string(kMaxPointsPerSigma) + "]");
+    throw std::invalid_argument("fft engine: points_per_sigma = " + number(r) + ": must lie in [" +
+                                number(kMinPointsPerSigma) + ", " + number(kMaxPointsPerSigma) + "]");
   accuracy_ = std::numeric_limits<double>::quiet_NaN();
   for (const FftAccuracyRow& row : kAccuracyTable)
     if (row.parameters.spline_order == p && row.parameters.points_per_sigma == r) accuracy_ = row.measured_error;
@@ -355,12 +388,7 @@ void FftSum::gaussian(const GaussianKernel& kernel, PointSet targets, PointSet s
     else DirectSum{}.potential(kernel, targets, sources, w, out);
     return;
   }
-  bool done = false;
-  switch (kernel.dimension()) {
-    case 1: done = gaussian_sum<1>(kernel, parameters_, targets, sources, w, out, gradient); break;
-    case 2: done = gaussian_sum<2>(kernel, parameters_, targets, sources, w, out, gradient); break;
-    default: done = gaussian_sum<3>(kernel, parameters_, targets, sources, w, out, gradient); break;
-  }
+  const bool done = gaussian_sum_for_order(kernel, parameters_, targets, sources, w, out, gradient);
   if (done) return;
   if (gradient) TruncatedSum{}.gradient(kernel, targets, sources, w, out);
   else TruncatedSum{}.potential(kernel, targets, sources, w, out);

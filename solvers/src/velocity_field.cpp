@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <sstream>
 #include <stdexcept>
 #include <variant>
 
@@ -40,7 +41,8 @@ constexpr ComponentInfo kMollifiers[] = {
 constexpr ComponentInfo kEngines[] = {
     {"auto", "the engine blobflow expects to be fastest at full accuracy: direct with the long-range newtonian "
              "interaction; otherwise simd for the Gaussian when N is below ~30 (1D), 20 (2D), 9 (3D) times the "
-             "particles within the cutoff (AVX-512), else truncated; recorded in summary.json"},
+             "particles within the cutoff (AVX-512), else truncated; fft only where engine_accuracy > 0 allows its "
+             "error and it is measured 2x faster (1D, 2D); recorded in summary.json"},
     {"direct", "brute-force O(N^2) pair sums, the reference engine"},
     {"truncated", "cutoff sums: skips pairs where the kernel is below 1e-17 of its peak (R ~ 8.85 sigma for a "
                   "Gaussian); sorted window in 1D, cell lists in 2D/3D; equals direct to round-off, O(N k)"},
@@ -66,6 +68,18 @@ constexpr ComponentInfo kTargets[] = {
 constexpr double kSimdCrossover[] = {0.0, 32.0, 20.0, 9.0};
 constexpr double kPortableCrossover[] = {0.0, 1.8, 1.6, 1.6};
 
+/// The cost model behind engine = "auto" choosing "fft" (only when engine_accuracy > 0 allows a non-exact engine),
+/// per dimension d (index d; 3D: never, not measured): seconds per particle of FftSum's self gradient at its
+/// default accuracy (cheaper rows only lower it), against seconds per pair of TruncatedSum (N k pairs) and of SimdSum
+/// with pair symmetry (N^2 effective pairs). Measured with bench_million and bench_engines on lattices (eps = 4h in
+/// 1D, h in 2D; README "Performance") on the loaded 2-core AVX-512 machine; fft picked only with a margin.
+constexpr double kFftSecondsPerParticle[] = {0.0, 2.0e-6, 4.9e-6, 0.0};
+constexpr double kTruncatedSecondsPerPair[] = {0.0, 4.2e-8, 6.1e-8, 0.0};
+constexpr double kSimdSecondsPerPair[] = {0.0, 1.7e-9, 1.5e-9, 0.0};
+/// fft must be estimated this much cheaper than the best exact engine: a non-exact engine is picked only for a clear
+/// gain, and the per-particle figures vary with load by +-40% (PERF-NOTES.md §7).
+constexpr double kFftMargin = 2.0;
+
 using MollifierChoice = std::variant<GaussianMollifier, Laguerre4Mollifier, Laguerre6Mollifier, Laguerre8Mollifier,
                                      Dog4Mollifier, Dog6Mollifier, WendlandC2Mollifier, WendlandC4Mollifier,
                                      CubicBSplineMollifier>;
@@ -89,7 +103,7 @@ EngineChoice make_engine(const FieldSpec& spec) {
   if (name == DirectSum::kName) return DirectSum{};
   if (name == TruncatedSum::kName) return TruncatedSum{};
   if (name == SimdSum::kName) return SimdSum{};
-  if (name == FftSum::kName) return FftSum{};
+  if (name == FftSum::kName) return spec.engine_accuracy > 0.0 ? FftSum(spec.engine_accuracy) : FftSum{};
   throw std::invalid_argument("unknown summation engine \"" + spec.engine + "\"");
 }
 
@@ -164,7 +178,14 @@ std::string resolve_engine(const FieldSpec& spec) {
                          4.0 / 3.0 * std::numbers::pi * radius * radius * radius};  // in particles
   const auto n = static_cast<double>(spec.particles);
   const double k = std::min(n, std::max(1.0, ball[spec.dimension]));
-  return n / k < crossover ? SimdSum::kName : TruncatedSum::kName;
+  const char* exact = n / k < crossover ? SimdSum::kName : TruncatedSum::kName;
+  // The non-exact fft engine only where the run allows its error and it is measured clearly faster (2D, 1D).
+  const int d = spec.dimension;
+  if (spec.engine_accuracy > 0.0 && kFftSecondsPerParticle[d] > 0.0) {
+    const double exact_seconds = std::min(n * k * kTruncatedSecondsPerPair[d], n * n * kSimdSecondsPerPair[d]);
+    if (kFftMargin * n * kFftSecondsPerParticle[d] < exact_seconds) return FftSum::kName;
+  }
+  return exact;
 }
 
 std::span<const ComponentInfo> equation_registry() { return kEquations; }
@@ -190,6 +211,13 @@ std::unique_ptr<VelocityField> make_velocity_field(const FieldSpec& spec, std::v
     throw std::invalid_argument("mollifier \"" + spec.mollifier + "\" changes sign (order " +
                                 std::to_string(mollifier_order(spec.mollifier)) +
                                 "): pme needs m = 2 with it, where the energy stays a square (MATH.md §2.3)");
+  if (spec.engine_accuracy != 0.0 && !(spec.engine_accuracy >= FftSum::min_accuracy() && spec.engine_accuracy < 1.0))
+  {
+    std::ostringstream s;
+    s << "engine_accuracy = " << spec.engine_accuracy << ": must be 0 (round-off) or lie in the fft engine's measured "
+      << "range [" << FftSum::min_accuracy() << ", 1)";
+    throw std::invalid_argument(s.str());
+  }
   const EngineChoice engine = make_engine(spec);
   // V and W (potentials.hpp): validated before the diffusion field is built; "none" for both keeps the bare field.
   InteractionKernel interaction =
