@@ -71,13 +71,12 @@ constexpr double kPortableCrossover[] = {0.0, 1.8, 1.6, 1.6};
 /// The cost model behind engine = "auto" choosing "fft" (only when engine_accuracy > 0 allows a non-exact engine),
 /// per dimension d (index d; 3D: never, not measured): seconds per particle of FftSum's self gradient at its
 /// default accuracy (cheaper rows only lower it), against seconds per pair of TruncatedSum (N k pairs) and of SimdSum
-/// with pair symmetry (N^2 effective pairs). Measured with bench_million and bench_engines on lattices (eps = 4h in
-/// 1D, h in 2D; README "Performance") on the loaded 2-core AVX-512 machine; fft picked only with a margin.
-constexpr double kFftSecondsPerParticle[] = {0.0, 2.0e-6, 4.9e-6, 0.0};
-constexpr double kTruncatedSecondsPerPair[] = {0.0, 4.2e-8, 6.1e-8, 0.0};
-constexpr double kSimdSecondsPerPair[] = {0.0, 1.7e-9, 1.5e-9, 0.0};
-/// fft must be estimated this much cheaper than the best exact engine: a non-exact engine is picked only for a clear
-/// gain, and the per-particle figures vary with load by +-40% (PERF-NOTES.md §7).
+/// with pair symmetry (N^2 effective pairs). From bench_million (N = 1e5 and 1e6, lattices with eps = 4h / h and
+/// eps = 0.1) and the pair rates of README "Performance", on the loaded 2-core AVX-512 machine; each figure is the
+/// one least favourable to fft (its slowest, the exact engines' fastest), so fft is picked only for a clear gain.
+constexpr double kFftSecondsPerParticle[] = {0.0, 2.5e-6, 1.5e-5, 0.0};
+constexpr double kTruncatedSecondsPerPair[] = {0.0, 2.2e-8, 5.0e-8, 0.0};
+constexpr double kSimdSecondsPerPair[] = {0.0, 5.0e-10, 6.7e-10, 0.0};
 constexpr double kFftMargin = 2.0;
 
 using MollifierChoice = std::variant<GaussianMollifier, Laguerre4Mollifier, Laguerre6Mollifier, Laguerre8Mollifier,
