@@ -72,8 +72,9 @@ constexpr double kPortableCrossover[] = {0.0, 1.8, 1.6, 1.6};
 /// per dimension d (index d; 3D: never, not measured): seconds per particle of FftSum's self gradient at its
 /// default accuracy (cheaper rows only lower it), against seconds per pair of TruncatedSum (N k pairs) and of SimdSum
 /// with pair symmetry (N^2 effective pairs). From bench_million (N = 1e5 and 1e6, lattices with eps = 4h / h and
-/// eps = 0.1) and the pair rates of README "Performance", on the loaded 2-core AVX-512 machine; each figure is the
-/// one least favourable to fft (its slowest, the exact engines' fastest), so fft is picked only for a clear gain.
+/// eps = 0.1; a first run, ~3x slower for fft than the README table) and the pair rates of README "Performance", on
+/// the loaded 2-core AVX-512 machine; each figure is the one least favourable to fft (its slowest, the exact
+/// engines' fastest), so fft is picked only for a clear gain.
 constexpr double kFftSecondsPerParticle[] = {0.0, 2.5e-6, 1.5e-5, 0.0};
 constexpr double kTruncatedSecondsPerPair[] = {0.0, 2.2e-8, 5.0e-8, 0.0};
 constexpr double kSimdSecondsPerPair[] = {0.0, 5.0e-10, 6.7e-10, 0.0};
