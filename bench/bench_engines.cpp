@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "blobflow/solvers/direct_sum.hpp"
+#include "blobflow/solvers/fft_sum.hpp"
 #include "blobflow/solvers/mollifier.hpp"
 #include "blobflow/solvers/simd_sum.hpp"
 #include "blobflow/solvers/truncated_simd_sum.hpp"
@@ -90,6 +91,12 @@ BENCHMARK(BM_SelfGradientOfPsi<SimdSum, 1>)->Arg(100)->Arg(200)->Arg(400)->Arg(1
 BENCHMARK(BM_SelfGradientOfPsi<TruncatedSimdSum, 1>)->Arg(100)->Arg(200)->Arg(400)->Arg(800)->Arg(1600)->Arg(3000)->Arg(10000)
     ->Arg(30000)->Arg(100000)->Arg(1000000)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
 BENCHMARK(BM_SelfGradientOfPsi<TruncatedSimdPortable, 1>)->Arg(800)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
+// The grid/FFT engine (not exact; default accuracy 1e-10): its cost hardly depends on eps, so it wins where eps
+// spans many particles (below: BM_Pairs at sigma = 0.1).
+BENCHMARK(BM_SelfGradientOfPsi<FftSum, 1>)->Arg(800)->Arg(3000)->Arg(10000)->Arg(30000)->Arg(100000)->Arg(1000000)
+    ->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
+BENCHMARK(BM_SelfGradientOfPsi<FftSum, 2>)->Arg(32)->Arg(100)->Arg(300)->Arg(1000)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
+BENCHMARK(BM_SelfGradientOfPsi<FftSum, 3>)->Arg(10)->Arg(20)->Arg(30)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
 // 2D and 3D: n_side per axis.
 BENCHMARK(BM_SelfGradientOfPsi<DirectSum, 2>)->Arg(32)->Arg(100)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
 BENCHMARK(BM_SelfGradientOfPsi<SimdSum, 2>)->Arg(32)->Arg(100)->Arg(200)->Arg(300)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
@@ -181,7 +188,7 @@ void BM_Pairs(benchmark::State& state) {
   set_pair_counters(state, n, sigma);
 }
 
-#define BLOBFLOW_PAIRS(D, SLOW_N, FAST_N)                                                                         \
+#define BLOBFLOW_PAIRS(D, SLOW_N, FAST_N, FFT_N)                                                                        \
   BENCHMARK(BM_PairsScalarLoop<D>)->ArgsProduct({SLOW_N, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();                \
   BENCHMARK(BM_Pairs<DirectSum, D>)->ArgsProduct({SLOW_N, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();               \
   BENCHMARK(BM_Pairs<TruncatedSum, D>)->ArgsProduct({SLOW_N, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();            \
@@ -189,15 +196,19 @@ void BM_Pairs(benchmark::State& state) {
   BENCHMARK(BM_Pairs<SimdOneSided, D>)->ArgsProduct({FAST_N, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();            \
   BENCHMARK(BM_Pairs<SimdSum, D>)->ArgsProduct({FAST_N, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();            \
   BENCHMARK(BM_Pairs<TruncatedSimdPortable, D>)->ArgsProduct({SLOW_N, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();   \
-  BENCHMARK(BM_Pairs<TruncatedSimdSum, D>)->ArgsProduct({FAST_N, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime()
+  BENCHMARK(BM_Pairs<TruncatedSimdSum, D>)->ArgsProduct({FAST_N, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime(); \
+  BENCHMARK(BM_Pairs<FftSum, D>)->ArgsProduct({FFT_N, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime()
 
 /// N for the engines that take seconds at N = 1e4 (scalar loop, direct, truncated at sigma = 0.1, portable path),
 /// and for the AVX-512 engine (N = 4e4 as in PERF-NOTES.md §3).
 const std::vector<std::int64_t> kSlowN = {1000, 10000};
 const std::vector<std::int64_t> kFastN = {1000, 10000, 40000};
-BLOBFLOW_PAIRS(1, kSlowN, kFastN);
-BLOBFLOW_PAIRS(2, kSlowN, kFastN);
-BLOBFLOW_PAIRS(3, kSlowN, kFastN);
+/// The FFT engine also at N = 1e5 and 1e6 (pairs/s equivalent: N^2 / time); 3D only to 1e5 (grid and p^3 stencils).
+const std::vector<std::int64_t> kFftN = {1000, 10000, 40000, 100000, 1000000};
+const std::vector<std::int64_t> kFftN3 = {1000, 10000, 40000, 100000};
+BLOBFLOW_PAIRS(1, kSlowN, kFastN, kFftN);
+BLOBFLOW_PAIRS(2, kSlowN, kFastN, kFftN);
+BLOBFLOW_PAIRS(3, kSlowN, kFastN, kFftN3);
 
 }  // namespace
 }  // namespace blobflow

@@ -9,7 +9,11 @@
 // targets of |v - v_direct| / max |v_direct|, v_direct from DirectSum on the same targets and all sources. The
 // subsample holds the first and last particles (in the edge layer, where |v| is largest; inside a uniform lattice
 // v cancels to round-off, and a ratio to that would measure nothing) and evenly spaced ones.
-// Usage: bench_million [n_side_1d] [n_side_2d]   (defaults 1000000 and 1000; 0 skips that dimension)
+// The grid/FFT engine (fft_sum.hpp, not exact) is timed on full evaluations at two accuracies (1e-6 and its default
+// 1e-10). With an explicit EPS (wide blobs, e.g. 0.1 on [0, 1]) the truncated engine, whose N k pairs then approach
+// N^2, is also extrapolated from a subsample of targets when N k exceeds kMaxTruncatedPairs.
+// Usage: bench_million [n_side_1d] [n_side_2d] [eps]   (defaults 1000000, 1000 and 0; 0 skips that dimension;
+// eps = 0: 4 h in 1D and h in 2D)
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -20,6 +24,7 @@
 #include <vector>
 
 #include "blobflow/solvers/direct_sum.hpp"
+#include "blobflow/solvers/fft_sum.hpp"
 #include "blobflow/solvers/mollifier.hpp"
 #include "blobflow/solvers/simd_sum.hpp"
 #include "blobflow/solvers/truncated_simd_sum.hpp"
@@ -37,7 +42,10 @@ constexpr std::size_t kErrorTargets = 200;
 constexpr std::size_t kSimdTimingTargets = 4096;
 constexpr std::size_t kDirectTimingTargets = 200;
 constexpr double kEpsInSpacings[] = {0.0, 4.0, 1.0};
-
+/// Truncated sums with more pairs than this (~40 s at its scalar rate, loaded) are extrapolated from a subsample.
+constexpr double kMaxTruncatedPairs = 1e9;
+/// The accuracies at which the FFT engine is timed.
+constexpr double kFftAccuracies[] = {1e-6, blobflow::FftSum::kDefaultAccuracy};
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -86,7 +94,7 @@ double relative_error(const std::vector<double>& v_at_sample, const std::vector<
   return diff / scale;
 }
 
-void run(int dim, std::size_t n_side) {
+void run(int dim, std::size_t n_side, double eps_wide) {
   const auto d = static_cast<std::size_t>(dim);
   std::size_t n = 1;
   for (int k = 0; k < dim; ++k) n *= n_side;
@@ -96,11 +104,10 @@ void run(int dim, std::size_t n_side) {
     for (std::size_t k = 0, rest = j; k < d; ++k, rest /= n_side)
       x[j * d + k] = (static_cast<double>(rest % n_side) + 0.5) * h;
   const std::vector<double> w(n, 1.0 / static_cast<double>(n));
-  const double eps = kEpsInSpacings[dim] * h;
+  const double eps = eps_wide > 0.0 ? eps_wide : kEpsInSpacings[dim] * h;
   const blobflow::GaussianKernel psi = blobflow::GaussianMollifier(dim, eps).self_convolution();
   const PointSet all{x, dim};
-  std::printf("\n%dD, N = %zu, h = %.3g, eps = %.3g h (psi: sigma = sqrt(2) eps)\n", dim, n, h,
-              kEpsInSpacings[dim]);
+  std::printf("\n%dD, N = %zu, h = %.3g, eps = %.3g = %.3g h (psi: sigma = sqrt(2) eps)\n", dim, n, h, eps, eps / h);
 
   std::vector<std::size_t> index;
   const std::vector<double> y_err = subsample(x, dim, kErrorTargets, index, true);
@@ -113,16 +120,33 @@ void run(int dim, std::size_t n_side) {
     return s;
   };
 
-  // Cutoff engines: full evaluations.
+  // Cutoff engines: full evaluations, unless their N k pairs (k within the cutoff, from the lattice density) are too
+  // many for a benchmark run (then left out).
+  std::vector<double> v(x.size());
+  const double radius = blobflow::TruncatedSum{}.cutoff_radius(psi) / h;
+  const double ball[] = {0.0, 2.0 * radius, 3.14159265358979 * radius * radius};
+  const double cutoff_pairs = static_cast<double>(n) * std::min(static_cast<double>(n), ball[dim]);
   const auto measure = [&](const char* name, const auto& engine) {
-    std::vector<double> v(x.size());
     const double t = median_time(kRepeats, [&] { engine.self_gradient(psi, all, w, v); });
     std::printf("  %-28s %10.3f s  (measured, median of %d)   error %.2e\n", name, t, kRepeats,
                 relative_error(at_sample(v), reference));
   };
-  measure("truncated-simd", blobflow::TruncatedSimdSum{});
-  measure("truncated-simd portable", blobflow::TruncatedSimdSum(blobflow::SimdPath::kPortable));
-  measure("truncated", blobflow::TruncatedSum{});
+  if (cutoff_pairs <= kMaxTruncatedPairs) {
+    measure("truncated-simd", blobflow::TruncatedSimdSum{});
+    measure("truncated-simd portable", blobflow::TruncatedSimdSum(blobflow::SimdPath::kPortable));
+    measure("truncated", blobflow::TruncatedSum{});
+  }
+
+  // FFT: full evaluations at each accuracy.
+  for (const double accuracy : kFftAccuracies) {
+    const blobflow::FftSum fft(accuracy);
+    const double t_fft = median_time(kRepeats, [&] { fft.self_gradient(psi, all, w, v); });
+    char name[64];
+    std::snprintf(name, sizeof name, "fft (p = %d, h = sigma/%g)", fft.parameters().spline_order,
+                  fft.parameters().points_per_sigma);
+    std::printf("  %-28s %10.3f s  (measured, median of %d)   error %.2e (stated %.0e)\n", name, t_fft, kRepeats,
+                relative_error(at_sample(v), reference), fft.accuracy());
+  }
 
   // All-pairs engines: a subsample of targets against all sources, extrapolated to N^2 pairs.
   const auto extrapolate = [&](const char* name, const auto& engine, std::size_t n_targets) {
@@ -136,6 +160,7 @@ void run(int dim, std::size_t n_side) {
     std::printf("  %-28s %10.1f s  (extrapolated from %.2e pairs/s one-sided)   error %.2e\n", name,
                 static_cast<double>(n) * static_cast<double>(n) / rate, rate, relative_error(ge, reference));
   };
+  if (truncated_pairs > kMaxTruncatedPairs) extrapolate("truncated", truncated, kSimdTimingTargets);
   extrapolate("simd (avx512 if present)", blobflow::SimdSum{}, kSimdTimingTargets);
   extrapolate("direct", blobflow::DirectSum{}, kDirectTimingTargets);
 }
@@ -145,8 +170,9 @@ void run(int dim, std::size_t n_side) {
 int main(int argc, char** argv) {
   const std::size_t n1 = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 1000000;
   const std::size_t n2 = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 1000;
+  const double eps = argc > 3 ? std::strtod(argv[3], nullptr) : 0.0;
   std::printf("simd path: %s\n", blobflow::simd_avx512_available() ? "avx512" : "portable");
-  if (n1 > 0) run(1, n1);
-  if (n2 > 0) run(2, n2);
+  if (n1 > 0) run(1, n1, eps);
+  if (n2 > 0) run(2, n2, eps);
   return 0;
 }

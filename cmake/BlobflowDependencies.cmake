@@ -3,6 +3,9 @@ find_package(Eigen3 3.4 REQUIRED NO_MODULE)
 find_package(Boost 1.74 REQUIRED COMPONENTS iostreams filesystem)  # odeint, math: header-only; the rest for gnuplot-iostream
 find_package(tomlplusplus 3 REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)
+# FFTW3 (the grid/FFT summation engine in solvers/) ships a pkg-config file and no CMake configuration in Debian.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(FFTW3 REQUIRED IMPORTED_TARGET fftw3)
 
 # gnuplot-iostream ships a single header and no CMake configuration.
 find_path(GNUPLOT_IOSTREAM_INCLUDE_DIR gnuplot-iostream.h REQUIRED)

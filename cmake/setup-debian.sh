@@ -10,6 +10,7 @@ packages=(
   libtomlplusplus-dev nlohmann-json3-dev
   libgnuplot-iostream-dev gnuplot-nox
   liblemon-dev                       # network simplex: exact discrete optimal transport
+  libfftw3-dev                       # the grid/FFT summation engine
   python3-pot                        # reference tests against POT (Python Optimal Transport)
 )
 

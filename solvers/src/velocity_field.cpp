@@ -5,12 +5,14 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <sstream>
 #include <stdexcept>
 #include <variant>
 
 #include "blobflow/solvers/direct_sum.hpp"
 #include "blobflow/solvers/drifted_field.hpp"
 #include "blobflow/solvers/equations.hpp"
+#include "blobflow/solvers/fft_sum.hpp"
 #include "blobflow/solvers/mollifier.hpp"
 #include "blobflow/solvers/mollifiers.hpp"
 #include "blobflow/solvers/targets.hpp"
@@ -41,7 +43,8 @@ constexpr ComponentInfo kEngines[] = {
     {"auto", "the engine blobflow expects to be fastest at full accuracy: direct with the long-range newtonian "
              "interaction; for the Gaussian with AVX-512 simd when N is below 2 (2D) or 1.6 (3D) times the particles "
              "within the cutoff, else truncated-simd (always in 1D); without AVX-512 simd below 1.6-1.8 times, else "
-             "truncated; other mollifiers truncated; recorded in summary.json"},
+             "truncated; other mollifiers truncated; fft only where engine_accuracy > 0 allows its error and it is "
+             "measured 2x faster (1D, 2D); recorded in summary.json"},
     {"direct", "brute-force O(N^2) pair sums, the reference engine"},
     {"truncated", "cutoff sums: skips pairs where the kernel is below 1e-17 of its peak (R ~ 8.85 sigma for a "
                   "Gaussian); sorted window in 1D, cell lists in 2D/3D; equals direct to round-off, O(N k)"},
@@ -50,6 +53,8 @@ constexpr ComponentInfo kEngines[] = {
     {"truncated-simd", "cutoff sums of truncated with simd's vector kernel: sorted target blocks against source ranges "
                        "(1D) or cell lists (2D/3D), AVX-512 (portable fallback), threads; equals direct to <= 1e-13; "
                        "Gaussian mollifier only, other kernels use truncated"},
+    {"fft", "grid/FFT sums (smooth-PME: B-spline spreading, FFTW, interpolation), O(N p^d + K^d log K); NOT exact: "
+            "relative error <= 5e-11 (p = 12, h = sigma/4); for wide blobs; Gaussian only, others use direct"},
 };
 constexpr ComponentInfo kTargets[] = {
     {"uniform", "rhobar == 1 on all of R^d (then wpme is d/dt rho = 1/2 Lap rho^2); with a box [lo, hi]: the uniform "
@@ -73,10 +78,25 @@ constexpr double kSimdCrossover[] = {0.0, 1.0, 2.0, 1.6};
 /// at N = 1000 (1.8x in 1D, 1.6x in 2D; 3D taken as 2D).
 constexpr double kPortableCrossover[] = {0.0, 1.8, 1.6, 1.6};
 
+/// The cost model behind engine = "auto" choosing "fft" (only when engine_accuracy > 0 allows a non-exact engine),
+/// per dimension d (index d; 3D: never, not measured): seconds per particle of FftSum's self gradient at its
+/// default accuracy (cheaper rows only lower it), against seconds per pair of TruncatedSum (N k pairs) and of SimdSum
+/// with pair symmetry (N^2 effective pairs). From bench_million (N = 1e5 and 1e6, lattices with eps = 4h / h and
+/// eps = 0.1; a first run, ~3x slower for fft than the README table) and the pair rates of README "Performance", on
+/// the loaded 2-core AVX-512 machine; each figure is the one least favourable to fft (its slowest, the exact
+/// engines' fastest), so fft is picked only for a clear gain.
+constexpr double kFftSecondsPerParticle[] = {0.0, 2.5e-6, 1.5e-5, 0.0};
+constexpr double kTruncatedSecondsPerPair[] = {0.0, 2.2e-8, 5.0e-8, 0.0};
+constexpr double kSimdSecondsPerPair[] = {0.0, 5.0e-10, 6.7e-10, 0.0};
+/// TruncatedSimdSum per pair of the same N k count, from its fastest bench_million figures at N = 1e6 (lattices, 1D
+/// eps = 4h: 0.277 s for k ~ 100; 2D eps = h: 3.01 s for k ~ 490), again the figure least favourable to fft.
+constexpr double kTruncatedSimdSecondsPerPair[] = {0.0, 2.8e-9, 6.1e-9, 0.0};
+constexpr double kFftMargin = 2.0;
+
 using MollifierChoice = std::variant<GaussianMollifier, Laguerre4Mollifier, Laguerre6Mollifier, Laguerre8Mollifier,
                                      Dog4Mollifier, Dog6Mollifier, WendlandC2Mollifier, WendlandC4Mollifier,
                                      CubicBSplineMollifier>;
-using EngineChoice = std::variant<DirectSum, TruncatedSum, SimdSum, TruncatedSimdSum>;
+using EngineChoice = std::variant<DirectSum, TruncatedSum, SimdSum, TruncatedSimdSum, FftSum>;
 
 MollifierChoice make_mollifier(const std::string& name, int d, double eps) {
   if (name == GaussianMollifier::kName) return GaussianMollifier(d, eps);
@@ -97,6 +117,7 @@ EngineChoice make_engine(const FieldSpec& spec) {
   if (name == TruncatedSum::kName) return TruncatedSum{};
   if (name == SimdSum::kName) return SimdSum{};
   if (name == TruncatedSimdSum::kName) return TruncatedSimdSum{};
+  if (name == FftSum::kName) return spec.engine_accuracy > 0.0 ? FftSum(spec.engine_accuracy) : FftSum{};
   throw std::invalid_argument("unknown summation engine \"" + spec.engine + "\"");
 }
 
@@ -173,8 +194,15 @@ std::string resolve_engine(const FieldSpec& spec) {
                          4.0 / 3.0 * std::numbers::pi * radius * radius * radius};  // in particles
   const auto n = static_cast<double>(spec.particles);
   const double k = std::min(n, std::max(1.0, ball[spec.dimension]));
-  if (n / k < crossover) return SimdSum::kName;
-  return avx512 ? TruncatedSimdSum::kName : TruncatedSum::kName;
+  const char* exact = n / k < crossover ? SimdSum::kName : (avx512 ? TruncatedSimdSum::kName : TruncatedSum::kName);
+  // The non-exact fft engine only where the run allows its error and it is measured clearly faster (2D, 1D).
+  const int d = spec.dimension;
+  if (spec.engine_accuracy > 0.0 && kFftSecondsPerParticle[d] > 0.0) {
+    const double cutoff_per_pair = (avx512 ? kTruncatedSimdSecondsPerPair : kTruncatedSecondsPerPair)[d];
+    const double exact_seconds = std::min(n * k * cutoff_per_pair, n * n * kSimdSecondsPerPair[d]);
+    if (kFftMargin * n * kFftSecondsPerParticle[d] < exact_seconds) return FftSum::kName;
+  }
+  return exact;
 }
 
 std::span<const ComponentInfo> equation_registry() { return kEquations; }
@@ -200,6 +228,13 @@ std::unique_ptr<VelocityField> make_velocity_field(const FieldSpec& spec, std::v
     throw std::invalid_argument("mollifier \"" + spec.mollifier + "\" changes sign (order " +
                                 std::to_string(mollifier_order(spec.mollifier)) +
                                 "): pme needs m = 2 with it, where the energy stays a square (MATH.md §2.3)");
+  if (spec.engine_accuracy != 0.0 && !(spec.engine_accuracy >= FftSum::min_accuracy() && spec.engine_accuracy < 1.0))
+  {
+    std::ostringstream s;
+    s << "engine_accuracy = " << spec.engine_accuracy << ": must be 0 (round-off) or lie in the fft engine's measured "
+      << "range [" << FftSum::min_accuracy() << ", 1)";
+    throw std::invalid_argument(s.str());
+  }
   const EngineChoice engine = make_engine(spec);
   // V and W (potentials.hpp): validated before the diffusion field is built; "none" for both keeps the bare field.
   InteractionKernel interaction =

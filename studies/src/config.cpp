@@ -12,6 +12,7 @@
 #include <toml++/toml.h>
 
 #include "blobflow/reports/table.hpp"
+#include "blobflow/solvers/fft_sum.hpp"
 #include "blobflow/solvers/velocity_field.hpp"
 #include "blobflow/studies/expression.hpp"
 
@@ -35,6 +36,9 @@ constexpr ConfigKey kSchema[] = {
     {"discretization", "mollifier", "\"gaussian\"", "mollifier zeta (blobflow list mollifiers)"},
     {"discretization", "placement", "\"auto\"", "\"auto\", \"quantile\" (1D only) or \"lattice\""},
     {"discretization", "engine", "\"auto\"", "summation engine (blobflow list engines); \"auto\" picks one"},
+    {"discretization", "engine_accuracy", "0",
+     "relative error allowed to the non-exact engine fft: 0 = round-off (auto never picks fft; fft runs at 1e-10), "
+     "else in [5e-12, 1): fft picks its grid from it, and auto may pick fft"},
     {"target", "box_lo", "[]", "uniform: lower corner of the support box (1 or d numbers); empty: all of R^d"},
     {"target", "box_hi", "[]", "uniform: upper corner of the support box (1 or d numbers)"},
     {"target", "mean", "[]", "gaussian: the mean, d numbers"},
@@ -271,6 +275,10 @@ void validate(const RunConfig& c, const std::set<std::string>& given, std::vecto
     fail("discretization.placement", quoted(d.placement), "is for dimension = 1 only; use \"lattice\"");
   if (!is_registered(engine_registry(), d.engine))
     fail("discretization.engine", quoted(d.engine), "must be one of " + names_of(engine_registry()));
+  if (d.engine_accuracy != 0.0 && !(d.engine_accuracy >= FftSum::min_accuracy() && d.engine_accuracy < 1.0))
+    fail("discretization.engine_accuracy", format_double(d.engine_accuracy),
+         "must be 0 (round-off) or lie in [" + format_double(FftSum::min_accuracy()) +
+             ", 1) (the measured accuracy table of the fft engine)");
 
   // [target], [potential], [interaction]: the solver factories check their parameters and name the key
   // ("target.box_lo = ...: rule"); a section given for a kind that does not read it is refused.
@@ -351,6 +359,7 @@ RunConfig read_table(const toml::table& table, std::vector<std::string>& errors)
       {"discretization.mollifier", [&](auto& k, auto& n) { r.read_string(k, n, c.discretization.mollifier); }},
       {"discretization.placement", [&](auto& k, auto& n) { r.read_string(k, n, c.discretization.placement); }},
       {"discretization.engine", [&](auto& k, auto& n) { r.read_string(k, n, c.discretization.engine); }},
+      {"discretization.engine_accuracy", [&](auto& k, auto& n) { r.read_double(k, n, c.discretization.engine_accuracy); }},
       {"target.box_lo", [&](auto& k, auto& n) { r.read_doubles(k, n, c.target.box_lo); }},
       {"target.box_hi", [&](auto& k, auto& n) { r.read_doubles(k, n, c.target.box_hi); }},
       {"target.mean", [&](auto& k, auto& n) { r.read_doubles(k, n, c.target.mean); }},
@@ -510,7 +519,7 @@ nlohmann::json to_json(const RunConfig& c) {
       {"discretization",
        {{"particles", c.discretization.particles}, {"epsilon", c.discretization.epsilon},
         {"mollifier", c.discretization.mollifier}, {"placement", c.discretization.placement},
-        {"engine", c.discretization.engine}}},
+        {"engine", c.discretization.engine}, {"engine_accuracy", c.discretization.engine_accuracy}}},
       {"target", target_json(c.target)},
       {"potential",
        {{"kind", c.potential.kind}, {"strength", c.potential.strength}, {"center", c.potential.center},

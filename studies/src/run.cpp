@@ -358,6 +358,7 @@ RunResult run_simulation(const RunConfig& config, const std::filesystem::path& o
   spec.mollifier = config.discretization.mollifier;
   spec.epsilon = problem.epsilon;
   spec.engine = config.discretization.engine;
+  spec.engine_accuracy = config.discretization.engine_accuracy;
   spec.target = config.target;
   spec.potential = config.potential;
   spec.interaction = config.interaction;

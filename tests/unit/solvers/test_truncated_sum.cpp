@@ -22,9 +22,12 @@
 #include "blobflow/solvers/equations.hpp"
 #include "blobflow/solvers/mollifier.hpp"
 #include "blobflow/solvers/truncated_sum.hpp"
+#include "unit/solvers/engine_checks.hpp"
 
 namespace blobflow {
 namespace {
+
+using engine_checks::uniform;
 
 /// Both engines add at most a few thousand terms per target, in different orders: the difference is a few ulps of
 /// the sum of |terms| per term in the worst case, ~1e-15 in practice; 1e-13 is ~900 ulps.
@@ -34,13 +37,6 @@ constexpr double kTruncationTolerance = TruncatedSum::kDefaultRelativeTolerance;
 /// Pairs within this relative distance of the cutoff may fall either side of it after rounding (of y +- R, of r^2).
 constexpr double kCutoffRounding = 1e-9;
 constexpr unsigned kSeed = 20261128;
-
-std::vector<double> uniform(std::mt19937& rng, std::size_t n, double lo, double hi) {
-  std::uniform_real_distribution<double> u(lo, hi);
-  std::vector<double> v(n);
-  for (double& x : v) x = u(rng);
-  return v;
-}
 
 /// Per target (potential) and per target coordinate (gradient): the sum of |terms| over all sources, and over the
 /// sources the engine may skip (|y - x| > R up to rounding). Written independently of both engines.

@@ -57,6 +57,10 @@ TEST(Config, RejectsOutOfRangeValuesNamingKeyValueAndRule) {
   expect_violation("[integrator]\ndt = 0\n", {"integrator.dt", "0", "> 0"});
   expect_violation("[output]\ntimes = [2.0]\n", {"output.times", "2", "(problem.t0, problem.t_final]"});
   expect_violation("[problem]\nmass = 0\n", {"problem.mass", "0", "> 0"});
+  expect_violation("[discretization]\nengine_accuracy = 1e-13\n", {"discretization.engine_accuracy", "1e-13", "5e-12"});
+  expect_violation("[discretization]\nengine_accuracy = -1\n", {"discretization.engine_accuracy", "-1", "must be 0"});
+  EXPECT_EQ(parse_run_config("", "t.toml", {"discretization.engine_accuracy=1e-6"}).discretization.engine_accuracy,
+            1e-6);
 }
 
 TEST(Config, RejectsUnknownNamesWithTheChoicesOrASuggestion) {

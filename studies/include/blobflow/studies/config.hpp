@@ -48,6 +48,7 @@ struct RunConfig {
     std::string mollifier = "gaussian";
     std::string placement = "auto";         ///< "auto" (quantile in 1D, lattice otherwise), "quantile", "lattice"
     std::string engine = "auto";            ///< summation engine; "auto" lets blobflow choose (recorded)
+    double engine_accuracy = 0.0;           ///< error allowed to a non-exact engine (fft); 0: round-off only
   } discretization;
   TargetSpec target;              ///< wpme: rhobar; target.kind mirrors problem.target ([target] holds the rest)
   PotentialSpec potential;        ///< external potential V ([potential]); kind "none" by default
