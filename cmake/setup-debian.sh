@@ -11,6 +11,7 @@ packages=(
   libgnuplot-iostream-dev gnuplot-nox
   liblemon-dev                       # network simplex: exact discrete optimal transport
   python3-pot                        # reference tests against POT (Python Optimal Transport)
+  libopenmpi-dev openmpi-bin         # blobflow study under mpirun (BLOBFLOW_WITH_MPI, on in the test preset)
 )
 
 missing=()
