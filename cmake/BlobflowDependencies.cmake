@@ -14,6 +14,11 @@ target_include_directories(blobflow_gnuplot_iostream SYSTEM INTERFACE ${GNUPLOT_
 target_link_libraries(blobflow_gnuplot_iostream INTERFACE Boost::iostreams Boost::filesystem Boost::headers)
 add_library(blobflow::gnuplot_iostream ALIAS blobflow_gnuplot_iostream)
 
+if(BLOBFLOW_WITH_MPI)
+  set(MPI_CXX_SKIP_MPICXX ON)  # the C API from C++, without the deprecated MPI-2 C++ bindings
+  find_package(MPI REQUIRED COMPONENTS CXX)  # Debian: libopenmpi-dev (mpirun: openmpi-bin)
+endif()
+
 if(BLOBFLOW_BUILD_TESTS)
   find_package(GTest REQUIRED)
   find_package(rapidcheck CONFIG REQUIRED)

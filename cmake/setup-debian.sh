@@ -12,6 +12,7 @@ packages=(
   liblemon-dev                       # network simplex: exact discrete optimal transport
   libfftw3-dev                       # the grid/FFT summation engine
   python3-pot                        # reference tests against POT (Python Optimal Transport)
+  libopenmpi-dev openmpi-bin         # blobflow study under mpirun (BLOBFLOW_WITH_MPI, on in the test preset)
 )
 
 missing=()

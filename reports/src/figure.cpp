@@ -70,7 +70,7 @@ bool write_plot(const std::filesystem::path& dir, const Plot& plot, bool render,
   {
     std::ofstream out(dir / dat);
     for (const PlotSeries& s : plot.series) {
-      const bool band = s.style == Style::band;
+      const bool band = s.style == Style::band || s.style == Style::error_bars;
       if (s.x.size() != s.y.size() || (band && s.y_high.size() != s.x.size()))
         throw std::runtime_error("figure " + plot.name + ": series " + s.label + " has columns of unequal length");
       out << "# " << s.label << "\n";
@@ -101,6 +101,7 @@ bool write_plot(const std::filesystem::path& dir, const Plot& plot, bool render,
         case Style::line: how = "using 1:2 with lines lw 2"; break;
         case Style::dashed: how = "using 1:2 with lines dt 2 lc rgb 'gray40'"; break;
         case Style::band: how = "using 1:2:3 with filledcurves"; break;
+        case Style::error_bars: how = "using 1:2:2:3 with yerrorbars ps 0"; break;  // x, y, ylow = y, yhigh
       }
       if (s.color > 0 && s.style != Style::dashed) how += " lc " + std::to_string(s.color);
       command += (k ? ", " : "") + quoted(dat) + " index " + std::to_string(k) + " " + how + " title " +

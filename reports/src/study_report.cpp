@@ -104,6 +104,16 @@ struct Point {
   double x = 0.0, error = 0.0, wall = 0.0;
   std::string id;
   std::optional<double> best;  ///< the best_over value where the least error was found
+  std::size_t replicates = 1;  ///< runs averaged into this point (random placement replicates)
+  double error_min = 0.0, error_max = 0.0;  ///< the spread of their errors (min-max); error is their mean
+};
+
+/// The runs of one grid point: its replicates (coords that differ only in "replicate"), or one run.
+struct Replicates {
+  const json* first = nullptr;  ///< the first replicate's record (id, coords, group)
+  double x = 0.0;
+  std::optional<double> best;
+  std::vector<double> errors, walls;
 };
 
 struct Group {
@@ -112,6 +122,32 @@ struct Group {
   std::map<double, std::vector<std::pair<double, double>>> u_curves;  // x -> (best_over value, error)
   analysis::RateFit rate;
 };
+
+/// Whether a point of the group averages several replicates.
+bool has_replicates(const Group& g) {
+  return std::any_of(g.points.begin(), g.points.end(), [](const Point& p) { return p.replicates > 1; });
+}
+
+/// The spread of the replicates of each point as a Markdown table: x, replicates, mean, min, max.
+std::string spread_markdown(const Group& g, const std::string& x_name, const std::string& error_name) {
+  Table table({x_name, "replicates", "mean " + error_name, "min", "max"});
+  for (const Point& p : g.points)
+    table.add_row({format_shortest(p.x), std::to_string(p.replicates), format_scientific(p.error),
+                   format_scientific(p.error_min), format_scientific(p.error_max)});
+  return "Spread over replicates (the fit uses the mean; min-max):\n\n" + table.to_markdown();
+}
+
+/// The same as a LaTeX tabular.
+std::string spread_latex(const Group& g, const std::string& key) {
+  std::string x_name;  // the key with its underscores escaped
+  for (char c : key) x_name += c == '_' ? std::string("\\_") : std::string(1, c);
+  std::string out = "% spread over replicates (the fit uses the mean; min-max)\n\\begin{tabular}{rrrrr}\n\\hline\n" +
+                    x_name + " & replicates & mean & min & max \\\\\n\\hline\n";
+  for (const Point& p : g.points)
+    out += format_shortest(p.x) + " & " + std::to_string(p.replicates) + " & " + format_scientific(p.error) + " & " +
+           format_scientific(p.error_min) + " & " + format_scientific(p.error_max) + " \\\\\n";
+  return out + "\\hline\n\\end{tabular}\n";
+}
 
 std::string group_label(const json& record, const json& group_by) {
   std::string label;
@@ -222,7 +258,9 @@ StudyReport build_study_report(const std::filesystem::path& dir, const ReportOpt
   b.html += "<p>" + counts + " Tables: <a href=\"rates.csv\">rates.csv</a>, <a href=\"rates.md\">rates.md</a>, " +
             "<a href=\"rates.tex\">rates.tex</a>; results: <a href=\"runs.jsonl\">runs.jsonl</a>.</p>\n";
 
-  std::string csv = "fit,group,x,error,pairwise_rate,status,slope,slope_ci95_low,slope_ci95_high,points_used\n";
+  std::string csv =
+      "fit,group,x,error,pairwise_rate,status,slope,slope_ci95_low,slope_ci95_high,points_used,replicates,error_min,"
+      "error_max\n";
   std::string rates_md, rates_tex;
   for (const json& fit : study["fits"]) {
     const std::string name = fit["name"], metric = fit["metric"], against = fit["against"];
@@ -242,6 +280,10 @@ StudyReport build_study_report(const std::filesystem::path& dir, const ReportOpt
     // Groups in planned order; points per x (the least error over best_over when given).
     std::vector<Group> groups;
     std::map<std::string, std::size_t> group_index;
+    // Replicates of a grid point (runs whose coords differ only in "replicate") become one point: the mean error,
+    // with its min-max spread; the fit runs on the means.
+    std::vector<Replicates> samples;
+    std::map<std::string, std::size_t> sample_index;
     for (const json* r : ordered) {
       if ((*r)["sweep"] != fit["sweep"] || (*r).value("reference", false) || (*r)["status"] != "ok") continue;
       const std::string label = group_label(*r, fit["group_by"]);
@@ -249,21 +291,36 @@ StudyReport build_study_report(const std::filesystem::path& dir, const ReportOpt
         group_index[label] = groups.size();
         groups.push_back({label, {}, {}, {}});
       }
-      Group& g = groups[group_index[label]];
       const auto x = axis_value(*r, against);
       auto error = metric_of(*r, metric, t);
       if (fit.value("compare_to_reference", false))
         error = (error && ref_value) ? std::optional<double>(std::abs(*error - *ref_value)) : std::nullopt;
       if (!x || !error) continue;
-      const double wall = (*r)["summary"]["metrics"]["wall_seconds"].get<double>();
-      std::optional<double> best;
-      if (!best_over.empty()) {
-        best = axis_value(*r, best_over);
-        if (best) g.u_curves[*x].emplace_back(*best, *error);
+      json point_coords = (*r)["coords"];
+      point_coords.erase("replicate");
+      const std::string key = point_coords.dump();
+      if (!sample_index.count(key)) {
+        sample_index[key] = samples.size();
+        samples.push_back({r, *x, best_over.empty() ? std::nullopt : axis_value(*r, best_over), {}, {}});
       }
-      auto same_x = std::find_if(g.points.begin(), g.points.end(), [&](const Point& p) { return p.x == *x; });
-      if (same_x == g.points.end()) g.points.push_back({*x, *error, wall, (*r)["id"], best});
-      else if (*error < same_x->error) *same_x = {*x, *error, wall, (*r)["id"], best};
+      samples[sample_index[key]].errors.push_back(*error);
+      samples[sample_index[key]].walls.push_back((*r)["summary"]["metrics"]["wall_seconds"].get<double>());
+    }
+    for (const Replicates& sample : samples) {
+      const json* r = sample.first;
+      Group& g = groups[group_index[group_label(*r, fit["group_by"])]];
+      const double n = static_cast<double>(sample.errors.size());
+      double error = 0.0, wall = 0.0;
+      for (std::size_t k = 0; k < sample.errors.size(); ++k) {
+        error += sample.errors[k] / n;
+        wall += sample.walls[k] / n;
+      }
+      const auto [low, high] = std::minmax_element(sample.errors.begin(), sample.errors.end());
+      const Point point{sample.x, error, wall, (*r)["id"], sample.best, sample.errors.size(), *low, *high};
+      if (sample.best) g.u_curves[sample.x].emplace_back(*sample.best, error);
+      auto same_x = std::find_if(g.points.begin(), g.points.end(), [&](const Point& p) { return p.x == sample.x; });
+      if (same_x == g.points.end()) g.points.push_back(point);
+      else if (error < same_x->error) *same_x = point;
     }
     for (Group& g : groups) {
       std::sort(g.points.begin(), g.points.end(),
@@ -288,29 +345,45 @@ StudyReport build_study_report(const std::filesystem::path& dir, const ReportOpt
     const analysis::ConvergenceTableOptions table_options{short_key(against), error_name, 3, 2};
     for (const Group& g : groups) {
       const analysis::RateFit& rf = g.rate;
-      for (const auto& p : rf.points)
+      for (std::size_t k = 0; k < rf.points.size(); ++k) {
+        const auto& p = rf.points[k];
         csv += name + ",\"" + g.label + "\"," + format_shortest(p.x) + "," + format_shortest(p.error) + "," +
                (std::isnan(p.rate) ? std::string() : format_shortest(p.rate)) + "," +
                std::string(analysis::to_string(p.status)) + "," +
                (rf.fit.ok ? format_shortest(rf.fit.exponent) + "," + format_shortest(rf.fit.ci95_low) + "," +
                                 format_shortest(rf.fit.ci95_high)
                           : std::string(",,")) +
-               "," + std::to_string(rf.n_used) + "\n";
-      const std::string md = analysis::convergence_table_markdown(rf, table_options);
+               "," + std::to_string(rf.n_used) + "," + std::to_string(g.points[k].replicates) + "," +
+               format_shortest(g.points[k].error_min) + "," + format_shortest(g.points[k].error_max) + "\n";
+      }
+      std::string md = analysis::convergence_table_markdown(rf, table_options);
+      std::string tex = analysis::convergence_table_latex(rf, table_options);
+      if (has_replicates(g)) {
+        md += "\n\n" + spread_markdown(g, short_key(against), error_name);
+        tex += "\n" + spread_latex(g, short_key(against));
+      }
       rates_md += "### " + g.label + "\n\n" + md + "\n\n";
-      rates_tex += "% " + g.label + "\n" + analysis::convergence_table_latex(rf, table_options) + "\n\n";
+      rates_tex += "% " + g.label + "\n" + tex + "\n\n";
       b.markdown += "### " + g.label + "\n\n" + md + "\n\n";
       std::vector<std::vector<std::string>> rows;
-      for (const auto& p : rf.points)
+      std::vector<std::string> html_header = {short_key(against), error_name, "pairwise rate", "status"};
+      if (has_replicates(g)) html_header.insert(html_header.end(), {"replicates", "min", "max"});
+      for (std::size_t k = 0; k < rf.points.size(); ++k) {
+        const auto& p = rf.points[k];
         rows.push_back({format_shortest(p.x), format_scientific(p.error),
                         std::isnan(p.rate) ? "-" : format_fixed(p.rate, 2), std::string(analysis::to_string(p.status))});
+        if (has_replicates(g))
+          rows.back().insert(rows.back().end(), {std::to_string(g.points[k].replicates),
+                                                 format_scientific(g.points[k].error_min),
+                                                 format_scientific(g.points[k].error_max)});
+      }
       const std::string line = rf.fit.ok ? "fitted slope " + format_fixed(rf.fit.exponent, 3) + " (95% CI " +
                                                format_fixed(rf.fit.ci95_low, 3) + " to " +
                                                format_fixed(rf.fit.ci95_high, 3) + ", " + std::to_string(rf.n_used) +
                                                " of " + std::to_string(rf.points.size()) + " points)"
                                          : "fitted slope: not available (" + rf.fit.message + ")";
       b.html += "<h3>" + html_escape(g.label) + "</h3>\n" +
-                html_table({short_key(against), error_name, "pairwise rate", "status"}, rows) + "<p>" +
+                html_table(html_header, rows) + "<p>" +
                 html_escape(line) + "</p>\n";
       b.report.fits.push_back({name, g.label, line, rf.fit.ok, rf.fit.exponent, rf.fit.ci95_low, rf.fit.ci95_high,
                                rf.n_used});
@@ -328,6 +401,14 @@ StudyReport build_study_report(const std::filesystem::path& dir, const ReportOpt
         data.y.push_back(p.error);
       }
       error_plot.series.push_back(data);
+      if (has_replicates(g)) {
+        PlotSeries bars{"  min-max over replicates", data.x, {}, {}, Style::error_bars, color};
+        for (const Point& p : g.points) {
+          bars.y.push_back(p.error_min);
+          bars.y_high.push_back(p.error_max);
+        }
+        error_plot.series.push_back(bars);
+      }
       const analysis::RateFit& rf = g.rate;
       if (!rf.fit.ok) continue;
       double mean_lx = 0.0, mean_ly = 0.0;
@@ -361,8 +442,11 @@ StudyReport build_study_report(const std::filesystem::path& dir, const ReportOpt
                                      {},
                                      Style::dashed});
       }
+    const bool replicated = std::any_of(groups.begin(), groups.end(), has_replicates);
     b.add_figure(error_plot, "Figure " + name + ": " + heading +
-                                 "; markers: measured, solid: least-squares fit on the asymptotic window, shaded: "
+                                 (replicated ? "; markers: mean over replicates, bars: their min-max"
+                                             : "; markers: measured") +
+                                 ", solid: least-squares fit on the asymptotic window, shaded: "
                                  "lines with slopes in the 95% CI, dashed: reference slopes.");
 
     // The joint N x eps mode: U-curves and the best eps against N.

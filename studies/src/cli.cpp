@@ -61,6 +61,9 @@ A failed run is recorded with its status and the study goes on (exit code 1 at t
   --resume                  keep DIR/runs.jsonl and skip the runs recorded there (after a kill, say)
   --set section.key=value   override a configuration key in every run (repeatable; not a swept key)
   --no-render               write figures as .dat + .gp only (no gnuplot)
+
+Under MPI (built with -DBLOBFLOW_WITH_MPI=ON), `mpirun -n K blobflow study ...` spreads the runs over K ranks:
+rank 0 hands them out one at a time and writes runs.jsonl and the report; -j is then per rank (default 1).
 )";
 
 constexpr const char* kReportUsage = R"(usage: blobflow report DIR [--no-render]
@@ -168,6 +171,8 @@ int command_study(const Options& o) {
     if (used != o.threads.size() || threads < 1) throw UsageError("-j " + o.threads + ": must be an integer >= 1");
     s.threads = static_cast<unsigned>(threads);
   }
+  const StudyMpiSession mpi;  // under mpirun (built with BLOBFLOW_WITH_MPI) rank 0 coordinates, the others work
+  if (mpi.rank() > 0) return work_for_study(s);
   const StudyOutcome outcome = run_study(s, std::cout);
   return outcome.n_failed == 0 ? kExitOk : kExitFailure;
 }

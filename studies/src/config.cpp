@@ -34,7 +34,8 @@ constexpr ConfigKey kSchema[] = {
     {"discretization", "particles", "200", "N >= 2 (in d > 1 the nearest lattice size, reported)"},
     {"discretization", "epsilon", "\"4*h^0.99\"", "blob width eps > 0: a number or an expression of h, N, d"},
     {"discretization", "mollifier", "\"gaussian\"", "mollifier zeta (blobflow list mollifiers)"},
-    {"discretization", "placement", "\"auto\"", "\"auto\", \"quantile\" (1D only) or \"lattice\""},
+    {"discretization", "placement", "\"auto\"", "\"auto\", \"quantile\" (1D only), \"lattice\" or \"random\" (i.i.d. samples, seed)"},
+    {"discretization", "seed", "0", "random placement: seed >= 0 of its std::mt19937_64 (replicates: seed + r)"},
     {"discretization", "engine", "\"auto\"", "summation engine (blobflow list engines); \"auto\" picks one"},
     {"discretization", "engine_accuracy", "0",
      "relative error allowed to the non-exact engine fft: 0 = round-off (auto never picks fft; fft runs at 1e-10), "
@@ -269,10 +270,11 @@ void validate(const RunConfig& c, const std::set<std::string>& given, std::vecto
     fail("discretization.mollifier", quoted(d.mollifier),
          "changes sign (order " + std::to_string(mollifier_order(d.mollifier)) + "); with equation = \"pme\" it " +
              "needs m = 2, where the energy stays a square (MATH.md §2.3); m = " + format_double(p.m));
-  if (d.placement != "auto" && d.placement != "quantile" && d.placement != "lattice")
-    fail("discretization.placement", quoted(d.placement), "must be \"auto\", \"quantile\" or \"lattice\"");
+  if (d.placement != "auto" && d.placement != "quantile" && d.placement != "lattice" && d.placement != "random")
+    fail("discretization.placement", quoted(d.placement), "must be \"auto\", \"quantile\", \"lattice\" or \"random\"");
   else if (d.placement == "quantile" && p.dimension != 1)
     fail("discretization.placement", quoted(d.placement), "is for dimension = 1 only; use \"lattice\"");
+  if (d.seed < 0) fail("discretization.seed", std::to_string(d.seed), "must be >= 0");
   if (!is_registered(engine_registry(), d.engine))
     fail("discretization.engine", quoted(d.engine), "must be one of " + names_of(engine_registry()));
   if (d.engine_accuracy != 0.0 && !(d.engine_accuracy >= FftSum::min_accuracy() && d.engine_accuracy < 1.0))
@@ -345,6 +347,7 @@ RunConfig read_table(const toml::table& table, std::vector<std::string>& errors)
       {"problem.t0", [&](auto& k, auto& n) { r.read_double(k, n, c.problem.t0); }},
       {"problem.t_final", [&](auto& k, auto& n) { r.read_double(k, n, c.problem.t_final); }},
       {"discretization.particles", [&](auto& k, auto& n) { r.read_int(k, n, c.discretization.particles); }},
+      {"discretization.seed", [&](auto& k, auto& n) { r.read_int(k, n, c.discretization.seed); }},
       {"discretization.epsilon",
        [&](auto& k, auto& n) {
          if (n.is_number()) {
@@ -511,7 +514,7 @@ nlohmann::json target_json(const TargetSpec& t) {
 }  // namespace
 
 nlohmann::json to_json(const RunConfig& c) {
-  return {
+  nlohmann::json j = {
       {"problem",
        {{"equation", c.problem.equation}, {"dimension", c.problem.dimension}, {"m", c.problem.m},
         {"target", c.problem.target}, {"initial", c.problem.initial}, {"mass", c.problem.mass},
@@ -532,6 +535,9 @@ nlohmann::json to_json(const RunConfig& c) {
         {"atol", c.integrator.atol}, {"max_steps", c.integrator.max_steps}}},
       {"output", {{"times", c.resolved_output_times()}, {"diagnostics_every", c.output.diagnostics_every}}},
   };
+  // The seed only where it is used, so that the configuration hash of a deterministic placement ignores it.
+  if (c.discretization.placement == "random") j["discretization"]["seed"] = c.discretization.seed;
+  return j;
 }
 
 }  // namespace blobflow

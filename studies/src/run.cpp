@@ -25,6 +25,10 @@
 namespace blobflow {
 namespace {
 
+/// Random placement in d > 1 bounds the data by their value at the origin times (1 + this): a bound only needs to
+/// hold, and the margin covers rounding in the density's evaluation away from the origin.
+constexpr double kDensityBoundMargin = 1e-12;
+
 std::string utc_now() {
   const std::time_t now = std::time(nullptr);
   char buffer[32];
@@ -276,6 +280,8 @@ PreparedProblem prepare_problem(const RunConfig& config) {
   out.placement = config.discretization.placement == "auto" ? (d == 1 ? "quantile" : "lattice")
                                                             : config.discretization.placement;
   const auto n_requested = static_cast<std::size_t>(config.discretization.particles);
+  const auto seed = static_cast<std::uint64_t>(config.discretization.seed);
+  const auto dim = static_cast<std::size_t>(d);
 
   double support_volume = 0.0;
   if (p.initial == "exact" || p.initial == "barenblatt") {
@@ -302,6 +308,16 @@ PreparedProblem prepare_problem(const RunConfig& config) {
     if (out.placement == "quantile") {
       const auto law = u.law(p.t0);
       out.particles = quantile_placement(n_requested, [&](double q) { return law->quantile(q); }, p.mass);
+    } else if (out.placement == "random" && d == 1) {
+      const auto law = u.law(p.t0);
+      out.particles = random_quantile_placement(n_requested, [&](double q) { return law->quantile(q); }, p.mass, seed);
+    } else if (out.placement == "random") {
+      // The data (Barenblatt profile, heat kernel) are radially decreasing: their largest value is at the origin.
+      const double radius = u.placement_radius(p.t0);
+      const std::vector<double> origin(dim, 0.0);
+      out.particles = random_rejection_placement(
+          d, n_requested, -radius, radius, [&](std::span<const double> x) { return u.density(x, p.t0); },
+          u.density(origin, p.t0) * (1.0 + kDensityBoundMargin), p.mass, seed);
     } else {
       // Cells per side so that about N cell centres fall where u is not negligible (a ball of volume |S|).
       const double radius = u.placement_radius(p.t0);
@@ -319,6 +335,9 @@ PreparedProblem prepare_problem(const RunConfig& config) {
     support_volume = std::pow(hi - lo, d);
     if (out.placement == "quantile") {
       out.particles = quantile_placement(n_requested, [&](double q) { return lo + q * (hi - lo); }, p.mass);
+    } else if (out.placement == "random") {  // every proposal on the box is accepted: uniform samples
+      out.particles = random_rejection_placement(d, n_requested, lo, hi, [](std::span<const double>) { return 1.0; },
+                                                 1.0, p.mass, seed);
     } else {
       const auto cells =
           static_cast<std::size_t>(std::max(1.0, std::round(std::pow(static_cast<double>(n_requested), 1.0 / d))));

@@ -2,7 +2,9 @@
 // run is independent and deterministic, so the records do not depend on the number of threads (only their order
 // in runs.jsonl and the wall times do; the report orders runs by the plan). A record is one line written with a
 // single write(2) on a file opened with O_APPEND, so lines never interleave and a finished run is in the file
-// (the kernel's page cache) the moment write returns: kill -9 of the study cannot lose it.
+// (the kernel's page cache) the moment write returns: kill -9 of the study cannot lose it. Under mpirun with several
+// ranks (study_mpi.hpp) the other ranks take runs from the same counter through rank 0, which writes their records
+// the same way, so the records are those of a threaded study.
 #include "blobflow/studies/study.hpp"
 
 #include <fcntl.h>
@@ -14,6 +16,7 @@
 #include <cstdio>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <ostream>
 #include <set>
 #include <thread>
@@ -24,6 +27,7 @@
 #include "blobflow/studies/config.hpp"
 #include "blobflow/studies/run.hpp"
 #include "blobflow/studies/study_spec.hpp"
+#include "study_mpi.hpp"
 
 namespace blobflow {
 namespace {
@@ -52,13 +56,15 @@ std::string clock_text(double seconds) {
   return buffer;
 }
 
-/// Executes one planned run and returns its record. Never throws: an exception is a record with status "error".
-nlohmann::json execute(const StudySpec& spec, const PlannedRun& run, const std::filesystem::path& out_dir) {
+/// Executes one planned run of the base configuration `config_text` and returns its record. Never throws: an
+/// exception is a record with status "error".
+nlohmann::json execute(const std::string& config_text, const std::string& config_name, const PlannedRun& run,
+                       const std::filesystem::path& out_dir) {
   nlohmann::json record = {{"id", run.id},         {"index", run.index},
                            {"sweep", run.sweep},   {"coords", run.coords},
                            {"reference", run.reference}, {"config_hash", run.config_hash}};
   try {
-    const RunConfig config = parse_run_config(spec.config_text, spec.config_name, run.overrides);
+    const RunConfig config = parse_run_config(config_text, config_name, run.overrides);
     const RunResult result = run_simulation(config, out_dir / "runs" / run.id);
     record["status"] = std::string(to_string(result.status));
     record["message"] = result.message;
@@ -69,6 +75,85 @@ nlohmann::json execute(const StudySpec& spec, const PlannedRun& run, const std::
     record["summary"] = nullptr;
   }
   return record;
+}
+
+/// A run as a task for an MPI worker rank: everything `execute` needs, as JSON text.
+std::string task_text(const StudySpec& spec, const PlannedRun& run, const std::filesystem::path& out_dir) {
+  return nlohmann::json{{"config_text", spec.config_text}, {"config_name", spec.config_name},
+                        {"out_dir", out_dir.string()},    {"id", run.id},
+                        {"sweep", run.sweep},             {"index", run.index},
+                        {"coords", run.coords},           {"reference", run.reference},
+                        {"overrides", run.overrides},     {"config_hash", run.config_hash}}
+      .dump();
+}
+
+/// Executes a task of task_text and returns its record line (without the newline); under MPI every record names
+/// the rank that ran it (`mpi_rank`).
+std::string execute_task(const std::string& text) {
+  const nlohmann::json task = nlohmann::json::parse(text);
+  PlannedRun run;
+  run.id = task["id"].get<std::string>();
+  run.sweep = task["sweep"].get<std::string>();
+  run.index = task["index"].get<std::size_t>();
+  run.coords = task["coords"];
+  run.reference = task["reference"].get<bool>();
+  run.overrides = task["overrides"].get<std::vector<std::string>>();
+  run.config_hash = task["config_hash"].get<std::string>();
+  nlohmann::json record = execute(task["config_text"].get<std::string>(), task["config_name"].get<std::string>(),
+                                  run, task["out_dir"].get<std::string>());
+  record["mpi_rank"] = study_mpi::place().rank;
+  return record.dump();
+}
+
+/// The exit code of the exception being handled, as the command line maps it (2: a bad study; 1: anything else),
+/// for the MPI worker ranks, which end with rank 0's code when its setup fails.
+int setup_exit_code() {
+  constexpr int kExitFailure = 1, kExitUsage = 2;
+  try {
+    throw;
+  } catch (const ConfigError&) {
+    return kExitUsage;
+  } catch (...) {
+    return kExitFailure;
+  }
+}
+
+/// A study expanded, its directory prepared (study.toml, config.toml, study.json) and its --resume handled.
+struct PreparedStudy {
+  StudySpec spec;
+  std::vector<PlannedRun> runs;
+  std::filesystem::path dir;
+  std::size_t n_skipped = 0;
+};
+
+PreparedStudy prepare_study(const StudyOptions& options) {
+  PreparedStudy p;
+  p.spec = load_study(options.study);
+  p.runs = expand_study(p.spec, options.overrides);
+  p.dir = options.out_dir.empty() ? std::filesystem::path("out") / ("study-" + p.spec.name) : options.out_dir;
+  std::filesystem::create_directories(p.dir);
+  const std::filesystem::path jsonl = p.dir / "runs.jsonl";
+
+  // Runs recorded before with the same configuration are finished: skip them (whatever their status).
+  std::set<std::pair<std::string, std::string>> recorded;
+  if (options.resume && std::filesystem::exists(jsonl)) {
+    drop_torn_tail(jsonl);
+    for (const auto& r : reports::read_run_records(jsonl))
+      recorded.emplace(r["id"].get<std::string>(), r.value("config_hash", ""));
+  } else {
+    std::filesystem::remove(jsonl);
+  }
+  for (const PlannedRun& run : p.runs) p.n_skipped += recorded.count({run.id, run.config_hash});
+
+  nlohmann::json study = to_json(p.spec, p.runs);
+  study["overrides"] = options.overrides;
+  study["manifest"] = manifest_base();
+  write_text(p.dir / "study.toml", p.spec.source_text);
+  write_text(p.dir / "config.toml", p.spec.config_text);
+  write_text(p.dir / "study.json", study.dump(2) + "\n");
+  // Keep only the runs still to do; the plan's size is in study.json.
+  std::erase_if(p.runs, [&](const PlannedRun& run) { return recorded.count({run.id, run.config_hash}) > 0; });
+  return p;
 }
 
 void print_fits(const reports::StudyReport& report, const std::filesystem::path& dir, std::ostream& out) {
@@ -90,47 +175,35 @@ std::string builtin_config(const std::string& name) {
 }
 
 StudyOutcome run_study(const StudyOptions& options, std::ostream& out) {
-  const StudySpec spec = load_study(options.study);
-  const std::vector<PlannedRun> runs = expand_study(spec, options.overrides);
-  StudyOutcome outcome;
-  outcome.n_planned = runs.size();
-  outcome.out_dir = options.out_dir.empty() ? std::filesystem::path("out") / ("study-" + spec.name) : options.out_dir;
-  const std::filesystem::path& dir = outcome.out_dir;
-  std::filesystem::create_directories(dir);
-  const std::filesystem::path jsonl = dir / "runs.jsonl";
-
-  // Runs recorded before with the same configuration are finished: skip them (whatever their status).
-  std::set<std::string> finished;
-  if (options.resume && std::filesystem::exists(jsonl)) {
-    drop_torn_tail(jsonl);
-    std::set<std::pair<std::string, std::string>> recorded;
-    for (const auto& r : reports::read_run_records(jsonl))
-      recorded.emplace(r["id"].get<std::string>(), r.value("config_hash", ""));
-    for (const PlannedRun& run : runs)
-      if (recorded.count({run.id, run.config_hash})) finished.insert(run.id);
-  } else {
-    std::filesystem::remove(jsonl);
+  const study_mpi::Place place = study_mpi::place();
+  const bool distributed = place.size > 1;
+  // Under MPI the worker ranks wait for this setup: tell them how it ended, then they work or end too.
+  PreparedStudy prepared;
+  try {
+    prepared = prepare_study(options);
+  } catch (...) {
+    if (distributed) study_mpi::announce(setup_exit_code());
+    throw;
   }
-  outcome.n_skipped = finished.size();
+  if (distributed) study_mpi::announce(0);
+  const StudySpec& spec = prepared.spec;
+  const std::vector<PlannedRun>& todo = prepared.runs;
+  const std::filesystem::path& dir = prepared.dir;
+  const std::filesystem::path jsonl = dir / "runs.jsonl";
+  StudyOutcome outcome;
+  outcome.n_planned = todo.size() + prepared.n_skipped;
+  outcome.n_skipped = prepared.n_skipped;
+  outcome.out_dir = dir;
 
-  nlohmann::json study = to_json(spec, runs);
-  study["overrides"] = options.overrides;
-  study["manifest"] = manifest_base();
-  write_text(dir / "study.toml", spec.source_text);
-  write_text(dir / "config.toml", spec.config_text);
-  write_text(dir / "study.json", study.dump(2) + "\n");
-
-  std::vector<const PlannedRun*> todo;
-  for (const PlannedRun& run : runs)
-    if (!finished.count(run.id)) todo.push_back(&run);
+  // Rank 0 of an MPI job runs -j threads (default one) besides coordinating; alone, -j (default all cores).
   const unsigned hardware = std::max(1u, std::thread::hardware_concurrency());
-  const auto n_threads = static_cast<unsigned>(
-      std::min<std::size_t>(options.threads ? options.threads : hardware, std::max<std::size_t>(1, todo.size())));
-  out << "study " << spec.name << ": " << runs.size() << " runs";
+  const auto n_threads = static_cast<unsigned>(std::min<std::size_t>(
+      options.threads ? options.threads : (distributed ? 1 : hardware), std::max<std::size_t>(1, todo.size())));
+  out << "study " << spec.name << ": " << outcome.n_planned << " runs";
   if (outcome.n_skipped) out << ", " << outcome.n_skipped << " finished before (skipped)";
-  out << ", running " << todo.size() << " on " << n_threads << " thread" << (n_threads == 1 ? "" : "s") << " -> "
-      << dir.string() << "\n"
-      << std::flush;
+  out << ", running " << todo.size() << " on ";
+  if (distributed) out << place.size << " MPI ranks x ";
+  out << n_threads << " thread" << (n_threads == 1 ? "" : "s") << " -> " << dir.string() << "\n" << std::flush;
 
   const int fd = ::open(jsonl.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) throw std::runtime_error(jsonl.string() + ": cannot open for appending");
@@ -151,22 +224,39 @@ StudyOutcome run_study(const StudyOptions& options, std::ostream& out) {
                  eta.c_str());
     std::fflush(stderr);
   };
+  // Appends one record line with a single write(2) (see the top of this file); from any thread.
+  auto store = [&](const std::string& record_line, const std::string& id, bool ok) {
+    const std::string line = record_line + "\n";
+    std::lock_guard lock(mutex);
+    const ssize_t written = ::write(fd, line.data(), line.size());
+    if (written != static_cast<ssize_t>(line.size()) && write_error.empty())
+      write_error = jsonl.string() + ": cannot append the record of run " + id;
+    ++done;
+    failed_now += !ok;
+    draw(true);
+  };
   auto worker = [&] {
     for (std::size_t k; (k = next.fetch_add(1)) < todo.size();) {
-      const nlohmann::json record = execute(spec, *todo[k], dir);
-      const std::string line = record.dump() + "\n";
-      std::lock_guard lock(mutex);
-      const ssize_t written = ::write(fd, line.data(), line.size());
-      if (written != static_cast<ssize_t>(line.size()) && write_error.empty())
-        write_error = jsonl.string() + ": cannot append the record of run " + todo[k]->id;
-      ++done;
-      failed_now += record["status"] != "ok";
-      draw(true);
+      nlohmann::json record = execute(spec.config_text, spec.config_name, todo[k], dir);
+      if (distributed) record["mpi_rank"] = place.rank;
+      store(record.dump(), todo[k].id, record["status"] == "ok");
     }
   };
   {
     std::vector<std::jthread> pool;
     for (unsigned t = 0; t < n_threads; ++t) pool.emplace_back(worker);
+    // The worker ranks take runs from the same counter as these threads, one at a time (dynamic assignment).
+    if (distributed)
+      study_mpi::coordinate(
+          [&]() -> std::optional<std::string> {
+            const std::size_t k = next.fetch_add(1);
+            if (k >= todo.size()) return std::nullopt;
+            return task_text(spec, todo[k], dir);
+          },
+          [&](const std::string& record_line) {
+            const nlohmann::json record = nlohmann::json::parse(record_line);
+            store(record_line, record["id"].get<std::string>(), record["status"] == "ok");
+          });
   }
   ::close(fd);
   if (show_progress) std::fprintf(stderr, "\n");
@@ -180,6 +270,12 @@ StudyOutcome run_study(const StudyOptions& options, std::ostream& out) {
       << report.n_recorded << " of " << report.n_planned << " runs recorded, " << report.n_failed << " failed\n";
   print_fits(report, dir, out);
   return outcome;
+}
+
+int work_for_study(const StudyOptions& options) {
+  if (const int exit_code = study_mpi::await_announcement(); exit_code != 0) return exit_code;
+  study_mpi::work(options.threads ? options.threads : 1, execute_task);
+  return 0;
 }
 
 void report_study(const std::filesystem::path& dir, std::ostream& out, bool render) {

@@ -1,8 +1,10 @@
 // Study files: parsing, validation and expansion into runs (see study_spec.hpp).
 #include "blobflow/studies/study_spec.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -186,10 +188,19 @@ StudySpec parse_study(const std::string& toml_text_in, const std::string& source
               s.axes.push_back(std::move(axis));
             }
           });
+        } else if (k == "replicates") {
+          const auto count = value.as_integer();
+          if (count && count->get() >= 1) s.replicates = count->get();
+          else errors.push_back(where + ".replicates = " + toml_text(value) + ": must be an integer >= 1");
         } else {
-          errors.push_back(where + "." + k + ": unknown key (known: name, set, axes, reference)");
+          errors.push_back(where + "." + k + ": unknown key (known: name, set, axes, reference, replicates)");
         }
       }
+      for (const SweepAxis& axis : s.axes)
+        if (axis.key == "discretization.seed" && s.replicates > 1)
+          errors.push_back(where + ".replicates = " + std::to_string(s.replicates) +
+                           ": the replicates set discretization.seed, which is also an axis; set seed0 with "
+                           "set.discretization.seed instead");
       if (s.name.empty() || s.name.find_first_of("/ \t") != std::string::npos)
         errors.push_back(where + ".name = \"" + s.name + "\": must be a non-empty word (it names run folders)");
       else if (!sweep_names.insert(s.name).second)
@@ -302,9 +313,11 @@ std::vector<PlannedRun> expand_study(const StudySpec& spec, const std::vector<st
         errors.push_back("--set " + axis.key + ": that key is swept by sweep \"" + sweep.name + "\"");
   if (!errors.empty()) throw ConfigError(errors);
 
+  // `last` follows the command line's overrides: a replicate's seed, derived from the seed they may set.
   auto add_run = [&](const SweepSpec& sweep, const std::string& id, nlohmann::json coords,
-                     std::vector<std::string> overrides, bool reference) {
+                     std::vector<std::string> overrides, bool reference, const std::string& last = {}) {
     for (const auto& o : extra) overrides.push_back(o);
+    if (!last.empty()) overrides.push_back(last);
     try {
       const RunConfig config = parse_run_config(spec.config_text, spec.config_name, overrides);
       runs.push_back({id, sweep.name, runs.size(), std::move(coords), reference, overrides,
@@ -330,9 +343,45 @@ std::vector<PlannedRun> expand_study(const StudySpec& spec, const std::vector<st
         overrides.push_back(sweep.axes[a].key + "=" + text);
         coords[sweep.axes[a].key] = value_json(text);
       }
-      char id[32];
-      std::snprintf(id, sizeof id, "-%04zu", k);
-      add_run(sweep, sweep.name + id, std::move(coords), std::move(overrides), false);
+      const auto replicates = static_cast<std::size_t>(sweep.replicates);
+      if (replicates == 1) {
+        char id[32];
+        std::snprintf(id, sizeof id, "-%04zu", k);
+        add_run(sweep, sweep.name + id, std::move(coords), std::move(overrides), false);
+        continue;
+      }
+      // Replicates: the same grid point with seeds seed0 + r, which only a random placement uses.
+      std::int64_t seed0 = 0;
+      try {
+        std::vector<std::string> all = overrides;
+        for (const auto& o : extra) all.push_back(o);
+        const RunConfig config = parse_run_config(spec.config_text, spec.config_name, all);
+        seed0 = config.discretization.seed;
+        if (config.discretization.placement != "random") {
+          const std::string message = "sweep \"" + sweep.name + "\": replicates = " + std::to_string(replicates) +
+                                      " needs discretization.placement = \"random\" (it is \"" +
+                                      config.discretization.placement + "\": the replicates would be the same run)";
+          if (std::find(errors.begin(), errors.end(), message) == errors.end()) errors.push_back(message);
+          continue;
+        }
+        if (seed0 > std::numeric_limits<std::int64_t>::max() - sweep.replicates + 1) {
+          errors.push_back("sweep \"" + sweep.name + "\": discretization.seed = " + std::to_string(seed0) +
+                           ": must leave room for seed + " + std::to_string(replicates - 1));
+          continue;
+        }
+      } catch (const ConfigError& e) {
+        for (const auto& v : e.violations())
+          errors.push_back("sweep \"" + sweep.name + "\" point " + std::to_string(k) + ": " + v);
+        continue;
+      }
+      for (std::size_t r = 0; r < replicates; ++r) {
+        nlohmann::json replicate_coords = coords;
+        replicate_coords["replicate"] = r;
+        char id[32];
+        std::snprintf(id, sizeof id, "-%04zu", k * replicates + r);
+        add_run(sweep, sweep.name + id, std::move(replicate_coords), overrides, false,
+                "discretization.seed=" + std::to_string(seed0 + static_cast<std::int64_t>(r)));
+      }
     }
     if (!sweep.reference.empty()) {
       std::vector<std::string> overrides = sweep.set;
@@ -349,7 +398,8 @@ nlohmann::json to_json(const StudySpec& spec, const std::vector<PlannedRun>& run
   for (const SweepSpec& s : spec.sweeps) {
     nlohmann::json axes = nlohmann::json::array();
     for (const SweepAxis& a : s.axes) axes.push_back({{"key", a.key}, {"values", a.values}});
-    sweeps.push_back({{"name", s.name}, {"set", s.set}, {"axes", axes}, {"reference", s.reference}});
+    sweeps.push_back(
+        {{"name", s.name}, {"set", s.set}, {"axes", axes}, {"reference", s.reference}, {"replicates", s.replicates}});
   }
   for (const FitSpec& f : spec.fits)
     fits.push_back({{"name", f.name},

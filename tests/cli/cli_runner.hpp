@@ -14,9 +14,9 @@ struct Outcome {
   std::string output;  // stdout and stderr together
 };
 
-/// `blobflow ARGS` through the shell; its exit code (-1 if it did not exit normally) and everything it printed.
-inline Outcome blobflow(const std::string& args) {
-  const std::string command = std::string(BLOBFLOW_EXE) + " " + args + " 2>&1";
+/// A shell command line; its exit code (-1 if it did not exit normally) and everything it printed.
+inline Outcome shell(const std::string& command_line) {
+  const std::string command = command_line + " 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
   if (!pipe) return {-1, "popen failed"};
   std::string output;
@@ -25,5 +25,8 @@ inline Outcome blobflow(const std::string& args) {
   const int status = pclose(pipe);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
 }
+
+/// `blobflow ARGS` through the shell; its exit code (-1 if it did not exit normally) and everything it printed.
+inline Outcome blobflow(const std::string& args) { return shell(std::string(BLOBFLOW_EXE) + " " + args); }
 
 }  // namespace blobflow::cli_test

@@ -35,9 +35,10 @@ enum class Style {
   line,          ///< a solid line (a fitted law)
   dashed,        ///< a dashed line (reference slopes, guides)
   band,          ///< a shaded band between y and y_high (a confidence band)
+  error_bars,    ///< vertical bars from y to y_high at each x, no markers (the spread of replicates)
 };
 
-/// One curve of a Plot; `y_high` only for bands.
+/// One curve of a Plot; `y_high` only for bands and error bars.
 struct PlotSeries {
   std::string label;
   std::vector<double> x, y, y_high;

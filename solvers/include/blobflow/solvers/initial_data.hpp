@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <span>
 
@@ -29,5 +30,31 @@ struct LatticeInfo {
 Particles lattice_placement(int dim, std::size_t cells_per_side, double lo, double hi,
                             const std::function<double(std::span<const double>)>& density, double total_mass,
                             LatticeInfo* info = nullptr);
+
+/// The uniform variates of the random placements: u = (k + 1/2) 2^-53 in (0, 1), k the top 53 bits of one
+/// std::mt19937_64 draw (fully specified by the C++ standard, so the samples are the same on every platform,
+/// unlike std::uniform_real_distribution).
+double unit_uniform(std::uint64_t draw);
+
+/// Random placement in 1D (replicates): x_i = Q(U_i), N i.i.d. samples of the law with quantile function Q by
+/// inversion, U_i = unit_uniform of std::mt19937_64(seed), equal masses M/N; returned in increasing order (the
+/// measure does not depend on the order). The same seed gives the same particles.
+/// \throws std::invalid_argument unless n >= 1, total_mass > 0 and every Q value is finite.
+Particles random_quantile_placement(std::size_t n, const std::function<double(double)>& quantile, double total_mass,
+                                    std::uint64_t seed);
+
+/// Random placement in any dimension (replicates) by rejection: proposals X uniform on the box [lo, hi]^d (d
+/// variates of unit_uniform each) are accepted when V density_max < density(X), V one more variate, until N are
+/// accepted: N i.i.d. samples of the density restricted to the box, with equal masses M/N. `density_max` must bound
+/// the density on the box; the expected number of proposals is N density_max |box| / (mass of the density in the box).
+/// \throws std::invalid_argument for bad parameters, a density above density_max, or when fewer than one in
+/// kMaxRejectionsPerSample proposals is accepted (a density that is zero almost everywhere on the box).
+Particles random_rejection_placement(int dim, std::size_t n, double lo, double hi,
+                                     const std::function<double(std::span<const double>)>& density, double density_max,
+                                     double total_mass, std::uint64_t seed);
+
+/// random_rejection_placement gives up after this many proposals per requested particle (Barenblatt data in a
+/// cube accept about one in 4 in 3D, uniform data every one).
+inline constexpr std::size_t kMaxRejectionsPerSample = 10000;
 
 }  // namespace blobflow

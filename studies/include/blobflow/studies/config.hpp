@@ -46,7 +46,9 @@ struct RunConfig {
     std::int64_t particles = 200;           ///< N (in d > 1 the nearest lattice size is used and reported)
     std::string epsilon = "4*h^0.99";       ///< a number or an expression of h, N and d
     std::string mollifier = "gaussian";
-    std::string placement = "auto";         ///< "auto" (quantile in 1D, lattice otherwise), "quantile", "lattice"
+    std::string placement = "auto";         ///< "auto" (quantile in 1D, lattice otherwise), "quantile", "lattice",
+                                            ///< "random" (i.i.d. samples of the initial law, from `seed`)
+    std::int64_t seed = 0;                  ///< random placement: seed >= 0 of its std::mt19937_64
     std::string engine = "auto";            ///< summation engine; "auto" lets blobflow choose (recorded)
     double engine_accuracy = 0.0;           ///< error allowed to a non-exact engine (fft); 0: round-off only
   } discretization;
@@ -79,7 +81,8 @@ RunConfig parse_run_config(std::string_view toml_text, const std::string& source
 /// Reads and parses a TOML file. \throws ConfigError (also when the file cannot be read).
 RunConfig load_run_config(const std::filesystem::path& file, const std::vector<std::string>& overrides = {});
 
-/// The resolved configuration as JSON (sections and keys as in the TOML file), for summary.json.
+/// The resolved configuration as JSON (sections and keys as in the TOML file), for summary.json; the seed only
+/// with placement = "random".
 nlohmann::json to_json(const RunConfig& config);
 
 }  // namespace blobflow

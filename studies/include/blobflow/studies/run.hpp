@@ -22,7 +22,7 @@ struct PreparedProblem {
   Particles particles;
   double h = 0.0;                ///< mean initial interparticle spacing (|support| / N)^(1/d)
   double epsilon = 0.0;          ///< the evaluated blob width
-  std::string placement;         ///< "quantile" or "lattice"
+  std::string placement;         ///< "quantile", "lattice" or "random"
   std::optional<LatticeInfo> lattice;
   std::shared_ptr<const ExactSolution> exact;  ///< the exact solution u(x, t), where the problem has one
   std::shared_ptr<const analysis::Law1D> initial_law;  ///< 1D: the law of the initial data (the reference solver's)

@@ -17,7 +17,7 @@ struct StudyOptions {
   std::string study = "default";       ///< a study file, or the name of a built-in study
   std::filesystem::path out_dir;       ///< empty: out/study-<study name>
   std::vector<std::string> overrides;  ///< "section.key=value", applied to every run (not to swept keys)
-  unsigned threads = 0;                ///< worker threads; 0: the hardware concurrency
+  unsigned threads = 0;                ///< worker threads (per rank under MPI); 0: the hardware concurrency (1 under MPI)
   bool resume = false;                 ///< keep runs.jsonl and skip the runs recorded there
   bool progress = true;                ///< show progress on standard error when it is a terminal
   bool render = true;                  ///< render the report's figures with gnuplot
@@ -33,9 +33,34 @@ struct StudyOutcome {
 };
 
 /// Runs a study: writes study.toml, study.json, runs.jsonl, runs/<id>/ and the report to the output directory and
-/// prints a summary (and the fitted rates) to `out`. Without `resume` an existing runs.jsonl is replaced.
+/// prints a summary (and the fitted rates) to `out`. Without `resume` an existing runs.jsonl is replaced. Under
+/// mpirun with several ranks (a StudyMpiSession), this is rank 0's part: it also hands runs to the other ranks and
+/// records what they send back; the records are the same as with threads only.
 /// \throws ConfigError for a bad study file, name or override; std::runtime_error for I/O failures.
 StudyOutcome run_study(const StudyOptions& options, std::ostream& out);
+
+/// MPI for `blobflow study` (studies/src/study_mpi.cpp): when blobflow was built with BLOBFLOW_WITH_MPI and this
+/// process was started by an MPI launcher (mpirun), the constructor initializes MPI and the destructor finalizes
+/// it; otherwise both do nothing and the process is rank 0 of 1. While a session with more than one rank is alive,
+/// run_study on rank 0 coordinates and every other rank must call work_for_study instead.
+class StudyMpiSession {
+ public:
+  /// \throws std::runtime_error when MPI cannot start, or lacks the thread support the worker ranks need.
+  StudyMpiSession();
+  ~StudyMpiSession();
+  StudyMpiSession(const StudyMpiSession&) = delete;
+  StudyMpiSession& operator=(const StudyMpiSession&) = delete;
+  int rank() const;  ///< this process's rank (0 outside MPI)
+  int size() const;  ///< the number of ranks (1 outside MPI)
+
+ private:
+  bool started_ = false;  ///< MPI was initialized here (and is finalized by the destructor)
+};
+
+/// The part of a rank other than 0 in a study under mpirun: waits for rank 0's setup, then runs the runs that rank
+/// 0 hands out (dynamic assignment) on `options.threads` threads (0: one) and sends each record back, until none
+/// is left. Prints nothing. Returns the exit code: 0, or rank 0's when its setup failed (2 for a bad study).
+int work_for_study(const StudyOptions& options);
 
 /// Rebuilds the report of a study directory from its files and prints the fitted rates to `out`.
 /// \throws std::runtime_error when the directory holds no study.

@@ -21,12 +21,16 @@ struct SweepAxis {
 };
 
 /// One sweep: the grid of its axes (Cartesian product, the first axis varying slowest), fixed overrides applied to
-/// each of its runs, and optionally a reference run (the fixed overrides plus `reference`, no axis applied).
+/// each of its runs, replicates of each grid point, and optionally a reference run (the fixed overrides plus
+/// `reference`, no axis applied).
 struct SweepSpec {
   std::string name;
   std::vector<std::string> set;        ///< "section.key=value" overrides of every run of this sweep
   std::vector<SweepAxis> axes;
   std::vector<std::string> reference;  ///< overrides of the reference run; empty: no reference run
+  /// Runs per grid point (random placement only): replicate r = 0..K-1 runs with discretization.seed = seed0 + r,
+  /// seed0 the grid point's seed, and has coords.replicate = r.
+  std::int64_t replicates = 1;
 };
 
 /// One rate fit of the report: `metric` at time `t` against the sweep axis `against`, one fit per group of runs
