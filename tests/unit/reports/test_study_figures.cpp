@@ -150,7 +150,7 @@ TEST(BuiltinStudies, TargetsStudyExpandsAndValidates) {
     targets.insert(r.coords["problem.target"].get<std::string>());
   }
   EXPECT_EQ(talk, 3u);       // three targets at N = 100
-  EXPECT_EQ(long_time, 12u);  // three targets x four N
+  EXPECT_EQ(long_time, 9u);  // three targets x three N
   EXPECT_EQ(targets, (std::set<std::string>{"uniform", "gaussian", "piecewise"}));
   ASSERT_EQ(spec.fits.size(), 2u);
   EXPECT_TRUE(spec.fits[0].divergence_figure && spec.fits[0].density_figure && spec.fits[0].trajectories);
