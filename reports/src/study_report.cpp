@@ -461,13 +461,20 @@ StudyReport build_study_report(const std::filesystem::path& dir, const ReportOpt
                                      {},
                                      Style::dashed});
       }
-    b.add_figure(error_plot, "Figure " + name + ": " + heading +
-                                 "; markers: measured, solid: least-squares fit on the asymptotic window, shaded: "
-                                 "lines with slopes in the 95% CI, dashed: reference slopes" +
-                                 (floor_key.empty() ? std::string(".")
-                                                    : "; coloured dashed: each group's " + floor_key +
-                                                          " (summary metric of its runs), the least error N "
-                                                          "equal-weight particles can have (MATH.md §2.5)."));
+    const bool any_point = std::any_of(groups.begin(), groups.end(), [](const Group& g) { return !g.points.empty(); });
+    if (!any_point) {  // e.g. a metric these runs do not write: say so instead of an empty, unrenderable figure
+      const std::string note = "No run of fit " + name + " recorded " + error_name + " at " + t_text + ": no figure.";
+      b.markdown += "*" + note + "*\n\n";
+      b.html += "<p><em>" + html_escape(note) + "</em></p>\n";
+    } else {
+      b.add_figure(error_plot, "Figure " + name + ": " + heading +
+                                   "; markers: measured, solid: least-squares fit on the asymptotic window, shaded: "
+                                   "lines with slopes in the 95% CI, dashed: reference slopes" +
+                                   (floor_key.empty() ? std::string(".")
+                                                      : "; coloured dashed: each group's " + floor_key +
+                                                            " (summary metric of its runs), the least error N "
+                                                            "equal-weight particles can have (MATH.md §2.5)."));
+    }
 
     // The joint N x eps mode: U-curves and the best eps against N.
     if (!best_over.empty()) {
