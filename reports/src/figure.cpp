@@ -99,11 +99,11 @@ bool write_plot(const std::filesystem::path& dir, const Plot& plot, bool render,
         case Style::points_lines: how = "using 1:2 with linespoints pt 7"; break;
         case Style::points: how = "using 1:2 with points pt 6 ps 2.5 lw 2"; break;
         case Style::line: how = "using 1:2 with lines lw 2"; break;
-        case Style::dashed: how = "using 1:2 with lines dt 2 lc rgb 'gray40'"; break;
+        case Style::dashed: how = std::string("using 1:2 with lines dt 2") + (s.color > 0 ? " lw 2" : " lc rgb 'gray40'"); break;
         case Style::band: how = "using 1:2:3 with filledcurves"; break;
         case Style::error_bars: how = "using 1:2:2:3 with yerrorbars ps 0"; break;  // x, y, ylow = y, yhigh
       }
-      if (s.color > 0 && s.style != Style::dashed) how += " lc " + std::to_string(s.color);
+      if (s.color > 0) how += " lc " + std::to_string(s.color);
       command += (k ? ", " : "") + quoted(dat) + " index " + std::to_string(k) + " " + how + " title " +
                  quoted(s.label);
     }

@@ -25,6 +25,14 @@ using nlohmann::json;
 constexpr double kTimeMatch = 1e-9;
 /// Largest number of particle paths drawn in a trajectory figure (more are unreadable).
 constexpr std::size_t kMaxTrajectories = 24;
+/// Largest number of output times drawn in a density figure (more curves overlap unreadably).
+constexpr std::size_t kMaxDensitySnapshots = 5;
+/// Points of the grid a density figure evaluates the densities on: 1000 points over a window of ~1.3 keep the
+/// spacing near 1e-3, far below eps (>= 4e-3 for N <= 1000 with eps = 4 h), so the curves show the blobs' shape.
+constexpr std::size_t kDensityGridPoints = 1000;
+/// A density window reaches this many eps beyond the outermost particles, where a Gaussian blob is below 1e-4 of
+/// its peak (exp(-4.5^2 / 2) = 4e-5).
+constexpr double kDensityMarginEps = 4.5;
 
 std::string read_text(const std::filesystem::path& path) {
   std::ifstream in(path);
@@ -103,7 +111,8 @@ bool refines_upward(const std::string& key) { return key == "discretization.part
 struct Point {
   double x = 0.0, error = 0.0, wall = 0.0;
   std::string id;
-  std::optional<double> best;  ///< the best_over value where the least error was found
+  std::optional<double> best;   ///< the best_over value where the least error was found
+  std::optional<double> floor;  ///< the fit's floor metric of that run (summary metrics.<floor>)
   std::size_t replicates = 1;  ///< runs averaged into this point (random placement replicates)
   double error_min = 0.0, error_max = 0.0;  ///< the spread of their errors (min-max); error is their mean
 };
@@ -113,6 +122,7 @@ struct Replicates {
   const json* first = nullptr;  ///< the first replicate's record (id, coords, group)
   double x = 0.0;
   std::optional<double> best;
+  std::optional<double> floor;  ///< the first replicate's floor metric (it depends on N, not on the seed)
   std::vector<double> errors, walls;
 };
 
@@ -157,7 +167,7 @@ std::string group_label(const json& record, const json& group_by) {
   return label.empty() ? "all runs" : label;
 }
 
-/// Reads columns `t` and `column` of a CSV file with a header line.
+/// Reads a CSV file of numbers with a header line (the header's names into `header`).
 std::vector<std::vector<double>> read_csv(const std::filesystem::path& path, std::vector<std::string>& header) {
   std::ifstream in(path);
   std::vector<std::vector<double>> rows;
@@ -206,6 +216,75 @@ std::string markdown_table(const std::vector<std::string>& header, const std::ve
   Table table(header);
   for (const auto& row : rows) table.add_row(row);
   return table.to_markdown();
+}
+
+/// The floor table of a fit with a floor: per point the error, the floor and their ratio.
+std::string floor_table(const Group& g, const std::string& against, const std::string& error_name,
+                        const std::string& floor_key) {
+  std::vector<std::vector<std::string>> rows;
+  for (const Point& p : g.points)
+    rows.push_back({format_shortest(p.x), format_scientific(p.error), format_scientific(p.floor),
+                    p.floor && *p.floor > 0.0 ? format_fixed(p.error / *p.floor, 2) : std::string("-")});
+  return markdown_table({short_key(against), error_name, floor_key, error_name + " / " + floor_key}, rows);
+}
+
+/// KL and chi^2 of a run against time: the `kl` and `chi2` columns of its diagnostics.csv when it has them, else
+/// the outputs of its summary (where they are numbers). `source` says which.
+struct DivergenceSeries {
+  std::vector<double> t, kl, chi2;
+  std::string source;
+};
+
+DivergenceSeries divergence_series(const std::filesystem::path& run_dir, const json& record) {
+  DivergenceSeries out;
+  std::vector<std::string> header;
+  const auto rows = read_csv(run_dir / "diagnostics.csv", header);
+  const auto column = [&](const std::string& name) {
+    return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+  };
+  const std::size_t ct = column("t"), ckl = column("kl"), cchi2 = column("chi2");
+  if (ckl < header.size() && cchi2 < header.size() && ct < header.size()) {
+    out.source = "diagnostics.csv";
+    for (const auto& row : rows)
+      if (row.size() == header.size() && std::isfinite(row[ckl]) && std::isfinite(row[cchi2])) {
+        out.t.push_back(row[ct]);
+        out.kl.push_back(row[ckl]);
+        out.chi2.push_back(row[cchi2]);
+      }
+    return out;
+  }
+  out.source = "the output times of summary.json";
+  for (const json& o : record["summary"]["metrics"]["outputs"]) {
+    const auto kl = number(o.value("kl", json())), chi2 = number(o.value("chi2", json()));
+    if (!kl || !chi2) continue;
+    out.t.push_back(o["t"].get<double>());
+    out.kl.push_back(*kl);
+    out.chi2.push_back(*chi2);
+  }
+  return out;
+}
+
+/// The particles of a 1D run at each of its output times, from particles.csv (t, i, x1, mass).
+std::map<double, std::vector<std::pair<double, double>>> particles_by_time(const std::filesystem::path& csv) {
+  std::vector<std::string> header;
+  const auto rows = read_csv(csv, header);
+  std::map<double, std::vector<std::pair<double, double>>> out;
+  if (header.size() != 4 || header[2] != "x1") return out;  // 1D only: t, i, x1, mass
+  for (const auto& row : rows)
+    if (row.size() == 4) out[row[0]].emplace_back(row[2], row[3]);
+  return out;
+}
+
+/// At most `count` indices of 0..n-1, evenly spread and including the first and the last.
+std::vector<std::size_t> spread_indices(std::size_t n, std::size_t count) {
+  std::vector<std::size_t> out;
+  if (n == 0) return out;
+  const std::size_t m = std::min(n, count);
+  for (std::size_t k = 0; k < m; ++k) {
+    const std::size_t i = m == 1 ? n - 1 : (k * (n - 1) + (m - 1) / 2) / (m - 1);
+    if (out.empty() || out.back() != i) out.push_back(i);
+  }
+  return out;
 }
 
 }  // namespace
@@ -260,11 +339,12 @@ StudyReport build_study_report(const std::filesystem::path& dir, const ReportOpt
 
   std::string csv =
       "fit,group,x,error,pairwise_rate,status,slope,slope_ci95_low,slope_ci95_high,points_used,replicates,error_min,"
-      "error_max\n";
+      "error_max,floor\n";
   std::string rates_md, rates_tex;
   for (const json& fit : study["fits"]) {
     const std::string name = fit["name"], metric = fit["metric"], against = fit["against"];
     const std::string best_over = fit.value("best_over", "");
+    const std::string floor_key = fit.value("floor", "");
     const bool upward = refines_upward(against);
     const json& t = fit["t"];
     const std::string t_text = t.is_number() ? "t = " + format_shortest(t.get<double>()) : "t_final";
@@ -301,7 +381,9 @@ StudyReport build_study_report(const std::filesystem::path& dir, const ReportOpt
       const std::string key = point_coords.dump();
       if (!sample_index.count(key)) {
         sample_index[key] = samples.size();
-        samples.push_back({r, *x, best_over.empty() ? std::nullopt : axis_value(*r, best_over), {}, {}});
+        const std::optional<double> floor =
+            floor_key.empty() ? std::nullopt : number((*r)["summary"]["metrics"].value(floor_key, json()));
+        samples.push_back({r, *x, best_over.empty() ? std::nullopt : axis_value(*r, best_over), floor, {}, {}});
       }
       samples[sample_index[key]].errors.push_back(*error);
       samples[sample_index[key]].walls.push_back((*r)["summary"]["metrics"]["wall_seconds"].get<double>());
@@ -316,7 +398,7 @@ StudyReport build_study_report(const std::filesystem::path& dir, const ReportOpt
         wall += sample.walls[k] / n;
       }
       const auto [low, high] = std::minmax_element(sample.errors.begin(), sample.errors.end());
-      const Point point{sample.x, error, wall, (*r)["id"], sample.best, sample.errors.size(), *low, *high};
+      const Point point{sample.x, error, wall, (*r)["id"], sample.best, sample.floor, sample.errors.size(), *low, *high};
       if (sample.best) g.u_curves[sample.x].emplace_back(*sample.best, error);
       auto same_x = std::find_if(g.points.begin(), g.points.end(), [&](const Point& p) { return p.x == sample.x; });
       if (same_x == g.points.end()) g.points.push_back(point);
@@ -354,7 +436,8 @@ StudyReport build_study_report(const std::filesystem::path& dir, const ReportOpt
                                 format_shortest(rf.fit.ci95_high)
                           : std::string(",,")) +
                "," + std::to_string(rf.n_used) + "," + std::to_string(g.points[k].replicates) + "," +
-               format_shortest(g.points[k].error_min) + "," + format_shortest(g.points[k].error_max) + "\n";
+               format_shortest(g.points[k].error_min) + "," + format_shortest(g.points[k].error_max) + "," +
+               (g.points[k].floor ? format_shortest(*g.points[k].floor) : std::string()) + "\n";
       }
       std::string md = analysis::convergence_table_markdown(rf, table_options);
       std::string tex = analysis::convergence_table_latex(rf, table_options);
@@ -362,12 +445,14 @@ StudyReport build_study_report(const std::filesystem::path& dir, const ReportOpt
         md += "\n\n" + spread_markdown(g, short_key(against), error_name);
         tex += "\n" + spread_latex(g, short_key(against));
       }
+      if (!floor_key.empty()) md += "\n\n" + floor_table(g, against, error_name, floor_key);
       rates_md += "### " + g.label + "\n\n" + md + "\n\n";
       rates_tex += "% " + g.label + "\n" + tex + "\n\n";
       b.markdown += "### " + g.label + "\n\n" + md + "\n\n";
       std::vector<std::vector<std::string>> rows;
       std::vector<std::string> html_header = {short_key(against), error_name, "pairwise rate", "status"};
       if (has_replicates(g)) html_header.insert(html_header.end(), {"replicates", "min", "max"});
+      if (!floor_key.empty()) html_header.push_back(floor_key);
       for (std::size_t k = 0; k < rf.points.size(); ++k) {
         const auto& p = rf.points[k];
         rows.push_back({format_shortest(p.x), format_scientific(p.error),
@@ -376,6 +461,7 @@ StudyReport build_study_report(const std::filesystem::path& dir, const ReportOpt
           rows.back().insert(rows.back().end(), {std::to_string(g.points[k].replicates),
                                                  format_scientific(g.points[k].error_min),
                                                  format_scientific(g.points[k].error_max)});
+        if (!floor_key.empty()) rows.back().push_back(format_scientific(g.points[k].floor));
       }
       const std::string line = rf.fit.ok ? "fitted slope " + format_fixed(rf.fit.exponent, 3) + " (95% CI " +
                                                format_fixed(rf.fit.ci95_low, 3) + " to " +
@@ -431,6 +517,15 @@ StudyReport build_study_report(const std::filesystem::path& dir, const ReportOpt
       error_plot.series.push_back(band);
       error_plot.series.push_back(line);
     }
+    for (std::size_t gi = 0; gi < groups.size() && !floor_key.empty(); ++gi) {
+      PlotSeries guide{"  " + floor_key, {}, {}, {}, Style::dashed, static_cast<int>(gi) + 1};
+      for (const Point& p : groups[gi].points)
+        if (p.floor) {
+          guide.x.push_back(p.x);
+          guide.y.push_back(*p.floor);
+        }
+      if (!guide.x.empty()) error_plot.series.push_back(guide);
+    }
     if (!groups.empty() && !groups.front().points.empty())
       for (const json& s : fit["reference_slopes"]) {
         const Point& first = groups.front().points.front();
@@ -443,11 +538,22 @@ StudyReport build_study_report(const std::filesystem::path& dir, const ReportOpt
                                      Style::dashed});
       }
     const bool replicated = std::any_of(groups.begin(), groups.end(), has_replicates);
-    b.add_figure(error_plot, "Figure " + name + ": " + heading +
-                                 (replicated ? "; markers: mean over replicates, bars: their min-max"
-                                             : "; markers: measured") +
-                                 ", solid: least-squares fit on the asymptotic window, shaded: "
-                                 "lines with slopes in the 95% CI, dashed: reference slopes.");
+    const bool any_point = std::any_of(groups.begin(), groups.end(), [](const Group& g) { return !g.points.empty(); });
+    if (!any_point) {  // e.g. a metric these runs do not write: say so instead of an empty, unrenderable figure
+      const std::string note = "No run of fit " + name + " recorded " + error_name + " at " + t_text + ": no figure.";
+      b.markdown += "*" + note + "*\n\n";
+      b.html += "<p><em>" + html_escape(note) + "</em></p>\n";
+    } else {
+      b.add_figure(error_plot, "Figure " + name + ": " + heading +
+                                   (replicated ? "; markers: mean over replicates, bars: their min-max"
+                                               : "; markers: measured") +
+                                   ", solid: least-squares fit on the asymptotic window, shaded: "
+                                   "lines with slopes in the 95% CI, dashed: reference slopes" +
+                                   (floor_key.empty() ? std::string(".")
+                                                      : "; coloured dashed: each group's " + floor_key +
+                                                            " (summary metric of its runs), the least error N "
+                                                            "equal-weight particles can have (MATH.md §2.5)."));
+    }
 
     // The joint N x eps mode: U-curves and the best eps against N.
     if (!best_over.empty()) {
@@ -575,6 +681,98 @@ StudyReport build_study_report(const std::filesystem::path& dir, const ReportOpt
       }
       b.add_figure(paths, "Figure " + paths.name + ": paths x_i(t) of the particles i = 0, " + std::to_string(stride) +
                               ", " + std::to_string(2 * stride) + ", ... (first coordinate) through the output times.");
+    }
+
+    // KL and chi^2 of the blob density against rhobar over time (MATH.md §6), finest run of each group.
+    if (fit.value("divergence_figure", false)) {
+      Plot div{name + "-divergences", name + ": KL and chi^2 of the blob density against rhobar (finest run of each group)",
+               "t", "divergence", false, true, {}};
+      std::string sources;
+      for (std::size_t gi = 0; gi < groups.size(); ++gi) {
+        const Group& g = groups[gi];
+        if (g.points.empty()) continue;
+        const DivergenceSeries d = divergence_series(dir / "runs" / g.points.back().id, records[g.points.back().id]);
+        if (d.t.empty()) continue;
+        const std::string label = g.label + ", " + short_key(against) + " = " + format_shortest(g.points.back().x);
+        // Log scale: only positive values can be drawn (the divergences are >= 0; 0 only for a perfect match).
+        PlotSeries kl{"KL, " + label, {}, {}, {}, Style::points_lines, static_cast<int>(gi) + 1};
+        PlotSeries chi2{"chi^2, " + label, {}, {}, {}, Style::dashed, static_cast<int>(gi) + 1};
+        for (std::size_t k = 0; k < d.t.size(); ++k) {
+          if (d.kl[k] > 0.0) kl.x.push_back(d.t[k]), kl.y.push_back(d.kl[k]);
+          if (d.chi2[k] > 0.0) chi2.x.push_back(d.t[k]), chi2.y.push_back(d.chi2[k]);
+        }
+        div.series.push_back(kl);
+        div.series.push_back(chi2);
+        if (sources.find(d.source) == std::string::npos) sources += (sources.empty() ? "" : " and ") + d.source;
+      }
+      if (!div.series.empty())
+        b.add_figure(div, "Figure " + div.name + ": KL(blob density | rhobar) (solid, markers) and chi^2(blob density | "
+                              "rhobar) (dashed, same colour) against time, log scale, for the finest run of each group; "
+                              "both densities normalized to mass 1 on the target's box (MATH.md §6); values from " +
+                              sources + ".");
+    }
+
+    // The 1D blob density at the output times against rhobar / int rhobar and the exact solution, per group.
+    if (fit.value("density_figure", false) && options.densities) {
+      for (std::size_t gi = 0; gi < groups.size(); ++gi) {
+        const Group& g = groups[gi];
+        if (g.points.empty()) continue;
+        const Point& finest = g.points.back();
+        const std::optional<RunDensities> densities = options.densities(records[finest.id]);
+        const auto snapshots = particles_by_time(dir / "runs" / finest.id / "particles.csv");
+        if (!densities || !densities->mollifier || snapshots.empty()) continue;
+        const double eps = number(records[finest.id]["summary"]["resolved"]["epsilon"]).value_or(0.0);
+        double lo = INFINITY, hi = -INFINITY;
+        for (const auto& snapshot : snapshots)
+          for (const auto& [x, m] : snapshot.second) lo = std::min(lo, x), hi = std::max(hi, x);
+        lo -= kDensityMarginEps * eps, hi += kDensityMarginEps * eps;
+        if (densities->target) lo = std::min(lo, densities->target_lo), hi = std::max(hi, densities->target_hi);
+        std::vector<double> grid(kDensityGridPoints);
+        for (std::size_t k = 0; k < grid.size(); ++k) grid[k] = lo + (hi - lo) * double(k) / double(grid.size() - 1);
+
+        Plot dens{name + "-density-" + std::to_string(gi + 1), name + ": blob density at the output times, " + g.label +
+                      ", " + short_key(against) + " = " + format_shortest(finest.x),
+                  "x", "density", false, false, {}};
+        std::vector<double> times;
+        for (const auto& snapshot : snapshots) times.push_back(snapshot.first);
+        std::string shown;
+        int color = 0;
+        for (std::size_t idx : spread_indices(times.size(), kMaxDensitySnapshots)) {
+          const double ts = times[idx];
+          const auto& ps = snapshots.at(ts);
+          double mass = 0.0;
+          for (const auto& [x, m] : ps) mass += m;
+          ++color;
+          // The blob density zeta_eps * rho^N divided by the particles' mass (a probability density).
+          PlotSeries blob{"blob, t = " + format_shortest(ts), grid, {}, {}, Style::line, color};
+          for (double y : grid) {
+            double sum = 0.0;
+            for (const auto& [x, m] : ps) sum += m * densities->mollifier(y - x);
+            blob.y.push_back(sum / mass);
+          }
+          dens.series.push_back(blob);
+          if (densities->exact) {
+            PlotSeries exact{"exact, t = " + format_shortest(ts), grid, {}, {}, Style::dashed, color};
+            for (double y : grid) exact.y.push_back(densities->exact(y, ts));
+            dens.series.push_back(exact);
+          }
+          shown += (shown.empty() ? "" : ", ") + format_shortest(ts);
+        }
+        if (densities->target) {
+          PlotSeries target{"rhobar / int rhobar", grid, {}, {}, Style::dashed, 0};
+          for (double y : grid) target.y.push_back(densities->target(y));
+          dens.series.push_back(target);
+        }
+        b.add_figure(dens, "Figure " + dens.name + ": the blob density zeta_eps * rho^N / M (solid) of the run " +
+                               finest.id + " (" + g.label + ", " + short_key(against) + " = " +
+                               format_shortest(finest.x) + ") rebuilt from its particles.csv at t = " + shown +
+                               (densities->exact ? "; dashed in the same colour: the exact solution u(x, t) / M" : "") +
+                               (densities->target ? "; grey dashed: the target rhobar / int rhobar over [" +
+                                                        format_shortest(densities->target_lo) + ", " +
+                                                        format_shortest(densities->target_hi) + "]"
+                                                  : "") +
+                               ". 1D runs only.");
+      }
     }
   }
 

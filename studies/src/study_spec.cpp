@@ -18,8 +18,18 @@
 namespace blobflow {
 namespace {
 
-constexpr const char* kMetrics[] = {"w1", "w2", "winf", "energy", "second_moment", "energy_error",
-                                    "second_moment_error"};
+constexpr const char* kMetrics[] = {"w1",        "w2",        "winf", "energy", "second_moment", "energy_error",
+                                    "second_moment_error", "w1_steady", "w2_steady", "kl", "chi2"};
+/// The summary metrics a fit may draw as a floor guide (metrics.<name>, one number per run).
+constexpr const char* kFloors[] = {"quantization_floor_w2"};
+
+/// "a, b, c" of a list of names.
+template <class List>
+std::string joined(const List& names) {
+  std::string out;
+  for (const char* n : names) out += (out.empty() ? "" : ", ") + std::string(n);
+  return out;
+}
 
 /// A TOML value as the text of an override ("100", "\"rk4\"", "[0.5, 1.0]").
 std::string toml_text(const toml::node& node) {
@@ -237,6 +247,9 @@ StudySpec parse_study(const std::string& toml_text_in, const std::string& source
         else if (k == "compare_to_reference") bool_value(f.compare_to_reference);
         else if (k == "energy_figure") bool_value(f.energy_figure);
         else if (k == "trajectories") bool_value(f.trajectories);
+        else if (k == "divergence_figure") bool_value(f.divergence_figure);
+        else if (k == "density_figure") bool_value(f.density_figure);
+        else if (k == "floor") string_value(f.floor);
         else if (k == "t" || k == "expected_slope") {
           const auto number = value.value<double>();
           if (!number) errors.push_back(where + "." + k + ": must be a number");
@@ -255,7 +268,8 @@ StudySpec parse_study(const std::string& toml_text_in, const std::string& source
         } else {
           errors.push_back(where + "." + k +
                            ": unknown key (known: name, sweep, metric, t, against, group_by, best_over, "
-                           "compare_to_reference, expected_slope, reference_slopes, energy_figure, trajectories)");
+                           "compare_to_reference, expected_slope, reference_slopes, energy_figure, trajectories, "
+                           "divergence_figure, density_figure, floor)");
         }
       }
       if (f.name.empty() || f.name.find_first_of("/ \t") != std::string::npos)
@@ -263,8 +277,15 @@ StudySpec parse_study(const std::string& toml_text_in, const std::string& source
       bool metric_known = false;
       for (const char* m : kMetrics) metric_known = metric_known || f.metric == m;
       if (!metric_known)
-        errors.push_back(where + ".metric = \"" + f.metric +
-                         "\": must be one of w1, w2, winf, energy, second_moment, energy_error, second_moment_error");
+        errors.push_back(where + ".metric = \"" + f.metric + "\": must be one of " + joined(kMetrics));
+      bool floor_known = f.floor.empty();
+      for (const char* m : kFloors) floor_known = floor_known || f.floor == m;
+      if (!floor_known)
+        errors.push_back(where + ".floor = \"" + f.floor + "\": must be one of " + joined(kFloors) +
+                         " (a summary metric drawn as a guide)");
+      if (!f.floor.empty() && f.compare_to_reference)
+        errors.push_back(where + ".floor = \"" + f.floor + "\": not with compare_to_reference (a floor bounds an error "
+                         "against the truth, not a difference of runs)");
       const SweepSpec* sweep = nullptr;
       for (const SweepSpec& s : spec.sweeps)
         if (s.name == f.sweep) sweep = &s;
@@ -413,7 +434,10 @@ nlohmann::json to_json(const StudySpec& spec, const std::vector<PlannedRun>& run
                     {"expected_slope", f.expected_slope ? nlohmann::json(*f.expected_slope) : nlohmann::json()},
                     {"reference_slopes", f.reference_slopes},
                     {"energy_figure", f.energy_figure},
-                    {"trajectories", f.trajectories}});
+                    {"trajectories", f.trajectories},
+                    {"divergence_figure", f.divergence_figure},
+                    {"density_figure", f.density_figure},
+                    {"floor", f.floor}});
   for (const PlannedRun& r : runs)
     planned.push_back({{"id", r.id},
                        {"sweep", r.sweep},

@@ -33,7 +33,7 @@ enum class Style {
   points_lines,  ///< markers joined by lines (measured data)
   points,        ///< markers only (e.g. a best point marked on a curve)
   line,          ///< a solid line (a fitted law)
-  dashed,        ///< a dashed line (reference slopes, guides)
+  dashed,        ///< a dashed line (reference slopes, guides): grey, or in `color` when one is given
   band,          ///< a shaded band between y and y_high (a confidence band)
   error_bars,    ///< vertical bars from y to y_high at each x, no markers (the spread of replicates)
 };

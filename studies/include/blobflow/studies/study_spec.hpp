@@ -39,7 +39,9 @@ struct SweepSpec {
 struct FitSpec {
   std::string name;
   std::string sweep;
-  std::string metric = "w2";            ///< w1, w2, winf, energy, second_moment, energy_error, second_moment_error
+  /// w1, w2, winf, energy, second_moment, energy_error, second_moment_error, w1_steady, w2_steady, kl, chi2 (any
+  /// key of summary.json's outputs[]; a run without it gives no point)
+  std::string metric = "w2";
   std::optional<double> t;              ///< output time; empty: t_final
   std::string against = "discretization.particles";
   std::vector<std::string> group_by;
@@ -49,6 +51,9 @@ struct FitSpec {
   std::vector<double> reference_slopes;  ///< slopes drawn as guides in the error figure
   bool energy_figure = false;            ///< energy against time of the finest run of each group
   bool trajectories = false;             ///< particle paths of the finest run of the first group
+  bool divergence_figure = false;        ///< KL and chi^2 against rhobar over time, finest run of each group
+  bool density_figure = false;           ///< 1D blob density at the output times against rhobar and the exact solution
+  std::string floor;                     ///< a summary metric drawn against the axis as a guide ("quantization_floor_w2")
 };
 
 /// A parsed, validated study.

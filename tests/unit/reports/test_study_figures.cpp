@@ -1,0 +1,341 @@
+// The study-file keys and report figures of the target experiment (study_spec.hpp: divergence_figure,
+// density_figure, floor and the metrics w1_steady, w2_steady, kl, chi2; study_report.hpp: the KL / chi^2 figure,
+// the density snapshots, the floor guide and column; report_densities.hpp): bad values named by key, value and
+// rule; the built-in targets and default studies expand and validate without running; the figures' data on
+// hand-made records (the density blocks are probability densities, the KL series is the recorded one, the floor
+// is the recorded summary metric).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <numbers>
+#include <set>
+#include <sstream>
+
+#include "blobflow/reports/study_report.hpp"
+#include "blobflow/reports/table.hpp"
+#include "blobflow/studies/config.hpp"
+#include "blobflow/studies/report_densities.hpp"
+#include "blobflow/studies/study_spec.hpp"
+
+namespace blobflow {
+namespace {
+
+using nlohmann::json;
+
+// Fits of exact power laws: log-log least squares on a handful of points loses a few ulps per operation.
+constexpr double kExactFitTolerance = 1e-10;
+// The blob density of a density figure on its grid: the window reaches 4.5 eps beyond the outermost particles, so a
+// Gaussian blob loses 2 * 3.4e-6 of its mass outside; the trapezoid rule with spacing ~ eps / 30 is exact to far
+// below that for a Gaussian.
+constexpr double kBlobMassTolerance = 1e-5;
+// The run's densities integrated on [-L, L] with 20001 trapezoid points (smooth Gaussians: tiny error), and the
+// normalized piecewise target: a jump inside a trapezoid cell costs up to cell * jump = 1e-4 * 1.5.
+constexpr double kDensityMassTolerance = 3e-4;
+// Numbers in .dat files are written with format_shortest (round-trip exact), read back with strtod.
+constexpr double kRoundTrip = 0.0;
+
+std::string read(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::filesystem::path fresh_dir(const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() / ("blobflow-test-figures-" + name);
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+std::string violations_of(const std::string& text) {
+  try {
+    parse_study(text, "s.toml", ".");
+  } catch (const ConfigError& e) {
+    std::string all;
+    for (const auto& v : e.violations()) all += v + "\n";
+    return all;
+  }
+  return "";
+}
+
+/// The data blocks of a figure's .dat file: label -> (x, y) columns.
+std::map<std::string, std::vector<std::pair<double, double>>> dat_blocks(const std::filesystem::path& path) {
+  std::map<std::string, std::vector<std::pair<double, double>>> blocks;
+  std::istringstream in(read(path));
+  std::string line, label;
+  while (std::getline(in, line)) {
+    if (line.rfind("# ", 0) == 0) {
+      label = line.substr(2);
+      blocks[label];
+    } else if (!line.empty()) {
+      std::istringstream row(line);
+      double x = 0.0, y = 0.0;
+      row >> x >> y;
+      blocks[label].emplace_back(x, y);
+    }
+  }
+  return blocks;
+}
+
+double trapezoid(const std::vector<std::pair<double, double>>& xy) {
+  double sum = 0.0;
+  for (std::size_t k = 1; k < xy.size(); ++k) sum += 0.5 * (xy[k].second + xy[k - 1].second) * (xy[k].first - xy[k - 1].first);
+  return sum;
+}
+
+double trapezoid(const std::function<double(double)>& f, double lo, double hi) {
+  constexpr int kPoints = 20001;
+  std::vector<std::pair<double, double>> xy;
+  for (int k = 0; k < kPoints; ++k) {
+    const double x = lo + (hi - lo) * k / (kPoints - 1);
+    xy.emplace_back(x, f(x));
+  }
+  return trapezoid(xy);
+}
+
+const std::string kFitHead = R"(
+[study]
+name = "s"
+config = "targets-1d"
+[[sweep]]
+name = "n"
+axes.discretization.particles = [50, 100]
+[[fit]]
+name = "f"
+sweep = "n"
+)";
+
+TEST(StudyFigureKeys, BadValuesNameKeyValueAndRule) {
+  EXPECT_NE(violations_of(kFitHead + "divergence_figure = 1\n").find("fit[0].divergence_figure: must be true or false"),
+            std::string::npos);
+  EXPECT_NE(violations_of(kFitHead + "density_figure = \"yes\"\n").find("fit[0].density_figure: must be true or false"),
+            std::string::npos);
+  const std::string floor = violations_of(kFitHead + "floor = \"quantisation\"\n");
+  EXPECT_NE(floor.find("fit[0].floor = \"quantisation\": must be one of quantization_floor_w2"), std::string::npos)
+      << floor;
+  EXPECT_NE(violations_of(kFitHead + "floor = 2\n").find("fit[0].floor: must be a string"), std::string::npos);
+  const std::string metric = violations_of(kFitHead + "metric = \"kl_divergence\"\n");
+  EXPECT_NE(metric.find("fit[0].metric = \"kl_divergence\": must be one of"), std::string::npos) << metric;
+  EXPECT_NE(metric.find("w2_steady"), std::string::npos) << metric;  // the rule lists the new metrics
+  EXPECT_NE(violations_of(kFitHead + "divergence_figur = true\n").find("density_figure, floor)"), std::string::npos);
+}
+
+TEST(StudyFigureKeys, NewMetricsAndFiguresAreAccepted) {
+  for (const char* metric : {"w1_steady", "w2_steady", "kl", "chi2"})
+    EXPECT_EQ(violations_of(kFitHead + "metric = \"" + metric + "\"\n"), "") << metric;
+  const StudySpec spec = parse_study(kFitHead + "metric = \"w2_steady\"\nfloor = \"quantization_floor_w2\"\n"
+                                                "divergence_figure = true\ndensity_figure = true\n",
+                                     "s.toml", ".");
+  ASSERT_EQ(spec.fits.size(), 1u);
+  EXPECT_TRUE(spec.fits[0].divergence_figure);
+  EXPECT_TRUE(spec.fits[0].density_figure);
+  EXPECT_EQ(spec.fits[0].floor, "quantization_floor_w2");
+  const json j = to_json(spec, expand_study(spec));
+  EXPECT_EQ(j["fits"][0]["floor"], "quantization_floor_w2");
+  EXPECT_EQ(j["fits"][0]["density_figure"], true);
+}
+
+TEST(BuiltinStudies, TargetsStudyExpandsAndValidates) {
+  const StudySpec spec = load_study("targets");
+  const std::vector<PlannedRun> runs = expand_study(spec);  // resolves and validates every run's configuration
+  std::size_t talk = 0, long_time = 0;
+  std::set<std::string> targets;
+  for (const PlannedRun& r : runs) {
+    talk += r.sweep == "talk";
+    long_time += r.sweep == "long-time";
+    targets.insert(r.coords["problem.target"].get<std::string>());
+  }
+  EXPECT_EQ(talk, 3u);       // three targets at N = 100
+  EXPECT_EQ(long_time, 9u);  // three targets x three N
+  EXPECT_EQ(targets, (std::set<std::string>{"uniform", "gaussian", "piecewise"}));
+  ASSERT_EQ(spec.fits.size(), 2u);
+  EXPECT_TRUE(spec.fits[0].divergence_figure && spec.fits[0].density_figure && spec.fits[0].trajectories);
+  EXPECT_EQ(spec.fits[1].metric, "w2_steady");
+  EXPECT_EQ(spec.fits[1].floor, "quantization_floor_w2");
+  // The talk's experiment: uniform data on [-0.5, 0.5] up to t = 3 (MATH.md §2.5).
+  for (const PlannedRun& r : runs)
+    if (r.sweep == "talk") {
+      const RunConfig c = parse_run_config(spec.config_text, spec.config_name, r.overrides);
+      EXPECT_EQ(c.problem.t_final, 3.0);
+      EXPECT_EQ(c.problem.initial, "uniform");
+      EXPECT_EQ(c.discretization.particles, 100);
+    }
+}
+
+TEST(BuiltinStudies, DefaultStudyHasTheTalksExperiment) {
+  const StudySpec spec = load_study("default");
+  const std::vector<PlannedRun> runs = expand_study(spec);
+  std::set<std::string> targets;
+  for (const PlannedRun& r : runs)
+    if (r.coords.contains("problem.target")) targets.insert(r.coords["problem.target"].get<std::string>());
+  EXPECT_TRUE(targets.count("gaussian") && targets.count("piecewise"));
+  bool divergence = false, density = false;
+  for (const FitSpec& f : spec.fits) divergence |= f.divergence_figure, density |= f.density_figure;
+  EXPECT_TRUE(divergence && density);
+}
+
+/// A record of a 1D run as the runner writes it: outputs with KL, chi^2 and w2_steady, and summary metrics.
+json record(const std::string& id, const std::string& target, double n, const json& outputs, const json& metrics_extra) {
+  json summary;
+  summary["config"]["problem"]["t_final"] = outputs.back()["t"];
+  summary["resolved"] = {{"particles", n}, {"epsilon", 0.05}};
+  summary["metrics"] = {{"wall_seconds", 0.5}, {"outputs", outputs}};
+  for (const auto& [k, v] : metrics_extra.items()) summary["metrics"][k] = v;
+  return {{"id", id},
+          {"sweep", "s"},
+          {"coords", {{"discretization.particles", n}, {"problem.target", target}}},
+          {"reference", false},
+          {"config_hash", "h" + id},
+          {"status", "ok"},
+          {"summary", summary}};
+}
+
+json fit_json(const std::string& name, const std::string& metric, bool figures, const std::string& floor) {
+  return {{"name", name},
+          {"sweep", "s"},
+          {"metric", metric},
+          {"t", nullptr},
+          {"against", "discretization.particles"},
+          {"group_by", {"problem.target"}},
+          {"best_over", ""},
+          {"compare_to_reference", false},
+          {"expected_slope", nullptr},
+          {"reference_slopes", json::array()},
+          {"energy_figure", false},
+          {"trajectories", false},
+          {"divergence_figure", figures},
+          {"density_figure", figures},
+          {"floor", floor}};
+}
+
+TEST(StudyReportFigures, DivergenceSeriesAndDensitySnapshotsComeFromTheRunsFiles) {
+  const auto dir = fresh_dir("divergence");
+  // Group "gaussian": KL and chi^2 only at the output times (summary.json); group "piecewise": a diagnostics.csv
+  // with kl and chi2 columns, which takes precedence.
+  const json outputs = json::array({{{"t", 0.0}, {"kl", 0.3}, {"chi2", 0.9}},
+                                    {{"t", 0.5}, {"kl", 0.01}, {"chi2", 0.02}},
+                                    {{"t", 1.0}, {"kl", 0.004}, {"chi2", 0.006}}});
+  const json summary_only = json::array({{{"t", 0.0}}, {{"t", 1.0}, {"kl", 0.007}, {"chi2", 0.01}}});
+  std::string jsonl = record("g", "gaussian", 20, outputs, json::object()).dump() + "\n" +
+                      record("p", "piecewise", 20, summary_only, json::object()).dump() + "\n";
+  std::ofstream(dir / "runs.jsonl") << jsonl;
+  const json runs = json::array({{{"id", "g"}, {"config_hash", "hg"}}, {{"id", "p"}, {"config_hash", "hp"}}});
+  std::ofstream(dir / "study.json") << json{{"name", "fixture"}, {"runs", runs}, {"fits", {fit_json("f", "kl", true, "")}}}.dump();
+  for (const std::string id : {"g", "p"}) std::filesystem::create_directories(dir / "runs" / id);
+  std::ofstream(dir / "runs" / "p" / "diagnostics.csv") << "t,step,energy,kl,chi2\n0,0,1,0.2,0.5\n0.25,7,0.8,0.05,0.07\n";
+  // 20 equal masses at the quantile midpoints of U[-0.5, 0.5] at t = 0, then squeezed by half at t = 1.
+  std::ofstream particles(dir / "runs" / "g" / "particles.csv");
+  particles << "t,i,x1,mass\n";
+  for (double t : {0.0, 1.0})
+    for (int i = 0; i < 20; ++i) particles << t << "," << i << "," << (t == 0.0 ? 1.0 : 0.5) * ((i + 0.5) / 20 - 0.5) << ",0.05\n";
+  particles.close();
+  std::filesystem::copy_file(dir / "runs" / "g" / "particles.csv", dir / "runs" / "p" / "particles.csv");
+
+  constexpr double kEps = 0.05;  // the records' resolved eps
+  reports::ReportOptions options{false, false, {}};
+  options.densities = [](const json&) {
+    return std::optional<reports::RunDensities>(reports::RunDensities{
+        [](double z) { return std::exp(-0.5 * z * z / (kEps * kEps)) / (std::sqrt(2.0 * std::numbers::pi) * kEps); },
+        [](double x) { return std::abs(x) <= 0.5 ? 1.0 : 0.0; }, -0.5, 0.5, {}});
+  };
+  const reports::StudyReport report = reports::build_study_report(dir, options);
+  std::vector<std::string> names;
+  for (const auto& f : report.figures) names.push_back(f.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"f", "f-divergences", "f-density-1", "f-density-2"}));
+
+  const auto div = dat_blocks(dir / "figures" / "f-divergences.dat");
+  const auto& kl_g = div.at("KL, target = gaussian, particles = 20");
+  ASSERT_EQ(kl_g.size(), 3u);
+  for (std::size_t k = 0; k < 3; ++k) {
+    EXPECT_NEAR(kl_g[k].first, outputs[k]["t"].get<double>(), kRoundTrip);
+    EXPECT_NEAR(kl_g[k].second, outputs[k]["kl"].get<double>(), kRoundTrip);
+  }
+  EXPECT_NEAR(div.at("chi^2, target = gaussian, particles = 20")[1].second, 0.02, kRoundTrip);
+  const auto& kl_p = div.at("KL, target = piecewise, particles = 20");  // from diagnostics.csv
+  ASSERT_EQ(kl_p.size(), 2u);
+  EXPECT_NEAR(kl_p[1].first, 0.25, kRoundTrip);
+  EXPECT_NEAR(kl_p[1].second, 0.05, kRoundTrip);
+  EXPECT_NEAR(div.at("chi^2, target = piecewise, particles = 20")[0].second, 0.5, kRoundTrip);
+
+  const auto dens = dat_blocks(dir / "figures" / "f-density-1.dat");
+  for (const std::string label : {"blob, t = 0", "blob, t = 1"}) {
+    ASSERT_TRUE(dens.count(label)) << label;
+    EXPECT_NEAR(trapezoid(dens.at(label)), 1.0, kBlobMassTolerance) << label;
+  }
+  // The squeezed particles at t = 1 have a blob density about twice as high in the middle.
+  const auto peak = [](const auto& xy) {
+    double m = 0.0;
+    for (const auto& [x, y] : xy) m = std::max(m, y);
+    return m;
+  };
+  EXPECT_GT(peak(dens.at("blob, t = 1")), 1.5 * peak(dens.at("blob, t = 0")));
+  EXPECT_NEAR(peak(dens.at("rhobar / int rhobar")), 1.0, kRoundTrip);
+}
+
+TEST(StudyReportFigures, FloorIsDrawnAndTabulatedFromTheSummaryMetric) {
+  const auto dir = fresh_dir("floor");
+  // w2_steady = 0.3 / N, floor = 1 / (sqrt(12) N): the fitted slope is -1 and the ratio 0.3 sqrt(12) = 1.04.
+  std::string jsonl;
+  json runs = json::array();
+  for (double n : {50.0, 100.0, 200.0, 400.0}) {
+    std::string id(1, 'u');
+    id += std::to_string(static_cast<int>(n));
+    const json outputs = json::array({{{"t", 0.0}}, {{"t", 1.0}, {"w2_steady", 0.3 / n}}});
+    jsonl += record(id, "uniform", n, outputs, {{"quantization_floor_w2", 1.0 / (std::sqrt(12.0) * n)}}).dump() + "\n";
+    runs.push_back({{"id", id}, {"config_hash", "h" + id}});
+  }
+  std::ofstream(dir / "runs.jsonl") << jsonl;
+  std::ofstream(dir / "study.json")
+      << json{{"name", "fixture"}, {"runs", runs}, {"fits", {fit_json("w", "w2_steady", false, "quantization_floor_w2")}}}.dump();
+  const reports::StudyReport report = reports::build_study_report(dir, {false, false, {}});
+  ASSERT_EQ(report.fits.size(), 1u);
+  ASSERT_TRUE(report.fits[0].ok) << report.fits[0].line;
+  EXPECT_NEAR(report.fits[0].slope, -1.0, kExactFitTolerance);
+  const auto blocks = dat_blocks(dir / "figures" / "w.dat");
+  const auto& guide = blocks.at("  quantization_floor_w2");
+  ASSERT_EQ(guide.size(), 4u);
+  EXPECT_NEAR(guide[3].first, 400.0, kRoundTrip);
+  EXPECT_NEAR(guide[3].second, 1.0 / (std::sqrt(12.0) * 400.0), kRoundTrip);
+  const std::string csv = read(dir / "rates.csv");
+  EXPECT_NE(csv.find(",points_used,floor\n"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(reports::format_shortest(1.0 / (std::sqrt(12.0) * 50.0)) + "\n"), std::string::npos) << csv;
+  EXPECT_NE(read(dir / "rates.md").find("| 1.04 |"), std::string::npos) << read(dir / "rates.md");
+}
+
+TEST(RunDensities, RebuildsTheRunsMollifierTargetAndExactSolution) {
+  // A record of the piecewise target run of targets-1d: its configuration as summary.json holds it.
+  const std::vector<std::string> piecewise = {
+      "problem.target=\"piecewise\"",
+      "target.pieces=[{lo=[-0.5],hi=[0.0],value=0.5},{lo=[0.0],hi=[0.5],value=1.5}]"};
+  const StudySpec spec = load_study("targets");
+  const RunConfig config = parse_run_config(spec.config_text, spec.config_name, piecewise);
+  json rec = {{"id", "p"}, {"summary", {{"config", to_json(config)}, {"resolved", {{"epsilon", 0.04}}}}}};
+  const auto d = run_densities(rec);
+  ASSERT_TRUE(d.has_value());
+  ASSERT_TRUE(d->mollifier && d->target);
+  EXPECT_FALSE(d->exact);  // no exact solution towards a target
+  EXPECT_EQ(d->target_lo, -0.5);
+  EXPECT_EQ(d->target_hi, 0.5);
+  EXPECT_NEAR(trapezoid(d->mollifier, -1.0, 1.0), 1.0, kDensityMassTolerance);
+  EXPECT_NEAR(trapezoid(d->target, -0.5, 0.5), 1.0, kDensityMassTolerance);
+  EXPECT_NEAR(d->target(0.25) / d->target(-0.25), 3.0, kDensityMassTolerance);  // 1.5 / 0.5
+
+  // The 1D Barenblatt run (wpme, rhobar == 1): no target, the exact solution U_2(x, t/2) / M.
+  const RunConfig b = parse_run_config("[problem]\nequation = \"wpme\"\n", "b.toml");
+  rec["summary"]["config"] = to_json(b);
+  const auto e = run_densities(rec);
+  ASSERT_TRUE(e.has_value());
+  EXPECT_FALSE(e->target);
+  ASSERT_TRUE(e->exact);
+  EXPECT_NEAR(trapezoid([&](double x) { return e->exact(x, 1.0); }, -2.0, 2.0), 1.0, kDensityMassTolerance);
+
+  rec["summary"]["config"]["problem"]["dimension"] = 2;  // 2D: no density figure
+  EXPECT_FALSE(run_densities(rec).has_value());
+}
+
+}  // namespace
+}  // namespace blobflow
