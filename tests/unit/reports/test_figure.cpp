@@ -6,15 +6,12 @@
 #include <fstream>
 #include <sstream>
 
+#include "test_files.hpp"
+
 namespace blobflow::reports {
 namespace {
 
-std::string read(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using test::read;
 
 TEST(Figure, WritesOneDataBlockPerSeriesAndAScriptThatPlotsThemAll) {
   const auto dir = std::filesystem::temp_directory_path() / "blobflow-test-figure";

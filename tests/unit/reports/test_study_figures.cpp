@@ -20,6 +20,9 @@
 #include "blobflow/studies/report_densities.hpp"
 #include "blobflow/studies/study_spec.hpp"
 
+#include "test_files.hpp"
+#include "study_violations.hpp"
+
 namespace blobflow {
 namespace {
 
@@ -37,30 +40,11 @@ constexpr double kDensityMassTolerance = 3e-4;
 // Numbers in .dat files are written with format_shortest (round-trip exact), read back with strtod.
 constexpr double kRoundTrip = 0.0;
 
-std::string read(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using test::read;
 
-std::filesystem::path fresh_dir(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("blobflow-test-figures-" + name);
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
+std::filesystem::path fresh_dir(const std::string& name) { return test::fresh_dir("figures", name); }
 
-std::string violations_of(const std::string& text) {
-  try {
-    parse_study(text, "s.toml", ".");
-  } catch (const ConfigError& e) {
-    std::string all;
-    for (const auto& v : e.violations()) all += v + "\n";
-    return all;
-  }
-  return "";
-}
+std::string violations_of(const std::string& text) { return test::study_violations(text); }
 
 /// The data blocks of a figure's .dat file: label -> (x, y) columns.
 std::map<std::string, std::vector<std::pair<double, double>>> dat_blocks(const std::filesystem::path& path) {
@@ -301,7 +285,7 @@ TEST(StudyReportFigures, FloorIsDrawnAndTabulatedFromTheSummaryMetric) {
   EXPECT_NEAR(guide[3].first, 400.0, kRoundTrip);
   EXPECT_NEAR(guide[3].second, 1.0 / (std::sqrt(12.0) * 400.0), kRoundTrip);
   const std::string csv = read(dir / "rates.csv");
-  EXPECT_NE(csv.find(",points_used,floor\n"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",points_used,replicates,error_min,error_max,floor\n"), std::string::npos) << csv;
   EXPECT_NE(csv.find(reports::format_shortest(1.0 / (std::sqrt(12.0) * 50.0)) + "\n"), std::string::npos) << csv;
   EXPECT_NE(read(dir / "rates.md").find("| 1.04 |"), std::string::npos) << read(dir / "rates.md");
 }

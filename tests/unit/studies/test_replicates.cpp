@@ -19,6 +19,8 @@
 #include "blobflow/studies/study.hpp"
 #include "blobflow/studies/study_spec.hpp"
 
+#include "test_files.hpp"
+
 namespace blobflow {
 namespace {
 
@@ -60,19 +62,9 @@ std::string violations_of(const std::vector<std::string>& overrides) {
   return "";
 }
 
-std::filesystem::path fresh_dir(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("blobflow-test-replicates-" + name);
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
+std::filesystem::path fresh_dir(const std::string& name) { return test::fresh_dir("replicates", name); }
 
-std::string read(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using test::read;
 
 TEST(RandomPlacement, UnitUniformMapsTheExtremeDrawsStrictlyInsideTheUnitInterval) {
   EXPECT_EQ(unit_uniform(0), 0x1p-54);                                       // (0 + 1/2) 2^-53
@@ -281,14 +273,14 @@ TEST(Replicates, TheReportFitsTheMeanErrorAndShowsTheMinMaxSpread) {
                               {"expected_slope", -1.0}, {"reference_slopes", nlohmann::json::array()}};
   std::ofstream(dir / "study.json") << nlohmann::json{{"name", "replicated"}, {"runs", runs}, {"fits", {fit}}}.dump();
   std::ofstream(dir / "runs.jsonl") << jsonl;
-  const reports::StudyReport report = reports::build_study_report(dir, {false, false});
+  const reports::StudyReport report = reports::build_study_report(dir, {false, false, {}});
   ASSERT_EQ(report.fits.size(), 1u);
   ASSERT_TRUE(report.fits[0].ok) << report.fits[0].line;
   EXPECT_NEAR(report.fits[0].slope, -1.0, kExactFitTolerance);
   EXPECT_EQ(report.fits[0].points_used, 4u);
   // rates.csv: one row per N with the mean, 3 replicates and the min-max spread.
   const std::string csv = read(dir / "rates.csv");
-  EXPECT_NE(csv.find(",replicates,error_min,error_max\n"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",replicates,error_min,error_max,floor\n"), std::string::npos) << csv;
   std::size_t rows = 0;
   std::istringstream lines(csv);
   std::string line;

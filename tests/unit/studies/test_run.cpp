@@ -11,6 +11,8 @@
 #include "blobflow/analysis/barenblatt.hpp"
 #include "blobflow/solvers/velocity_field.hpp"
 
+#include "test_files.hpp"
+
 namespace blobflow {
 namespace {
 
@@ -21,12 +23,7 @@ RunConfig config_with(const std::vector<std::string>& overrides) {
   return parse_run_config("", "test.toml", overrides);
 }
 
-std::string read(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using test::read;
 
 std::filesystem::path fresh_dir(const std::string& name) {
   const auto dir = std::filesystem::temp_directory_path() / ("blobflow-test-run-" + name);

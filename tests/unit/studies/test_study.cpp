@@ -13,36 +13,20 @@
 #include "blobflow/studies/config.hpp"
 #include "blobflow/studies/study_spec.hpp"
 
+#include "test_files.hpp"
+#include "study_violations.hpp"
+
 namespace blobflow {
 namespace {
 
 // Fits of exact power laws: log-log least squares on a handful of points loses a few ulps per operation.
 constexpr double kExactFitTolerance = 1e-10;
 
-std::string read(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using test::read;
 
-std::filesystem::path fresh_dir(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("blobflow-test-study-" + name);
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
+std::filesystem::path fresh_dir(const std::string& name) { return test::fresh_dir("study", name); }
 
-std::string violations_of(const std::string& text) {
-  try {
-    parse_study(text, "s.toml", ".");
-  } catch (const ConfigError& e) {
-    std::string all;
-    for (const auto& v : e.violations()) all += v + "\n";
-    return all;
-  }
-  return "";
-}
+std::string violations_of(const std::string& text) { return test::study_violations(text); }
 
 const std::string kSmallStudy = R"(
 [study]
@@ -225,7 +209,7 @@ TEST(StudyReport, JointSweepPicksTheBestEpsAndFitsTheKnownPowerLaw) {
                               {"reference_slopes", {-1.0}}};
   std::ofstream(dir / "study.json") << nlohmann::json{{"name", "synthetic"}, {"runs", runs}, {"fits", {fit}}}.dump();
   std::ofstream(dir / "runs.jsonl") << jsonl;
-  const reports::StudyReport report = reports::build_study_report(dir, {false, false});
+  const reports::StudyReport report = reports::build_study_report(dir, {false, false, {}});
   EXPECT_EQ(report.n_recorded, 20u);
   ASSERT_EQ(report.fits.size(), 1u);
   ASSERT_TRUE(report.fits[0].ok) << report.fits[0].line;
