@@ -160,7 +160,10 @@ void run(int dim, std::size_t n_side, double eps_wide) {
     std::printf("  %-28s %10.1f s  (extrapolated from %.2e pairs/s one-sided)   error %.2e\n", name,
                 static_cast<double>(n) * static_cast<double>(n) / rate, rate, relative_error(ge, reference));
   };
-  if (truncated_pairs > kMaxTruncatedPairs) extrapolate("truncated", truncated, kSimdTimingTargets);
+  if (cutoff_pairs > kMaxTruncatedPairs) {
+    extrapolate("truncated-simd", blobflow::TruncatedSimdSum{}, kSimdTimingTargets);
+    extrapolate("truncated", blobflow::TruncatedSum{}, kSimdTimingTargets);
+  }
   extrapolate("simd (avx512 if present)", blobflow::SimdSum{}, kSimdTimingTargets);
   extrapolate("direct", blobflow::DirectSum{}, kDirectTimingTargets);
 }

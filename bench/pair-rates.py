@@ -16,7 +16,8 @@ from collections import defaultdict
 
 ENGINE_NAMES = {"BM_PairsScalarLoop": "scalar loop", "DirectSum": "direct", "TruncatedSum": "truncated",
                 "SimdPortable": "simd portable", "SimdOneSided": "simd one-sided", "SimdSum": "simd symmetric",
-                "TruncatedSimdSum": "truncated-simd", "TruncatedSimdPortable": "truncated-simd portable"}
+                "TruncatedSimdSum": "truncated-simd", "TruncatedSimdPortable": "truncated-simd portable",
+                "FftSum": "fft"}
 TO_SECONDS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
 
 
