@@ -55,8 +55,8 @@ inline double relative_error(const std::vector<double>& a, const std::vector<dou
 
 /// The relative errors (relative_error against DirectSum) of `engine`'s potential and gradient (targets y, sources
 /// x, weights w) and of its self potential and self gradient (on x), in that order.
-template <class Engine>
-std::array<double, 4> four_sum_errors(const Engine& engine, const GaussianKernel& kernel, int dim,
+template <class Engine, RadialKernel Kernel>
+std::array<double, 4> four_sum_errors(const Engine& engine, const Kernel& kernel, int dim,
                                       const std::vector<double>& y, const std::vector<double>& x,
                                       const std::vector<double>& w) {
   const PointSet targets{y, dim}, sources{x, dim};
