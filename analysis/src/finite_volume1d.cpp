@@ -171,19 +171,21 @@ Extrapolation extrapolate(std::vector<double>& fine, std::span<const double> coa
 }  // namespace
 
 PiecewiseConstantLaw1D FiniteVolumeSnapshot::law() const {
+  // Cells without mass (density 0, or so small that density x width underflows) are trimmed at the ends and joined
+  // to their left neighbour inside, since the law needs every cell mass > 0.
+  const auto cell_mass = [&](std::size_t i) { return density[i] * (edges[i + 1] - edges[i]); };
   std::size_t first = 0;
   std::size_t last = density.size();
-  while (first < last && !(density[first] > 0.0)) ++first;
-  while (last > first && !(density[last - 1] > 0.0)) --last;
+  while (first < last && !(cell_mass(first) > 0.0)) ++first;
+  while (last > first && !(cell_mass(last - 1) > 0.0)) --last;
   if (first == last)
     throw std::invalid_argument(describe("FiniteVolumeSnapshot::law", "mass", 0.0, "must be > 0 (no cell has mass)"));
   std::vector<double> e{edges[first]};
   std::vector<double> m;
   for (std::size_t i = first; i < last; ++i) {
-    const double cell_mass = density[i] * (edges[i + 1] - edges[i]);
-    if (cell_mass > 0.0 || m.empty()) {
+    if (cell_mass(i) > 0.0 || m.empty()) {
       e.push_back(edges[i + 1]);
-      m.push_back(cell_mass);
+      m.push_back(cell_mass(i));
     } else {
       e.back() = edges[i + 1];  // joined to the cell on its left
     }

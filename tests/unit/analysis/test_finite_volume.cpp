@@ -130,6 +130,17 @@ TEST(FiniteVolumeSolver1D, LawLeavesOutEmptyEndCells) {
   EXPECT_DOUBLE_EQ(law.levels()[1], 0.25);
 }
 
+TEST(FiniteVolumeSolver1D, LawLeavesOutEndCellsWhoseMassUnderflows) {
+  // A subnormal density times a cell width below 1 rounds to a cell mass of 0: such end cells are left out too.
+  FiniteVolumeSnapshot s;
+  s.edges = {0.0, 0.002, 0.004, 0.006};
+  s.density = {std::numeric_limits<double>::denorm_min(), 1.0, std::numeric_limits<double>::denorm_min()};
+  const PiecewiseConstantLaw1D law = s.law();
+  ASSERT_EQ(law.cells(), 1u);
+  EXPECT_EQ(law.edges().front(), 0.002);
+  EXPECT_EQ(law.edges().back(), 0.004);
+}
+
 TEST(FiniteVolumeSolver1D, ReportsFailureAsStatus) {
   FiniteVolumeOptions options = with_cells(50);
   options.max_steps = 3;
