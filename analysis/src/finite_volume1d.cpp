@@ -24,7 +24,6 @@ using detail::describe;
 using namespace detail;
 
 constexpr const char* kWhere = "FiniteVolumeSolver1D";
-constexpr double kEpsilon = std::numeric_limits<double>::epsilon();
 /// Newton has converged when the L1 norm of its last correction is below this fraction of the local error tolerance.
 constexpr double kNewtonFraction = 1e-3;
 /// Newton iterations per implicit step before the step is rejected (and dt reduced).
@@ -307,60 +306,31 @@ FiniteVolumeSolution FiniteVolumeSolver1D::solve(const Law1D& initial, double ma
   snapshot(t0);
   if (options_.record_energy) result.energy_history.emplace_back(t0, op.energy(rho));
 
-  const double span = output_times.back() - t0;
   const double tolerance = options_.atol + options_.rtol * mass;
   const double newton_tolerance = kNewtonFraction * tolerance;
-  double dt = options_.initial_dt > 0.0 ? options_.initial_dt : kInitialStepFraction * span;
-  double t = t0;
   Workspace ws(n);
   std::vector<double> full, half, half2, correction(n + 1), limit(n);
-  bool just_rejected = false;
-  for (const double t_out : output_times) {
-    while (t < t_out) {
-      if (result.steps_accepted + result.steps_rejected >= options_.max_steps)
-        return finish(ReferenceStatus::max_steps_exceeded,
-                      "max_steps = " + std::to_string(options_.max_steps) + " reached at t = " +
-                          detail::format_value(t));
-      const bool last = t_out - t <= kStretch * dt;
-      const double h = last ? t_out - t : dt;
-      if (h < kUnderflowUlps * kEpsilon * std::max(std::abs(t), span))
-        return finish(ReferenceStatus::step_size_underflow,
-                      "step " + detail::format_value(h) + " at t = " + detail::format_value(t) +
-                          ": the implicit solve keeps failing (Newton or positivity)");
-      const bool solved =
-          backward_euler(op, rho, width_, h, newton_tolerance, full, ws, result.newton_iterations) &&
-          backward_euler(op, rho, width_, 0.5 * h, newton_tolerance, half, ws, result.newton_iterations) &&
-          backward_euler(op, half, width_, 0.5 * h, newton_tolerance, half2, ws, result.newton_iterations);
-      if (!solved) {
-        ++result.steps_rejected;
-        just_rejected = true;
-        dt = kFailureFactor * h;
-        continue;
-      }
-      const double error = l1_distance(half2, full, width_) / tolerance;
-      if (!std::isfinite(error)) return finish(ReferenceStatus::non_finite_state, "non-finite local error estimate");
-      const double factor = step_factor(error);
-      if (error > 1.0) {
-        ++result.steps_rejected;
-        just_rejected = true;
-        dt = h * factor;
-        continue;
-      }
-      if (options_.scheme == TimeScheme::extrapolated_euler &&
-          extrapolate(half2, full, width_, correction, limit) == Extrapolation::limited)
-        ++result.limited_steps;
-      ++result.steps_accepted;
-      rho.swap(half2);
-      t = last ? t_out : t + h;
-      result.t_reached = t;
-      // No growth right after a rejection (Hairer-Wanner's rule), as in ReferenceSolver1D.
-      dt = h * (just_rejected ? std::min(factor, 1.0) : factor);
-      just_rejected = false;
-      if (options_.record_energy) result.energy_history.emplace_back(t, op.energy(rho));
-    }
+  const auto attempt = [&](double h) -> StepAttempt {
+    const bool solved =
+        backward_euler(op, rho, width_, h, newton_tolerance, full, ws, result.newton_iterations) &&
+        backward_euler(op, rho, width_, 0.5 * h, newton_tolerance, half, ws, result.newton_iterations) &&
+        backward_euler(op, half, width_, 0.5 * h, newton_tolerance, half2, ws, result.newton_iterations);
+    return {solved, solved ? l1_distance(half2, full, width_) / tolerance : 0.0};
+  };
+  const auto accept = [&](double t) {
+    if (options_.scheme == TimeScheme::extrapolated_euler &&
+        extrapolate(half2, full, width_, correction, limit) == Extrapolation::limited)
+      ++result.limited_steps;
+    rho.swap(half2);
+    if (options_.record_energy) result.energy_history.emplace_back(t, op.energy(rho));
+  };
+  const auto at_output = [&](double t) {
     snapshot(t);
-  }
-  return finish(ReferenceStatus::ok, "");
+    return MarchEnd{};
+  };
+  const MarchEnd end = march(t0, output_times, options_.initial_dt, options_.max_steps, "Newton or positivity",
+                             result, attempt, accept, at_output);
+  return finish(end.status, end.message);
 }
 
 }  // namespace blobflow::analysis

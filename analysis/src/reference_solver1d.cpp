@@ -514,68 +514,37 @@ ReferenceSolution ReferenceSolver1D::solve(const Law1D& initial, double mass, do
   snapshot(t0, e0);
   if (options_.record_energy) result.energy_history.emplace_back(t0, e0);
 
-  const double span = output_times.back() - t0;
-  double dt = options_.initial_dt > 0.0 ? options_.initial_dt : kInitialStepFraction * span;
-  double t = t0;
   Workspace ws(n_cells + 1);
   std::vector<double> full, half, half2;
-  bool just_rejected = false;
-  for (const double t_out : output_times) {
-    while (t < t_out) {
-      if (result.steps_accepted + result.steps_rejected >= options_.max_steps)
-        return finish(ReferenceStatus::max_steps_exceeded,
-                      "max_steps = " + std::to_string(options_.max_steps) + " reached at t = " +
-                          detail::format_value(t));
-      const bool last = t_out - t <= kStretch * dt;
-      const double h = last ? t_out - t : dt;
-      if (h < kUnderflowUlps * kEpsilon * std::max(std::abs(t), span))
-        return finish(ReferenceStatus::step_size_underflow,
-                      "step " + detail::format_value(h) + " at t = " + detail::format_value(t) +
-                          ": the implicit solve keeps failing (Newton or positivity of the cell widths)");
-      const double tolerance = options_.atol + options_.rtol * (x.back() - x.front());
-      const double newton_tolerance = kNewtonFraction * tolerance;
-      const bool solved = backward_euler(model, x, dm, mu, h, newton_tolerance, full, ws, result.newton_iterations) &&
-                          backward_euler(model, x, dm, mu, 0.5 * h, newton_tolerance, half, ws,
-                                         result.newton_iterations) &&
-                          backward_euler(model, half, dm, mu, 0.5 * h, newton_tolerance, half2, ws,
-                                         result.newton_iterations);
-      if (!solved) {
-        ++result.steps_rejected;
-        just_rejected = true;
-        dt = kFailureFactor * h;
-        continue;
-      }
-      double error = 0.0;
-      for (std::size_t k = 0; k <= n_cells; ++k) error = std::max(error, std::abs(half2[k] - full[k]));
-      error /= tolerance;
-      if (!std::isfinite(error)) return finish(ReferenceStatus::non_finite_state, "non-finite local error estimate");
-      if (options_.scheme == TimeScheme::extrapolated_euler)
-        for (std::size_t k = 0; k <= n_cells; ++k) half2[k] = 2.0 * half2[k] - full[k];
-      const bool valid = all_finite(half2) && increasing(half2);
-      const double factor = step_factor(error);
-      if (error > 1.0 || !valid) {
-        ++result.steps_rejected;
-        just_rejected = true;
-        dt = h * (valid ? factor : kFailureFactor);
-        continue;
-      }
-      ++result.steps_accepted;
-      x.swap(half2);
-      t = last ? t_out : t + h;
-      result.t_reached = t;
-      // No growth right after a rejection (Hairer-Wanner's rule): the error is not smooth in dt there (an edge
-      // crossing a breakpoint of rhobar, a start-up layer) and growing at once invites another rejection.
-      dt = h * (just_rejected ? std::min(factor, 1.0) : factor);
-      just_rejected = false;
-      if (options_.record_energy)
-        result.energy_history.emplace_back(t, model.evaluate(x, dm, mu, nullptr, nullptr, nullptr));
-    }
+  const auto attempt = [&](double h) -> StepAttempt {
+    const double tolerance = options_.atol + options_.rtol * (x.back() - x.front());
+    const double newton_tolerance = kNewtonFraction * tolerance;
+    const bool solved =
+        backward_euler(model, x, dm, mu, h, newton_tolerance, full, ws, result.newton_iterations) &&
+        backward_euler(model, x, dm, mu, 0.5 * h, newton_tolerance, half, ws, result.newton_iterations) &&
+        backward_euler(model, half, dm, mu, 0.5 * h, newton_tolerance, half2, ws, result.newton_iterations);
+    if (!solved) return {};
+    double error = 0.0;
+    for (std::size_t k = 0; k <= n_cells; ++k) error = std::max(error, std::abs(half2[k] - full[k]));
+    if (options_.scheme == TimeScheme::extrapolated_euler)
+      for (std::size_t k = 0; k <= n_cells; ++k) half2[k] = 2.0 * half2[k] - full[k];
+    return {true, error / tolerance, all_finite(half2) && increasing(half2)};
+  };
+  const auto accept = [&](double t) {
+    x.swap(half2);
+    if (options_.record_energy)
+      result.energy_history.emplace_back(t, model.evaluate(x, dm, mu, nullptr, nullptr, nullptr));
+  };
+  const auto at_output = [&](double t) {
     const double e = model.evaluate(x, dm, mu, nullptr, nullptr, nullptr);
     if (!std::isfinite(e))
-      return finish(ReferenceStatus::non_finite_state, "non-finite energy at t = " + detail::format_value(t));
+      return MarchEnd{ReferenceStatus::non_finite_state, "non-finite energy at t = " + detail::format_value(t)};
     snapshot(t, e);
-  }
-  return finish(ReferenceStatus::ok, "");
+    return MarchEnd{};
+  };
+  const MarchEnd end = march(t0, output_times, options_.initial_dt, options_.max_steps,
+                             "Newton or positivity of the cell widths", result, attempt, accept, at_output);
+  return finish(end.status, end.message);
 }
 
 }  // namespace blobflow::analysis
