@@ -1,10 +1,18 @@
 // Internal to solvers/src (not installed): the vector Gaussian kernel shared by the SIMD engines, SimdSum
-// (simd_sum.cpp, all pairs) and TruncatedSimdSum (truncated_simd_sum.cpp, cutoff). PERF-NOTES.md §2-§3, written anew:
-//  - 2^t for t <= 0 by a branch-free polynomial: t clamped at -1100, n = rint(t), f = t - n in [-1/2, 1/2] (exact),
-//    2^f by a degree-10 polynomial, scaled by 2^n (vscalefpd on AVX-512, which underflows to 0 without a branch);
+// (simd_sum.cpp, all pairs) and TruncatedSimdSum (truncated_simd_sum.cpp, cutoff). PERF-NOTES.md §2-§4, written anew,
+// with fewer vector instructions per pair than the notes' kernel:
+//  - 2^t by a branch-free polynomial: f = t - floor(t) in [0, 1) (exact), 2^f by a degree-10 polynomial, then
+//    p 2^floor(t). On AVX-512 both steps are one instruction each: vreducepd gives f, vscalefpd multiplies by
+//    2^floor(t) itself and underflows to 0 without a branch, also for t = -inf; no clamp is needed;
+//  - one-sided sums take positive weights as exponents, w_j = 2^(lw_j): the term w_j exp(-|y - x_j|^2 / (2 sigma^2))
+//    is 2^(lw_j - c |y - x_j|^2) with c = log2(e) / (2 sigma^2), and the exponent costs one fma after |y - x_j|^2,
+//    with no multiplication by w_j afterwards. Per 8 pairs the 1D gradient tile issues 16 vector instructions (sub,
+//    mul, fma, reduce, 10 fma, scalef, fma) where the notes' kernel issues 17-19. (Coordinates are not pre-scaled by
+//    sqrt(c), which would save one more: s x rounds to ulp(s |x|), an error of |x| / sigma ulps in the differences,
+//    1e-11 relative at N = 1e6 on [0, 1]; y - x of nearby points is exact.);
 //  - the one-sided tile: U zmm registers of 8 targets each against a range of sources broadcast one at a time,
-//    accumulating w_j 2^(-c |y - x_j|^2) (y - x_j) (gradient) or w_j 2^(-c |y - x_j|^2) (potential); the portable
-//    scalar loop computes the same sums with the same polynomial;
+//    accumulating 2^(lw_j - c |y - x_j|^2) (y - x_j) (gradient) or 2^(lw_j - c |y - x_j|^2) (potential); the
+//    portable scalar loop computes the same sums with the same polynomial;
 //  - flush-to-zero/denormals-are-zero only while a kernel runs, and a thread-count independent parallel loop.
 // Everything here is inline and has internal linkage in spirit (namespace blobflow::simd_detail); only the .cpp files
 // of the engines include it.
@@ -17,6 +25,8 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <numbers>
+#include <span>
 #include <thread>
 #include <vector>
 
@@ -29,17 +39,19 @@
 
 namespace blobflow::simd_detail {
 
-/// 2^f on [-1/2, 1/2], lowest order first: the degree-10 polynomial interpolating 2^f at the 11 Chebyshev nodes
-/// cos((2k + 1) pi / 22) / 2, from a Vandermonde solve in 50-digit arithmetic (mpmath), rounded to double. Its
-/// maximum relative error is 3.1e-16; evaluated by Horner in double, 4.3e-16 (kSimdExp2RelativeError).
+/// 2^f on [0, 1], lowest order first: 1 + f r(f), r the degree-9 polynomial interpolating (2^f - 1) / f at the 10
+/// Chebyshev nodes (1 + cos((2k + 1) pi / 20)) / 2, from a Vandermonde solve in 50-digit arithmetic (mpmath), rounded
+/// to double; the constant term 1 makes 2^n exact at integers n. With these double coefficients its maximum relative
+/// error is 6.0e-16; evaluated by Horner with FMA in double, 6.7e-16 (2e4 points, 50-digit reference;
+/// kSimdExp2RelativeError).
 inline constexpr std::array<double, 11> kExp2Poly = {
-    1.0,                    0.69314718055995,       0.24022650695910097,   0.05550410866444772,
-    0.009618129107606888,   0.0013333558230164974,  0.0001540353044173605, 1.5252657260200837e-05,
-    1.321544258792169e-06,  1.0208690299958306e-07, 7.072585949269223e-09};
-/// t is clamped here: 2^t is 0 in double below -1075 anyway, and n = rint(t) stays a small exact integer.
+    1.0,                    0.6931471805599442,    0.2402265069593276,    0.055504108657345015,
+    0.009618129203070183,   0.0013333551969191356, 0.00015403759532094086, 1.5247576328225964e-05,
+    1.3286935541919544e-06, 9.586441203295087e-08, 9.693777298298426e-09};
+/// The portable path clamps t here: 2^t is 0 in double below -1075 anyway, and floor(t) stays a small exact integer.
 inline constexpr double kExp2Clamp = -1100.0;
-/// (t + 1.5 2^52) - 1.5 2^52 is rint(t) in round-to-nearest for |t| < 2^51 (no -ffast-math: not folded away).
-inline constexpr double kRoundMagic = 0x1.8p52;
+/// The exponent standing for weight 0: 2^(-2000 - r^2) is 0 in double (and below the clamp).
+inline constexpr double kZeroWeightExponent = -2000.0;
 /// The smallest exponent of a normal double; 2^n with n below it is flushed to 0.
 inline constexpr std::int64_t kMinNormalExponent = -1022;
 inline constexpr std::int64_t kExponentBias = 1023;
@@ -47,19 +59,58 @@ inline constexpr int kMantissaBits = 52;
 /// A second thread pays off above ~2e5 pair evaluations (~50 us of work against ~20-50 us to start a thread).
 inline constexpr double kMinPairsPerThread = 2e5;
 
-/// Source arrays of a kernel call: coordinate k of source j is x[k][j], its weight w[j].
+/// Source arrays of a one-sided kernel call: coordinate k of source j is x[k][j], its weight 2^lw[j].
 struct Sources {
   std::array<const double*, 3> x{};
-  const double* w = nullptr;
+  const double* lw = nullptr;
 };
+
+/// -c = -log2(e) / (2 sigma^2): exp(-r^2 / (2 sigma^2)) = 2^(-c r^2).
+inline double minus_exp2_rate(double sigma) { return -std::numbers::log2e / (2.0 * sigma * sigma); }
+
+/// Weights in the kernels' form: w_j = scale 2^lw[j] with scale a power of 2 not below max w (so w_j / scale is
+/// exact and lw[j] <= 0: exponents of the largest weights stay small, and so does their rounding), weight 0 as
+/// kZeroWeightExponent; also normalized[j] = w_j / scale, for the kernels that multiply by weights. Needs w_j >= 0
+/// (the engines split signed weights into two sums).
+struct KernelWeights {
+  double scale = 1.0;
+  std::vector<double> lw, normalized;
+
+  /// Sets the weights from w (normalized only when asked, else left empty), reusing the vectors' memory.
+  void assign(std::span<const double> w, bool with_normalized) {
+    const double largest = w.empty() ? 0.0 : *std::max_element(w.begin(), w.end());
+    scale = largest > 0.0 ? std::ldexp(1.0, std::ilogb(largest) + 1) : 1.0;
+    const double inverse = 1.0 / scale;  // a power of 2: w_j * inverse is w_j / scale exactly
+    lw.resize(w.size());
+    normalized.resize(with_normalized ? w.size() : 0);
+    for (std::size_t j = 0; j < w.size(); ++j) {
+      if (with_normalized) normalized[j] = w[j] * inverse;
+      if (j > 0 && w[j] == w[j - 1]) lw[j] = lw[j - 1];  // equal masses: one log2 for the whole run of them
+      else lw[j] = w[j] > 0.0 ? std::log2(w[j] * inverse) : kZeroWeightExponent;
+    }
+  }
+};
+
+/// Whether some weight is negative: such sums run as sum(w+) - sum(w-), w+- = max(+-w, 0), two sums of the kernels'
+/// non-negative form.
+inline bool has_negative(std::span<const double> w) {
+  return std::any_of(w.begin(), w.end(), [](double a) { return a < 0.0; });
+}
+
+/// The positive (sign = +1) or negative (sign = -1) part of w: max(sign w_j, 0).
+inline std::vector<double> weight_part(std::span<const double> w, double sign) {
+  std::vector<double> part(w.size());
+  for (std::size_t j = 0; j < w.size(); ++j) part[j] = std::max(sign * w[j], 0.0);
+  return part;
+}
 
 // --- the portable path --------------------------------------------------------------------------------------------
 
 /// 2^t for t <= 0 (kSimdExp2RelativeError for t >= -1022, else 0): the same polynomial as the AVX-512 path.
 inline double exp2_portable(double t) {
   t = t > kExp2Clamp ? t : kExp2Clamp;
-  const double n = (t + kRoundMagic) - kRoundMagic;
-  const double f = t - n;  // exact: |f| <= 1/2 and t, n within a factor 2 (Sterbenz) or n = 0
+  const double n = std::floor(t);
+  const double f = t - n;  // exact: f in [0, 1) and t, n within a factor 2 (Sterbenz) or n = 0 or t = n
   double p = kExp2Poly[10];
   for (int k = 9; k >= 0; --k) p = p * f + kExp2Poly[static_cast<std::size_t>(k)];
   const auto e = static_cast<std::int64_t>(n);
@@ -67,8 +118,8 @@ inline double exp2_portable(double t) {
   return e < kMinNormalExponent ? 0.0 : p * scale;
 }
 
-/// acc[.] += sum over sources j0 <= j < j1 of w_j 2^(neg_c |y - x_j|^2) (y - x_j) (G) or w_j 2^(neg_c |y - x_j|^2),
-/// for one target y (D coordinates); the scalar twin of one_sided_tile.
+/// acc[.] += sum over sources j0 <= j < j1 of 2^(lw_j + neg_c |y - x_j|^2) (y - x_j) (G) or the 2^(...) alone, for
+/// one target y (D coordinates); the scalar twin of one_sided_tile.
 template <int D, bool G>
 inline void portable_target_sum(const double (&y)[D], double (&acc)[G ? D : 1], const Sources& s, std::size_t j0,
                                 std::size_t j1, double neg_c) {
@@ -78,11 +129,11 @@ inline void portable_target_sum(const double (&y)[D], double (&acc)[G ? D : 1], 
       diff[k] = y[k] - s.x[k][j];
       r2 += diff[k] * diff[k];
     }
-    const double we = exp2_portable(r2 * neg_c) * s.w[j];
+    const double e = exp2_portable(r2 * neg_c + s.lw[j]);
     if constexpr (G) {
-      for (int k = 0; k < D; ++k) acc[k] += we * diff[k];
+      for (int k = 0; k < D; ++k) acc[k] += e * diff[k];
     } else {
-      acc[0] += we;
+      acc[0] += e;
     }
   }
 }
@@ -92,13 +143,15 @@ inline void portable_target_sum(const double (&y)[D], double (&acc)[G ? D : 1], 
 // GCC 12's avx512fintrin.h trips -Wmaybe-uninitialized on its own _mm512_undefined_* placeholders (GCC PR 105593).
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#define BLOBFLOW_AVX512 __attribute__((target("avx512f")))
-#define BLOBFLOW_AVX512_INLINE __attribute__((target("avx512f"), always_inline)) inline
+#define BLOBFLOW_AVX512 __attribute__((target("avx512f,avx512dq")))
+#define BLOBFLOW_AVX512_INLINE __attribute__((target("avx512f,avx512dq"), always_inline)) inline
 
 /// MXCSR flush-to-zero (bit 15) and denormals-are-zero (bit 6): without them every underflowing 2^t costs a
 /// microcode assist (PERF-NOTES.md §2, a 10x slowdown); set only while a kernel runs, then restored.
 inline constexpr unsigned kMxcsrFlushToZero = 0x8000;
 inline constexpr unsigned kMxcsrDenormalsAreZero = 0x0040;
+/// vreducepd's immediate for t - floor(t): round toward -infinity (bits 1:0 = 01), keep 0 fraction bits (7:4).
+inline constexpr int kReduceFloor = 0x01;
 
 class FlushToZeroScope {
  public:
@@ -116,38 +169,42 @@ class FlushToZeroScope {
   unsigned saved_;
 };
 
-/// 2^t, 8 lanes, branch-free: clamp, n = rint(t), f = t - n, Horner, then p 2^n by vscalefpd (0 on underflow).
+/// 2^t for t <= 0, 8 lanes, branch-free: f = t - floor(t) (vreducepd; 0 for t = -inf or |t| >= 2^52), Horner, then
+/// p 2^floor(t) (vscalefpd, which floors t itself and gives 0 on underflow and for t = -inf).
 BLOBFLOW_AVX512_INLINE __m512d exp2_avx512(__m512d t) {
-  t = _mm512_max_pd(t, _mm512_set1_pd(kExp2Clamp));
-  const __m512d magic = _mm512_set1_pd(kRoundMagic);
-  const __m512d n = _mm512_sub_pd(_mm512_add_pd(t, magic), magic);
-  const __m512d f = _mm512_sub_pd(t, n);
+  const __m512d f = _mm512_reduce_pd(t, kReduceFloor);
   __m512d p = _mm512_set1_pd(kExp2Poly[10]);
 #pragma GCC unroll 10
   for (int k = 9; k >= 0; --k) p = _mm512_fmadd_pd(p, f, _mm512_set1_pd(kExp2Poly[static_cast<std::size_t>(k)]));
-  return _mm512_scalef_pd(p, n);
+  return _mm512_scalef_pd(p, t);
 }
 
-/// acc[.][u] += sum over sources j0 <= j < j1 of w_j 2^(-c r^2) (y_u - x_j) (or w_j 2^(-c r^2)), sources broadcast.
+/// neg_c |d|^2 + base over the D coordinate differences d.
+template <int D>
+BLOBFLOW_AVX512_INLINE __m512d scaled_squared_norm_plus(const __m512d (&d)[D], __m512d neg_c, __m512d base) {
+  __m512d r2 = _mm512_mul_pd(d[0], d[0]);
+  for (int k = 1; k < D; ++k) r2 = _mm512_fmadd_pd(d[k], d[k], r2);
+  return _mm512_fmadd_pd(r2, neg_c, base);
+}
+
+/// acc[.][u] += sum over sources j0 <= j < j1 of 2^(lw_j + neg_c |y_u - x_j|^2) (y_u - x_j) (or the 2^(...) alone),
+/// sources broadcast.
 template <int D, bool G, int U>
 BLOBFLOW_AVX512_INLINE void one_sided_tile(const __m512d (&y)[D][U], __m512d (&acc)[G ? D : 1][U], const Sources& s,
                                            std::size_t j0, std::size_t j1, __m512d neg_c) {
   for (std::size_t j = j0; j < j1; ++j) {
     __m512d xb[D];
     for (int k = 0; k < D; ++k) xb[k] = _mm512_set1_pd(s.x[k][j]);
-    const __m512d wb = _mm512_set1_pd(s.w[j]);
+    const __m512d lwb = _mm512_set1_pd(s.lw[j]);
 #pragma GCC unroll 8
     for (int u = 0; u < U; ++u) {
       __m512d diff[D];
       for (int k = 0; k < D; ++k) diff[k] = _mm512_sub_pd(y[k][u], xb[k]);
-      __m512d r2 = _mm512_mul_pd(diff[0], diff[0]);
-      for (int k = 1; k < D; ++k) r2 = _mm512_fmadd_pd(diff[k], diff[k], r2);
-      const __m512d e = exp2_avx512(_mm512_mul_pd(r2, neg_c));
+      const __m512d e = exp2_avx512(scaled_squared_norm_plus<D>(diff, neg_c, lwb));
       if constexpr (G) {
-        const __m512d we = _mm512_mul_pd(e, wb);
-        for (int k = 0; k < D; ++k) acc[k][u] = _mm512_fmadd_pd(we, diff[k], acc[k][u]);
+        for (int k = 0; k < D; ++k) acc[k][u] = _mm512_fmadd_pd(e, diff[k], acc[k][u]);
       } else {
-        acc[0][u] = _mm512_fmadd_pd(e, wb, acc[0][u]);
+        acc[0][u] = _mm512_add_pd(e, acc[0][u]);
       }
     }
   }
@@ -160,10 +217,10 @@ class FlushToZeroScope {
 };
 #endif
 
-/// Whether this CPU can run the AVX-512 path (AVX512F, checked at run time).
+/// Whether this CPU can run the AVX-512 path (AVX512F and AVX512DQ, for vreducepd; checked at run time).
 inline bool avx512_supported() {
 #if BLOBFLOW_SIMD_X86
-  return __builtin_cpu_supports("avx512f");
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
 #else
   return false;
 #endif
@@ -193,5 +250,6 @@ inline unsigned threads_for(double pairs, std::size_t n_items, unsigned n_thread
 inline bool all_finite(const double* v, std::size_t n) {
   return std::all_of(v, v + n, [](double a) { return std::isfinite(a); });
 }
+
 
 }  // namespace blobflow::simd_detail

@@ -1,10 +1,12 @@
 // SimdSum (simd_sum.hpp): the Gaussian all-pairs sums with an inlined polynomial 2^t, AVX-512 register blocking,
 // pair symmetry for the self sums and a thread-count independent work partition (PERF-NOTES.md §2-§4, written anew).
 //
-// Both paths compute, for targets y_i and sources x_j with weights w_j, c = log2(e) / (2 sigma^2):
-//   potential  S_i = sum_j w_j 2^(-c |y_i - x_j|^2),     gradient  G_i = sum_j w_j 2^(-c |y_i - x_j|^2) (y_i - x_j),
-// then scale by GaussianKernel::value(0) or gradient_factor(0) (the normalization and -1/sigma^2, MATH.md §2.3), so
-// that S and G are DirectSum's sums up to the exp error (kSimdExp2RelativeError) and summation order.
+// Both paths compute, for targets y_i and sources x_j with weights w_j = W 2^(lw_j) (W a power of 2, lw_j <= 0) and
+// c = log2(e) / (2 sigma^2):
+//   potential  S_i = sum_j 2^(lw_j - c |y_i - x_j|^2),     gradient  G_i = sum_j 2^(lw_j - c |y_i - x_j|^2) (y_i - x_j)
+// (the symmetric tiles multiply by w_j / W instead of adding lw_j), then scale by W value(0) or W gradient_factor(0)
+// (GaussianKernel's normalization and -1/sigma^2, MATH.md §2.3), so that S and G are DirectSum's sums up to the exp
+// error (kSimdExp2RelativeError, the rounding of the exponent) and summation order. Signed weights run as two sums.
 #include "blobflow/solvers/simd_sum.hpp"
 
 #include <algorithm>
@@ -39,10 +41,10 @@ constexpr std::size_t block_size(int dim) { return dim == 1 ? 64 : 32; }
 struct Soa {
   std::size_t n = 0, n_pad = 0;
   std::array<std::vector<double>, 3> c;
-  std::vector<double> w;
+  std::vector<double> w, lw;  // weights w_j / W and their log2 (KernelWeights); empty for targets
 };
 
-Soa make_soa(PointSet p, std::span<const double> w) {
+Soa make_soa(PointSet p, const KernelWeights* weights) {
   Soa s;
   s.n = p.size();
   s.n_pad = (s.n + kPad - 1) / kPad * kPad;
@@ -51,20 +53,25 @@ Soa make_soa(PointSet p, std::span<const double> w) {
     s.c[k].resize(s.n_pad);
     for (std::size_t i = 0; i < s.n_pad; ++i) s.c[k][i] = p.point(std::min(i, s.n - 1))[k];
   }
-  s.w.assign(s.n_pad, 0.0);
-  std::copy(w.begin(), w.end(), s.w.begin());
+  if (weights != nullptr) {
+    s.w.assign(s.n_pad, 0.0);
+    s.lw.assign(s.n_pad, kZeroWeightExponent);
+    std::copy(weights->normalized.begin(), weights->normalized.end(), s.w.begin());
+    std::copy(weights->lw.begin(), weights->lw.end(), s.lw.begin());
+  }
   return s;
 }
 
-/// One sum: targets y (weights yw, used by the symmetric sums), sources x with weights w; out holds per target the
-/// unscaled sums (d arrays for the gradient, one for the potential).
+/// One sum: targets y (weights yw, used by the symmetric sums), sources x with weights w (lw as exponents); out
+/// holds per target the unscaled sums (d arrays for the gradient, one for the potential). Weights divided by W.
 struct Job {
-  double neg_c = 0.0;                    // -log2(e) / (2 sigma^2)
+  double neg_c = 0.0;  // -log2(e) / (2 sigma^2)
   std::array<const double*, 3> y{};
   const double* yw = nullptr;
   std::size_t n_targets_pad = 0;
   std::array<const double*, 3> x{};
   const double* w = nullptr;
+  const double* lw = nullptr;
   std::size_t n_sources = 0, n_sources_pad = 0;
   std::array<double*, 3> out{};
 };
@@ -73,7 +80,7 @@ template <int D, bool G>
 void portable_one_sided_block(const Job& job, std::size_t block) {
   constexpr int A = G ? D : 1;
   const std::size_t b = block_size(D), i0 = block * b;
-  const Sources sources{job.x, job.w};
+  const Sources sources{job.x, job.lw};
   for (std::size_t i = i0; i < i0 + b; ++i) {
     double y[D], acc[A] = {};
     for (int k = 0; k < D; ++k) y[k] = job.y[k][i];
@@ -137,7 +144,7 @@ BLOBFLOW_AVX512 void avx512_one_sided_block(const Job& job, std::size_t block) {
     for (int k = 0; k < D; ++k) y[k][u] = _mm512_loadu_pd(job.y[k] + i0 + 8 * static_cast<std::size_t>(u));
     for (int a = 0; a < A; ++a) acc[a][u] = _mm512_setzero_pd();
   }
-  one_sided_tile<D, G, U>(y, acc, Sources{job.x, job.w}, 0, job.n_sources, _mm512_set1_pd(job.neg_c));
+  one_sided_tile<D, G, U>(y, acc, Sources{job.x, job.lw}, 0, job.n_sources, _mm512_set1_pd(job.neg_c));
   for (int u = 0; u < U; ++u)
     for (int a = 0; a < A; ++a) _mm512_storeu_pd(job.out[a] + i0 + 8 * static_cast<std::size_t>(u), acc[a][u]);
 }
@@ -152,7 +159,7 @@ BLOBFLOW_AVX512 void avx512_symmetric_row(const Job& job, std::size_t block, dou
   constexpr int A = G ? D : 1;
   constexpr int kLanes = 8;
   const std::size_t i0 = block * block_size(D);
-  const __m512d neg_c = _mm512_set1_pd(job.neg_c);
+  const __m512d neg_c = _mm512_set1_pd(job.neg_c), zero = _mm512_setzero_pd();
   __m512d y[D][U], wt[U], acc[A][U];
   for (int u = 0; u < U; ++u) {
     const std::size_t i = i0 + 8 * static_cast<std::size_t>(u);
@@ -160,7 +167,7 @@ BLOBFLOW_AVX512 void avx512_symmetric_row(const Job& job, std::size_t block, dou
     wt[u] = _mm512_loadu_pd(job.yw + i);
     for (int a = 0; a < A; ++a) acc[a][u] = _mm512_setzero_pd();
   }
-  one_sided_tile<D, G, U>(y, acc, Sources{job.x, job.w}, i0, i0 + block_size(D), neg_c);
+  one_sided_tile<D, G, U>(y, acc, Sources{job.x, job.lw}, i0, i0 + block_size(D), neg_c);
   for (std::size_t j = i0 + block_size(D); j < job.n_sources_pad; j += kLanes) {
     __m512d s[D], ws = _mm512_loadu_pd(job.w + j), as[A];
     for (int k = 0; k < D; ++k) s[k] = _mm512_loadu_pd(job.x[k] + j);
@@ -170,9 +177,7 @@ BLOBFLOW_AVX512 void avx512_symmetric_row(const Job& job, std::size_t block, dou
       for (int u = 0; u < U; ++u) {
         __m512d diff[D];
         for (int k = 0; k < D; ++k) diff[k] = _mm512_sub_pd(y[k][u], s[k]);
-        __m512d r2 = _mm512_mul_pd(diff[0], diff[0]);
-        for (int k = 1; k < D; ++k) r2 = _mm512_fmadd_pd(diff[k], diff[k], r2);
-        const __m512d e = exp2_avx512(_mm512_mul_pd(r2, neg_c));
+        const __m512d e = exp2_avx512(scaled_squared_norm_plus<D>(diff, neg_c, zero));
         if constexpr (G) {
           for (int k = 0; k < D; ++k) {
             const __m512d ed = _mm512_mul_pd(e, diff[k]);
@@ -258,7 +263,7 @@ bool simd_avx512_available() { return avx512_supported(); }
 void simd_exp2(std::span<const double> t, std::span<double> out, SimdPath path) {
   if (t.size() != out.size()) throw std::invalid_argument("simd_exp2: t and out must have the same size");
   if (path == SimdPath::kAvx512 && !avx512_supported())
-    throw std::invalid_argument("simd_exp2: path kAvx512 forced, but this CPU has no AVX-512F");
+    throw std::invalid_argument("simd_exp2: path kAvx512 forced, but this CPU lacks AVX-512F or AVX-512DQ");
   if (path == SimdPath::kAuto) path = avx512_supported() ? SimdPath::kAvx512 : SimdPath::kPortable;
 #if BLOBFLOW_SIMD_X86
   if (path == SimdPath::kAvx512) {
@@ -272,7 +277,7 @@ void simd_exp2(std::span<const double> t, std::span<double> out, SimdPath path) 
 
 SimdSum::SimdSum(SimdPath path, unsigned n_threads, bool symmetric) : symmetric_(symmetric) {
   if (path == SimdPath::kAvx512 && !avx512_supported())
-    throw std::invalid_argument("SimdSum: path kAvx512 forced, but this CPU has no AVX-512F");
+    throw std::invalid_argument("SimdSum: path kAvx512 forced, but this CPU lacks AVX-512F or AVX-512DQ");
   path_ = path == SimdPath::kAuto ? (avx512_supported() ? SimdPath::kAvx512 : SimdPath::kPortable) : path;
   n_threads_ = n_threads > 0 ? n_threads : std::max(1u, std::thread::hardware_concurrency());
 }
@@ -288,24 +293,34 @@ void SimdSum::gaussian(const GaussianKernel& kernel, PointSet targets, PointSet 
     else DirectSum{}.potential(kernel, targets, sources, w, out);
     return;
   }
+  if (has_negative(w)) {  // sum(w+) - sum(w-): the kernels take non-negative weights
+    std::vector<double> negative_part(out.size());
+    gaussian(kernel, targets, sources, weight_part(w, 1.0), out, gradient, self_symmetric);
+    gaussian(kernel, targets, sources, weight_part(w, -1.0), negative_part, gradient, self_symmetric);
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] -= negative_part[i];
+    return;
+  }
   std::fill(out.begin(), out.end(), 0.0);
   if (targets.size() == 0 || sources.size() == 0) return;
 
   const int dim = targets.dim;
   const auto d = static_cast<std::size_t>(dim);
   const std::size_t n_out = gradient ? d : 1;
-  const Soa src = make_soa(sources, w);
-  const Soa own_targets = self_symmetric ? Soa{} : make_soa(targets, {});
+  KernelWeights weights;
+  weights.assign(w, true);
+  const Soa src = make_soa(sources, &weights);
+  const Soa own_targets = self_symmetric ? Soa{} : make_soa(targets, nullptr);
   const Soa& tgt = self_symmetric ? src : own_targets;
 
   Job job;
-  job.neg_c = -std::numbers::log2e / (2.0 * kernel.sigma() * kernel.sigma());
+  job.neg_c = minus_exp2_rate(kernel.sigma());
   for (std::size_t k = 0; k < d; ++k) {
     job.y[k] = tgt.c[k].data();
     job.x[k] = src.c[k].data();
   }
   job.yw = src.w.data();
   job.w = src.w.data();
+  job.lw = src.lw.data();
   job.n_targets_pad = tgt.n_pad;
   job.n_sources = src.n;
   job.n_sources_pad = src.n_pad;
@@ -351,7 +366,7 @@ void SimdSum::gaussian(const GaussianKernel& kernel, PointSet targets, PointSet 
     }
   }
 
-  const double scale = gradient ? kernel.gradient_factor(0.0) : kernel.value(0.0);
+  const double scale = weights.scale * (gradient ? kernel.gradient_factor(0.0) : kernel.value(0.0));
   for (std::size_t i = 0; i < targets.size(); ++i)
     for (std::size_t a = 0; a < n_out; ++a) out[i * n_out + a] = scale * job.out[a][i];
 }

@@ -1,9 +1,10 @@
 // TruncatedSimdSum (truncated_simd_sum.hpp): the Gaussian cutoff sums on SimdSum's vector kernel (simd_kernel.hpp).
 //
-// Both paths compute, for targets y_i and sources x_j with weights w_j, c = log2(e) / (2 sigma^2):
-//   potential  S_i = sum_j w_j 2^(-c |y_i - x_j|^2),     gradient  G_i = sum_j w_j 2^(-c |y_i - x_j|^2) (y_i - x_j),
-// over a superset of the sources within R of y_i, then scale by GaussianKernel::value(0) or gradient_factor(0) (the
-// normalization and -1/sigma^2, MATH.md §2.3), as SimdSum does.
+// Both paths compute, for targets y_i and sources x_j with weights w_j = W 2^(lw_j) (W a power of 2, lw_j <= 0) and
+// c = log2(e) / (2 sigma^2):
+//   potential  S_i = sum_j 2^(lw_j - c |y_i - x_j|^2),     gradient  G_i = sum_j 2^(lw_j - c |y_i - x_j|^2) (y_i - x_j)
+// over a superset of the sources within R of y_i, then scale by W value(0) or W gradient_factor(0) (the normalization
+// and -1/sigma^2, MATH.md §2.3), as SimdSum does. Signed weights run as two sums.
 #include "blobflow/solvers/truncated_simd_sum.hpp"
 
 #include <algorithm>
@@ -79,64 +80,129 @@ BlockFn block_fn(SimdPath path) {
   return &portable_block<D, G>;
 }
 
-/// Targets in the engine's order, structure of arrays, padded to whole blocks with copies of the last target; the
-/// sums are written to `sums` (n_out arrays) in the same order and scattered back through `index`.
+/// Targets in the engine's order: coordinate k of the i-th is c[k][i] (i < n), its index in the caller's set
+/// index[i] (i itself when index is empty). c points into the caller's or the sorted sources' arrays when the order
+/// is already theirs (1D input in increasing order: no copy), else into `owned`.
 struct OrderedTargets {
-  std::size_t n = 0, n_pad = 0;
-  std::array<std::vector<double>, 3> c;
+  std::size_t n = 0;
+  std::array<const double*, 3> c{};
+  std::array<std::vector<double>, 3> owned;
   std::vector<std::size_t> index;
-  std::vector<double> sums;
 };
 
-OrderedTargets order_targets(PointSet targets, std::vector<std::size_t> index, std::size_t block, std::size_t n_out) {
+OrderedTargets order_targets(PointSet targets, std::vector<std::size_t> index) {
   OrderedTargets t;
   t.n = index.size();
-  t.n_pad = (t.n + block - 1) / block * block;
   for (int k = 0; k < targets.dim; ++k) {
-    auto& c = t.c[static_cast<std::size_t>(k)];
-    c.resize(t.n_pad);
-    for (std::size_t i = 0; i < t.n_pad; ++i) c[i] = targets.point(index[std::min(i, t.n - 1)])[k];
+    auto& c = t.owned[static_cast<std::size_t>(k)];
+    c.resize(t.n);
+    for (std::size_t i = 0; i < t.n; ++i) c[i] = targets.point(index[i])[k];
+    t.c[static_cast<std::size_t>(k)] = c.data();
   }
   t.index = std::move(index);
-  t.sums.assign(n_out * t.n_pad, 0.0);
   return t;
 }
 
-/// The engine's common frame: threads over the blocks of `t`, each block's sources from `prepare(block, worker)`.
+/// What every block needs besides its targets and sources: the kernel, the threads, and where the scaled sums go.
+struct Frame {
+  int dim = 1;
+  std::size_t n_out = 1;
+  double neg_c = 0.0;  // -log2(e) / (2 sigma^2)
+  BlockFn fn = nullptr;
+  unsigned n_threads = 1;
+  bool flush_to_zero = false;
+  std::span<double> out;  // zero on entry; n_out entries per target, in the caller's order
+  double scale = 1.0;     // out = scale * (the kernel's sums)
+};
+
+/// The engine's common frame: threads over the blocks of `t` (the last one padded with copies of its last target),
+/// each block's sources from `prepare(block, worker, job)` (false: none within R, the targets keep their 0), its
+/// sums scaled and written to the caller's order by the block itself. Each block writes only its own targets.
 template <class Prepare>
-void run_blocks(OrderedTargets& t, int dim, std::size_t n_out, double neg_c, BlockFn fn, unsigned n_threads,
-                bool flush_to_zero, double pairs, const Prepare& prepare) {
-  const std::size_t b = block_size(dim), n_blocks = t.n_pad / b;
-  run_parallel(n_blocks, threads_for(pairs, n_blocks, n_threads), flush_to_zero, [&](std::size_t block, unsigned id) {
+void run_blocks(const OrderedTargets& t, const Frame& f, double pairs, const Prepare& prepare) {
+  const std::size_t b = block_size(f.dim), n_blocks = (t.n + b - 1) / b;
+  const unsigned threads = threads_for(pairs, n_blocks, f.n_threads);
+  struct Local {
+    double y[3][kBlock];
+    double sums[3][kBlock];
+  };
+  std::vector<Local> local(threads);
+  run_parallel(n_blocks, threads, f.flush_to_zero, [&](std::size_t block, unsigned id) {
+    Local& l = local[id];
     Block job;
-    job.neg_c = neg_c;
-    const std::size_t i0 = block * b;
-    for (std::size_t k = 0; k < static_cast<std::size_t>(dim); ++k) job.y[k] = t.c[k].data() + i0;
-    for (std::size_t a = 0; a < n_out; ++a) job.out[a] = t.sums.data() + a * t.n_pad + i0;
-    if (prepare(block, id, job)) fn(job);
+    job.neg_c = f.neg_c;
+    const std::size_t i0 = block * b, m = std::min(b, t.n - i0);
+    for (std::size_t k = 0; k < static_cast<std::size_t>(f.dim); ++k) {
+      if (m == b) {
+        job.y[k] = t.c[k] + i0;
+      } else {
+        for (std::size_t i = 0; i < b; ++i) l.y[k][i] = t.c[k][i0 + std::min(i, m - 1)];
+        job.y[k] = l.y[k];
+      }
+    }
+    for (std::size_t a = 0; a < f.n_out; ++a) job.out[a] = l.sums[a];
+    if (!prepare(block, id, job)) return;
+    f.fn(job);
+    for (std::size_t i = 0; i < m; ++i) {
+      const std::size_t target = t.index.empty() ? i0 + i : t.index[i0 + i];
+      for (std::size_t a = 0; a < f.n_out; ++a) f.out[target * f.n_out + a] = f.scale * l.sums[a][i];
+    }
   });
 }
 
 // --- 1D: sorted sources, blocks of sorted targets, one contiguous source range per block -----------------------------
 
-void sum_1d(PointSet targets, PointSet sources, std::span<const double> w, double radius, double neg_c, BlockFn fn,
-            std::size_t n_out, unsigned n_threads, bool flush_to_zero, OrderedTargets& t) {
+/// Blocks sampled to estimate the work of the 1D sum (for the thread count).
+constexpr std::size_t kWorkSampleBlocks = 16;
+
+void sum_1d(PointSet targets, PointSet sources, std::span<const double> lw, double radius, const Frame& f) {
   const std::size_t n = sources.size();
-  const std::vector<std::size_t> source_order = TruncatedSum::sorted_order_1d(sources.coords);
-  std::vector<double> xs(n), ws(n);
-  for (std::size_t a = 0; a < n; ++a) {
-    xs[a] = sources.coords[source_order[a]];
-    ws[a] = w[source_order[a]];
+  // Sources in increasing order: the caller's arrays when they already are (particles in 1D keep their order).
+  const bool sorted = std::is_sorted(sources.coords.begin(), sources.coords.end());
+  std::vector<double> xs_owned, ws_owned;
+  std::vector<std::size_t> source_order;
+  if (!sorted) {
+    source_order = TruncatedSum::sorted_order_1d(sources.coords);
+    xs_owned.resize(n);
+    ws_owned.resize(n);
+    for (std::size_t a = 0; a < n; ++a) {
+      xs_owned[a] = sources.coords[source_order[a]];
+      ws_owned[a] = lw[source_order[a]];
+    }
   }
+  const std::span<const double> xs = sorted ? sources.coords : std::span<const double>(xs_owned);
+  const double* ws = sorted ? lw.data() : ws_owned.data();
+
+  OrderedTargets t;
   const bool same = targets.coords.data() == sources.coords.data() && targets.size() == n;
-  t = order_targets(targets, same ? source_order : TruncatedSum::sorted_order_1d(targets.coords), block_size(1),
-                    n_out);
-  const double pairs = static_cast<double>(t.n) * static_cast<double>(n);
-  run_blocks(t, 1, n_out, neg_c, fn, n_threads, flush_to_zero, pairs, [&](std::size_t block, unsigned, Block& job) {
-    const std::size_t first = block * block_size(1), last = std::min(first + block_size(1), t.n) - 1;
-    job.sources = Sources{{xs.data()}, ws.data()};
-    job.j0 = static_cast<std::size_t>(std::lower_bound(xs.begin(), xs.end(), t.c[0][first] - radius) - xs.begin());
-    job.j1 = static_cast<std::size_t>(std::upper_bound(xs.begin(), xs.end(), t.c[0][last] + radius) - xs.begin());
+  if (same) {
+    t.n = n;
+    t.c[0] = xs.data();
+    t.index = std::move(source_order);
+  } else if (std::is_sorted(targets.coords.begin(), targets.coords.end())) {
+    t.n = targets.size();
+    t.c[0] = targets.coords.data();
+  } else {
+    t = order_targets(targets, TruncatedSum::sorted_order_1d(targets.coords));
+  }
+
+  const std::size_t b = block_size(1), n_blocks = (t.n + b - 1) / b;
+  const auto range = [&](std::size_t block) {
+    const std::size_t first = block * b, last = std::min(first + b, t.n) - 1;
+    const auto j0 = static_cast<std::size_t>(std::lower_bound(xs.begin(), xs.end(), t.c[0][first] - radius) - xs.begin());
+    const auto j1 = static_cast<std::size_t>(std::upper_bound(xs.begin(), xs.end(), t.c[0][last] + radius) - xs.begin());
+    return std::pair{j0, std::max(j0, j1)};
+  };
+  double sampled = 0.0;  // the work of a few evenly spaced blocks, scaled to all
+  const std::size_t samples = std::min(n_blocks, kWorkSampleBlocks);
+  for (std::size_t s = 0; s < samples; ++s) {
+    const auto [j0, j1] = range(s * n_blocks / samples);
+    sampled += static_cast<double>(b * (j1 - j0));
+  }
+  const double pairs = sampled * static_cast<double>(n_blocks) / static_cast<double>(std::max<std::size_t>(samples, 1));
+  run_blocks(t, f, pairs, [&](std::size_t block, unsigned, Block& job) {
+    job.sources = Sources{{xs.data()}, ws};
+    std::tie(job.j0, job.j1) = range(block);
     return job.j0 < job.j1;
   });
 }
@@ -153,7 +219,7 @@ struct CellList {
   std::vector<Key<D>> cells;
   std::vector<std::size_t> start;
   std::array<std::vector<double>, 3> x;
-  std::vector<double> w;
+  std::vector<double> w;  // the sources' weight exponents lw
 
   /// floor((p_k - origin_k) / s) for each axis k, as doubles (may lie outside the grid).
   std::array<double, D> index_of(const double* p, double s) const {
@@ -163,15 +229,14 @@ struct CellList {
   }
 };
 
-/// Per worker: the sources a block gathers (coordinates per axis, weights).
+/// Per worker: the sources a block gathers (coordinates per axis, weight exponents lw).
 struct Gathered {
   std::array<std::vector<double>, 3> x;
   std::vector<double> w;
 };
 
 template <int D>
-bool sum_cells(PointSet targets, PointSet sources, std::span<const double> w, double radius, double neg_c, BlockFn fn,
-               std::size_t n_out, unsigned n_threads, bool flush_to_zero, OrderedTargets& t) {
+bool sum_cells(PointSet targets, PointSet sources, std::span<const double> lw, double radius, const Frame& f) {
   constexpr auto kD = static_cast<std::size_t>(D);
   const std::size_t n = sources.size(), b = block_size(D);
   CellList<D> list;
@@ -190,7 +255,7 @@ bool sum_cells(PointSet targets, PointSet sources, std::span<const double> w, do
   for (std::size_t a = 0; a < n; ++a) {
     const std::size_t j = keyed[a].second;
     for (std::size_t k = 0; k < kD; ++k) list.x[k][a] = sources.point(j)[k];
-    list.w[a] = w[j];
+    list.w[a] = lw[j];
     if (a == 0 || keyed[a].first != keyed[a - 1].first) {
       list.cells.push_back(keyed[a].first);
       list.start.push_back(a);
@@ -219,17 +284,18 @@ bool sum_cells(PointSet targets, PointSet sources, std::span<const double> w, do
   std::sort(target_keyed.begin(), target_keyed.end());
   for (std::size_t a = 0; a < inside.size(); ++a) inside[a] = target_keyed[a].second;
   if (inside.empty()) return true;
-  t = order_targets(targets, std::move(inside), b, n_out);
+  const OrderedTargets t = order_targets(targets, std::move(inside));
 
-  std::vector<Gathered> scratch(std::max(1u, n_threads));
+  std::vector<Gathered> scratch(std::max(1u, f.n_threads));
   const double r2_keep = radius * radius * (1.0 + CutoffCellGrid<D>::kCellSlack);
-  const double pairs = static_cast<double>(t.n) * static_cast<double>(n);
-  run_blocks(t, D, n_out, neg_c, fn, n_threads, flush_to_zero, pairs, [&](std::size_t block, unsigned id, Block& job) {
+  // Work estimate for the thread count: a block gathers about 3^D cells of the `volume` in the sources' box.
+  const double pairs =
+      static_cast<double>(t.n) * static_cast<double>(n) * std::min(1.0, std::pow(3.0, D) / std::max(1.0, volume));
+  run_blocks(t, f, pairs, [&](std::size_t block, unsigned id, Block& job) {
     const std::size_t first = block * b, end = std::min(first + b, t.n);
     std::array<double, D> lo{}, hi{};
     for (std::size_t k = 0; k < kD; ++k) {
-      const auto [mn, mx] = std::minmax_element(t.c[k].begin() + static_cast<std::ptrdiff_t>(first),
-                                                t.c[k].begin() + static_cast<std::ptrdiff_t>(end));
+      const auto [mn, mx] = std::minmax_element(t.c[k] + first, t.c[k] + end);
       lo[k] = *mn;
       hi[k] = *mx;
     }
@@ -287,7 +353,7 @@ bool sum_cells(PointSet targets, PointSet sources, std::span<const double> w, do
 TruncatedSimdSum::TruncatedSimdSum(SimdPath path, unsigned n_threads, double relative_tolerance)
     : tol_(relative_tolerance) {
   if (path == SimdPath::kAvx512 && !avx512_supported())
-    throw std::invalid_argument("TruncatedSimdSum: path kAvx512 forced, but this CPU has no AVX-512F");
+    throw std::invalid_argument("TruncatedSimdSum: path kAvx512 forced, but this CPU lacks AVX-512F or AVX-512DQ");
   if (!(relative_tolerance > 0.0 && relative_tolerance < 1.0))
     throw std::invalid_argument("TruncatedSimdSum: relative tolerance must be in (0, 1)");
   path_ = path == SimdPath::kAuto ? (avx512_supported() ? SimdPath::kAvx512 : SimdPath::kPortable) : path;
@@ -309,6 +375,13 @@ void TruncatedSimdSum::gaussian(const GaussianKernel& kernel, PointSet targets, 
       !all_finite(sources.coords.data(), sources.coords.size()) || !all_finite(w.data(), w.size()) ||
       !std::isfinite(radius))
     return hand_to_direct();
+  if (has_negative(w)) {  // sum(w+) - sum(w-): the kernel takes non-negative weights
+    std::vector<double> negative_part(out.size());
+    gaussian(kernel, targets, sources, weight_part(w, 1.0), out, gradient);
+    gaussian(kernel, targets, sources, weight_part(w, -1.0), negative_part, gradient);
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] -= negative_part[i];
+    return;
+  }
   std::fill(out.begin(), out.end(), 0.0);
   if (targets.size() == 0 || sources.size() == 0) return;
 
@@ -317,21 +390,26 @@ void TruncatedSimdSum::gaussian(const GaussianKernel& kernel, PointSet targets, 
   static constexpr BlockFn (*const kTable[3][2])(SimdPath) = {{&block_fn<1, false>, &block_fn<1, true>},
                                                                {&block_fn<2, false>, &block_fn<2, true>},
                                                                {&block_fn<3, false>, &block_fn<3, true>}};
-  const BlockFn fn = kTable[dim - 1][gradient ? 1 : 0](path_);
-  const double neg_c = -std::numbers::log2e / (2.0 * kernel.sigma() * kernel.sigma());
-  const bool ftz = path_ == SimdPath::kAvx512;
-  OrderedTargets t;
+  // The weights' exponents: per calling thread, the memory is kept from call to call (at N = 1e6 a fresh 8 MB
+  // array costs more page faults than its log2s).
+  thread_local KernelWeights weights;
+  weights.assign(w, false);
+  Frame f;
+  f.dim = dim;
+  f.n_out = n_out;
+  f.neg_c = minus_exp2_rate(kernel.sigma());
+  f.fn = kTable[dim - 1][gradient ? 1 : 0](path_);
+  f.n_threads = n_threads_;
+  f.flush_to_zero = path_ == SimdPath::kAvx512;
+  f.out = out;
+  f.scale = weights.scale * (gradient ? kernel.gradient_factor(0.0) : kernel.value(0.0));
   bool done = true;
   switch (dim) {
-    case 1: sum_1d(targets, sources, w, radius, neg_c, fn, n_out, n_threads_, ftz, t); break;
-    case 2: done = sum_cells<2>(targets, sources, w, radius, neg_c, fn, n_out, n_threads_, ftz, t); break;
-    default: done = sum_cells<3>(targets, sources, w, radius, neg_c, fn, n_out, n_threads_, ftz, t); break;
+    case 1: sum_1d(targets, sources, weights.lw, radius, f); break;
+    case 2: done = sum_cells<2>(targets, sources, weights.lw, radius, f); break;
+    default: done = sum_cells<3>(targets, sources, weights.lw, radius, f); break;
   }
-  if (!done) return hand_to_direct();
-
-  const double scale = gradient ? kernel.gradient_factor(0.0) : kernel.value(0.0);
-  for (std::size_t i = 0; i < t.n; ++i)
-    for (std::size_t a = 0; a < n_out; ++a) out[t.index[i] * n_out + a] = scale * t.sums[a * t.n_pad + i];
+  if (!done) hand_to_direct();
 }
 
 }  // namespace blobflow

@@ -121,16 +121,46 @@ TEST(SimdSum, MatchesDirectSumForWideAndNarrowBlobsInOneTwoAndThreeDimensions) {
 }
 
 TEST(SimdSum, MatchesDirectSumForNegativeWeightsAndOffsetCoordinates) {
-  // Signed weights (the sums cancel) and a cloud far from the origin (|x| ~ 1e3 sigma): differences are taken in
-  // the caller's coordinates, so the offset costs nothing beyond DirectSum's own rounding of y - x.
+  // Signed weights (the sums cancel; the engine sums the positive and negative parts apart) and clouds far from the
+  // origin, as narrow blobs of a large lattice are: |x| ~ 2e2 sigma and |x| ~ 1e5 sigma (N = 1e6 on [0, 1] has
+  // |x| / sigma up to 1.8e5). Differences are taken in the caller's coordinates, where y - x of nearby points is
+  // exact; coordinates pre-scaled by 1 / sigma would round to ulp(|x| / sigma), 1e-11 relative at the second offset.
   std::mt19937 rng(kSeed + 2);
   for (int dim = 1; dim <= 3; ++dim) {
     const auto d = static_cast<std::size_t>(dim);
     const std::size_t n = 200 + 13 * d;
-    const std::vector<double> x = uniform(rng, n * d, 10.0, 11.0);
-    const std::vector<double> w = uniform(rng, n, -1.0, 1.0);
-    for (const SimdPath path : available_paths())
-      expect_simd_matches_direct(GaussianKernel(dim, 0.05), dim, x, x, w, path, "offset, d = " + std::to_string(dim));
+    for (const double sigma : {0.05, 1e-4}) {
+      const double lo = 10.0, hi = lo + 20.0 * sigma;
+      const std::vector<double> x = uniform(rng, n * d, lo, hi);
+      const std::vector<double> w = uniform(rng, n, -1.0, 1.0);
+      for (const SimdPath path : available_paths())
+        expect_simd_matches_direct(GaussianKernel(dim, sigma), dim, x, x, w, path,
+                                   "offset " + std::to_string(lo / sigma) + " sigma, d = " + std::to_string(dim));
+    }
+  }
+}
+
+TEST(SimdSum, MatchesDirectSumForWeightsSpanningManyDecadesTinyWeightsAndZeroWeights) {
+  // One-sided tiles take w_j as the exponent lw_j = log2(w_j / W) (W a power of 2 above max w): weights from 1e-200
+  // to 1 give exponents down to -664, whose rounding must stay below the sums' round-off where the terms matter;
+  // all weights near 1e-250 (W is then tiny too) and exact zeros (exponent kZeroWeightExponent) must be harmless.
+  std::mt19937 rng(kSeed + 5);
+  for (int dim = 1; dim <= 3; ++dim) {
+    const auto d = static_cast<std::size_t>(dim);
+    const std::size_t n = 150 + 11 * d;
+    const std::vector<double> x = uniform(rng, n * d, 0.0, 1.0);
+    const std::vector<double> decades = uniform(rng, n, -200.0, 0.0);
+    std::vector<double> spread(n), tiny(n);
+    for (std::size_t j = 0; j < n; ++j) {
+      spread[j] = j % 7 == 0 ? 0.0 : std::pow(10.0, decades[j]);
+      tiny[j] = 1e-250 * (1.0 + decades[j] / 400.0);
+    }
+    for (const SimdPath path : available_paths()) {
+      expect_simd_matches_direct(GaussianKernel(dim, 0.2), dim, x, x, spread, path,
+                                 "weights 1e-200..1 and zeros, d = " + std::to_string(dim));
+      expect_simd_matches_direct(GaussianKernel(dim, 0.2), dim, x, x, tiny, path,
+                                 "weights ~1e-250, d = " + std::to_string(dim));
+    }
   }
 }
 
