@@ -11,6 +11,12 @@
 // ratio table. Run with --benchmark_enable_random_interleaving=true and repetitions on a loaded machine.
 // Every benchmark uses wall time (UseRealTime: pairs/s = N^2 / wall time) and reports the CPU time of the whole
 // process (all threads), from which pair-rates.py also gives pairs per CPU-second, a figure less sensitive to load.
+//
+// Third part (BM_TileCeiling): the engines' own vector tile (solvers/src/simd_kernel.hpp, one-sided, as in
+// SimdSum's 1D and 2D blocks) summing 64 or 32 targets against 512 sources held in L1, on 1 and 2 threads and
+// nothing else: no memory traffic, no threads started, no bookkeeping. Its pairs/s is what this CPU gives for the
+// kernel's instruction sequence, the ceiling of the all-pairs engines on the machine at hand (PERF-NOTES.md §4
+// estimates it for the machine the notes were measured on).
 #include <benchmark/benchmark.h>
 
 #include <cmath>
@@ -25,6 +31,7 @@
 #include "blobflow/solvers/simd_sum.hpp"
 #include "blobflow/solvers/truncated_simd_sum.hpp"
 #include "blobflow/solvers/truncated_sum.hpp"
+#include "simd_kernel.hpp"
 
 namespace blobflow {
 namespace {
@@ -198,6 +205,51 @@ void BM_Pairs(benchmark::State& state) {
   BENCHMARK(BM_Pairs<TruncatedSimdPortable, D>)->ArgsProduct({SLOW_N, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();   \
   BENCHMARK(BM_Pairs<TruncatedSimdSum, D>)->ArgsProduct({FAST_N, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime(); \
   BENCHMARK(BM_Pairs<FftSum, D>)->ArgsProduct({FFT_N, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime()
+
+#if BLOBFLOW_SIMD_X86
+/// Sources of the ceiling tile: 512 points (12 KiB of coordinates and weights per axis, L1-resident).
+constexpr std::size_t kTileSources = 512;
+
+template <int D, int U>
+BLOBFLOW_AVX512 void ceiling_tile(benchmark::State& state) {
+  using namespace simd_detail;
+  const double sigma = kSigmas[state.range(0)];
+  const std::vector<double> t = uniform_points(8 * U, D), x = uniform_points(kTileSources, D);
+  std::array<std::vector<double>, 3> xs;
+  for (std::size_t k = 0; k < static_cast<std::size_t>(D); ++k)
+    for (std::size_t j = 0; j < kTileSources; ++j) xs[k].push_back(x[j * D + k]);
+  const std::vector<double> lw(kTileSources, -9.0);  // w = 2^-9
+  __m512d y[D][U], acc[D][U];
+  for (int u = 0; u < U; ++u)
+    for (int k = 0; k < D; ++k) {
+      alignas(64) double lane[8];
+      for (int l = 0; l < 8; ++l) lane[l] = t[static_cast<std::size_t>((8 * u + l) * D + k)];
+      y[k][u] = _mm512_load_pd(lane);
+      acc[k][u] = _mm512_setzero_pd();
+    }
+  const Sources sources{{xs[0].data(), D > 1 ? xs[1].data() : nullptr}, lw.data()};
+  const __m512d neg_c = _mm512_set1_pd(minus_exp2_rate(sigma));
+  const FlushToZeroScope scope(true);
+  for (auto _ : state) {
+    one_sided_tile<D, true, U>(y, acc, sources, 0, kTileSources, neg_c);
+    benchmark::DoNotOptimize(acc);
+  }
+  // Summed over the threads, each of which timed its own iterations: kAvgThreads makes it the total rate.
+  state.counters["pairs/s"] = benchmark::Counter(
+      static_cast<double>(8 * U * kTileSources),
+      benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kAvgThreads);
+}
+#endif
+
+template <int D>
+void BM_TileCeiling(benchmark::State& state) {
+#if BLOBFLOW_SIMD_X86
+  if (simd_avx512_available()) return ceiling_tile<D, D == 1 ? 8 : 4>(state);
+#endif
+  state.SkipWithError("no AVX-512: the portable path has no vector tile");
+}
+BENCHMARK(BM_TileCeiling<1>)->Arg(0)->Arg(1)->Threads(1)->Threads(2)->UseRealTime();
+BENCHMARK(BM_TileCeiling<2>)->Arg(0)->Arg(1)->Threads(1)->Threads(2)->UseRealTime();
 
 /// N for the engines that take seconds at N = 1e4 (scalar loop, direct, truncated at sigma = 0.1, portable path),
 /// and for the AVX-512 engine (N = 4e4 as in PERF-NOTES.md §3).

@@ -4,7 +4,9 @@
 For the BM_Pairs* benchmarks (uniform data, PERF-NOTES.md §3): per dimension, N and sigma, the median wall-time
 rate N^2 / t of each engine in 1e9 pairs/s, its ratio to the plain scalar loop measured in the same run, and the rate
 per CPU-second of the whole process (less sensitive to a loaded machine). For BM_SelfGradientOfPsi (lattice,
-eps = 4h in 1D, h in 2D/3D): the median wall time per engine and N, i.e. how the cost grows with N.
+eps = 4h in 1D, h in 2D/3D): the median wall time per engine and N, i.e. how the cost grows with N. For
+BM_TileCeiling (the engines' vector tile on L1-resident data, 1 and 2 threads): its pairs/s, the ceiling of the
+all-pairs engines on this machine, and the share of it that simd one-sided reaches at N = 1e4.
 With FIGURE_PREFIX, also writes FIGURE_PREFIX.dat and FIGURE_PREFIX.gp (render: gnuplot FIGURE_PREFIX.gp, which
 writes FIGURE_PREFIX.svg): the lattice times against N, log-log, one line per engine and dimension.
 Usage: pair-rates.py RESULTS.json [MORE.json ...] [--figure FIGURE_PREFIX]
@@ -65,7 +67,13 @@ def main():
         medians[b["run_name"]] = b
     pairs = defaultdict(dict)
     lattice = defaultdict(dict)
+    ceiling = {}
     for run_name, b in medians.items():
+        m = re.match(r"BM_TileCeiling<(\d)>/(\d)/real_time/threads:(\d+)", run_name)
+        if m:
+            dim, sigma_index, threads = map(int, m.groups())
+            ceiling[(dim, (0.1, 0.01)[sigma_index], threads)] = b["pairs/s"]
+            continue
         family, engine, dim, n, _ = parse(run_name)
         scale = TO_SECONDS[b["time_unit"]]
         wall, cpu = b["real_time"] * scale, b["cpu_time"] * scale
@@ -91,6 +99,17 @@ def main():
     for (dim, engine) in sorted(lattice):
         series = lattice[(dim, engine)]
         print(f"  {dim}D {engine}: " + ", ".join(f"N={n}: {t:.4g}" for n, t in sorted(series.items())))
+    if ceiling:
+        print("Ceiling: the engines' one-sided vector tile alone, sources in L1 (10^9 pairs/s; 1 / 2 threads), and "
+              "simd one-sided at N = 1e4 as a share of the 2-thread ceiling")
+        for (dim, sigma, threads) in sorted(ceiling):
+            if threads != 1:
+                continue
+            two = ceiling.get((dim, sigma, 2))
+            engine = pairs.get((dim, 10000, sigma), {}).get("simd one-sided")
+            share = f"; simd one-sided {engine[0] / 1e9:.3f} = {engine[0] / two:.0%}" if engine and two else ""
+            print(f"  {dim}D sigma={sigma:g}: {ceiling[(dim, sigma, 1)] / 1e9:.3f} / "
+                  f"{two / 1e9 if two else float('nan'):.3f}{share}")
     if prefix:
         write_figure(prefix, lattice)
 
