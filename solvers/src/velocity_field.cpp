@@ -67,12 +67,14 @@ constexpr ComponentInfo kTargets[] = {
 
 /// The crossover of engine = "auto" per dimension d (index d) with AVX-512: SimdSum's N^2 / 2 pairs (pair symmetry)
 /// take as long as TruncatedSimdSum's N (k + block) pairs when N / k equals this, k the particles within the cutoff.
-/// Measured side by side in one bench_engines run (medians of 3, interleaved; loaded 2-core AVX-512 machine) on
-/// lattices with the Gaussian psi, eps = 4 h in 1D (k ~ 100) and eps = h in 2D/3D (k ~ 490 / 8,200):
-///   1D: truncated-simd faster at every N from 100 (N / k = 1: 20 us against 23 us) to 3,000 (1.1 ms against 13 ms);
-///   2D: equal at N = 1,024 (2.5 ms, N / k = 2.1), simd 1.6x faster at N = 576, truncated-simd 1.3x at N = 2,304;
-///   3D: equal near N = 13,824 (0.33 s against 0.35 s, N / k = 1.7), simd 1.2x faster at N = 8,000 (N / k = 1).
-constexpr double kSimdCrossover[] = {0.0, 1.0, 2.0, 1.6};
+/// Measured side by side in one bench_engines run (BM_SelfGradientOfPsi, medians of 3, interleaved; 2-core AVX-512
+/// machine, load average ~1.4; bench/results/cost-vs-n.txt) on lattices with the Gaussian psi, eps = 4 h in 1D
+/// (k ~ 100) and eps = h in 2D/3D (k ~ 490 / 8,200):
+///   1D: truncated-simd faster at every N from 100 (N / k = 1: 8.7 us against 11 us) to 1e5;
+///   2D: equal at N = 2,304 (1.7 ms, N / k = 4.7), simd 1.7x faster at N = 576, truncated-simd 3.3x at N = 10,000;
+///   3D: simd faster up to N = 13,824 (68 ms against 81 ms), truncated-simd 1.5x at N = 27,000: equal near
+///   N / k = 2.0.
+constexpr double kSimdCrossover[] = {0.0, 1.0, 4.5, 2.0};
 /// Without AVX-512: SimdSum's portable path against TruncatedSum (its portable path is no faster than
 /// TruncatedSum's scalar loop: 2.1 s against 1.5 s at N = 1e6 in 1D, 16 s against 18 s in 2D), from all-pairs sums
 /// at N = 1000 (1.8x in 1D, 1.6x in 2D; 3D taken as 2D).
@@ -80,17 +82,19 @@ constexpr double kPortableCrossover[] = {0.0, 1.8, 1.6, 1.6};
 
 /// The cost model behind engine = "auto" choosing "fft" (only when engine_accuracy > 0 allows a non-exact engine),
 /// per dimension d (index d; 3D: never, not measured): seconds per particle of FftSum's self gradient at its
-/// default accuracy (cheaper rows only lower it), against seconds per pair of TruncatedSum (N k pairs) and of SimdSum
-/// with pair symmetry (N^2 effective pairs). From bench_million (N = 1e5 and 1e6, lattices with eps = 4h / h and
-/// eps = 0.1; a first run, ~3x slower for fft than the README table) and the pair rates of README "Performance", on
-/// the loaded 2-core AVX-512 machine; each figure is the one least favourable to fft (its slowest, the exact
-/// engines' fastest), so fft is picked only for a clear gain.
-constexpr double kFftSecondsPerParticle[] = {0.0, 2.5e-6, 1.5e-5, 0.0};
+/// default accuracy (cheaper rows only lower it), against seconds per pair of TruncatedSum (N k pairs), of
+/// TruncatedSimdSum (N k pairs) and of SimdSum with pair symmetry (N^2 effective pairs). fft and the AVX-512 engines
+/// from one bench_engines run (BM_SelfGradientOfPsi and the pair rates, lattices with eps = 4h / h, N up to 1e6;
+/// bench/results/cost-vs-n.txt, pair-rates.txt) and bench_million (bench/results/million.txt), TruncatedSum from an
+/// earlier run; each figure rounded the way least favourable to fft (its slowest, the exact engines' fastest), so fft
+/// is picked only for a clear gain:
+///   fft 0.455 s (1D) and 2.25 s (2D) at N = 1e6: 4.6e-7 and 2.2e-6 per particle, rounded up;
+///   truncated-simd 0.073 s for k ~ 100 (1D) and 0.90 s for k ~ 490 (2D) at N = 1e6;
+///   simd symmetric 4.6e9 (1D) and 3.2e9 (2D) effective pairs/s at N = 1e4.
+constexpr double kFftSecondsPerParticle[] = {0.0, 5.0e-7, 2.5e-6, 0.0};
 constexpr double kTruncatedSecondsPerPair[] = {0.0, 2.2e-8, 5.0e-8, 0.0};
-constexpr double kSimdSecondsPerPair[] = {0.0, 5.0e-10, 6.7e-10, 0.0};
-/// TruncatedSimdSum per pair of the same N k count, from its fastest bench_million figures at N = 1e6 (lattices, 1D
-/// eps = 4h: 0.277 s for k ~ 100; 2D eps = h: 3.01 s for k ~ 490), again the figure least favourable to fft.
-constexpr double kTruncatedSimdSecondsPerPair[] = {0.0, 2.8e-9, 6.1e-9, 0.0};
+constexpr double kSimdSecondsPerPair[] = {0.0, 2.0e-10, 3.1e-10, 0.0};
+constexpr double kTruncatedSimdSecondsPerPair[] = {0.0, 7.3e-10, 1.8e-9, 0.0};
 constexpr double kFftMargin = 2.0;
 
 using MollifierChoice = std::variant<GaussianMollifier, Laguerre4Mollifier, Laguerre6Mollifier, Laguerre8Mollifier,
