@@ -211,11 +211,25 @@ void run_fixed(Run& r, Stepper stepper) {
   }
 }
 
+/// The factor an adaptive step shrinks by after an attempt that met a non-finite velocity, state or step size: a
+/// decade, so that a first trial step far too large for the field (particles thrown where the field overflows) is
+/// given up in a few attempts.
+constexpr double kNonFiniteStepShrink = 0.1;
+
+/// Makes a stepper forget the step it just took (dopri5 keeps the velocity at its end for the next step, FSAL;
+/// bulirsch_stoer its order estimate); steppers without memory need nothing.
+template <class Stepper>
+void forget_last_step(Stepper& stepper) {
+  if constexpr (requires { stepper.reset(); }) stepper.reset();
+}
+
 /// Adaptive integration with an odeint controlled stepper (try_step(system, x, t, dt) -> success | fail); steps are
-/// shortened to land on each output time. A refused attempt that met a NaN velocity ends the run: odeint's
-/// bulirsch_stoer would otherwise retry forever (its step-size formula turns a NaN error into the largest growth
-/// factor). The controlled Runge-Kutta steppers never refuse such an attempt: a NaN error passes their "> 1" test
-/// and the non-finite state is caught after the step.
+/// shortened to land on each output time. An attempt that met a NaN velocity or gave a non-finite state or step
+/// size is refused like a too-large step, by the driver rather than by odeint (a NaN error passes the controlled
+/// Runge-Kutta steppers' "> 1" test, and bulirsch_stoer's step-size formula turns it into the largest growth factor):
+/// the state goes back, the stepper forgets the attempt and the step shrinks by kNonFiniteStepShrink. The run ends
+/// as non_finite_state only when that step falls below the smallest step, i.e. when no step, however short, stays
+/// finite (a blow-up), not when a first trial step was merely too long.
 template <class Controlled>
 void run_adaptive(Run& r, Controlled stepper) {
   ParticleSystem system{&r.field, &r.log};
@@ -230,6 +244,7 @@ void run_adaptive(Run& r, Controlled stepper) {
       // Land exactly on t_out when the step reaches it (or would leave a sliver shorter than min_step).
       const bool last = t + dt >= t_out - min_step;
       double h = last ? t_out - t : dt;
+      const double attempted = h;
       double t_try = t;
       previous = x;
       r.log.saw_nan = false;
@@ -243,9 +258,17 @@ void run_adaptive(Run& r, Controlled stepper) {
         if (r.on_step) r.on_step(t, x);
         continue;
       }
-      if (result == odeint::success || r.log.saw_nan) {  // a non-finite state, step or velocity
+      if (result == odeint::success || r.log.saw_nan) {  // a non-finite state, step or velocity: refused
         x = previous;
-        return fail_non_finite(r, t);
+        forget_last_step(stepper);
+        ++r.stats.steps_rejected;
+        dt = attempted * kNonFiniteStepShrink;
+        if (!(dt >= min_step)) {
+          fail_non_finite(r, t);
+          r.stats.message += ", with every step size down to " + format_number(min_step);
+          return;
+        }
+        continue;
       }
       ++r.stats.steps_rejected;
       dt = h;

@@ -226,6 +226,40 @@ TEST(Integrate, DiscardedNonFiniteStepIsNotCountedAsAccepted) {
   }
 }
 
+/// dx/dt = -x, but NaN once |x| > 2 (as a field whose 1 / rhobar overflows far out): from x = 1 a first trial step
+/// of dt = 10 throws the stages to x ~ -9, although the solution e^-t never leaves [0, 1].
+class DecayNanFarOut final : public VelocityField {
+ public:
+  static constexpr double kReach = 2.0;
+  int dimension() const override { return 1; }
+  std::span<const double> masses() const override { return mass_; }
+  void velocity(std::span<const double> x, std::span<double> v) const override {
+    v[0] = std::abs(x[0]) <= kReach ? -x[0] : std::numeric_limits<double>::quiet_NaN();
+  }
+  double energy(std::span<const double> x) const override { return 0.5 * x[0] * x[0]; }
+  std::string describe() const override { return "test field: x' = -x, NaN beyond |x| = 2"; }
+
+ private:
+  std::vector<double> mass_ = {1.0};
+};
+
+TEST(Integrate, AdaptiveMethodsRefuseANonFiniteTrialStepAndShrinkIt) {
+  // A non-finite attempt is a refused step, not the end of the run: every adaptive method reaches t = 1 and agrees
+  // with e^-1 to its tolerance, having refused at least the first attempt.
+  constexpr double kTooLongFirstStep = 10.0;
+  constexpr double kAgreement = 1e-7;  // rtol 1e-8 (method_spec) over a unit-length run, with margin
+  const DecayNanFarOut field;
+  const std::vector<double> outputs = {1.0};
+  for (const IntegratorInfo& info : integrator_registry()) {
+    if (!info.adaptive) continue;
+    State x = {1.0};
+    const IntegrationStats stats = integrate(field, x, 0.0, outputs, method_spec(info.name, kTooLongFirstStep));
+    EXPECT_EQ(stats.status, RunStatus::ok) << info.name << ": " << stats.message;
+    EXPECT_NEAR(x[0], std::exp(-1.0), kAgreement) << info.name;
+    EXPECT_GE(stats.steps_rejected, 1U) << info.name;
+  }
+}
+
 /// dx/dt = 1/(1 - x)^2 from x = 0: x(t) = 1 - (1 - 3t)^(1/3) blows up (infinite speed) at t* = 1/3.
 class BlowUpAtOneThird final : public VelocityField {
  public:
