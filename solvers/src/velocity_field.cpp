@@ -127,8 +127,9 @@ EngineChoice make_engine(const FieldSpec& spec) {
 
 /// wpme with a general target (wpme_targets.hpp): the closed form where it exists and is allowed, else the
 /// lattice quadrature. Validates the TargetSpec fields the target itself does not use.
-template <Mollifier Z>
-std::unique_ptr<VelocityField> make_wpme_target_field(const Z& zeta, const FieldSpec& spec, std::vector<double> masses) {
+template <Mollifier Z, class E>
+std::unique_ptr<VelocityField> make_wpme_target_field(const Z& zeta, const FieldSpec& spec, std::vector<double> masses,
+                                                      const E& engine) {
   const TargetSpec& t = spec.target;
   if (t.method != "auto" && t.method != "closed-form" && t.method != "quadrature")
     throw std::invalid_argument("target.method = \"" + t.method + "\": must be auto, closed-form or quadrature");
@@ -153,7 +154,10 @@ std::unique_ptr<VelocityField> make_wpme_target_field(const Z& zeta, const Field
   if (closed_form_exists && t.method != "quadrature")
     return std::make_unique<WpmeClosedFormTarget>(zeta.epsilon(), spec.dimension, std::move(masses), target);
   const double dy = quadrature_lattice_spacing(zeta, t.quadrature_accuracy, t.quadrature_spacing);
-  return std::make_unique<WpmeQuadratureTarget<Z>>(zeta, std::move(masses), target, dy);
+  if constexpr (std::is_same_v<Z, GaussianMollifier>)  // the run's engine sums the lattice integral
+    return std::make_unique<WpmeQuadratureTarget<Z, E>>(zeta, std::move(masses), target, dy, engine);
+  else
+    return std::make_unique<WpmeQuadratureTarget<Z>>(zeta, std::move(masses), target, dy);
 }
 
 }  // namespace
@@ -254,7 +258,7 @@ std::unique_ptr<VelocityField> make_velocity_field(const FieldSpec& spec, std::v
         using E = std::decay_t<decltype(eng)>;
         std::unique_ptr<VelocityField> diffusion;
         if (spec.equation == "wpme") {
-          diffusion = make_wpme_target_field(zeta, spec, masses);
+          diffusion = make_wpme_target_field(zeta, spec, masses, eng);
           if (!diffusion) diffusion = std::make_unique<WpmeUniformTarget<Z, E>>(zeta, std::move(masses), eng);
         } else if (spec.equation == "pme") {
           if (!is_uniform_on_whole_space(spec.target))

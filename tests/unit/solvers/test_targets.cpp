@@ -16,6 +16,7 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <memory>
 #include <limits>
 #include <numbers>
 #include <random>
@@ -23,6 +24,10 @@
 #include <string>
 #include <vector>
 
+#include "blobflow/solvers/direct_sum.hpp"
+#include "blobflow/solvers/simd_sum.hpp"
+#include "blobflow/solvers/truncated_simd_sum.hpp"
+#include "blobflow/solvers/truncated_sum.hpp"
 #include "blobflow/solvers/targets.hpp"
 #include "blobflow/solvers/velocity_field.hpp"
 #include "blobflow/solvers/wpme_targets.hpp"
@@ -536,6 +541,39 @@ void check_box_identity(int d, double accuracy) {
   EXPECT_LE(de_closed, kIdentityRoundoff);
   EXPECT_LE(dv_quad, accuracy);
   EXPECT_LE(de_quad, accuracy);
+}
+
+/// The engines sum the lattice integral of the Gaussian mollifier (particles to lattice, lattice to particles) with
+/// the same terms as the class's own cutoff loops, in another order: round-off of the largest sum.
+constexpr double kEngineLatticeAgreement = 1e-13;
+
+template <class Engine>
+void expect_engine_lattice_sums_match_the_loops(int d, const char* name) {
+  TargetSpec gaussian;
+  gaussian.kind = "gaussian";
+  gaussian.mean.assign(static_cast<std::size_t>(d), 0.1);
+  gaussian.covariance.assign(static_cast<std::size_t>(d * d), 0.0);
+  for (int l = 0; l < d; ++l) gaussian.covariance[static_cast<std::size_t>(l * d + l)] = 0.3;
+  const std::shared_ptr<const Target> target = make_target(gaussian, d);
+  const double eps = 0.15, dy = 0.5 * eps;
+  const auto x = random_points(d == 1 ? 60 : 40, d, -1.0, 1.0, kSeed + 11 + static_cast<unsigned>(d));
+  const auto m = random_masses(x.size() / static_cast<std::size_t>(d), kSeed + 12);
+  const WpmeQuadratureTarget<GaussianMollifier> loops(GaussianMollifier(d, eps), m, target, dy);
+  const WpmeQuadratureTarget<GaussianMollifier, Engine> engine(GaussianMollifier(d, eps), m, target, dy, Engine{});
+  const std::vector<double> v_loops = velocity_of(loops, x), v_engine = velocity_of(engine, x);
+  const double dv = max_abs_difference(v_engine, v_loops) / max_abs(v_loops);
+  const double de = std::abs(engine.energy(x) - loops.energy(x)) / loops.energy(x);
+  EXPECT_LE(dv, kEngineLatticeAgreement) << name << ", d = " << d;
+  EXPECT_LE(de, kEngineLatticeAgreement) << name << ", d = " << d;
+}
+
+TEST(WpmeQuadrature, TheRunsEngineSumsTheLatticeIntegralLikeTheCutoffLoops) {
+  for (int d = 1; d <= 2; ++d) {
+    expect_engine_lattice_sums_match_the_loops<DirectSum>(d, "direct");
+    expect_engine_lattice_sums_match_the_loops<TruncatedSum>(d, "truncated");
+    expect_engine_lattice_sums_match_the_loops<SimdSum>(d, "simd");
+    expect_engine_lattice_sums_match_the_loops<TruncatedSimdSum>(d, "truncated-simd");
+  }
 }
 
 TEST(WpmeTargetIdentity, BoxContainingEverythingIsUniformTimesInverseDensity1D) {

@@ -13,14 +13,17 @@
 #include <cstddef>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <numbers>
 #include <sstream>
 #include <stdexcept>
+#include <type_traits>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "blobflow/solvers/mollifier.hpp"
+#include "blobflow/solvers/point_set.hpp"
 #include "blobflow/solvers/targets.hpp"
 #include "blobflow/solvers/velocity_field.hpp"
 
@@ -111,12 +114,25 @@ double lattice_cutoff(const Z& zeta) {
 /// evaluations for Q lattice points. Accuracy against the exact integral: relative `accuracy` for smooth rhobar
 /// and Gaussian-family kernels; at a jump of 1/rhobar the cell-averaged weights leave an O(dy^2) error.
 /// Non-finite positions, or a lattice beyond kMaxLatticePoints, give NaN velocity and energy.
-template <Mollifier Z>
+/// With a summation engine E (direct_sum.hpp) and the Gaussian mollifier, both sums are the engine's (potential:
+/// particles to lattice points, gradient: lattice points to particles, with zeta_eps as the GaussianKernel of
+/// standard deviation eps), so the run's engine (simd, truncated-simd, fft, ...) serves them; with E = void, or any
+/// other mollifier, they run the cutoff loops of this class.
+template <Mollifier Z, class E = void>
 class WpmeQuadratureTarget final : public VelocityField {
+  static constexpr bool kOnEngine = !std::is_void_v<E> && std::is_same_v<Z, GaussianMollifier>;
+  struct NoEngine {};
+  using EngineHolder = std::conditional_t<std::is_void_v<E>, NoEngine, E>;
+
  public:
   WpmeQuadratureTarget(Z zeta, std::vector<double> masses, std::shared_ptr<const Target> target, double dy)
+    requires std::is_void_v<E>
+      : WpmeQuadratureTarget(std::move(zeta), std::move(masses), std::move(target), dy, EngineHolder{}) {}
+
+  WpmeQuadratureTarget(Z zeta, std::vector<double> masses, std::shared_ptr<const Target> target, double dy,
+                       EngineHolder engine)
       : zeta_(std::move(zeta)), masses_(std::move(masses)), target_(std::move(target)), dy_(dy),
-        cutoff_(lattice_cutoff(zeta_)) {
+        cutoff_(lattice_cutoff(zeta_)), engine_(std::move(engine)) {
     if (target_ == nullptr || target_->dimension() != zeta_.dimension())
       throw std::invalid_argument("wpme quadrature: the target's dimension must be the mollifier's");
     if (!(dy > 0.0) || !std::isfinite(dy)) throw std::invalid_argument("wpme quadrature: dy must be finite and > 0");
@@ -134,6 +150,12 @@ class WpmeQuadratureTarget final : public VelocityField {
       return;
     }
     const auto d = static_cast<std::size_t>(dimension());
+    if constexpr (kOnEngine) {
+      const std::vector<double> y = lattice_points(lattice);
+      engine_.gradient(zeta_kernel(), PointSet{x, dimension()}, PointSet{y, dimension()}, f, v);
+      for (double& c : v) c = -c;
+      return;
+    }
     for (std::size_t i = 0; i < masses_.size(); ++i) {
       std::array<double, 3> g{};
       for_each_near(lattice, x.data() + i * d, [&](std::size_t k, const std::array<double, 3>& diff, double r2) {
@@ -150,9 +172,10 @@ class WpmeQuadratureTarget final : public VelocityField {
     std::vector<double> u;
     if (!density(x, lattice, u)) return std::numeric_limits<double>::quiet_NaN();
     const double cell = std::pow(dy_, dimension());
+    const std::vector<double> w = lattice_weights(lattice);
     double e = 0.0;
     for (std::size_t k = 0; k < u.size(); ++k)
-      if (u[k] != 0.0) e += lattice_weight(lattice, k) * u[k] * u[k];
+      if (u[k] != 0.0) e += w[k] * u[k] * u[k];
     return 0.5 * cell * e;
   }
 
@@ -232,6 +255,11 @@ class WpmeQuadratureTarget final : public VelocityField {
     if (!make_lattice(x, lattice)) return false;
     u.assign(lattice.size(), 0.0);
     const auto d = static_cast<std::size_t>(dimension());
+    if constexpr (kOnEngine) {
+      const std::vector<double> y = lattice_points(lattice);
+      engine_.potential(zeta_kernel(), PointSet{y, dimension()}, PointSet{x, dimension()}, masses_, u);
+      return true;
+    }
     for (std::size_t j = 0; j < masses_.size(); ++j)
       for_each_near(lattice, x.data() + j * d,
                     [&](std::size_t k, const std::array<double, 3>&, double r2) { u[k] += masses_[j] * zeta_.value(r2); });
@@ -242,9 +270,74 @@ class WpmeQuadratureTarget final : public VelocityField {
   bool weighted_density(std::span<const double> x, Lattice& lattice, std::vector<double>& f) const {
     if (!density(x, lattice, f)) return false;
     const double cell = std::pow(dy_, dimension());
+    const std::vector<double> w = lattice_weights(lattice);
     for (std::size_t k = 0; k < f.size(); ++k)
-      if (f[k] != 0.0) f[k] *= cell * lattice_weight(lattice, k);
+      if (f[k] != 0.0) f[k] *= cell * w[k];
     return true;
+  }
+
+  /// zeta_eps as the engines' Gaussian kernel (standard deviation eps).
+  GaussianKernel zeta_kernel() const { return GaussianKernel(dimension(), zeta_.epsilon()); }
+
+  /// The coordinates of the points of `lattice`, point-major, in its order.
+  std::vector<double> lattice_points(const Lattice& lattice) const {
+    const auto d = static_cast<std::size_t>(dimension());
+    std::vector<double> y(lattice.size() * d);
+    std::size_t k = 0;
+    for (std::size_t i0 = 0; i0 < lattice.count[0]; ++i0)
+      for (std::size_t i1 = 0; i1 < lattice.count[1]; ++i1)
+        for (std::size_t i2 = 0; i2 < lattice.count[2]; ++i2, ++k) {
+          const std::array<std::size_t, 3> i = {i0, i1, i2};
+          for (std::size_t l = 0; l < d; ++l) y[k * d + l] = (lattice.first[l] + static_cast<double>(i[l])) * dy_;
+        }
+    return y;
+  }
+
+  /// Whether the index box of `outer` holds every point of `inner` (coordinates l < d).
+  bool covers(const Lattice& outer, const Lattice& inner) const {
+    for (std::size_t l = 0; l < static_cast<std::size_t>(dimension()); ++l)
+      if (inner.first[l] < outer.first[l] ||
+          inner.first[l] + static_cast<double>(inner.count[l]) > outer.first[l] + static_cast<double>(outer.count[l]))
+        return false;
+    return true;
+  }
+
+  /// The weights w_k of the points of `lattice`, in its order. A weight depends on its point only (the lattice
+  /// y = k dy is fixed), so they are kept for a box of lattice indices that grows, by kWeightBoxMargin of the request
+  /// on each side, to cover each requested lattice: a run averages 1/rhobar over a cell once per point, not once per
+  /// point and velocity evaluation (that was most of a run's time with a Gaussian-mixture target).
+  std::vector<double> lattice_weights(const Lattice& lattice) const {
+    const std::lock_guard<std::mutex> lock(weights_mutex_);
+    if (!(weights_.size() == weights_box_.size() && !weights_.empty() && covers(weights_box_, lattice))) {
+      Lattice box = lattice;
+      double points = 1.0;
+      for (std::size_t l = 0; l < static_cast<std::size_t>(dimension()); ++l) {
+        const double margin = std::ceil(kWeightBoxMargin * static_cast<double>(lattice.count[l]));
+        double lo = lattice.first[l] - margin, hi = lattice.first[l] + static_cast<double>(lattice.count[l]) + margin;
+        if (!weights_.empty()) {
+          lo = std::min(lo, weights_box_.first[l]);
+          hi = std::max(hi, weights_box_.first[l] + static_cast<double>(weights_box_.count[l]));
+        }
+        box.first[l] = lo;
+        box.count[l] = static_cast<std::size_t>(hi - lo);
+        points *= hi - lo;
+      }
+      if (points > kMaxLatticePoints) box = lattice;  // no room for a margin: exactly this lattice
+      weights_.resize(box.size());
+      for (std::size_t k = 0; k < weights_.size(); ++k) weights_[k] = lattice_weight(box, k);
+      weights_box_ = box;
+    }
+    std::vector<double> w(lattice.size());
+    std::array<std::size_t, 3> offset{};
+    for (std::size_t l = 0; l < 3; ++l)
+      offset[l] = static_cast<std::size_t>(lattice.first[l] - weights_box_.first[l]);
+    std::size_t k = 0;
+    for (std::size_t i0 = 0; i0 < lattice.count[0]; ++i0)
+      for (std::size_t i1 = 0; i1 < lattice.count[1]; ++i1)
+        for (std::size_t i2 = 0; i2 < lattice.count[2]; ++i2, ++k)
+          w[k] = weights_[((i0 + offset[0]) * weights_box_.count[1] + i1 + offset[1]) * weights_box_.count[2] + i2 +
+                          offset[2]];
+    return w;
   }
 
   /// w_k: the mean of 1/rhobar over the cell of lattice point k.
@@ -259,11 +352,18 @@ class WpmeQuadratureTarget final : public VelocityField {
                                          dy_);
   }
 
+  /// The share of a requested lattice's extent added on each side when the kept weights must grow.
+  static constexpr double kWeightBoxMargin = 0.25;
+
   Z zeta_;
   std::vector<double> masses_;
   std::shared_ptr<const Target> target_;
   double dy_;
   double cutoff_;
+  [[no_unique_address]] EngineHolder engine_;
+  mutable std::mutex weights_mutex_;
+  mutable Lattice weights_box_;            // the index box whose weights are kept (empty until the first request)
+  mutable std::vector<double> weights_;    // w_k over weights_box_, in its order
 };
 
 }  // namespace blobflow
