@@ -29,9 +29,11 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "blobflow/solvers/truncated_sum.hpp"
+#include "simd_kernel.hpp"  // run_parallel, threads_for: the engines' deterministic thread loop
 
 namespace blobflow {
 namespace {
@@ -224,7 +226,7 @@ bool all_finite(std::span<const double> v) {
 /// The sums of FftSum on the grid; false (nothing written) if the grid would exceed FftSum::kMaxGridPoints.
 template <int D, int P>
 bool gaussian_sum(const GaussianKernel& kernel, FftParameters par, PointSet targets, PointSet sources,
-                  std::span<const double> w, std::span<double> out, bool gradient) {
+                  std::span<const double> w, std::span<double> out, bool gradient, unsigned n_threads) {
   const double sigma = kernel.sigma();
   Geometry<D, P> g;
   g.h = sigma / par.points_per_sigma;
@@ -263,9 +265,30 @@ bool gaussian_sum(const GaussianKernel& kernel, FftParameters par, PointSet targ
   const Plan forward([&] { return fftw_plan_dft_r2c(D, n.data(), grid.get(), spectrum.get(), FFTW_ESTIMATE); });
   const Plan backward([&] { return fftw_plan_dft_c2r(D, n.data(), work.get(), phi[0].get(), FFTW_ESTIMATE); });
 
-  // Spread.
-  std::fill(grid.get(), grid.get() + n_real, 0.0);
-  for (std::size_t j = 0; j < sources.size(); ++j) spread(g, g.stencil(sources.point(j)), w[j], grid.get());
+  // Spread: fixed chunks of the sources, each into its own grid, added in chunk order (FftSum::kSpreadChunks).
+  const double stencil = std::pow(static_cast<double>(P), D);  // grid points one source or target touches
+  const std::size_t chunks = n_real <= FftSum::kMaxChunkedGridPoints &&
+                                     sources.size() >= FftSum::kSpreadChunks * FftSum::kMinSourcesPerChunk
+                                 ? FftSum::kSpreadChunks
+                                 : 1;
+  std::vector<RealBuffer> chunk_grid(chunks);
+  chunk_grid[0] = std::move(grid);
+  for (std::size_t c = 1; c < chunks; ++c) {
+    chunk_grid[c].reset(fftw_alloc_real(n_real));
+    if (!chunk_grid[c]) throw std::bad_alloc();
+  }
+  const double spread_work = static_cast<double>(sources.size()) * stencil;
+  simd_detail::run_parallel(chunks, simd_detail::threads_for(spread_work, chunks, n_threads), false,
+                            [&](std::size_t c, unsigned) {
+                              double* to = chunk_grid[c].get();
+                              std::fill(to, to + n_real, 0.0);
+                              const std::size_t j1 = sources.size() * (c + 1) / chunks;
+                              for (std::size_t j = sources.size() * c / chunks; j < j1; ++j)
+                                spread(g, g.stencil(sources.point(j)), w[j], to);
+                            });
+  grid = std::move(chunk_grid[0]);
+  for (std::size_t c = 1; c < chunks; ++c)
+    for (std::size_t k = 0; k < n_real; ++k) grid[k] += chunk_grid[c][k];
   forward.execute();
 
   // Multiply by prod_c |b_c(m_c)|^2 G^(xi_c) / L_c (the Gaussian's transform factors over the axes).
@@ -315,41 +338,51 @@ bool gaussian_sum(const GaussianKernel& kernel, FftParameters par, PointSet targ
     fftw_execute_dft_c2r(backward.get(), work.get(), phi[c].get());
   }
 
-  // Interpolate.
-  for (std::size_t i = 0; i < targets.size(); ++i) {
-    const Stencil<D, P> s = g.stencil(targets.point(i));
-    for (int c = 0; c < n_out; ++c) out[i * n_out + c] = interpolate(g, s, phi[c].get());
-  }
+  // Interpolate: blocks of targets on the threads, each writing its own outputs.
+  constexpr std::size_t kTargetsPerBlock = 1024;
+  const std::size_t blocks = (targets.size() + kTargetsPerBlock - 1) / kTargetsPerBlock;
+  const double interpolation_work = static_cast<double>(targets.size()) * stencil * n_out;
+  simd_detail::run_parallel(blocks, simd_detail::threads_for(interpolation_work, blocks, n_threads), false,
+                            [&](std::size_t b, unsigned) {
+                              const std::size_t i1 = std::min(targets.size(), (b + 1) * kTargetsPerBlock);
+                              for (std::size_t i = b * kTargetsPerBlock; i < i1; ++i) {
+                                const Stencil<D, P> s = g.stencil(targets.point(i));
+                                for (int c = 0; c < n_out; ++c)
+                                  out[i * static_cast<std::size_t>(n_out) + static_cast<std::size_t>(c)] =
+                                      interpolate(g, s, phi[c].get());
+                              }
+                            });
   return true;
 }
 
 /// gaussian_sum for the run-time dimension and (even) spline order.
 template <int D>
 bool gaussian_sum_in(const GaussianKernel& kernel, FftParameters par, PointSet targets, PointSet sources,
-                     std::span<const double> w, std::span<double> out, bool gradient) {
+                     std::span<const double> w, std::span<double> out, bool gradient, unsigned n_threads) {
   switch (par.spline_order) {
-    case 4: return gaussian_sum<D, 4>(kernel, par, targets, sources, w, out, gradient);
-    case 6: return gaussian_sum<D, 6>(kernel, par, targets, sources, w, out, gradient);
-    case 8: return gaussian_sum<D, 8>(kernel, par, targets, sources, w, out, gradient);
-    case 10: return gaussian_sum<D, 10>(kernel, par, targets, sources, w, out, gradient);
-    case 12: return gaussian_sum<D, 12>(kernel, par, targets, sources, w, out, gradient);
-    case 14: return gaussian_sum<D, 14>(kernel, par, targets, sources, w, out, gradient);
-    default: return gaussian_sum<D, FftSum::kMaxSplineOrder>(kernel, par, targets, sources, w, out, gradient);
+    case 4: return gaussian_sum<D, 4>(kernel, par, targets, sources, w, out, gradient, n_threads);
+    case 6: return gaussian_sum<D, 6>(kernel, par, targets, sources, w, out, gradient, n_threads);
+    case 8: return gaussian_sum<D, 8>(kernel, par, targets, sources, w, out, gradient, n_threads);
+    case 10: return gaussian_sum<D, 10>(kernel, par, targets, sources, w, out, gradient, n_threads);
+    case 12: return gaussian_sum<D, 12>(kernel, par, targets, sources, w, out, gradient, n_threads);
+    case 14: return gaussian_sum<D, 14>(kernel, par, targets, sources, w, out, gradient, n_threads);
+    default: return gaussian_sum<D, FftSum::kMaxSplineOrder>(kernel, par, targets, sources, w, out, gradient, n_threads);
   }
 }
 
 bool gaussian_sum_for_order(const GaussianKernel& kernel, FftParameters par, PointSet targets, PointSet sources,
-                            std::span<const double> w, std::span<double> out, bool gradient) {
+                            std::span<const double> w, std::span<double> out, bool gradient, unsigned n_threads) {
   switch (kernel.dimension()) {
-    case 1: return gaussian_sum_in<1>(kernel, par, targets, sources, w, out, gradient);
-    case 2: return gaussian_sum_in<2>(kernel, par, targets, sources, w, out, gradient);
-    default: return gaussian_sum_in<3>(kernel, par, targets, sources, w, out, gradient);
+    case 1: return gaussian_sum_in<1>(kernel, par, targets, sources, w, out, gradient, n_threads);
+    case 2: return gaussian_sum_in<2>(kernel, par, targets, sources, w, out, gradient, n_threads);
+    default: return gaussian_sum_in<3>(kernel, par, targets, sources, w, out, gradient, n_threads);
   }
 }
 
 }  // namespace
 
-FftSum::FftSum(double accuracy) {
+FftSum::FftSum(double accuracy, unsigned n_threads)
+    : n_threads_(n_threads > 0 ? n_threads : std::max(1u, std::thread::hardware_concurrency())) {
   if (!(accuracy >= min_accuracy() && accuracy < 1.0))
     throw std::invalid_argument("fft engine: accuracy = " + number(accuracy) + ": must lie in [" +
                                 number(min_accuracy()) + ", 1) (the measured accuracy table of FftSum)");
@@ -361,7 +394,9 @@ FftSum::FftSum(double accuracy) {
     }
 }
 
-FftSum::FftSum(FftParameters parameters) : parameters_(parameters) {
+FftSum::FftSum(FftParameters parameters, unsigned n_threads)
+    : parameters_(parameters),
+      n_threads_(n_threads > 0 ? n_threads : std::max(1u, std::thread::hardware_concurrency())) {
   const int p = parameters.spline_order;
   if (p < kMinSplineOrder || p > kMaxSplineOrder || p % 2 != 0)
     throw std::invalid_argument("fft engine: spline_order = " + std::to_string(p) + ": must be even, in [" +
@@ -388,7 +423,7 @@ void FftSum::gaussian(const GaussianKernel& kernel, PointSet targets, PointSet s
     else DirectSum{}.potential(kernel, targets, sources, w, out);
     return;
   }
-  const bool done = gaussian_sum_for_order(kernel, parameters_, targets, sources, w, out, gradient);
+  const bool done = gaussian_sum_for_order(kernel, parameters_, targets, sources, w, out, gradient, n_threads_);
   if (done) return;
   if (gradient) TruncatedSum{}.gradient(kernel, targets, sources, w, out);
   else TruncatedSum{}.potential(kernel, targets, sources, w, out);

@@ -88,7 +88,8 @@ constexpr double kPortableCrossover[] = {0.0, 1.8, 1.6, 1.6};
 /// bench/results/cost-vs-n.txt, pair-rates.txt) and bench_million (bench/results/million.txt), TruncatedSum from an
 /// earlier run; each figure rounded the way least favourable to fft (its slowest, the exact engines' fastest), so fft
 /// is picked only for a clear gain:
-///   fft 0.455 s (1D) and 2.25 s (2D) at N = 1e6: 4.6e-7 and 2.2e-6 per particle, rounded up;
+///   fft 0.455 s (1D) and 2.25 s (2D) at N = 1e6: 4.6e-7 and 2.2e-6 per particle, rounded up (measured before fft
+///   spread and interpolated on two threads, so now on the slow side, as intended);
 ///   truncated-simd 0.073 s for k ~ 100 (1D) and 0.90 s for k ~ 490 (2D) at N = 1e6;
 ///   simd symmetric 4.6e9 (1D) and 3.2e9 (2D) effective pairs/s at N = 1e4.
 constexpr double kFftSecondsPerParticle[] = {0.0, 5.0e-7, 2.5e-6, 0.0};

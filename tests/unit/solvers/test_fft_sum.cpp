@@ -197,6 +197,21 @@ TEST(FftSum, DefaultRowHoldsInThreeDimensions) {
   }
 }
 
+TEST(FftSum, ResultsAreBitwiseIdenticalForEveryThreadCount) {
+  // Enough sources for FftSum::kSpreadChunks chunks and several interpolation blocks, and enough stencil work
+  // (N p^d above 2 kMinPairsPerThread) that two threads really run: the chunks are fixed by the input, so 1, 2, 3 and
+  // 5 threads give the same bits.
+  std::mt19937 rng(kSeed + 9);
+  for (int dim = 1; dim <= 2; ++dim) {
+    const std::size_t n = dim == 1 ? 40000 : 3000;
+    const std::vector<double> x = uniform(rng, n * static_cast<std::size_t>(dim), 0.0, 1.0);
+    const std::vector<double> w = uniform(rng, n, 0.5, 1.5);
+    engine_checks::expect_same_bits_for_every_thread_count(
+        [](unsigned threads) { return FftSum(FftSum::kDefaultAccuracy, threads); }, GaussianKernel(dim, 0.05), dim,
+        x, w, "fft");
+  }
+}
+
 TEST(FftSum, AccuracyPicksTheCheapestRowWithinIt) {
   EXPECT_EQ(FftSum(1e-6).parameters().spline_order, 8);
   EXPECT_EQ(FftSum(1e-6).parameters().points_per_sigma, 4.0);

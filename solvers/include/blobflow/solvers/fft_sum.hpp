@@ -50,7 +50,8 @@ struct FftAccuracyRow {
 /// Self sums are the one-sided sums with targets = sources (the j = i term included, as DirectSum).
 /// Fallbacks, stated: non-finite coordinates or weights go to DirectSum (NaN/Inf propagate exactly as there); a grid
 /// above kMaxGridPoints points (sigma tiny against the extent of the points, where cutoff sums are cheap anyway) goes
-/// to TruncatedSum (exact to round-off). Deterministic: no threads, results depend on the inputs alone.
+/// to TruncatedSum (exact to round-off). Deterministic: spreading in fixed source chunks and interpolation over
+/// target blocks on threads, FFTs on one; results depend on the inputs alone, not on the thread count.
 class FftSum {
  public:
   static constexpr const char* kName = "fft";
@@ -66,14 +67,23 @@ class FftSum {
   /// Grids above 2^26 points (512 MiB per real grid) are not built; the sum goes to TruncatedSum.
   static constexpr std::size_t kMaxGridPoints = std::size_t{1} << 26;
 
-  /// The engine at kDefaultAccuracy.
+  /// Spreading runs in this many fixed chunks of the sources, each into its own grid, the grids added in chunk
+  /// order, so the sums do not depend on the thread count; one chunk for grids above kMaxChunkedGridPoints (each
+  /// extra grid is a full copy) or below kMinSourcesPerChunk sources per chunk.
+  static constexpr std::size_t kSpreadChunks = 2;
+  static constexpr std::size_t kMaxChunkedGridPoints = std::size_t{1} << 24;
+  static constexpr std::size_t kMinSourcesPerChunk = 512;
+
+  /// The engine at kDefaultAccuracy, on all hardware threads.
   FftSum() : FftSum(kDefaultAccuracy) {}
   /// The cheapest accuracy_table() row whose measured error is <= accuracy.
+  /// \param n_threads  threads for spreading and interpolation (the FFTs run on one); 0 means
+  ///                   std::thread::hardware_concurrency(). Results do not depend on it.
   /// \throws std::invalid_argument unless min_accuracy() <= accuracy < 1 (the message names the value).
-  explicit FftSum(double accuracy);
+  explicit FftSum(double accuracy, unsigned n_threads = 0);
   /// Explicit grid parameters (for tests and studies of the error).
   /// \throws std::invalid_argument if p is odd or out of [kMinSplineOrder, kMaxSplineOrder], or r out of range.
-  explicit FftSum(FftParameters parameters);
+  explicit FftSum(FftParameters parameters, unsigned n_threads = 0);
 
   /// The measured accuracy table, rows ordered by cost (cheapest first) and by error (largest first).
   static std::span<const FftAccuracyRow> accuracy_table();
@@ -84,6 +94,8 @@ class FftSum {
   FftParameters parameters() const { return parameters_; }
   /// The measured error of the table row in use (NaN for explicit parameters that are not a table row).
   double accuracy() const { return accuracy_; }
+  /// The number of threads for spreading and interpolation (>= 1). Small sums run on fewer, with the same result.
+  unsigned threads() const { return n_threads_; }
 
   /// s_i = sum_j w_j K(y_i - x_j); `out` has one entry per target.
   template <RadialKernel K>
@@ -119,6 +131,7 @@ class FftSum {
 
   FftParameters parameters_;
   double accuracy_ = kDefaultAccuracy;
+  unsigned n_threads_ = 1;
 };
 
 static_assert(SummationEngine<FftSum, GaussianKernel>);
