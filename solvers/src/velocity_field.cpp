@@ -68,13 +68,13 @@ constexpr ComponentInfo kTargets[] = {
 /// The crossover of engine = "auto" per dimension d (index d) with AVX-512: SimdSum's N^2 / 2 pairs (pair symmetry)
 /// take as long as TruncatedSimdSum's N (k + block) pairs when N / k equals this, k the particles within the cutoff.
 /// Measured side by side in one bench_engines run (BM_SelfGradientOfPsi, medians of 3, interleaved; 2-core AVX-512
-/// machine, load average ~1.4; bench/results/cost-vs-n.txt) on lattices with the Gaussian psi, eps = 4 h in 1D
+/// machine, load average ~1.3; bench/results/cost-vs-n.txt) on lattices with the Gaussian psi, eps = 4 h in 1D
 /// (k ~ 100) and eps = h in 2D/3D (k ~ 490 / 8,200):
-///   1D: truncated-simd faster at every N from 100 (N / k = 1: 8.7 us against 11 us) to 1e5;
-///   2D: equal at N = 2,304 (1.7 ms, N / k = 4.7), simd 1.7x faster at N = 576, truncated-simd 3.3x at N = 10,000;
-///   3D: simd faster up to N = 13,824 (68 ms against 81 ms), truncated-simd 1.5x at N = 27,000: equal near
-///   N / k = 2.0.
-constexpr double kSimdCrossover[] = {0.0, 1.0, 4.5, 2.0};
+///   1D: truncated-simd faster at every N from 100 (N / k = 1: 8.5 us against 10.9 us) to 1e5;
+///   2D: simd 2.3x faster at N = 1,024 (N / k = 2.1), truncated-simd 1.2x at N = 2,304 (N / k = 4.7) and 2.2x at
+///   N = 10,000: equal near N / k = 4 (an earlier run of the same code: equal at N / k = 4.7);
+///   3D: simd 1.13x faster at N = 13,824 (N / k = 1.7), truncated-simd 1.24x at N = 27,000: equal near N / k = 2.
+constexpr double kSimdCrossover[] = {0.0, 1.0, 4.0, 2.0};
 /// Without AVX-512: SimdSum's portable path against TruncatedSum (its portable path is no faster than
 /// TruncatedSum's scalar loop: 2.1 s against 1.5 s at N = 1e6 in 1D, 16 s against 18 s in 2D), from all-pairs sums
 /// at N = 1000 (1.8x in 1D, 1.6x in 2D; 3D taken as 2D).
@@ -84,18 +84,17 @@ constexpr double kPortableCrossover[] = {0.0, 1.8, 1.6, 1.6};
 /// per dimension d (index d; 3D: never, not measured): seconds per particle of FftSum's self gradient at its
 /// default accuracy (cheaper rows only lower it), against seconds per pair of TruncatedSum (N k pairs), of
 /// TruncatedSimdSum (N k pairs) and of SimdSum with pair symmetry (N^2 effective pairs). fft and the AVX-512 engines
-/// from one bench_engines run (BM_SelfGradientOfPsi and the pair rates, lattices with eps = 4h / h, N up to 1e6;
-/// bench/results/cost-vs-n.txt, pair-rates.txt) and bench_million (bench/results/million.txt), TruncatedSum from an
-/// earlier run; each figure rounded the way least favourable to fft (its slowest, the exact engines' fastest), so fft
-/// is picked only for a clear gain:
-///   fft 0.455 s (1D) and 2.25 s (2D) at N = 1e6: 4.6e-7 and 2.2e-6 per particle, rounded up (measured before fft
-///   spread and interpolated on two threads, so now on the slow side, as intended);
-///   truncated-simd 0.073 s for k ~ 100 (1D) and 0.90 s for k ~ 490 (2D) at N = 1e6;
-///   simd symmetric 4.6e9 (1D) and 3.2e9 (2D) effective pairs/s at N = 1e4.
+/// from runs of this code (bench_million and BM_SelfGradientOfPsi at N = 1e6 on lattices with eps = 4h / h;
+/// bench/results/million.txt, cost-vs-n.txt, and earlier runs of the same engines; pair rates at N = 1e4,
+/// bench/results/pair-rates*.txt), TruncatedSum from an earlier run; each figure taken the way least favourable to
+/// fft (its slowest, the exact engines' fastest), so fft is picked only for a clear gain:
+///   fft 0.41-0.54 s (1D) and 1.6-2.25 s (2D) at N = 1e6: 5e-7 and 2.5e-6 per particle, rounded up;
+///   truncated-simd 0.068-0.089 s for k ~ 100 (1D) and 0.90-1.31 s for k ~ 490 (2D) at N = 1e6: the fastest;
+///   simd symmetric 4.6e9 (1D) and 3.2e9 (2D) effective pairs/s, the fastest seen at N = 1e4.
 constexpr double kFftSecondsPerParticle[] = {0.0, 5.0e-7, 2.5e-6, 0.0};
 constexpr double kTruncatedSecondsPerPair[] = {0.0, 2.2e-8, 5.0e-8, 0.0};
 constexpr double kSimdSecondsPerPair[] = {0.0, 2.0e-10, 3.1e-10, 0.0};
-constexpr double kTruncatedSimdSecondsPerPair[] = {0.0, 7.3e-10, 1.8e-9, 0.0};
+constexpr double kTruncatedSimdSecondsPerPair[] = {0.0, 6.8e-10, 1.8e-9, 0.0};
 constexpr double kFftMargin = 2.0;
 
 using MollifierChoice = std::variant<GaussianMollifier, Laguerre4Mollifier, Laguerre6Mollifier, Laguerre8Mollifier,
