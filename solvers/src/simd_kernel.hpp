@@ -7,13 +7,15 @@
 //  - one-sided sums take positive weights as exponents, w_j = 2^(lw_j): the term w_j exp(-|y - x_j|^2 / (2 sigma^2))
 //    is 2^(lw_j - c |y - x_j|^2) with c = log2(e) / (2 sigma^2), and the exponent costs one fma after |y - x_j|^2,
 //    with no multiplication by w_j afterwards. Per 8 pairs the 1D gradient tile issues 16 vector instructions (sub,
-//    mul, fma, reduce, 10 fma, scalef, fma) where the notes' kernel issues 17-19. (Coordinates are not pre-scaled by
+//    mul, fma, reduce, 10 fma, scalef, fma) where the notes' kernel issues 17-18. (Coordinates are not pre-scaled by
 //    sqrt(c), which would save one more: s x rounds to ulp(s |x|), an error of |x| / sigma ulps in the differences,
 //    1e-11 relative at N = 1e6 on [0, 1]; y - x of nearby points is exact.);
 //  - the one-sided tile: U zmm registers of 8 targets each against a range of sources broadcast one at a time,
 //    accumulating 2^(lw_j - c |y - x_j|^2) (y - x_j) (gradient) or 2^(lw_j - c |y - x_j|^2) (potential); the
-//    portable scalar loop computes the same sums with the same polynomial;
-//  - flush-to-zero/denormals-are-zero only while a kernel runs, and a thread-count independent parallel loop.
+//    portable scalar loop computes the same sums with the same polynomial; the Horner steps of kInterleavedChains
+//    exps are written side by side;
+//  - flush-to-zero/denormals-are-zero only while a kernel runs, and a thread-count independent parallel loop (also
+//    used by FftSum).
 // Everything here is inline and has internal linkage in spirit (namespace blobflow::simd_detail); only the .cpp files
 // of the engines include it.
 #pragma once
