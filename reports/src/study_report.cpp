@@ -463,11 +463,15 @@ StudyReport build_study_report(const std::filesystem::path& dir, const ReportOpt
                                                  format_scientific(g.points[k].error_max)});
         if (!floor_key.empty()) rows.back().push_back(format_scientific(g.points[k].floor));
       }
-      const std::string line = rf.fit.ok ? "fitted slope " + format_fixed(rf.fit.exponent, 3) + " (95% CI " +
-                                               format_fixed(rf.fit.ci95_low, 3) + " to " +
-                                               format_fixed(rf.fit.ci95_high, 3) + ", " + std::to_string(rf.n_used) +
-                                               " of " + std::to_string(rf.points.size()) + " points)"
-                                         : "fitted slope: not available (" + rf.fit.message + ")";
+      // One value of the axis (a fit that carries a sweep's other figures): no rate by design, not a failed fit.
+      const std::string line =
+          rf.fit.ok ? "fitted slope " + format_fixed(rf.fit.exponent, 3) + " (95% CI " +
+                          format_fixed(rf.fit.ci95_low, 3) + " to " + format_fixed(rf.fit.ci95_high, 3) + ", " +
+                          std::to_string(rf.n_used) + " of " + std::to_string(rf.points.size()) + " points)"
+          : g.points.size() == 1
+              ? "one value of " + short_key(against) + " (" + format_shortest(g.points.front().x) + "): " +
+                    error_name + " " + format_scientific(g.points.front().error) + ", no rate to fit"
+              : "fitted slope: not available (" + rf.fit.message + ")";
       b.html += "<h3>" + html_escape(g.label) + "</h3>\n" +
                 html_table(html_header, rows) + "<p>" +
                 html_escape(line) + "</p>\n";
@@ -539,8 +543,15 @@ StudyReport build_study_report(const std::filesystem::path& dir, const ReportOpt
       }
     const bool replicated = std::any_of(groups.begin(), groups.end(), has_replicates);
     const bool any_point = std::any_of(groups.begin(), groups.end(), [](const Group& g) { return !g.points.empty(); });
+    const bool one_value =
+        std::all_of(groups.begin(), groups.end(), [](const Group& g) { return g.points.size() <= 1; });
     if (!any_point) {  // e.g. a metric these runs do not write: say so instead of an empty, unrenderable figure
       const std::string note = "No run of fit " + name + " recorded " + error_name + " at " + t_text + ": no figure.";
+      b.markdown += "*" + note + "*\n\n";
+      b.html += "<p><em>" + html_escape(note) + "</em></p>\n";
+    } else if (one_value) {  // one point per group: the table says it all, a one-point figure would not
+      const std::string note = "Fit " + name + " has one value of " + short_key(against) +
+                               " per group: no rate and no error figure (the table above gives the values).";
       b.markdown += "*" + note + "*\n\n";
       b.html += "<p><em>" + html_escape(note) + "</em></p>\n";
     } else {

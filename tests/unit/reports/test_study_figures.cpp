@@ -229,7 +229,15 @@ TEST(StudyReportFigures, DivergenceSeriesAndDensitySnapshotsComeFromTheRunsFiles
   const reports::StudyReport report = reports::build_study_report(dir, options);
   std::vector<std::string> names;
   for (const auto& f : report.figures) names.push_back(f.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"f", "f-divergences", "f-density-1", "f-density-2"}));
+  // One value of N per group: no rate to fit and no one-point error figure, and the fit line says why.
+  EXPECT_EQ(names, (std::vector<std::string>{"f-divergences", "f-density-1", "f-density-2"}));
+  ASSERT_EQ(report.fits.size(), 2u);
+  for (const auto& f : report.fits) {
+    EXPECT_FALSE(f.ok);
+    EXPECT_NE(f.line.find("one value of particles (20)"), std::string::npos) << f.line;
+    EXPECT_NE(f.line.find("no rate to fit"), std::string::npos) << f.line;
+  }
+  EXPECT_NE(read(dir / "report.md").find("no rate and no error figure"), std::string::npos);
 
   const auto div = dat_blocks(dir / "figures" / "f-divergences.dat");
   const auto& kl_g = div.at("KL, target = gaussian, particles = 20");
