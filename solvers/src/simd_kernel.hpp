@@ -171,14 +171,25 @@ class FlushToZeroScope {
   unsigned saved_;
 };
 
-/// 2^t for t <= 0, 8 lanes, branch-free: f = t - floor(t) (vreducepd; 0 for t = -inf or |t| >= 2^52), Horner, then
-/// p 2^floor(t) (vscalefpd, which floors t itself and gives 0 on underflow and for t = -inf).
-BLOBFLOW_AVX512_INLINE __m512d exp2_avx512(__m512d t) {
-  const __m512d f = _mm512_reduce_pd(t, kReduceFloor);
-  __m512d p = _mm512_set1_pd(kExp2Poly[10]);
+/// e[q] = 2^t[q] for t <= 0, Q vectors of 8 lanes, branch-free: f = t - floor(t) (vreducepd; 0 for t = -inf or
+/// |t| >= 2^52), Horner with the Q chains' steps side by side, then p 2^floor(t) (vscalefpd, which floors t itself and
+/// gives 0 on underflow and for t = -inf).
+template <int Q>
+BLOBFLOW_AVX512_INLINE void exp2_avx512(const __m512d (&t)[Q], __m512d (&e)[Q]) {
+  __m512d f[Q], p[Q];
+#pragma GCC unroll 8
+  for (int q = 0; q < Q; ++q) {
+    f[q] = _mm512_reduce_pd(t[q], kReduceFloor);
+    p[q] = _mm512_set1_pd(kExp2Poly[10]);
+  }
 #pragma GCC unroll 10
-  for (int k = 9; k >= 0; --k) p = _mm512_fmadd_pd(p, f, _mm512_set1_pd(kExp2Poly[static_cast<std::size_t>(k)]));
-  return _mm512_scalef_pd(p, t);
+  for (int k = 9; k >= 0; --k) {
+    const __m512d c = _mm512_set1_pd(kExp2Poly[static_cast<std::size_t>(k)]);
+#pragma GCC unroll 8
+    for (int q = 0; q < Q; ++q) p[q] = _mm512_fmadd_pd(p[q], f[q], c);
+  }
+#pragma GCC unroll 8
+  for (int q = 0; q < Q; ++q) e[q] = _mm512_scalef_pd(p[q], t[q]);
 }
 
 /// neg_c |d|^2 + base over the D coordinate differences d.
@@ -189,18 +200,37 @@ BLOBFLOW_AVX512_INLINE __m512d scaled_squared_norm_plus(const __m512d (&d)[D], _
   return _mm512_fmadd_pd(r2, neg_c, base);
 }
 
-/// Exp chains the tile writes side by side. One chain (reduce, 10 dependent fmas, scalef) is ~60 cycles long; left
+/// Exp chains the tiles write side by side. One chain (reduce, 10 dependent fmas, scalef) is ~60 cycles long; left
 /// to the out-of-order core, 8 consecutive chains did not overlap well: interleaving their Horner steps 4 at a time
 /// measured +25% on the 1D tile alone (BM_TileCeiling, 1 thread, 1.6-1.8e9 against 1.2-1.4e9 pairs/s) and +10% in 2D;
 /// 2 or 8 at a time were slower (8: registers spill).
 inline constexpr int kInterleavedChains = 4;
 
+/// The exps of one group of a tile, shared by the one-sided and the symmetric tiles: for the Q targets u0..u0+Q-1
+/// of y against one source vector x (broadcast, or lane-rotated), diff[q] = y_(u0+q) - x and
+/// e[q] = 2^(base + neg_c |diff[q]|^2), the Q chains interleaved.
+template <int D, int U, int Q>
+BLOBFLOW_AVX512_INLINE void group_exps(const __m512d (&y)[D][U], int u0, const __m512d (&x)[D], __m512d neg_c,
+                                       __m512d base, __m512d (&diff)[Q][D], __m512d (&e)[Q]) {
+  __m512d t[Q];
+#pragma GCC unroll 8
+  for (int q = 0; q < Q; ++q) {
+    for (int k = 0; k < D; ++k) diff[q][k] = _mm512_sub_pd(y[k][u0 + q], x[k]);
+    t[q] = scaled_squared_norm_plus<D>(diff[q], neg_c, base);
+  }
+  exp2_avx512<Q>(t, e);
+}
+
+/// The chains per group of a tile of U target vectors.
+template <int U>
+inline constexpr int kGroupChains = kInterleavedChains < U ? kInterleavedChains : U;
+
 /// acc[.][u] += sum over sources j0 <= j < j1 of 2^(lw_j + neg_c |y_u - x_j|^2) (y_u - x_j) (or the 2^(...) alone),
-/// sources broadcast; the U exps of a source in groups of kInterleavedChains, their Horner steps interleaved.
+/// sources broadcast; the U exps of a source in groups of kGroupChains<U>.
 template <int D, bool G, int U>
 BLOBFLOW_AVX512_INLINE void one_sided_tile(const __m512d (&y)[D][U], __m512d (&acc)[G ? D : 1][U], const Sources& s,
                                            std::size_t j0, std::size_t j1, __m512d neg_c) {
-  constexpr int Q = kInterleavedChains < U ? kInterleavedChains : U;
+  constexpr int Q = kGroupChains<U>;
   static_assert(U % Q == 0, "whole groups of chains");
   for (std::size_t j = j0; j < j1; ++j) {
     __m512d xb[D];
@@ -208,27 +238,14 @@ BLOBFLOW_AVX512_INLINE void one_sided_tile(const __m512d (&y)[D][U], __m512d (&a
     const __m512d lwb = _mm512_set1_pd(s.lw[j]);
 #pragma GCC unroll 8
     for (int u0 = 0; u0 < U; u0 += Q) {
-      __m512d t[Q], f[Q], p[Q], diff[Q][D];
+      __m512d diff[Q][D], e[Q];
+      group_exps<D, U, Q>(y, u0, xb, neg_c, lwb, diff, e);
 #pragma GCC unroll 8
       for (int q = 0; q < Q; ++q) {
-        for (int k = 0; k < D; ++k) diff[q][k] = _mm512_sub_pd(y[k][u0 + q], xb[k]);
-        t[q] = scaled_squared_norm_plus<D>(diff[q], neg_c, lwb);
-        f[q] = _mm512_reduce_pd(t[q], kReduceFloor);
-        p[q] = _mm512_set1_pd(kExp2Poly[10]);
-      }
-#pragma GCC unroll 10
-      for (int k = 9; k >= 0; --k) {
-        const __m512d c = _mm512_set1_pd(kExp2Poly[static_cast<std::size_t>(k)]);
-#pragma GCC unroll 8
-        for (int q = 0; q < Q; ++q) p[q] = _mm512_fmadd_pd(p[q], f[q], c);
-      }
-#pragma GCC unroll 8
-      for (int q = 0; q < Q; ++q) {
-        const __m512d e = _mm512_scalef_pd(p[q], t[q]);
         if constexpr (G) {
-          for (int k = 0; k < D; ++k) acc[k][u0 + q] = _mm512_fmadd_pd(e, diff[q][k], acc[k][u0 + q]);
+          for (int k = 0; k < D; ++k) acc[k][u0 + q] = _mm512_fmadd_pd(e[q], diff[q][k], acc[k][u0 + q]);
         } else {
-          acc[0][u0 + q] = _mm512_add_pd(e, acc[0][u0 + q]);
+          acc[0][u0 + q] = _mm512_add_pd(e[q], acc[0][u0 + q]);
         }
       }
     }

@@ -158,7 +158,7 @@ BLOBFLOW_AVX512 void avx512_symmetric_row(const Job& job, std::size_t block, dou
   constexpr int U = static_cast<int>(block_size(D) / 8);
   constexpr int A = G ? D : 1;
   constexpr int kLanes = 8;
-  constexpr int Q = kInterleavedChains < U ? kInterleavedChains : U;
+  constexpr int Q = kGroupChains<U>;
   const std::size_t i0 = block * block_size(D);
   const __m512d neg_c = _mm512_set1_pd(job.neg_c), zero = _mm512_setzero_pd();
   __m512d y[D][U], wt[U], acc[A][U];
@@ -175,34 +175,21 @@ BLOBFLOW_AVX512 void avx512_symmetric_row(const Job& job, std::size_t block, dou
     for (int a = 0; a < A; ++a) as[a] = _mm512_setzero_pd();
     for (int r = 0; r < kLanes; ++r) {
 #pragma GCC unroll 8
-      for (int u0 = 0; u0 < U; u0 += Q) {  // Q exp chains interleaved, as in one_sided_tile
-        __m512d t[Q], f[Q], p[Q], diff[Q][D];
-#pragma GCC unroll 8
-        for (int q = 0; q < Q; ++q) {
-          for (int k = 0; k < D; ++k) diff[q][k] = _mm512_sub_pd(y[k][u0 + q], s[k]);
-          t[q] = scaled_squared_norm_plus<D>(diff[q], neg_c, zero);
-          f[q] = _mm512_reduce_pd(t[q], kReduceFloor);
-          p[q] = _mm512_set1_pd(kExp2Poly[10]);
-        }
-#pragma GCC unroll 10
-        for (int k = 9; k >= 0; --k) {
-          const __m512d c = _mm512_set1_pd(kExp2Poly[static_cast<std::size_t>(k)]);
-#pragma GCC unroll 8
-          for (int q = 0; q < Q; ++q) p[q] = _mm512_fmadd_pd(p[q], f[q], c);
-        }
+      for (int u0 = 0; u0 < U; u0 += Q) {
+        __m512d diff[Q][D], e[Q];
+        group_exps<D, U, Q>(y, u0, s, neg_c, zero, diff, e);
 #pragma GCC unroll 8
         for (int q = 0; q < Q; ++q) {
           const int u = u0 + q;
-          const __m512d e = _mm512_scalef_pd(p[q], t[q]);
           if constexpr (G) {
             for (int k = 0; k < D; ++k) {
-              const __m512d ed = _mm512_mul_pd(e, diff[q][k]);
+              const __m512d ed = _mm512_mul_pd(e[q], diff[q][k]);
               acc[k][u] = _mm512_fmadd_pd(ed, ws, acc[k][u]);
               as[k] = _mm512_fmadd_pd(ed, wt[u], as[k]);
             }
           } else {
-            acc[0][u] = _mm512_fmadd_pd(e, ws, acc[0][u]);
-            as[0] = _mm512_fmadd_pd(e, wt[u], as[0]);
+            acc[0][u] = _mm512_fmadd_pd(e[q], ws, acc[0][u]);
+            as[0] = _mm512_fmadd_pd(e[q], wt[u], as[0]);
           }
         }
       }
@@ -225,7 +212,10 @@ BLOBFLOW_AVX512 void avx512_exp2(std::span<const double> t, std::span<double> ou
   for (std::size_t i = 0; i < t.size(); i += kLanes) {
     const std::size_t left = std::min(kLanes, t.size() - i);
     const auto mask = static_cast<__mmask8>((1u << left) - 1u);
-    _mm512_mask_storeu_pd(out.data() + i, mask, exp2_avx512(_mm512_maskz_loadu_pd(mask, t.data() + i)));
+    const __m512d in[1] = {_mm512_maskz_loadu_pd(mask, t.data() + i)};
+    __m512d e[1];
+    exp2_avx512<1>(in, e);
+    _mm512_mask_storeu_pd(out.data() + i, mask, e[0]);
   }
 }
 #pragma GCC diagnostic pop
