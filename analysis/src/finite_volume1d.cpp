@@ -213,14 +213,7 @@ FiniteVolumeSolver1D::FiniteVolumeSolver1D(PiecewiseConstantTarget1D target, std
   if (o.cells < v.size())
     throw std::invalid_argument(describe(kWhere, "cells", static_cast<double>(o.cells),
                                          "must be >= the number of pieces " + std::to_string(v.size())));
-  if (!(o.rtol > 0.0) || !std::isfinite(o.rtol))
-    throw std::invalid_argument(describe(kWhere, "rtol", o.rtol, "must be finite and > 0"));
-  if (!(o.atol >= 0.0) || !std::isfinite(o.atol))
-    throw std::invalid_argument(describe(kWhere, "atol", o.atol, "must be finite and >= 0"));
-  if (!(o.initial_dt >= 0.0) || !std::isfinite(o.initial_dt))
-    throw std::invalid_argument(describe(kWhere, "initial_dt", o.initial_dt, "must be finite and >= 0"));
-  if (o.max_steps < 1)
-    throw std::invalid_argument(describe(kWhere, "max_steps", static_cast<double>(o.max_steps), "must be >= 1"));
+  detail::validate_step_options(kWhere, o);
 
   if (!o.resolution.empty() && o.resolution.size() != v.size())
     throw std::invalid_argument(describe(kWhere, "resolution.size()", static_cast<double>(o.resolution.size()),

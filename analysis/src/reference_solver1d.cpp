@@ -390,14 +390,7 @@ void validate(const InternalEnergy1D& energy, const Potential1D& potential, cons
     throw std::invalid_argument(describe(kWhere, "grid_length_weight", o.grid_length_weight, "must be in [0, 1)"));
   if (!(o.tail_mass > 0.0 && o.tail_mass < 0.25))
     throw std::invalid_argument(describe(kWhere, "tail_mass", o.tail_mass, "must be in (0, 0.25)"));
-  if (!(o.rtol > 0.0) || !std::isfinite(o.rtol))
-    throw std::invalid_argument(describe(kWhere, "rtol", o.rtol, "must be finite and > 0"));
-  if (!(o.atol >= 0.0) || !std::isfinite(o.atol))
-    throw std::invalid_argument(describe(kWhere, "atol", o.atol, "must be finite and >= 0"));
-  if (!(o.initial_dt >= 0.0) || !std::isfinite(o.initial_dt))
-    throw std::invalid_argument(describe(kWhere, "initial_dt", o.initial_dt, "must be finite and >= 0"));
-  if (o.max_steps < 1)
-    throw std::invalid_argument(describe(kWhere, "max_steps", static_cast<double>(o.max_steps), "must be >= 1"));
+  detail::validate_step_options(kWhere, o);
 }
 
 /// Levels u_0 < ... < u_K of the initial grid (see the header: equidistributed blend of mass and length).

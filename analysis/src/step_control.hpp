@@ -47,6 +47,20 @@ inline void validate_solve_arguments(const char* where, double mass, double t0, 
   }
 }
 
+/// \throws std::invalid_argument (naming `where` and the field) unless the step options of a solver (its rtol,
+/// atol, initial_dt and max_steps) are usable: rtol finite and > 0, atol and initial_dt finite and >= 0, max_steps >= 1.
+template <class Options>
+void validate_step_options(const char* where, const Options& o) {
+  if (!(o.rtol > 0.0) || !std::isfinite(o.rtol))
+    throw std::invalid_argument(describe(where, "rtol", o.rtol, "must be finite and > 0"));
+  if (!(o.atol >= 0.0) || !std::isfinite(o.atol))
+    throw std::invalid_argument(describe(where, "atol", o.atol, "must be finite and >= 0"));
+  if (!(o.initial_dt >= 0.0) || !std::isfinite(o.initial_dt))
+    throw std::invalid_argument(describe(where, "initial_dt", o.initial_dt, "must be finite and >= 0"));
+  if (o.max_steps < 1)
+    throw std::invalid_argument(describe(where, "max_steps", static_cast<double>(o.max_steps), "must be >= 1"));
+}
+
 /// The step factor for a local error `error` (in units of the tolerance).
 inline double step_factor(double error) {
   return error > 0.0 ? std::min(kMaxFactor, std::max(kMinFactor, kSafety * std::pow(error, -kErrorExponent)))
