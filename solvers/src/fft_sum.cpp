@@ -271,24 +271,22 @@ bool gaussian_sum(const GaussianKernel& kernel, FftParameters par, PointSet targ
                                      sources.size() >= FftSum::kSpreadChunks * FftSum::kMinSourcesPerChunk
                                  ? FftSum::kSpreadChunks
                                  : 1;
-  std::vector<RealBuffer> chunk_grid(chunks);
-  chunk_grid[0] = std::move(grid);
-  for (std::size_t c = 1; c < chunks; ++c) {
-    chunk_grid[c].reset(fftw_alloc_real(n_real));
-    if (!chunk_grid[c]) throw std::bad_alloc();
+  std::vector<RealBuffer> extra_grid(chunks - 1);  // chunk c > 0 spreads into extra_grid[c - 1], chunk 0 into grid
+  for (RealBuffer& extra : extra_grid) {
+    extra.reset(fftw_alloc_real(n_real));
+    if (!extra) throw std::bad_alloc();
   }
   const double spread_work = static_cast<double>(sources.size()) * stencil;
   simd_detail::run_parallel(chunks, simd_detail::threads_for(spread_work, chunks, n_threads), false,
                             [&](std::size_t c, unsigned) {
-                              double* to = chunk_grid[c].get();
+                              double* to = c == 0 ? grid.get() : extra_grid[c - 1].get();
                               std::fill(to, to + n_real, 0.0);
                               const std::size_t j1 = sources.size() * (c + 1) / chunks;
                               for (std::size_t j = sources.size() * c / chunks; j < j1; ++j)
                                 spread(g, g.stencil(sources.point(j)), w[j], to);
                             });
-  grid = std::move(chunk_grid[0]);
-  for (std::size_t c = 1; c < chunks; ++c)
-    for (std::size_t k = 0; k < n_real; ++k) grid[k] += chunk_grid[c][k];
+  for (const RealBuffer& extra : extra_grid)
+    for (std::size_t k = 0; k < n_real; ++k) grid[k] += extra[k];
   forward.execute();
 
   // Multiply by prod_c |b_c(m_c)|^2 G^(xi_c) / L_c (the Gaussian's transform factors over the axes).

@@ -141,10 +141,11 @@ void fail_non_finite(Run& r, double t) {
   r.stats.message = "the state became non-finite in the step from t = " + format_number(t);
 }
 
-/// odeint's multistep steppers (adams_bashforth_moulton) keep the derivatives at the last few, equally spaced
-/// times and expose reset() to forget them; the one-step steppers keep nothing between steps.
+/// odeint steppers that remember past steps expose reset() to forget them: the multistep adams_bashforth_moulton
+/// (derivatives at the last few, equally spaced times), controlled dopri5 (the velocity at the end of the last step,
+/// FSAL) and bulirsch_stoer (its order estimate); the other one-step steppers keep nothing between steps.
 template <class Stepper>
-concept MultistepStepper = requires(Stepper& s) { s.reset(); };
+concept StepperWithMemory = requires(Stepper& s) { s.reset(); };
 
 /// What a stepper that can fail without a non-finite state (implicit-euler) reports after a failed do_step.
 struct StepFailure {
@@ -181,7 +182,7 @@ void run_fixed(Run& r, Stepper stepper) {
     const double t_start = t, length = r.outputs[k] - t_start;
     const auto n_steps = static_cast<std::size_t>(std::max(1.0, std::ceil(length / r.spec.dt - kStepCountSlack)));
     const double h = length / static_cast<double>(n_steps);
-    if constexpr (MultistepStepper<Stepper>) {
+    if constexpr (StepperWithMemory<Stepper>) {
       if (!(std::abs(h - h_history) <= kSameStepTolerance * h)) stepper.reset();
       h_history = h;
     }
@@ -215,13 +216,6 @@ void run_fixed(Run& r, Stepper stepper) {
 /// decade, so that a first trial step far too large for the field (particles thrown where the field overflows) is
 /// given up in a few attempts.
 constexpr double kNonFiniteStepShrink = 0.1;
-
-/// Makes a stepper forget the step it just took (dopri5 keeps the velocity at its end for the next step, FSAL;
-/// bulirsch_stoer its order estimate); steppers without memory need nothing.
-template <class Stepper>
-void forget_last_step(Stepper& stepper) {
-  if constexpr (requires { stepper.reset(); }) stepper.reset();
-}
 
 /// Adaptive integration with an odeint controlled stepper (try_step(system, x, t, dt) -> success | fail); steps are
 /// shortened to land on each output time. An attempt that met a NaN velocity or gave a non-finite state or step
@@ -260,7 +254,7 @@ void run_adaptive(Run& r, Controlled stepper) {
       }
       if (result == odeint::success || r.log.saw_nan) {  // a non-finite state, step or velocity: refused
         x = previous;
-        forget_last_step(stepper);
+        if constexpr (StepperWithMemory<Controlled>) stepper.reset();  // forget the refused attempt
         ++r.stats.steps_rejected;
         dt = attempted * kNonFiniteStepShrink;
         if (!(dt >= min_step)) {

@@ -151,8 +151,7 @@ class WpmeQuadratureTarget final : public VelocityField {
     }
     const auto d = static_cast<std::size_t>(dimension());
     if constexpr (kOnEngine) {
-      const std::vector<double> y = lattice_points(lattice);
-      engine_.gradient(zeta_kernel(), PointSet{x, dimension()}, PointSet{y, dimension()}, f, v);
+      engine_.gradient(zeta_kernel(), PointSet{x, dimension()}, PointSet{lattice.points, dimension()}, f, v);
       for (double& c : v) c = -c;
       return;
     }
@@ -191,6 +190,7 @@ class WpmeQuadratureTarget final : public VelocityField {
   struct Lattice {
     std::array<double, 3> first{};  // integer-valued lattice indices of the first point
     std::array<std::size_t, 3> count{1, 1, 1};
+    std::vector<double> points;     // their coordinates, point-major, when the engine sums the integral (kOnEngine)
     std::size_t size() const { return count[0] * count[1] * count[2]; }
   };
 
@@ -211,6 +211,7 @@ class WpmeQuadratureTarget final : public VelocityField {
       lattice.first[l] = first;
       lattice.count[l] = static_cast<std::size_t>(last - first + 1.0);
     }
+    if constexpr (kOnEngine) lattice.points = lattice_points(lattice);  // once per evaluation, for both sums
     return true;
   }
 
@@ -256,8 +257,7 @@ class WpmeQuadratureTarget final : public VelocityField {
     u.assign(lattice.size(), 0.0);
     const auto d = static_cast<std::size_t>(dimension());
     if constexpr (kOnEngine) {
-      const std::vector<double> y = lattice_points(lattice);
-      engine_.potential(zeta_kernel(), PointSet{y, dimension()}, PointSet{x, dimension()}, masses_, u);
+      engine_.potential(zeta_kernel(), PointSet{lattice.points, dimension()}, PointSet{x, dimension()}, masses_, u);
       return true;
     }
     for (std::size_t j = 0; j < masses_.size(); ++j)
@@ -309,7 +309,9 @@ class WpmeQuadratureTarget final : public VelocityField {
   std::vector<double> lattice_weights(const Lattice& lattice) const {
     const std::lock_guard<std::mutex> lock(weights_mutex_);
     if (!(weights_.size() == weights_box_.size() && !weights_.empty() && covers(weights_box_, lattice))) {
-      Lattice box = lattice;
+      Lattice box;  // indices only: the weights need no coordinates
+      box.first = lattice.first;
+      box.count = lattice.count;
       double points = 1.0;
       for (std::size_t l = 0; l < static_cast<std::size_t>(dimension()); ++l) {
         const double margin = std::ceil(kWeightBoxMargin * static_cast<double>(lattice.count[l]));
@@ -322,7 +324,10 @@ class WpmeQuadratureTarget final : public VelocityField {
         box.count[l] = static_cast<std::size_t>(hi - lo);
         points *= hi - lo;
       }
-      if (points > kMaxLatticePoints) box = lattice;  // no room for a margin: exactly this lattice
+      if (points > kMaxLatticePoints) {  // no room for a margin: exactly this lattice
+        box.first = lattice.first;
+        box.count = lattice.count;
+      }
       weights_.resize(box.size());
       for (std::size_t k = 0; k < weights_.size(); ++k) weights_[k] = lattice_weight(box, k);
       weights_box_ = box;
