@@ -114,8 +114,8 @@ Options parse_options(int argc, char** argv, int first) {
 std::string run_usage() {
   std::string s = kRunUsage;
   for (const ConfigKey& k : config_schema())
-    s += "  " + std::string(k.section) + "." + std::string(k.name) + " = " + std::string(k.default_value) + ": " +
-         std::string(k.description) + "\n";
+    s += "  " + std::string(k.section) + "." + std::string(k.name) + " = " + k.default_value + ": " +
+         std::string(k.help) + (k.rule.empty() ? "" : "; " + std::string(k.rule)) + "\n";
   return s;
 }
 

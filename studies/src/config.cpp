@@ -3,11 +3,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
-#include <functional>
-#include <map>
+#include <limits>
+#include <optional>
 #include <set>
 #include <sstream>
+#include <type_traits>
+#include <variant>
 
 #include <toml++/toml.h>
 
@@ -18,62 +21,6 @@
 
 namespace blobflow {
 namespace {
-
-constexpr ConfigKey kSchema[] = {
-    {"problem", "equation", "\"wpme\"", "\"wpme\": d/dt rho = div(rho grad(rho/rhobar)); \"pme\": d/dt rho = Lap(rho^m)"},
-    {"problem", "dimension", "1", "space dimension d: 1, 2 or 3"},
-    {"problem", "m", "2", "pme exponent, >= 1 (m = 1: heat equation); wpme: 2 only"},
-    {"problem", "target", "\"uniform\"",
-     "wpme target rhobar (blobflow list targets; parameters in [target]); \"uniform\" without a box is rhobar == 1 "
-     "on R^d (pme: no target)"},
-    {"problem", "initial", "\"barenblatt\"", "\"exact\" (the problem's exact solution at t0), \"barenblatt\" (the same data: the Barenblatt profile, or the heat kernel for m = 1, at t0; errors measured where an exact solution exists) or \"uniform\""},
-    {"problem", "mass", "1.0", "total mass M > 0"},
-    {"problem", "initial_support", "[-0.5, 0.5]", "[lo, hi] per coordinate of the uniform initial density"},
-    {"problem", "t0", "0.25", "start time, >= 0 (> 0 for initial = \"exact\")"},
-    {"problem", "t_final", "1.0", "end time, > t0"},
-    {"discretization", "particles", "200", "N >= 2 (in d > 1 the nearest lattice size, reported)"},
-    {"discretization", "epsilon", "\"4*h^0.99\"", "blob width eps > 0: a number or an expression of h, N, d"},
-    {"discretization", "mollifier", "\"gaussian\"", "mollifier zeta (blobflow list mollifiers)"},
-    {"discretization", "placement", "\"auto\"", "\"auto\", \"quantile\" (1D only), \"lattice\" or \"random\" (i.i.d. samples, seed)"},
-    {"discretization", "seed", "0", "random placement: seed >= 0 of its std::mt19937_64 (replicates: seed + r)"},
-    {"discretization", "engine", "\"auto\"", "summation engine (blobflow list engines); \"auto\" picks one"},
-    {"discretization", "engine_accuracy", "0",
-     "relative error allowed to the non-exact engine fft: 0 = round-off (auto never picks fft; fft runs at 1e-10), "
-     "else in [5e-12, 1): fft picks its grid from it, and auto may pick fft"},
-    {"target", "box_lo", "[]", "uniform: lower corner of the support box (1 or d numbers); empty: all of R^d"},
-    {"target", "box_hi", "[]", "uniform: upper corner of the support box (1 or d numbers)"},
-    {"target", "mean", "[]", "gaussian: the mean, d numbers"},
-    {"target", "covariance", "[]", "gaussian: the covariance, d*d numbers row-major, symmetric positive definite"},
-    {"target", "weights", "[]", "mixture: K weights > 0 (normalized to sum 1)"},
-    {"target", "means", "[]", "mixture: K*d numbers, component-major"},
-    {"target", "covariances", "[]", "mixture: K*d*d numbers, component-major"},
-    {"target", "pieces", "[]", "piecewise: boxes [{lo = [..], hi = [..], value = v}, ...] with disjoint interiors"},
-    {"target", "grid_file", "\"\"", "grid: CSV file sampling rhobar on a regular tensor grid (README)"},
-    {"target", "floor_fraction", "\"auto\"",
-     "rhobar outside a bounded support, as a fraction of its maximum, in (0, 1); \"auto\": 1e-3 for bounded "
-     "supports, no floor for gaussian and mixture"},
-    {"target", "method", "\"auto\"", "y-integral: \"auto\", \"closed-form\" (gaussian mollifier, piecewise "
-                                         "target) or \"quadrature\""},
-    {"target", "quadrature_accuracy", "1e-10", "quadrature: relative accuracy that sets the lattice spacing, (0, 0.1]"},
-    {"target", "quadrature_spacing", "0", "quadrature: dy / eps, overriding quadrature_accuracy when > 0"},
-    {"potential", "kind", "\"none\"", "external potential V: \"none\", \"quadratic\", \"double-well\" or "
-                                         "\"polynomial\""},
-    {"potential", "strength", "1.0", "quadratic: V = c/2 |x - x0|^2 with c > 0; double-well: a > 0"},
-    {"potential", "center", "[]", "quadratic: x0 (d numbers); empty: the origin"},
-    {"potential", "well_radius", "1.0", "double-well: V = a (|x|^2 - b^2)^2 / 4 with b > 0"},
-    {"potential", "coefficients", "[]", "polynomial: c0, c1, ..., cK of V = sum_l sum_k c_k x_l^k"},
-    {"interaction", "kind", "\"none\"", "interaction kernel W: \"none\", \"gaussian\" or \"newtonian\" (2D)"},
-    {"interaction", "amplitude", "1.0", "gaussian: W(z) = -A exp(-|z|^2 / (2 l^2)) with A > 0"},
-    {"interaction", "length", "1.0", "gaussian: l > 0"},
-    {"interaction", "chi", "1.0", "newtonian: sensitivity chi > 0 of the Keller-Segel attraction (MATH.md §4.7)"},
-    {"integrator", "method", "\"dopri5\"", "time integrator (blobflow list integrators)"},
-    {"integrator", "dt", "1e-3", "fixed-step methods: largest step; adaptive: first trial step; > 0"},
-    {"integrator", "rtol", "1e-8", "adaptive: tolerance relative to the cloud's RMS radius, > 0"},
-    {"integrator", "atol", "1e-10", "adaptive: absolute tolerance in length units, > 0"},
-    {"integrator", "max_steps", "10000000", "largest number of steps (accepted + rejected), >= 1"},
-    {"output", "times", "[]", "output times in (t0, t_final]; t_final is always included"},
-    {"output", "diagnostics_every", "1", "accepted steps between energy diagnostics, >= 0 (0: output times only)"},
-};
 
 std::string format_double(double v) { return reports::format_shortest(v); }
 
@@ -140,9 +87,10 @@ class Reader {
     else if (auto i = node.as_integer()) out = static_cast<double>(i->get());
     else error(key, node, "must be a number");
   }
-  void read_int(std::string_view key, const toml::node& node, std::int64_t& out) {
+  bool read_int(std::string_view key, const toml::node& node, std::int64_t& out) {
     if (auto i = node.as_integer()) out = i->get();
     else error(key, node, "must be an integer");
+    return node.is_integer();
   }
   void read_doubles(std::string_view key, const toml::node& node, std::vector<double>& out) {
     const toml::array* array = node.as_array();
@@ -189,6 +137,328 @@ class Reader {
   std::vector<std::string>& errors_;
 };
 
+/// A number as TOML writes it: floats keep a point or an exponent ("1.0", "0.001", "1e-8").
+std::string toml_number(double v) {
+  std::string s = format_double(v);
+  if (const auto e = s.find("e-0"); e != std::string::npos) s.erase(e + 2, 1);
+  if (std::isfinite(v) && s.find_first_of(".e") == std::string::npos) s += ".0";
+  return s;
+}
+
+std::string toml_numbers(const std::vector<double>& values) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < values.size(); ++i) s += (i ? ", " : "") + toml_number(values[i]);
+  return s + "]";
+}
+
+/// A TOML basic string: double quotes, with backslash escapes where needed.
+std::string toml_string(const std::string& s) {
+  std::string out = "\"";
+  for (const char ch : s) {
+    if (ch == '"' || ch == '\\') out += '\\';
+    if (static_cast<unsigned char>(ch) < 0x20) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(ch));
+      out += escaped;
+    } else {
+      out += ch;
+    }
+  }
+  return out + "\"";
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The kinds of value a key holds. Each reads its TOML node into the configuration (collecting violations through
+// the Reader), writes its value as JSON, and as TOML text (the default `blobflow run --help` prints).
+
+/// The member of RunConfig a key names (accessors only select a member).
+template <class T>
+using Ref = T& (*)(RunConfig&);
+template <class T>
+const T& member(Ref<T> at, const RunConfig& c) {
+  return at(const_cast<RunConfig&>(c));  // NOLINT(cppcoreguidelines-pro-type-const-cast): read only
+}
+
+/// What a kind's read() needs: the key ("section.name"), its node, the configuration being filled.
+struct ReadArgs {
+  const std::string& key;
+  const toml::node& node;
+  RunConfig& config;
+  Reader& reader;
+  std::string_view rule;            ///< the key's rule, the message for an integer out of its range
+  std::string& range_error;         ///< set by an integer out of its range (reported after the other errors)
+};
+
+struct Text {
+  Ref<std::string> at;
+  void read(const ReadArgs& a) const { a.reader.read_string(a.key, a.node, at(a.config)); }
+  nlohmann::json json(const RunConfig& c) const { return member(at, c); }
+  std::string toml(const RunConfig& c) const { return toml_string(member(at, c)); }
+};
+
+/// blob width: a number (stored as its shortest text) or an expression of h, N and d.
+struct NumberOrExpression {
+  Ref<std::string> at;
+  void read(const ReadArgs& a) const {
+    if (!a.node.is_number()) return a.reader.read_string(a.key, a.node, at(a.config));
+    double v = 0.0;
+    a.reader.read_double(a.key, a.node, v);
+    if (!(v > 0.0) || !std::isfinite(v)) a.reader.error(a.key, a.node, "must be a finite number > 0");
+    at(a.config) = format_double(v);
+  }
+  nlohmann::json json(const RunConfig& c) const { return member(at, c); }
+  std::string toml(const RunConfig& c) const { return toml_string(member(at, c)); }
+};
+
+/// An integer stored in an int, std::int64_t or std::size_t; a value outside [lo, hi] is not stored.
+struct Integer {
+  std::variant<Ref<int>, Ref<std::int64_t>, Ref<std::size_t>> at;
+  std::int64_t lo = std::numeric_limits<std::int64_t>::min();
+  std::int64_t hi = std::numeric_limits<std::int64_t>::max();
+  void read(const ReadArgs& a) const {
+    std::int64_t v = 0;
+    if (!a.reader.read_int(a.key, a.node, v)) return;
+    if (v < lo || v > hi) {
+      a.range_error = a.key + " = " + std::to_string(v) + ": " + std::string(a.rule);
+      return;
+    }
+    std::visit([&](auto ref) { ref(a.config) = static_cast<std::remove_reference_t<decltype(ref(a.config))>>(v); }, at);
+  }
+  nlohmann::json json(const RunConfig& c) const {
+    return std::visit([&](auto ref) { return nlohmann::json(member(ref, c)); }, at);
+  }
+  std::string toml(const RunConfig& c) const {
+    return std::visit([&](auto ref) { return std::to_string(member(ref, c)); }, at);
+  }
+};
+
+struct Number {
+  Ref<double> at;
+  void read(const ReadArgs& a) const { a.reader.read_double(a.key, a.node, at(a.config)); }
+  nlohmann::json json(const RunConfig& c) const { return member(at, c); }
+  std::string toml(const RunConfig& c) const { return toml_number(member(at, c)); }
+};
+
+/// target.floor_fraction: a number, or "auto" for unset.
+struct NumberOrAuto {
+  Ref<std::optional<double>> at;
+  void read(const ReadArgs& a) const {
+    if (auto text = a.node.as_string(); text && text->get() == "auto") {
+      at(a.config).reset();
+    } else if (a.node.is_number()) {
+      double v = 0.0;
+      a.reader.read_double(a.key, a.node, v);
+      at(a.config) = v;
+    } else {
+      a.reader.error(a.key, a.node, "must be a number in (0, 1) or \"auto\"");
+    }
+  }
+  nlohmann::json json(const RunConfig& c) const {
+    const auto& v = member(at, c);
+    return v ? nlohmann::json(*v) : nlohmann::json("auto");
+  }
+  std::string toml(const RunConfig& c) const {
+    const auto& v = member(at, c);
+    return v ? toml_number(*v) : toml_string("auto");
+  }
+};
+
+struct Numbers {
+  Ref<std::vector<double>> at;
+  void read(const ReadArgs& a) const { a.reader.read_doubles(a.key, a.node, at(a.config)); }
+  nlohmann::json json(const RunConfig& c) const { return member(at, c); }
+  std::string toml(const RunConfig& c) const { return toml_numbers(member(at, c)); }
+};
+
+/// The boxes {lo, hi, value} of a piecewise target.
+struct Boxes {
+  Ref<std::vector<TargetBox>> at;
+  void read(const ReadArgs& a) const { a.reader.read_boxes(a.key, a.node, at(a.config)); }
+  nlohmann::json json(const RunConfig& c) const {
+    nlohmann::json boxes = nlohmann::json::array();
+    for (const TargetBox& b : member(at, c)) boxes.push_back({{"lo", b.lo}, {"hi", b.hi}, {"value", b.value}});
+    return boxes;
+  }
+  std::string toml(const RunConfig& c) const {
+    std::string s;
+    for (const TargetBox& b : member(at, c))
+      s += (s.empty() ? "" : ", ") + std::string("{lo = ") + toml_numbers(b.lo) + ", hi = " + toml_numbers(b.hi) +
+           ", value = " + toml_number(b.value) + "}";
+    return "[" + s + "]";
+  }
+};
+
+using Field = std::variant<Text, NumberOrExpression, Integer, Number, NumberOrAuto, Numbers, Boxes>;
+
+/// The field of a member, its kind following the member's type (a string is Text, an optional<double> is
+/// NumberOrAuto, ...); `at` is a captureless lambda returning a reference to the member.
+template <class F>
+Field field(F at) {
+  using T = std::remove_reference_t<std::invoke_result_t<F, RunConfig&>>;
+  const Ref<T> ref = at;
+  if constexpr (std::is_same_v<T, std::string>) return Text{ref};
+  else if constexpr (std::is_same_v<T, double>) return Number{ref};
+  else if constexpr (std::is_same_v<T, std::optional<double>>) return NumberOrAuto{ref};
+  else if constexpr (std::is_same_v<T, std::vector<double>>) return Numbers{ref};
+  else if constexpr (std::is_same_v<T, std::vector<TargetBox>>) return Boxes{ref};
+  else return Integer{ref};
+}
+/// An integer member that only holds values in [lo, hi] (outside: the key's rule is the message).
+template <class F>
+Field integer(F at, std::int64_t lo, std::int64_t hi) {
+  Integer i = std::get<Integer>(field(at));
+  i.lo = lo, i.hi = hi;
+  return i;
+}
+template <class F>
+Field number_or_expression(F at) {
+  return NumberOrExpression{Ref<std::string>(at)};
+}
+
+/// One configuration key: where it lives in the TOML file, the member it fills, what validate() requires of it
+/// and what it means. Its default is the member's value in a default-constructed RunConfig.
+struct KeySpec {
+  std::string_view section;
+  std::string_view name;
+  Field field;
+  std::string_view rule;
+  std::string_view help;
+
+  std::string full_name() const { return std::string(section) + "." + std::string(name); }
+  nlohmann::json json(const RunConfig& c) const {
+    return std::visit([&](const auto& f) { return f.json(c); }, field);
+  }
+  std::string toml(const RunConfig& c) const {
+    return std::visit([&](const auto& f) { return f.toml(c); }, field);
+  }
+};
+
+constexpr std::int64_t kMaxInt64 = std::numeric_limits<std::int64_t>::max();
+
+/// Every key, in the order of `blobflow run --help`, of the violations and of the sections in to_json.
+const std::vector<KeySpec>& key_table() {
+  using C = RunConfig;
+  static const std::vector<KeySpec> keys = {
+      {"problem", "equation", field([](C& c) -> auto& { return c.problem.equation; }),
+       "must be one of blobflow list equations",
+       "\"wpme\": d/dt rho = div(rho grad(rho/rhobar)); \"pme\": d/dt rho = Lap(rho^m)"},
+      {"problem", "dimension", integer([](C& c) -> auto& { return c.problem.dimension; }, 1, 3),
+       "must be 1, 2 or 3", "space dimension d"},
+      {"problem", "m", field([](C& c) -> auto& { return c.problem.m; }), "must be >= 1; wpme: 2 only",
+       "pme exponent (m = 1: heat equation)"},
+      {"problem", "target", field([](C& c) -> auto& { return c.problem.target; }),
+       "must be one of blobflow list targets; pme: \"uniform\" only",
+       "wpme target rhobar (parameters in [target]); \"uniform\" without a box is rhobar == 1 on R^d (pme: no "
+       "target)"},
+      {"problem", "initial", field([](C& c) -> auto& { return c.problem.initial; }),
+       "must be \"exact\", \"barenblatt\" or \"uniform\"",
+       "\"exact\" (the problem's exact solution at t0), \"barenblatt\" (the same data: the Barenblatt profile, or "
+       "the heat kernel for m = 1, at t0; errors measured where an exact solution exists) or \"uniform\""},
+      {"problem", "mass", field([](C& c) -> auto& { return c.problem.mass; }), "must be > 0", "total mass M"},
+      {"problem", "initial_support", field([](C& c) -> auto& { return c.problem.initial_support; }),
+       "must be [lo, hi] with finite lo < hi", "[lo, hi] per coordinate of the uniform initial density"},
+      {"problem", "t0", field([](C& c) -> auto& { return c.problem.t0; }),
+       "must be >= 0; > 0 for initial = \"exact\" or \"barenblatt\"", "start time"},
+      {"problem", "t_final", field([](C& c) -> auto& { return c.problem.t_final; }), "must be > problem.t0",
+       "end time"},
+      {"discretization", "particles", field([](C& c) -> auto& { return c.discretization.particles; }),
+       "must be >= 2", "N (in d > 1 the nearest lattice size, reported)"},
+      {"discretization", "epsilon", number_or_expression([](C& c) -> auto& { return c.discretization.epsilon; }),
+       "must be a number > 0 or an expression of h, N, d", "blob width eps"},
+      {"discretization", "mollifier", field([](C& c) -> auto& { return c.discretization.mollifier; }),
+       "must be one of blobflow list mollifiers; sign-changing ones (order >= 4) need wpme or pme with m = 2",
+       "mollifier zeta"},
+      {"discretization", "placement", field([](C& c) -> auto& { return c.discretization.placement; }),
+       "must be \"auto\", \"quantile\" (1D only), \"lattice\" or \"random\"",
+       "particle placement; \"random\": i.i.d. samples of the initial law, from seed"},
+      {"discretization", "seed", field([](C& c) -> auto& { return c.discretization.seed; }), "must be >= 0",
+       "random placement: seed of its std::mt19937_64 (replicates: seed + r)"},
+      {"discretization", "engine", field([](C& c) -> auto& { return c.discretization.engine; }),
+       "must be one of blobflow list engines", "summation engine; \"auto\" picks one"},
+      {"discretization", "engine_accuracy", field([](C& c) -> auto& { return c.discretization.engine_accuracy; }),
+       "must be 0 or lie in [5e-12, 1)",
+       "relative error allowed to the non-exact engine fft: 0 = round-off (auto never picks fft; fft runs at "
+       "1e-10), else fft picks its grid from it, and auto may pick fft"},
+      {"target", "box_lo", field([](C& c) -> auto& { return c.target.box_lo; }), "must hold 1 or d numbers",
+       "uniform: lower corner of the support box; empty: all of R^d"},
+      {"target", "box_hi", field([](C& c) -> auto& { return c.target.box_hi; }),
+       "must hold as many numbers as box_lo, each above it", "uniform: upper corner of the support box"},
+      {"target", "mean", field([](C& c) -> auto& { return c.target.mean; }), "must hold d numbers",
+       "gaussian: the mean"},
+      {"target", "covariance", field([](C& c) -> auto& { return c.target.covariance; }),
+       "must hold d*d numbers, symmetric positive definite", "gaussian: the covariance, row-major"},
+      {"target", "weights", field([](C& c) -> auto& { return c.target.weights; }), "must hold K numbers > 0",
+       "mixture: the component weights (normalized to sum 1)"},
+      {"target", "means", field([](C& c) -> auto& { return c.target.means; }), "must hold K*d numbers",
+       "mixture: the component means, component-major"},
+      {"target", "covariances", field([](C& c) -> auto& { return c.target.covariances; }),
+       "must hold K*d*d numbers", "mixture: the component covariances, component-major"},
+      {"target", "pieces", field([](C& c) -> auto& { return c.target.pieces; }),
+       "must be boxes {lo = [..], hi = [..], value = v > 0} with disjoint interiors",
+       "piecewise: the boxes and the value of rhobar on each"},
+      {"target", "grid_file", field([](C& c) -> auto& { return c.target.grid_file; }), "",
+       "grid: CSV file sampling rhobar on a regular tensor grid (README)"},
+      {"target", "floor_fraction", field([](C& c) -> auto& { return c.target.floor_fraction; }),
+       "must be a number in (0, 1) or \"auto\"",
+       "rhobar outside a bounded support, as a fraction of its maximum; \"auto\": 1e-3 for bounded supports, no "
+       "floor for gaussian and mixture"},
+      {"target", "method", field([](C& c) -> auto& { return c.target.method; }),
+       "must be \"auto\", \"closed-form\" (gaussian mollifier, piecewise target) or \"quadrature\"",
+       "how the y-integral is computed"},
+      {"target", "quadrature_accuracy", field([](C& c) -> auto& { return c.target.quadrature_accuracy; }),
+       "must lie in (0, 0.1]", "quadrature: relative accuracy that sets the lattice spacing"},
+      {"target", "quadrature_spacing", field([](C& c) -> auto& { return c.target.quadrature_spacing; }), "",
+       "quadrature: dy / eps, overriding quadrature_accuracy when > 0"},
+      {"potential", "kind", field([](C& c) -> auto& { return c.potential.kind; }),
+       "must be \"none\", \"quadratic\", \"double-well\" or \"polynomial\"", "external potential V"},
+      {"potential", "strength", field([](C& c) -> auto& { return c.potential.strength; }), "must be > 0",
+       "quadratic: c of V = c/2 |x - x0|^2; double-well: a"},
+      {"potential", "center", field([](C& c) -> auto& { return c.potential.center; }),
+       "must be empty (the origin) or hold d numbers", "quadratic: x0"},
+      {"potential", "well_radius", field([](C& c) -> auto& { return c.potential.well_radius; }), "must be > 0",
+       "double-well: b of V = a (|x|^2 - b^2)^2 / 4"},
+      {"potential", "coefficients", field([](C& c) -> auto& { return c.potential.coefficients; }),
+       "must hold at least one number", "polynomial: c0, c1, ..., cK of V = sum_l sum_k c_k x_l^k"},
+      {"interaction", "kind", field([](C& c) -> auto& { return c.interaction.kind; }),
+       "must be \"none\", \"gaussian\" or \"newtonian\" (2D)", "interaction kernel W"},
+      {"interaction", "amplitude", field([](C& c) -> auto& { return c.interaction.amplitude; }), "must be > 0",
+       "gaussian: A of W(z) = -A exp(-|z|^2 / (2 l^2))"},
+      {"interaction", "length", field([](C& c) -> auto& { return c.interaction.length; }), "must be > 0",
+       "gaussian: l"},
+      {"interaction", "chi", field([](C& c) -> auto& { return c.interaction.chi; }), "must be > 0",
+       "newtonian: sensitivity chi of the Keller-Segel attraction (MATH.md §4.7)"},
+      {"integrator", "method", field([](C& c) -> auto& { return c.integrator.method; }),
+       "must be one of blobflow list integrators", "time integrator"},
+      {"integrator", "dt", field([](C& c) -> auto& { return c.integrator.dt; }), "must be > 0",
+       "fixed-step methods: largest step; adaptive: first trial step"},
+      {"integrator", "rtol", field([](C& c) -> auto& { return c.integrator.rtol; }), "must be > 0",
+       "adaptive: tolerance relative to the cloud's RMS radius"},
+      {"integrator", "atol", field([](C& c) -> auto& { return c.integrator.atol; }), "must be > 0",
+       "adaptive: absolute tolerance in length units"},
+      {"integrator", "max_steps", integer([](C& c) -> auto& { return c.integrator.max_steps; }, 1, kMaxInt64),
+       "must be >= 1", "largest number of steps (accepted + rejected)"},
+      {"output", "times", field([](C& c) -> auto& { return c.output.times; }),
+       "each must lie in (problem.t0, problem.t_final]", "output times; t_final is always included"},
+      {"output", "diagnostics_every", field([](C& c) -> auto& { return c.output.diagnostics_every; }),
+       "must be >= 0", "accepted steps between energy diagnostics (0: output times only)"},
+  };
+  return keys;
+}
+
+/// The sections, in table order.
+std::vector<std::string> section_names() {
+  std::vector<std::string> sections;
+  for (const KeySpec& k : key_table())
+    if (std::find(sections.begin(), sections.end(), k.section) == sections.end()) sections.emplace_back(k.section);
+  return sections;
+}
+
+const KeySpec* find_key(std::string_view section, std::string_view name) {
+  for (const KeySpec& k : key_table())
+    if (k.section == section && k.name == name) return &k;
+  return nullptr;
+}
+
 /// Applies one "section.key=value" override to the table.
 void apply_override(toml::table& table, const std::string& assignment, std::vector<std::string>& errors) {
   const auto eq = assignment.find('=');
@@ -215,196 +485,164 @@ void apply_override(toml::table& table, const std::string& assignment, std::vect
   }
 }
 
-void validate(const RunConfig& c, const std::set<std::string>& given, std::vector<std::string>& errors) {
-  const auto& p = c.problem;
-  const auto& d = c.discretization;
-  const auto& in = c.integrator;
-  auto fail = [&](const std::string& key, const std::string& value, const std::string& rule) {
-    errors.push_back(key + " = " + value + ": " + rule);
-  };
-  auto quoted = [](const std::string& s) { return "\"" + s + "\""; };
+/// Collects "key = value: rule" lines.
+struct Violations {
+  std::vector<std::string> lines;
+  void fail(const std::string& key, const std::string& value, const std::string& rule) {
+    lines.push_back(key + " = " + value + ": " + rule);
+  }
+  static std::string quoted(const std::string& s) { return "\"" + s + "\""; }
+};
 
+void validate_problem(const RunConfig& c, const std::set<std::string>& given, Violations& v) {
+  const auto& p = c.problem;
+  const auto quoted = Violations::quoted;
   if (!is_registered(equation_registry(), p.equation))
-    fail("problem.equation", quoted(p.equation), "must be one of " + names_of(equation_registry()));
-  if (p.dimension < 1 || p.dimension > 3) fail("problem.dimension", std::to_string(p.dimension), "must be 1, 2 or 3");
+    v.fail("problem.equation", quoted(p.equation), "must be one of " + names_of(equation_registry()));
+  if (p.dimension < 1 || p.dimension > 3) v.fail("problem.dimension", std::to_string(p.dimension), "must be 1, 2 or 3");
   if (p.equation == "pme") {
-    if (!(p.m >= 1.0) || !std::isfinite(p.m)) fail("problem.m", format_double(p.m), "must be >= 1");
+    if (!(p.m >= 1.0) || !std::isfinite(p.m)) v.fail("problem.m", format_double(p.m), "must be >= 1");
     // The defaults are harmless (pme has no target; wpme with rhobar == 1 is the m = 2 equation), so switching
     // the equation of a file with --set keeps working; any other value would be silently ignored: reject it.
     if (given.count("problem.target") && p.target != "uniform")
-      fail("problem.target", quoted(p.target), "applies to equation = \"wpme\" only");
+      v.fail("problem.target", quoted(p.target), "applies to equation = \"wpme\" only");
   } else if (p.equation == "wpme") {
     if (given.count("problem.m") && p.m != 2.0)
-      fail("problem.m", format_double(p.m), "applies to equation = \"pme\" only (wpme with rhobar == 1 has m = 2)");
+      v.fail("problem.m", format_double(p.m), "applies to equation = \"pme\" only (wpme with rhobar == 1 has m = 2)");
     if (!is_registered(target_registry(), p.target))
-      fail("problem.target", quoted(p.target), "must be one of " + names_of(target_registry()));
+      v.fail("problem.target", quoted(p.target), "must be one of " + names_of(target_registry()));
   }
+  // A file cannot set target.kind (it mirrors problem.target); a configuration built in code can.
+  if (c.target.kind != p.target)
+    v.fail("target.kind", quoted(c.target.kind), "must equal problem.target = " + quoted(p.target));
   const bool exact_initial = p.initial == "exact" || p.initial == "barenblatt";
   if (!exact_initial && p.initial != "uniform")
-    fail("problem.initial", quoted(p.initial), "must be \"exact\", \"barenblatt\" or \"uniform\"");
-  if (!(p.mass > 0.0) || !std::isfinite(p.mass)) fail("problem.mass", format_double(p.mass), "must be > 0");
+    v.fail("problem.initial", quoted(p.initial), "must be \"exact\", \"barenblatt\" or \"uniform\"");
+  if (!(p.mass > 0.0) || !std::isfinite(p.mass)) v.fail("problem.mass", format_double(p.mass), "must be > 0");
   if (p.initial_support.size() != 2 || !(p.initial_support[0] < p.initial_support[1]) ||
       !std::isfinite(p.initial_support[0]) || !std::isfinite(p.initial_support[1])) {
     std::string value = "[";
     for (std::size_t i = 0; i < p.initial_support.size(); ++i)
       value += (i ? ", " : "") + format_double(p.initial_support[i]);
-    fail("problem.initial_support", value + "]", "must be [lo, hi] with finite lo < hi");
+    v.fail("problem.initial_support", value + "]", "must be [lo, hi] with finite lo < hi");
   }
-  if (!std::isfinite(p.t0) || p.t0 < 0.0) fail("problem.t0", format_double(p.t0), "must be >= 0");
+  if (!std::isfinite(p.t0) || p.t0 < 0.0) v.fail("problem.t0", format_double(p.t0), "must be >= 0");
   else if (exact_initial && !(p.t0 > 0.0))
-    fail("problem.t0", format_double(p.t0),
-         "must be > 0 with initial = " + quoted(p.initial) + " (the exact solutions start from a Dirac mass at 0)");
+    v.fail("problem.t0", format_double(p.t0),
+           "must be > 0 with initial = " + quoted(p.initial) + " (the exact solutions start from a Dirac mass at 0)");
   const bool times_valid = std::isfinite(p.t0) && std::isfinite(p.t_final) && p.t_final > p.t0;
   if (!times_valid && std::isfinite(p.t0))
-    fail("problem.t_final", format_double(p.t_final), "must be > problem.t0 = " + format_double(p.t0));
+    v.fail("problem.t_final", format_double(p.t_final), "must be > problem.t0 = " + format_double(p.t0));
+}
 
-  if (d.particles < 2) fail("discretization.particles", std::to_string(d.particles), "must be >= 2");
+void validate_discretization(const RunConfig& c, Violations& v) {
+  const auto& p = c.problem;
+  const auto& d = c.discretization;
+  const auto quoted = Violations::quoted;
+  if (d.particles < 2) v.fail("discretization.particles", std::to_string(d.particles), "must be >= 2");
   try {
     (void)evaluate_expression(d.epsilon, {{"h", 1.0}, {"N", 2.0}, {"d", 1.0}});
   } catch (const ExpressionError& e) {
-    fail("discretization.epsilon", quoted(d.epsilon), std::string("must be a number or an expression of h, N, d: ") + e.what());
+    v.fail("discretization.epsilon", quoted(d.epsilon),
+           std::string("must be a number or an expression of h, N, d: ") + e.what());
   }
   if (!is_registered(mollifier_registry(), d.mollifier))
-    fail("discretization.mollifier", quoted(d.mollifier), "must be one of " + names_of(mollifier_registry()));
+    v.fail("discretization.mollifier", quoted(d.mollifier), "must be one of " + names_of(mollifier_registry()));
   else if (p.equation == "pme" && p.m != 2.0 && mollifier_order(d.mollifier) > 2)
-    fail("discretization.mollifier", quoted(d.mollifier),
-         "changes sign (order " + std::to_string(mollifier_order(d.mollifier)) + "); with equation = \"pme\" it " +
-             "needs m = 2, where the energy stays a square (MATH.md §2.3); m = " + format_double(p.m));
+    v.fail("discretization.mollifier", quoted(d.mollifier),
+           "changes sign (order " + std::to_string(mollifier_order(d.mollifier)) + "); with equation = \"pme\" it " +
+               "needs m = 2, where the energy stays a square (MATH.md §2.3); m = " + format_double(p.m));
   if (d.placement != "auto" && d.placement != "quantile" && d.placement != "lattice" && d.placement != "random")
-    fail("discretization.placement", quoted(d.placement), "must be \"auto\", \"quantile\", \"lattice\" or \"random\"");
+    v.fail("discretization.placement", quoted(d.placement), "must be \"auto\", \"quantile\", \"lattice\" or \"random\"");
   else if (d.placement == "quantile" && p.dimension != 1)
-    fail("discretization.placement", quoted(d.placement), "is for dimension = 1 only; use \"lattice\"");
-  if (d.seed < 0) fail("discretization.seed", std::to_string(d.seed), "must be >= 0");
+    v.fail("discretization.placement", quoted(d.placement), "is for dimension = 1 only; use \"lattice\"");
+  if (d.seed < 0) v.fail("discretization.seed", std::to_string(d.seed), "must be >= 0");
   if (!is_registered(engine_registry(), d.engine))
-    fail("discretization.engine", quoted(d.engine), "must be one of " + names_of(engine_registry()));
+    v.fail("discretization.engine", quoted(d.engine), "must be one of " + names_of(engine_registry()));
   if (d.engine_accuracy != 0.0 && !(d.engine_accuracy >= FftSum::min_accuracy() && d.engine_accuracy < 1.0))
-    fail("discretization.engine_accuracy", format_double(d.engine_accuracy),
-         "must be 0 (round-off) or lie in [" + format_double(FftSum::min_accuracy()) +
-             ", 1) (the measured accuracy table of the fft engine)");
+    v.fail("discretization.engine_accuracy", format_double(d.engine_accuracy),
+           "must be 0 (round-off) or lie in [" + format_double(FftSum::min_accuracy()) +
+               ", 1) (the measured accuracy table of the fft engine)");
+}
 
-  // [target], [potential], [interaction]: the solver factories check their parameters and name the key
-  // ("target.box_lo = ...: rule"); a section given for a kind that does not read it is refused.
+/// [target], [potential], [interaction]: the solver factories check their parameters and name the key
+/// ("target.box_lo = ...: rule"); a section given for a kind that does not read it is refused.
+void validate_drift_sections(const RunConfig& c, const std::set<std::string>& given, Violations& v) {
+  const auto& p = c.problem;
   if (p.equation == "wpme" && is_registered(target_registry(), p.target) && !is_uniform_on_whole_space(c.target)) {
     try {
       (void)make_target(c.target, p.dimension);
     } catch (const std::exception& e) {
-      errors.push_back(e.what());
+      v.lines.push_back(e.what());
     }
   }
   for (const std::string& key : given)
     if (key.rfind("target.", 0) == 0 && p.equation != "wpme")
-      fail(key, "(given)", "applies to equation = \"wpme\" only (pme has no target)");
+      v.fail(key, "(given)", "applies to equation = \"wpme\" only (pme has no target)");
   try {
     if (c.potential.kind != "none") (void)ExternalPotential(c.potential, p.dimension);
   } catch (const std::exception& e) {
-    errors.push_back(e.what());
+    v.lines.push_back(e.what());
   }
   try {
-    (void)make_interaction_kernel(c.interaction, p.dimension, d.mollifier, 1.0);
+    (void)make_interaction_kernel(c.interaction, p.dimension, c.discretization.mollifier, 1.0);
   } catch (const std::exception& e) {
-    errors.push_back(e.what());
+    v.lines.push_back(e.what());
   }
+}
+
+void validate_steps_and_output(const RunConfig& c, Violations& v) {
+  const auto& p = c.problem;
+  const auto& in = c.integrator;
   if (!find_integrator(in.method)) {
     std::string names;
     for (const auto& info : integrator_registry()) names += (names.empty() ? "\"" : ", \"") + std::string(info.name) + "\"";
     std::vector<std::string> candidates;
     for (const auto& info : integrator_registry()) candidates.emplace_back(info.name);
-    fail("integrator.method", quoted(in.method), "must be one of " + names + did_you_mean(in.method, candidates));
+    v.fail("integrator.method", Violations::quoted(in.method),
+           "must be one of " + names + did_you_mean(in.method, candidates));
   }
-  if (!(in.dt > 0.0) || !std::isfinite(in.dt)) fail("integrator.dt", format_double(in.dt), "must be > 0");
-  if (!(in.rtol > 0.0) || !std::isfinite(in.rtol)) fail("integrator.rtol", format_double(in.rtol), "must be > 0");
-  if (!(in.atol > 0.0) || !std::isfinite(in.atol)) fail("integrator.atol", format_double(in.atol), "must be > 0");
-  if (in.max_steps < 1) fail("integrator.max_steps", std::to_string(in.max_steps), "must be >= 1");
+  if (!(in.dt > 0.0) || !std::isfinite(in.dt)) v.fail("integrator.dt", format_double(in.dt), "must be > 0");
+  if (!(in.rtol > 0.0) || !std::isfinite(in.rtol)) v.fail("integrator.rtol", format_double(in.rtol), "must be > 0");
+  if (!(in.atol > 0.0) || !std::isfinite(in.atol)) v.fail("integrator.atol", format_double(in.atol), "must be > 0");
+  if (in.max_steps < 1) v.fail("integrator.max_steps", std::to_string(in.max_steps), "must be >= 1");
 
+  const bool times_valid = std::isfinite(p.t0) && std::isfinite(p.t_final) && p.t_final > p.t0;
   for (double t : c.output.times)
     if (times_valid && !(t > p.t0 && t <= p.t_final))
-      fail("output.times", format_double(t), "each time must lie in (problem.t0, problem.t_final] = (" +
-                                                 format_double(p.t0) + ", " + format_double(p.t_final) + "]");
+      v.fail("output.times", format_double(t), "each time must lie in (problem.t0, problem.t_final] = (" +
+                                                   format_double(p.t0) + ", " + format_double(p.t_final) + "]");
   if (c.output.diagnostics_every < 0)
-    fail("output.diagnostics_every", std::to_string(c.output.diagnostics_every), "must be >= 0");
+    v.fail("output.diagnostics_every", std::to_string(c.output.diagnostics_every), "must be >= 0");
 }
 
-RunConfig read_table(const toml::table& table, std::vector<std::string>& errors) {
-  RunConfig c;
-  Reader r(errors);
-  std::set<std::string> given;
-  std::vector<std::string> sections, all_keys;
-  for (const auto& k : kSchema) {
-    if (std::find(sections.begin(), sections.end(), k.section) == sections.end()) sections.emplace_back(k.section);
-    all_keys.push_back(std::string(k.section) + "." + std::string(k.name));
+/// " (did you mean ...)" or " (it belongs in [...])" for a key `section` does not have, or "".
+std::string unknown_key_hint(const std::string& section, std::string_view key) {
+  std::vector<std::string> section_keys, all_keys;
+  for (const KeySpec& k : key_table()) {
+    if (k.section == section) section_keys.emplace_back(k.name);
+    all_keys.push_back(k.full_name());
   }
+  std::string hint = did_you_mean(key, section_keys);
+  if (hint.empty()) hint = did_you_mean(section + "." + std::string(key), all_keys);
+  for (const KeySpec& k : key_table())
+    if (hint.empty() && k.name == key) hint = " (it belongs in [" + std::string(k.section) + "])";
+  return hint;
+}
 
-  // Readers indexed by "section.key"; each takes the node and stores into c.
-  std::int64_t dimension = c.problem.dimension, max_steps = static_cast<std::int64_t>(c.integrator.max_steps);
-  const std::map<std::string, std::function<void(const std::string&, const toml::node&)>> readers = {
-      {"problem.equation", [&](auto& k, auto& n) { r.read_string(k, n, c.problem.equation); }},
-      {"problem.dimension", [&](auto& k, auto& n) { r.read_int(k, n, dimension); }},
-      {"problem.m", [&](auto& k, auto& n) { r.read_double(k, n, c.problem.m); }},
-      {"problem.target", [&](auto& k, auto& n) { r.read_string(k, n, c.problem.target); }},
-      {"problem.initial", [&](auto& k, auto& n) { r.read_string(k, n, c.problem.initial); }},
-      {"problem.mass", [&](auto& k, auto& n) { r.read_double(k, n, c.problem.mass); }},
-      {"problem.initial_support", [&](auto& k, auto& n) { r.read_doubles(k, n, c.problem.initial_support); }},
-      {"problem.t0", [&](auto& k, auto& n) { r.read_double(k, n, c.problem.t0); }},
-      {"problem.t_final", [&](auto& k, auto& n) { r.read_double(k, n, c.problem.t_final); }},
-      {"discretization.particles", [&](auto& k, auto& n) { r.read_int(k, n, c.discretization.particles); }},
-      {"discretization.seed", [&](auto& k, auto& n) { r.read_int(k, n, c.discretization.seed); }},
-      {"discretization.epsilon",
-       [&](auto& k, auto& n) {
-         if (n.is_number()) {
-           double v = 0.0;
-           r.read_double(k, n, v);
-           if (!(v > 0.0) || !std::isfinite(v)) r.error(k, n, "must be a finite number > 0");
-           c.discretization.epsilon = format_double(v);
-         } else {
-           r.read_string(k, n, c.discretization.epsilon);
-         }
-       }},
-      {"discretization.mollifier", [&](auto& k, auto& n) { r.read_string(k, n, c.discretization.mollifier); }},
-      {"discretization.placement", [&](auto& k, auto& n) { r.read_string(k, n, c.discretization.placement); }},
-      {"discretization.engine", [&](auto& k, auto& n) { r.read_string(k, n, c.discretization.engine); }},
-      {"discretization.engine_accuracy", [&](auto& k, auto& n) { r.read_double(k, n, c.discretization.engine_accuracy); }},
-      {"target.box_lo", [&](auto& k, auto& n) { r.read_doubles(k, n, c.target.box_lo); }},
-      {"target.box_hi", [&](auto& k, auto& n) { r.read_doubles(k, n, c.target.box_hi); }},
-      {"target.mean", [&](auto& k, auto& n) { r.read_doubles(k, n, c.target.mean); }},
-      {"target.covariance", [&](auto& k, auto& n) { r.read_doubles(k, n, c.target.covariance); }},
-      {"target.weights", [&](auto& k, auto& n) { r.read_doubles(k, n, c.target.weights); }},
-      {"target.means", [&](auto& k, auto& n) { r.read_doubles(k, n, c.target.means); }},
-      {"target.covariances", [&](auto& k, auto& n) { r.read_doubles(k, n, c.target.covariances); }},
-      {"target.pieces", [&](auto& k, auto& n) { r.read_boxes(k, n, c.target.pieces); }},
-      {"target.grid_file", [&](auto& k, auto& n) { r.read_string(k, n, c.target.grid_file); }},
-      {"target.floor_fraction",
-       [&](auto& k, auto& n) {
-         if (auto text = n.as_string(); text && text->get() == "auto") {
-           c.target.floor_fraction.reset();
-         } else if (n.is_number()) {
-           double v = 0.0;
-           r.read_double(k, n, v);
-           c.target.floor_fraction = v;
-         } else {
-           r.error(k, n, "must be a number in (0, 1) or \"auto\"");
-         }
-       }},
-      {"target.method", [&](auto& k, auto& n) { r.read_string(k, n, c.target.method); }},
-      {"target.quadrature_accuracy", [&](auto& k, auto& n) { r.read_double(k, n, c.target.quadrature_accuracy); }},
-      {"target.quadrature_spacing", [&](auto& k, auto& n) { r.read_double(k, n, c.target.quadrature_spacing); }},
-      {"potential.kind", [&](auto& k, auto& n) { r.read_string(k, n, c.potential.kind); }},
-      {"potential.strength", [&](auto& k, auto& n) { r.read_double(k, n, c.potential.strength); }},
-      {"potential.center", [&](auto& k, auto& n) { r.read_doubles(k, n, c.potential.center); }},
-      {"potential.well_radius", [&](auto& k, auto& n) { r.read_double(k, n, c.potential.well_radius); }},
-      {"potential.coefficients", [&](auto& k, auto& n) { r.read_doubles(k, n, c.potential.coefficients); }},
-      {"interaction.kind", [&](auto& k, auto& n) { r.read_string(k, n, c.interaction.kind); }},
-      {"interaction.amplitude", [&](auto& k, auto& n) { r.read_double(k, n, c.interaction.amplitude); }},
-      {"interaction.length", [&](auto& k, auto& n) { r.read_double(k, n, c.interaction.length); }},
-      {"interaction.chi", [&](auto& k, auto& n) { r.read_double(k, n, c.interaction.chi); }},
-      {"integrator.method", [&](auto& k, auto& n) { r.read_string(k, n, c.integrator.method); }},
-      {"integrator.dt", [&](auto& k, auto& n) { r.read_double(k, n, c.integrator.dt); }},
-      {"integrator.rtol", [&](auto& k, auto& n) { r.read_double(k, n, c.integrator.rtol); }},
-      {"integrator.atol", [&](auto& k, auto& n) { r.read_double(k, n, c.integrator.atol); }},
-      {"integrator.max_steps", [&](auto& k, auto& n) { r.read_int(k, n, max_steps); }},
-      {"output.times", [&](auto& k, auto& n) { r.read_doubles(k, n, c.output.times); }},
-      {"output.diagnostics_every", [&](auto& k, auto& n) { r.read_int(k, n, c.output.diagnostics_every); }},
-  };
+/// A configuration read from a TOML table, with the keys the table gave.
+struct TableRead {
+  RunConfig config;
+  std::set<std::string> given;
+};
 
+/// Reads every key of the table (not validated); violations of types and names go to `errors`.
+TableRead read_table(const toml::table& table, std::vector<std::string>& errors) {
+  TableRead out;
+  Reader reader(errors);
+  const std::vector<KeySpec>& keys = key_table();
+  std::vector<std::string> range_errors(keys.size());  // by key, reported in table order after the others
+  const std::vector<std::string> sections = section_names();
   for (const auto& [section_key, section_node] : table) {
     const std::string section(section_key.str());
     if (std::find(sections.begin(), sections.end(), section) == sections.end()) {
@@ -416,35 +654,59 @@ RunConfig read_table(const toml::table& table, std::vector<std::string>& errors)
       errors.push_back(section + " = " + format_node(section_node) + ": must be a table [" + section + "]");
       continue;
     }
-    std::vector<std::string> section_keys;
-    for (const auto& k : kSchema)
-      if (k.section == section) section_keys.emplace_back(k.name);
     for (const auto& [key, node] : *body) {
       const std::string name = section + "." + std::string(key.str());
-      const auto reader = readers.find(name);
-      if (reader == readers.end()) {
-        std::string hint = did_you_mean(key.str(), section_keys);
-        if (hint.empty()) hint = did_you_mean(name, all_keys);
-        for (const auto& k : kSchema)
-          if (hint.empty() && k.name == key.str()) hint = " (it belongs in [" + std::string(k.section) + "])";
-        errors.push_back(name + ": unknown key" + hint);
+      const KeySpec* k = find_key(section, key.str());
+      if (!k) {
+        errors.push_back(name + ": unknown key" + unknown_key_hint(section, key.str()));
         continue;
       }
-      given.insert(name);
-      reader->second(name, node);
+      out.given.insert(name);
+      const ReadArgs args{name, node, out.config, reader, k->rule, range_errors[std::size_t(k - keys.data())]};
+      std::visit([&](const auto& f) { f.read(args); }, k->field);
     }
   }
-  if (dimension < 1 || dimension > 3)
-    errors.push_back("problem.dimension = " + std::to_string(dimension) + ": must be 1, 2 or 3");
-  else
-    c.problem.dimension = static_cast<int>(dimension);
-  if (max_steps < 1)
-    errors.push_back("integrator.max_steps = " + std::to_string(max_steps) + ": must be >= 1");
-  else
-    c.integrator.max_steps = static_cast<std::size_t>(max_steps);
-  c.target.kind = c.problem.target;
-  if (errors.empty()) validate(c, given, errors);
-  return c;
+  for (std::string& e : range_errors)
+    if (!e.empty()) errors.push_back(std::move(e));
+  out.config.target.kind = out.config.problem.target;
+  return out;
+}
+
+toml::table toml_table(const nlohmann::json& object, const std::string& where, std::vector<std::string>& errors);
+toml::array toml_array(const nlohmann::json& array, const std::string& where, std::vector<std::string>& errors);
+
+/// Passes the TOML counterpart of a JSON value to `insert`; a null is a violation.
+template <class Insert>
+void with_toml(const nlohmann::json& v, const std::string& where, std::vector<std::string>& errors, Insert insert) {
+  using T = nlohmann::json::value_t;
+  switch (v.type()) {
+    case T::object: return insert(toml_table(v, where, errors));
+    case T::array: return insert(toml_array(v, where, errors));
+    case T::string: return insert(v.get<std::string>());
+    case T::boolean: return insert(v.get<bool>());
+    case T::number_integer: return insert(v.get<std::int64_t>());
+    case T::number_unsigned:
+      if (v.get<std::uint64_t>() <= std::uint64_t(kMaxInt64)) return insert(v.get<std::int64_t>());
+      return insert(v.get<double>());
+    case T::number_float: return insert(v.get<double>());
+    default: errors.push_back(where + " = " + v.dump() + ": must be a string, a number, an array or an object");
+  }
+}
+
+toml::table toml_table(const nlohmann::json& object, const std::string& where, std::vector<std::string>& errors) {
+  toml::table table;
+  for (auto it = object.begin(); it != object.end(); ++it)
+    with_toml(it.value(), where.empty() ? it.key() : where + "." + it.key(), errors,
+              [&](auto&& node) { table.insert(it.key(), std::forward<decltype(node)>(node)); });
+  return table;
+}
+
+toml::array toml_array(const nlohmann::json& array, const std::string& where, std::vector<std::string>& errors) {
+  toml::array out;
+  for (std::size_t i = 0; i < array.size(); ++i)
+    with_toml(array[i], where + "[" + std::to_string(i) + "]", errors,
+              [&](auto&& node) { out.push_back(std::forward<decltype(node)>(node)); });
+  return out;
 }
 
 }  // namespace
@@ -465,7 +727,38 @@ std::vector<double> RunConfig::resolved_output_times() const {
   return times;
 }
 
-std::span<const ConfigKey> config_schema() { return kSchema; }
+bool operator==(const RunConfig& a, const RunConfig& b) {
+  for (const KeySpec& k : key_table())
+    if (k.json(a) != k.json(b)) return false;
+  return a.target.kind == b.target.kind;
+}
+
+std::span<const ConfigKey> config_schema() {
+  static const std::vector<ConfigKey> schema = [] {
+    const RunConfig defaults;
+    std::vector<ConfigKey> keys;
+    for (const KeySpec& k : key_table()) keys.push_back({k.section, k.name, k.toml(defaults), k.rule, k.help});
+    return keys;
+  }();
+  return schema;
+}
+
+std::vector<std::string> validate(const RunConfig& config, const std::set<std::string>& given_keys) {
+  Violations v;
+  validate_problem(config, given_keys, v);
+  validate_discretization(config, v);
+  validate_drift_sections(config, given_keys, v);
+  validate_steps_and_output(config, v);
+  return v.lines;
+}
+
+std::vector<std::string> validate(const RunConfig& config) {
+  const RunConfig defaults;
+  std::set<std::string> changed;
+  for (const KeySpec& k : key_table())
+    if (k.json(config) != k.json(defaults)) changed.insert(k.full_name());
+  return validate(config, changed);
+}
 
 RunConfig parse_run_config(std::string_view toml_text, const std::string& source,
                            const std::vector<std::string>& overrides) {
@@ -480,9 +773,10 @@ RunConfig parse_run_config(std::string_view toml_text, const std::string& source
   std::vector<std::string> errors;
   for (const auto& assignment : overrides) apply_override(table, assignment, errors);
   if (!errors.empty()) throw ConfigError(errors);
-  RunConfig config = read_table(table, errors);
+  TableRead read = read_table(table, errors);
+  if (errors.empty()) errors = validate(read.config, read.given);
   if (!errors.empty()) throw ConfigError(errors);
-  return config;
+  return std::move(read.config);
 }
 
 RunConfig load_run_config(const std::filesystem::path& file, const std::vector<std::string>& overrides) {
@@ -493,51 +787,25 @@ RunConfig load_run_config(const std::filesystem::path& file, const std::vector<s
   return parse_run_config(text.str(), file.string(), overrides);
 }
 
-namespace {
-nlohmann::json target_json(const TargetSpec& t) {
-  nlohmann::json pieces = nlohmann::json::array();
-  for (const TargetBox& b : t.pieces) pieces.push_back({{"lo", b.lo}, {"hi", b.hi}, {"value", b.value}});
-  return {{"box_lo", t.box_lo},
-          {"box_hi", t.box_hi},
-          {"mean", t.mean},
-          {"covariance", t.covariance},
-          {"weights", t.weights},
-          {"means", t.means},
-          {"covariances", t.covariances},
-          {"pieces", pieces},
-          {"grid_file", t.grid_file},
-          {"floor_fraction", t.floor_fraction ? nlohmann::json(*t.floor_fraction) : nlohmann::json("auto")},
-          {"method", t.method},
-          {"quadrature_accuracy", t.quadrature_accuracy},
-          {"quadrature_spacing", t.quadrature_spacing}};
-}
-}  // namespace
-
 nlohmann::json to_json(const RunConfig& c) {
-  nlohmann::json j = {
-      {"problem",
-       {{"equation", c.problem.equation}, {"dimension", c.problem.dimension}, {"m", c.problem.m},
-        {"target", c.problem.target}, {"initial", c.problem.initial}, {"mass", c.problem.mass},
-        {"initial_support", c.problem.initial_support}, {"t0", c.problem.t0}, {"t_final", c.problem.t_final}}},
-      {"discretization",
-       {{"particles", c.discretization.particles}, {"epsilon", c.discretization.epsilon},
-        {"mollifier", c.discretization.mollifier}, {"placement", c.discretization.placement},
-        {"engine", c.discretization.engine}, {"engine_accuracy", c.discretization.engine_accuracy}}},
-      {"target", target_json(c.target)},
-      {"potential",
-       {{"kind", c.potential.kind}, {"strength", c.potential.strength}, {"center", c.potential.center},
-        {"well_radius", c.potential.well_radius}, {"coefficients", c.potential.coefficients}}},
-      {"interaction",
-       {{"kind", c.interaction.kind}, {"amplitude", c.interaction.amplitude}, {"length", c.interaction.length},
-        {"chi", c.interaction.chi}}},
-      {"integrator",
-       {{"method", c.integrator.method}, {"dt", c.integrator.dt}, {"rtol", c.integrator.rtol},
-        {"atol", c.integrator.atol}, {"max_steps", c.integrator.max_steps}}},
-      {"output", {{"times", c.resolved_output_times()}, {"diagnostics_every", c.output.diagnostics_every}}},
-  };
+  nlohmann::json j = nlohmann::json::object();
+  for (const KeySpec& k : key_table()) j[k.section][k.name] = k.json(c);
+  j["output"]["times"] = c.resolved_output_times();
   // The seed only where it is used, so that the configuration hash of a deterministic placement ignores it.
-  if (c.discretization.placement == "random") j["discretization"]["seed"] = c.discretization.seed;
+  if (c.discretization.placement != "random") j["discretization"].erase("seed");
   return j;
+}
+
+RunConfig from_json(const nlohmann::json& json) {
+  if (!json.is_object()) throw ConfigError({"configuration = " + json.dump() + ": must be a JSON object of sections"});
+  std::vector<std::string> errors;
+  const toml::table table = toml_table(json, "", errors);
+  if (!errors.empty()) throw ConfigError(errors);
+  RunConfig c = read_table(table, errors).config;
+  if (!errors.empty()) throw ConfigError(errors);
+  // to_json writes the resolved output times, which end with t_final.
+  if (!c.output.times.empty() && c.output.times.back() == c.problem.t_final) c.output.times.pop_back();
+  return c;
 }
 
 }  // namespace blobflow

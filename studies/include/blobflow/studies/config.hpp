@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <set>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -52,7 +53,7 @@ struct RunConfig {
     std::string engine = "auto";            ///< summation engine; "auto" lets blobflow choose (recorded)
     double engine_accuracy = 0.0;           ///< error allowed to a non-exact engine (fft); 0: round-off only
   } discretization;
-  TargetSpec target;              ///< wpme: rhobar; target.kind mirrors problem.target ([target] holds the rest)
+  TargetSpec target;              ///< wpme: rhobar; target.kind must equal problem.target ([target] holds the rest)
   PotentialSpec potential;        ///< external potential V ([potential]); kind "none" by default
   InteractionSpec interaction;    ///< interaction kernel W ([interaction]); kind "none" by default
   IntegratorSpec integrator;
@@ -65,14 +66,27 @@ struct RunConfig {
   std::vector<double> resolved_output_times() const;
 };
 
-/// One documented configuration key (the schema drives validation, "did you mean" and `blobflow run --help`).
+/// Two configurations are equal when every key holds the same value (and target.kind is the same).
+bool operator==(const RunConfig& a, const RunConfig& b);
+
+/// One configuration key as `blobflow run --help` and the README list it. Every key is declared once, in the key
+/// table of config.cpp, which also drives reading, "did you mean", to_json and from_json.
 struct ConfigKey {
   std::string_view section;
   std::string_view name;
-  std::string_view default_value;
-  std::string_view description;
+  std::string default_value;  ///< the value in a default-constructed RunConfig, as TOML text
+  std::string_view rule;      ///< what the value must satisfy ("" where the solver's factory states it)
+  std::string_view help;      ///< what the key means
 };
 std::span<const ConfigKey> config_schema();
+
+/// Every rule `config` breaks, one "key = value: rule" line each, in key order (empty: the configuration runs).
+/// `given_keys` ("section.key") are the keys a file set: a key that does not apply to the equation (problem.m for
+/// wpme, problem.target and [target] for pme) is refused when given with a value other than its default, and the
+/// target keys when given at all.
+std::vector<std::string> validate(const RunConfig& config, const std::set<std::string>& given_keys);
+/// The same, the given keys being those whose value differs from the default.
+std::vector<std::string> validate(const RunConfig& config);
 
 /// Parses TOML text (`source` names it in messages), applies `overrides` ("section.key=value", the value read as
 /// TOML, or as a bare string when it is not valid TOML) and validates. \throws ConfigError.
@@ -84,5 +98,10 @@ RunConfig load_run_config(const std::filesystem::path& file, const std::vector<s
 /// The resolved configuration as JSON (sections and keys as in the TOML file), for summary.json; the seed only
 /// with placement = "random".
 nlohmann::json to_json(const RunConfig& config);
+/// The configuration to_json wrote: a key left out keeps its default, and output.times drops its last entry when
+/// it equals problem.t_final, so that from_json(to_json(c)) == c when c's output times are sorted, distinct and
+/// before t_final (and its seed is the default unless placement = "random"). Not validated (see validate()).
+/// \throws ConfigError naming the key of every value of the wrong type, unknown key or section.
+RunConfig from_json(const nlohmann::json& json);
 
 }  // namespace blobflow
