@@ -1,6 +1,8 @@
 // The configuration key table (studies/config.cpp): to_json and from_json are inverse, validate() works on a
-// configuration built in code, the defaults are written from a default-constructed RunConfig.
+// configuration built in code, and the README's key table lists every key with the default the code has.
+#include <fstream>
 #include <map>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -146,6 +148,40 @@ TEST(ConfigKeys, ValidateChecksAConfigurationBuiltInCode) {
   RunConfig kind;
   kind.problem.target = "gaussian";
   EXPECT_EQ(validate(kind).front(), "target.kind = \"uniform\": must equal problem.target = \"gaussian\"");
+}
+
+/// The README's "Configuration keys" table: key -> default, both as written between backticks.
+std::map<std::string, std::string> readme_key_table() {
+  std::ifstream in(BLOBFLOW_README);
+  std::string line;
+  bool in_section = false;
+  std::map<std::string, std::string> rows;
+  while (std::getline(in, line)) {
+    if (line.rfind("### ", 0) == 0) in_section = line == "### Configuration keys";
+    if (!in_section || line.rfind("| `", 0) != 0) continue;
+    const auto key_end = line.find("` | ");
+    const auto default_end = line.find(" | ", key_end + 4);
+    std::string value = line.substr(key_end + 4, default_end - key_end - 4);
+    if (value.size() >= 2 && value.front() == '`' && value.back() == '`') value = value.substr(1, value.size() - 2);
+    rows[line.substr(3, key_end - 3)] = value;
+  }
+  return rows;
+}
+
+TEST(ConfigKeys, ReadmeListsEveryKeyWithItsDefault) {
+  std::map<std::string, std::string> rows = readme_key_table();
+  ASSERT_FALSE(rows.empty()) << "no key table under ### Configuration keys in " << BLOBFLOW_README;
+  for (const ConfigKey& k : config_schema()) {
+    const std::string key = std::string(k.section) + "." + std::string(k.name);
+    const auto row = rows.find(key);
+    if (row == rows.end()) {
+      ADD_FAILURE() << key << " is missing from the README's key table";
+      continue;
+    }
+    EXPECT_EQ(row->second, k.default_value) << "the README's default of " << key;
+    rows.erase(row);
+  }
+  for (const auto& [key, value] : rows) ADD_FAILURE() << "the README's key table lists " << key << ", not a key";
 }
 
 TEST(ConfigKeys, DefaultsAreWrittenFromTheDefaultConfiguration) {
