@@ -131,6 +131,20 @@ bool all_finite(std::span<const double> x) {
   return std::all_of(x.begin(), x.end(), [](double v) { return std::isfinite(v); });
 }
 
+/// Reports the accepted step at t to the step observer; false when it asks to stop (the run then ends, ok).
+bool observe_step(Run& r, double t) {
+  if (!r.on_step || r.on_step(t, r.x) == ObserverAction::proceed) return true;
+  r.stats.stopped = true;
+  return false;
+}
+
+/// Reports output time number k to the output observer; false when it asks to stop.
+bool observe_output(Run& r, std::size_t k, double t) {
+  if (!r.on_output || r.on_output(k, t, r.x) == ObserverAction::proceed) return true;
+  r.stats.stopped = true;
+  return false;
+}
+
 void fail_max_steps(Run& r) {
   r.stats.status = RunStatus::max_steps_exceeded;
   r.stats.message = "more than max_steps = " + std::to_string(r.spec.max_steps) + " steps";
@@ -206,9 +220,9 @@ void run_fixed(Run& r, Stepper stepper) {
       ++r.stats.steps_accepted;
       t = t_new;
       r.stats.t_reached = t;
-      if (r.on_step) r.on_step(t, x);
+      if (!observe_step(r, t)) return;
     }
-    if (r.on_output) r.on_output(k, t, x);
+    if (!observe_output(r, k, t)) return;
   }
 }
 
@@ -249,7 +263,7 @@ void run_adaptive(Run& r, Controlled stepper) {
         // h is the suggestion for the next step; after a shortened last step keep the larger one.
         dt = last ? std::max(dt, h) : h;
         r.stats.t_reached = t;
-        if (r.on_step) r.on_step(t, x);
+        if (!observe_step(r, t)) return;
         continue;
       }
       if (result == odeint::success || r.log.saw_nan) {  // a non-finite state, step or velocity: refused
@@ -272,7 +286,7 @@ void run_adaptive(Run& r, Controlled stepper) {
         return;
       }
     }
-    if (r.on_output) r.on_output(k, t, x);
+    if (!observe_output(r, k, t)) return;
   }
 }
 
@@ -312,6 +326,23 @@ class ImplicitEulerStepper {
   IntegrationStats* stats_;
   State x_new_;
   std::optional<StepFailure> failure_;
+};
+
+/// A CustomStepper behind odeint's do_step interface, for run_fixed: its velocity calls go through the counted
+/// system.
+class CustomStepperAdapter {
+ public:
+  explicit CustomStepperAdapter(CustomStepper& stepper) : stepper_(&stepper) {}
+  void do_step(const ParticleSystem& system, State& x, double t, double h) {
+    const VelocityFunction velocity = [&](std::span<const double> y, std::span<double> v) {
+      ++system.log->count;
+      system.field->velocity(y, v);
+    };
+    stepper_->do_step(velocity, x, t, h);
+  }
+
+ private:
+  CustomStepper* stepper_;
 };
 
 // The runners of the registry: one line each, all through the two drivers above.
@@ -423,10 +454,11 @@ const IntegratorInfo* find_integrator(std::string_view name) {
   return nullptr;
 }
 
-IntegrationStats integrate(const VelocityField& field, State& x, double t0, std::span<const double> output_times,
-                           const IntegratorSpec& spec, const StepObserver& on_step, const OutputObserver& on_output) {
-  const IntegratorInfo* info = find_integrator(spec.method);
-  if (!info) throw std::invalid_argument("unknown integrator \"" + spec.method + "\"");
+namespace {
+
+/// The checks integrate() and integrate_with() share. \throws std::invalid_argument.
+void check_arguments(const VelocityField& field, const State& x, double t0, std::span<const double> output_times,
+                     const IntegratorSpec& spec) {
   if (!(spec.dt > 0.0) || !std::isfinite(spec.dt)) throw std::invalid_argument("integrator dt must be > 0");
   if (!(spec.rtol > 0.0) || !(spec.atol > 0.0)) throw std::invalid_argument("integrator tolerances must be > 0");
   if (output_times.empty()) throw std::invalid_argument("integrate needs at least one output time");
@@ -440,12 +472,89 @@ IntegrationStats integrate(const VelocityField& field, State& x, double t0, std:
     throw std::invalid_argument("field dimension " + std::to_string(field.dimension()) + ": must be 1, 2 or 3");
   if (x.size() != field.masses().size() * static_cast<std::size_t>(field.dimension()))
     throw std::invalid_argument("state size does not match the velocity field");
+}
 
+/// Adds the counters of a segment to those of the run so far, and takes its outcome.
+void accumulate(IntegrationStats& total, const IntegrationStats& segment) {
+  total.status = segment.status;
+  total.message = segment.message;
+  total.steps_accepted += segment.steps_accepted;
+  total.steps_rejected += segment.steps_rejected;
+  total.rhs_evaluations += segment.rhs_evaluations;
+  total.energy_evaluations += segment.energy_evaluations;
+  total.solver_iterations += segment.solver_iterations;
+  total.t_reached = segment.t_reached;
+  total.stopped = segment.stopped;
+}
+
+}  // namespace
+
+IntegrationStats integrate(const VelocityField& field, State& x, double t0, std::span<const double> output_times,
+                           const IntegratorSpec& spec, const StepObserver& on_step, const OutputObserver& on_output) {
+  const IntegratorInfo* info = find_integrator(spec.method);
+  if (!info) throw std::invalid_argument("unknown integrator \"" + spec.method + "\"");
+  check_arguments(field, x, t0, output_times, spec);
   Run r{field, x, t0, output_times, spec, on_step, on_output};
   r.stats.t_reached = t0;
   kMethods[static_cast<std::size_t>(info - kIntegrators.data())].run(r);
   r.stats.rhs_evaluations = r.log.count;
   return r.stats;
+}
+
+IntegrationStats integrate_with(CustomStepper& stepper, const VelocityField& field, State& x, double t0,
+                                std::span<const double> output_times, const IntegratorSpec& spec,
+                                const StepObserver& on_step, const OutputObserver& on_output) {
+  check_arguments(field, x, t0, output_times, spec);
+  Run r{field, x, t0, output_times, spec, on_step, on_output};
+  r.stats.t_reached = t0;
+  run_fixed(r, CustomStepperAdapter(stepper));
+  r.stats.rhs_evaluations = r.log.count;
+  return r.stats;
+}
+
+IntegrationStats integrate_with_events(const FieldFactory& make_field, State& x, std::vector<double>& masses,
+                                       double t0, std::span<const double> output_times,
+                                       std::span<const RunEvent> events, const IntegratorSpec& spec,
+                                       const StepObserver& on_step, const OutputObserver& on_output) {
+  if (output_times.empty()) throw std::invalid_argument("integrate needs at least one output time");
+  double previous_event = t0;
+  for (const RunEvent& e : events) {
+    if (!(e.t > t0 && e.t <= output_times.back() && e.t >= previous_event) || !e.apply)
+      throw std::invalid_argument("event times must be non-decreasing, in (t0, last output time], with an action");
+    previous_event = e.t;
+  }
+  IntegrationStats total;
+  total.t_reached = t0;
+  std::unique_ptr<VelocityField> field = make_field(masses);
+  std::size_t next_output = 0, next_event = 0;
+  double t = t0;
+  while (true) {
+    // The segment ends at the next event, or at the last output time.
+    const double t_end = next_event < events.size() ? events[next_event].t : output_times.back();
+    std::vector<double> times;
+    const std::size_t first_output = next_output;
+    while (next_output < output_times.size() && output_times[next_output] <= t_end)
+      times.push_back(output_times[next_output++]);
+    const bool end_is_output = !times.empty() && times.back() == t_end;
+    if (!end_is_output && t_end > t) times.push_back(t_end);  // a stop that no observer is told about
+    if (!times.empty()) {
+      const OutputObserver segment_output = [&](std::size_t k, double tk, std::span<const double> xs) {
+        if (first_output + k >= next_output) return ObserverAction::proceed;  // the event time, not an output
+        return on_output ? on_output(first_output + k, tk, xs) : ObserverAction::proceed;
+      };
+      accumulate(total, integrate(*field, x, t, times, spec, on_step, segment_output));
+      if (total.status != RunStatus::ok || total.stopped) return total;
+      t = t_end;
+    }
+    if (next_event >= events.size()) return total;
+    for (; next_event < events.size() && events[next_event].t == t_end; ++next_event) {
+      events[next_event].apply(x, masses);
+      const auto d = static_cast<std::size_t>(field->dimension());
+      if (masses.empty() || x.size() != masses.size() * d)
+        throw std::invalid_argument("an event must leave at least one particle and d coordinates per mass");
+    }
+    field = make_field(masses);
+  }
 }
 
 }  // namespace blobflow

@@ -2,6 +2,7 @@
 // kernel (formulas and conventions: potentials.hpp, MATH.md §1.2, §1.4, §4.5-4.7).
 #include "blobflow/solvers/potentials.hpp"
 
+#include <array>
 #include <cmath>
 #include <limits>
 #include <numbers>
@@ -14,18 +15,60 @@
 namespace blobflow {
 namespace {
 
-constexpr ComponentInfo kPotentials[] = {
-    {"none", "no external potential (V = 0)"},
-    {"quadratic", "V = (c/2)|x - x0|^2, c > 0 (c = 1, x0 = 0: confined PME / linear Fokker-Planck)"},
-    {"double-well", "V = a (|x|^2 - b^2)^2 / 4, a, b > 0 (minima on |x| = b)"},
-    {"polynomial", "V = sum_k P(x_k), P(y) = c0 + c1 y + ... + cK y^K, the same polynomial in each coordinate"},
+struct PotentialKind {
+  std::string_view name, description;
+  ExternalPotential::Kind kind;
 };
-constexpr ComponentInfo kInteractions[] = {
-    {"none", "no interaction (W = 0)"},
-    {"gaussian", "attraction W = -A exp(-|z|^2/(2 l^2)), A, l > 0; smooth, not regularized"},
-    {"newtonian", "2D Keller-Segel W = chi log|z|/(2 pi), regularized as psi_eps * W (gaussian mollifier only); "
-                  "long-range: direct engine"},
+constexpr PotentialKind kPotentials[] = {
+    {"none", "no external potential (V = 0)", ExternalPotential::Kind::kNone},
+    {"quadratic", "V = (c/2)|x - x0|^2, c > 0 (c = 1, x0 = 0: confined PME / linear Fokker-Planck)",
+     ExternalPotential::Kind::kQuadratic},
+    {"double-well", "V = a (|x|^2 - b^2)^2 / 4, a, b > 0 (minima on |x| = b)", ExternalPotential::Kind::kDoubleWell},
+    {"polynomial", "V = sum_k P(x_k), P(y) = c0 + c1 y + ... + cK y^K, the same polynomial in each coordinate",
+     ExternalPotential::Kind::kPolynomial},
 };
+constexpr Registry<PotentialKind> kPotentialRegistry{std::span<const PotentialKind>(kPotentials)};
+
+enum class InteractionKind { kNone, kGaussian, kNewtonian };
+struct InteractionEntry {
+  std::string_view name, description;
+  InteractionKind kind;
+  bool long_range;  ///< no cutoff radius: only the direct engine sums it exactly
+};
+constexpr InteractionEntry kInteractions[] = {
+    {"none", "no interaction (W = 0)", InteractionKind::kNone, false},
+    {"gaussian", "attraction W = -A exp(-|z|^2/(2 l^2)), A, l > 0; smooth, not regularized",
+     InteractionKind::kGaussian, false},
+    {"newtonian",
+     "2D Keller-Segel W = chi log|z|/(2 pi), regularized as psi_eps * W (gaussian mollifier only); long-range: direct "
+     "engine",
+     InteractionKind::kNewtonian, true},
+};
+constexpr Registry<InteractionEntry> kInteractionRegistry{std::span<const InteractionEntry>(kInteractions)};
+
+template <class Entry, std::size_t N>
+constexpr std::array<ComponentInfo, N> infos(const Entry (&entries)[N]) {
+  std::array<ComponentInfo, N> out{};
+  for (std::size_t k = 0; k < N; ++k) out[k] = {entries[k].name, entries[k].description};
+  return out;
+}
+constexpr auto kPotentialInfo = infos(kPotentials);
+constexpr auto kInteractionInfo = infos(kInteractions);
+
+const PotentialKind& potential_kind(const PotentialSpec& spec) {
+  const PotentialKind* k = kPotentialRegistry.find(spec.kind);
+  if (!k)
+    throw std::invalid_argument("potential.kind = \"" + spec.kind +
+                                "\": unknown (quadratic, double-well, polynomial or none)");
+  return *k;
+}
+
+const InteractionEntry& interaction_kind(const InteractionSpec& spec) {
+  const InteractionEntry* k = kInteractionRegistry.find(spec.kind);
+  if (!k)
+    throw std::invalid_argument("interaction.kind = \"" + spec.kind + "\": unknown (gaussian, newtonian or none)");
+  return *k;
+}
 
 /// Beyond this a the series of Ein is abandoned for E1 + gamma + log a (all positive terms); at a <= 1 the series
 /// terms a^k/(k k!) decrease from the first, so the alternating sum loses no digits.
@@ -82,8 +125,31 @@ double e1_continued_fraction(double a) {
 
 }  // namespace
 
-std::span<const ComponentInfo> potential_registry() { return kPotentials; }
-std::span<const ComponentInfo> interaction_registry() { return kInteractions; }
+std::span<const ComponentInfo> potential_registry() { return kPotentialInfo; }
+std::span<const ComponentInfo> interaction_registry() { return kInteractionInfo; }
+
+bool has_potential(const PotentialSpec& spec) { return potential_kind(spec).kind != ExternalPotential::Kind::kNone; }
+bool has_interaction(const InteractionSpec& spec) { return interaction_kind(spec).kind != InteractionKind::kNone; }
+bool is_quadratic_potential(const PotentialSpec& spec) {
+  const PotentialKind* k = kPotentialRegistry.find(spec.kind);
+  return k && k->kind == ExternalPotential::Kind::kQuadratic;
+}
+bool interaction_is_long_range(const InteractionSpec& spec) {
+  const InteractionEntry* k = kInteractionRegistry.find(spec.kind);
+  return k && k->long_range;
+}
+
+CallablePotential::CallablePotential(int dimension, Value value, Gradient gradient, std::string description)
+    : dim_(dimension), value_(std::move(value)), gradient_(std::move(gradient)), description_(std::move(description)) {
+  if (dimension < 1 || dimension > 3)
+    throw std::invalid_argument("dimension = " + std::to_string(dimension) + ": must be 1, 2 or 3");
+  if (!value_ || !gradient_) throw std::invalid_argument("a callable potential needs V and its gradient");
+}
+
+std::unique_ptr<Potential> make_potential(const PotentialSpec& spec, int dimension) {
+  if (!has_potential(spec)) return nullptr;
+  return std::make_unique<ExternalPotential>(spec, dimension);
+}
 
 double entire_exponential_integral(double a) {
   if (!(a >= 0.0)) throw std::invalid_argument("Ein(a): a = " + number(a) + ": must be >= 0");
@@ -104,36 +170,36 @@ double exponential_integral_e1(double a) {
 ExternalPotential::ExternalPotential(const PotentialSpec& spec, int dimension) : dim_(dimension) {
   if (dimension < 1 || dimension > 3)
     throw std::invalid_argument("dimension = " + std::to_string(dimension) + ": must be 1, 2 or 3");
-  if (spec.kind == "quadratic") {
-    kind_ = Kind::kQuadratic;
-    require_positive("potential.strength", spec.strength);
-    strength_ = spec.strength;
-    if (!spec.center.empty() && spec.center.size() != static_cast<std::size_t>(dimension))
-      throw std::invalid_argument("potential.center has " + std::to_string(spec.center.size()) +
-                                  " entries: must be empty (the origin) or have dimension = " +
-                                  std::to_string(dimension) + " entries");
-    for (double c : spec.center)
-      if (!std::isfinite(c)) throw std::invalid_argument("potential.center: every entry must be finite");
-    center_ = spec.center.empty() ? std::vector<double>(static_cast<std::size_t>(dimension), 0.0) : spec.center;
-  } else if (spec.kind == "double-well") {
-    kind_ = Kind::kDoubleWell;
-    require_positive("potential.strength", spec.strength);
-    require_positive("potential.well_radius", spec.well_radius);
-    strength_ = spec.strength;
-    well_radius_ = spec.well_radius;
-  } else if (spec.kind == "polynomial") {
-    kind_ = Kind::kPolynomial;
-    if (spec.coefficients.empty())
-      throw std::invalid_argument("potential.coefficients is empty: a polynomial needs c0 (and usually more)");
-    for (double c : spec.coefficients)
-      if (!std::isfinite(c)) throw std::invalid_argument("potential.coefficients: every entry must be finite");
-    coefficients_ = spec.coefficients;
-  } else if (spec.kind == "none") {
-    throw std::invalid_argument("potential.kind = \"none\": there is no potential to build");
-  } else {
-    throw std::invalid_argument("potential.kind = \"" + spec.kind +
-                                "\": unknown (quadratic, double-well, polynomial or none)");
+  kind_ = potential_kind(spec).kind;
+  switch (kind_) {
+    case Kind::kQuadratic:
+      require_positive("potential.strength", spec.strength);
+      strength_ = spec.strength;
+      if (!spec.center.empty() && spec.center.size() != static_cast<std::size_t>(dimension))
+        throw std::invalid_argument("potential.center has " + std::to_string(spec.center.size()) +
+                                    " entries: must be empty (the origin) or have dimension = " +
+                                    std::to_string(dimension) + " entries");
+      for (double c : spec.center)
+        if (!std::isfinite(c)) throw std::invalid_argument("potential.center: every entry must be finite");
+      center_ = spec.center.empty() ? std::vector<double>(static_cast<std::size_t>(dimension), 0.0) : spec.center;
+      return;
+    case Kind::kDoubleWell:
+      require_positive("potential.strength", spec.strength);
+      require_positive("potential.well_radius", spec.well_radius);
+      strength_ = spec.strength;
+      well_radius_ = spec.well_radius;
+      return;
+    case Kind::kPolynomial:
+      if (spec.coefficients.empty())
+        throw std::invalid_argument("potential.coefficients is empty: a polynomial needs c0 (and usually more)");
+      for (double c : spec.coefficients)
+        if (!std::isfinite(c)) throw std::invalid_argument("potential.coefficients: every entry must be finite");
+      coefficients_ = spec.coefficients;
+      return;
+    case Kind::kNone:
+      break;
   }
+  throw std::invalid_argument("potential.kind = \"none\": there is no potential to build");
 }
 
 double ExternalPotential::value(const double* x) const {
@@ -159,6 +225,8 @@ double ExternalPotential::value(const double* x) const {
       }
       return v;
     }
+    case Kind::kNone:
+      break;
   }
   return 0.0;
 }
@@ -183,6 +251,8 @@ void ExternalPotential::gradient(const double* x, double* g) const {
         g[k] = p;
       }
       return;
+    case Kind::kNone:
+      return;
   }
 }
 
@@ -201,6 +271,9 @@ std::string ExternalPotential::describe() const {
       s << "polynomial(c = [";
       for (std::size_t k = 0; k < coefficients_.size(); ++k) s << (k ? ", " : "") << coefficients_[k];
       s << "])";
+      break;
+    case Kind::kNone:
+      s << "none";
       break;
   }
   return s.str();
@@ -224,19 +297,22 @@ RegularizedNewtonianKernel::RegularizedNewtonianKernel(double chi, double eps) :
 
 InteractionKernel make_interaction_kernel(const InteractionSpec& spec, int dimension, std::string_view mollifier,
                                           double eps) {
-  if (spec.kind == "none") return std::monostate{};
-  if (spec.kind == "gaussian") return GaussianAttractionKernel(dimension, spec.amplitude, spec.length);
-  if (spec.kind == "newtonian") {
-    if (dimension != 2)
-      throw std::invalid_argument("interaction.kind = \"newtonian\" needs dimension = 2 (the 2D Keller-Segel "
-                                  "kernel log|z|/(2 pi)); got dimension = " + std::to_string(dimension));
-    if (mollifier != "gaussian")
-      throw std::invalid_argument("interaction.kind = \"newtonian\" with mollifier = \"" + std::string(mollifier) +
-                                  "\": the regularized kernel psi_eps * N is implemented (in closed form) for the "
-                                  "gaussian mollifier only");
-    return RegularizedNewtonianKernel(spec.chi, eps);
+  switch (interaction_kind(spec).kind) {
+    case InteractionKind::kNone:
+      return std::monostate{};
+    case InteractionKind::kGaussian:
+      return GaussianAttractionKernel(dimension, spec.amplitude, spec.length);
+    case InteractionKind::kNewtonian:
+      if (dimension != 2)
+        throw std::invalid_argument("interaction.kind = \"newtonian\" needs dimension = 2 (the 2D Keller-Segel "
+                                    "kernel log|z|/(2 pi)); got dimension = " + std::to_string(dimension));
+      if (mollifier != GaussianMollifier::kName)
+        throw std::invalid_argument("interaction.kind = \"newtonian\" with mollifier = \"" + std::string(mollifier) +
+                                    "\": the regularized kernel psi_eps * N is implemented (in closed form) for the "
+                                    "gaussian mollifier only");
+      return RegularizedNewtonianKernel(spec.chi, eps);
   }
-  throw std::invalid_argument("interaction.kind = \"" + spec.kind + "\": unknown (gaussian, newtonian or none)");
+  return std::monostate{};
 }
 
 }  // namespace blobflow

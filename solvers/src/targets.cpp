@@ -78,6 +78,14 @@ class PiecewiseConstantTarget final : public Target {
     return inverse_.outside;
   }
   const PiecewiseInverse* piecewise_inverse() const override { return &inverse_; }
+  std::optional<AxisBox> box() const override {
+    AxisBox hull;
+    for (std::size_t l = 0; l < static_cast<std::size_t>(dim_); ++l) {
+      hull.lo[l] = INFINITY, hull.hi[l] = -INFINITY;
+      for (const TargetBox& b : boxes_) hull.lo[l] = std::min(hull.lo[l], b.lo[l]), hull.hi[l] = std::max(hull.hi[l], b.hi[l]);
+    }
+    return hull;
+  }
   std::string describe() const override {
     std::string s = label_ + " (floor " + number(floor_) + ")";
     return s;
@@ -98,6 +106,7 @@ struct GaussianComponent {
   int d = 1;
   std::array<double, 3> mean{};
   std::array<double, 9> cholesky{};  // lower triangular L with L L^T = covariance, row-major
+  std::array<double, 3> sd{};        // sqrt(covariance_kk), the standard deviation of each coordinate
   double log_norm = 0.0;            // log of (2 pi)^(-d/2) det(covariance)^(-1/2)
 
   /// -1/2 (y - mean)^T covariance^-1 (y - mean) + log_norm, by forward substitution L z = y - mean.
@@ -125,6 +134,7 @@ GaussianComponent make_component(int d, std::span<const double> mean, std::span<
   for (std::size_t i = 0; i < n; ++i) {
     if (!std::isfinite(mean[i])) bad(mean_field, list(mean), "entries must be finite");
     g.mean[i] = mean[i];
+    g.sd[i] = std::sqrt(cov[i * n + i]);
     for (std::size_t j = 0; j < n; ++j) {
       if (!std::isfinite(cov[i * n + j])) bad(cov_field, list(cov), "entries must be finite");
       // Symmetry to a few ulps of the larger entry: the matrix is typed by a person or produced by arithmetic.
@@ -171,6 +181,17 @@ class GaussianMixtureTarget final : public Target {
   double inverse_density(std::span<const double> y) const override {
     if (components_.size() == 1 && floor_ == 0.0) return std::exp(-components_[0].log_density(y));  // no underflow
     return 1.0 / density(y);
+  }
+  std::optional<AxisBox> box() const override {
+    AxisBox hull;
+    for (std::size_t l = 0; l < static_cast<std::size_t>(dim_); ++l) {
+      hull.lo[l] = INFINITY, hull.hi[l] = -INFINITY;
+      for (const GaussianComponent& c : components_) {
+        hull.lo[l] = std::min(hull.lo[l], c.mean[l] - kGaussianBoxRadius * c.sd[l]);
+        hull.hi[l] = std::max(hull.hi[l], c.mean[l] + kGaussianBoxRadius * c.sd[l]);
+      }
+    }
+    return hull;
   }
   std::string describe() const override {
     return label_ + (floor_ > 0.0 ? " (floor " + number(floor_) + ")" : std::string());
@@ -369,10 +390,125 @@ TargetBox checked_box(const std::vector<double>& lo, const std::vector<double>& 
   return {lo, hi, value};
 }
 
+// ---- The kinds: one builder each, listed once in kTargetKinds.
+
+std::unique_ptr<Target> make_uniform_target(const TargetSpec& spec, int d) {
+  const auto n = static_cast<std::size_t>(d);
+  if (is_uniform_on_whole_space(spec))
+    bad("kind", "\"uniform\"", "without a box this is rhobar == 1 on R^d, built as WpmeUniformTarget, not a Target");
+  const std::vector<double> lo = broadcast(spec.box_lo, d), hi = broadcast(spec.box_hi, d);
+  if (lo.size() != n || hi.size() != n)
+    bad("box_lo/box_hi", list(spec.box_lo) + " / " + list(spec.box_hi),
+        "need 1 or " + std::to_string(d) + " entries each");
+  double volume = 1.0;
+  for (std::size_t l = 0; l < n; ++l) volume *= hi[l] - lo[l];
+  TargetBox box = checked_box(lo, hi, 1.0, d, "box_lo/box_hi");
+  box.value = 1.0 / volume;
+  const double floor = floor_fraction(spec, true) * box.value;
+  return std::make_unique<PiecewiseConstantTarget>(d, std::vector<TargetBox>{box}, floor,
+                                                   "uniform on " + list(lo) + " .. " + list(hi));
+}
+
+std::unique_ptr<Target> make_gaussian_target(const TargetSpec& spec, int d) {
+  std::vector<GaussianComponent> c{make_component(d, spec.mean, spec.covariance, "mean", "covariance")};
+  return std::make_unique<GaussianMixtureTarget>(d, std::vector<double>{1.0}, std::move(c),
+                                                 floor_fraction(spec, false),
+                                                 "gaussian mean " + list(spec.mean) + " covariance " +
+                                                     list(spec.covariance));
+}
+
+std::unique_ptr<Target> make_mixture_target(const TargetSpec& spec, int d) {
+  const auto n = static_cast<std::size_t>(d);
+  const std::size_t k = spec.weights.size();
+  if (k == 0) bad("weights", list(spec.weights), "a mixture needs at least one component");
+  double total = 0.0;
+  for (double w : spec.weights) {
+    if (!(w > 0.0) || !std::isfinite(w)) bad("weights", list(spec.weights), "weights must be finite and > 0");
+    total += w;
+  }
+  if (spec.means.size() != k * n)
+    bad("means", list(spec.means), "needs weights.size() * d = " + std::to_string(k * n) + " entries");
+  if (spec.covariances.size() != k * n * n)
+    bad("covariances", list(spec.covariances),
+        "needs weights.size() * d * d = " + std::to_string(k * n * n) + " entries");
+  std::vector<GaussianComponent> components;
+  std::vector<double> weights;
+  for (std::size_t i = 0; i < k; ++i) {
+    components.push_back(make_component(d, std::span(spec.means).subspan(i * n, n),
+                                        std::span(spec.covariances).subspan(i * n * n, n * n), "means",
+                                        "covariances"));
+    weights.push_back(spec.weights[i] / total);
+  }
+  return std::make_unique<GaussianMixtureTarget>(d, std::move(weights), std::move(components),
+                                                 floor_fraction(spec, false),
+                                                 "mixture of " + std::to_string(k) + " gaussians");
+}
+
+std::unique_ptr<Target> make_piecewise_target(const TargetSpec& spec, int d) {
+  const auto n = static_cast<std::size_t>(d);
+  if (spec.pieces.empty()) bad("pieces", "[]", "a piecewise target needs at least one box");
+  std::vector<TargetBox> boxes;
+  double peak = 0.0;
+  for (std::size_t i = 0; i < spec.pieces.size(); ++i) {
+    const TargetBox& p = spec.pieces[i];
+    boxes.push_back(checked_box(p.lo, p.hi, p.value, d, "pieces[" + std::to_string(i) + "]"));
+    peak = std::max(peak, p.value);
+  }
+  for (std::size_t i = 0; i < boxes.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j) {
+      bool overlap = true;
+      for (std::size_t l = 0; l < n; ++l)
+        overlap = overlap && std::max(boxes[i].lo[l], boxes[j].lo[l]) < std::min(boxes[i].hi[l], boxes[j].hi[l]);
+      if (overlap)
+        bad("pieces[" + std::to_string(i) + "]", list(boxes[i].lo) + " .. " + list(boxes[i].hi),
+            "overlaps pieces[" + std::to_string(j) + "]: boxes must have disjoint interiors");
+    }
+  const double floor = floor_fraction(spec, true) * peak;
+  return std::make_unique<PiecewiseConstantTarget>(d, std::move(boxes), floor,
+                                                   "piecewise (" + std::to_string(spec.pieces.size()) + " boxes)");
+}
+
+std::unique_ptr<Target> make_grid_target(const TargetSpec& spec, int d) {
+  if (spec.grid_file.empty()) bad("grid_file", "\"\"", "kind \"grid\" needs the path of a grid file");
+  return read_grid_target(spec.grid_file, d, floor_fraction(spec, true));
+}
+
+/// A target kind: its name, what `blobflow list targets` says of it, and its builder.
+struct TargetKind {
+  std::string_view name;
+  std::string_view description;
+  std::unique_ptr<Target> (*make)(const TargetSpec&, int dimension);
+};
+
+constexpr TargetKind kTargetKinds[] = {
+    {"uniform",
+     "rhobar == 1 on all of R^d (then wpme is d/dt rho = 1/2 Lap rho^2); with a box [lo, hi]: the uniform "
+     "probability density there, floor outside",
+     make_uniform_target},
+    {"gaussian", "Gaussian density with a mean and a covariance matrix (d = 1, 2, 3), positive everywhere",
+     make_gaussian_target},
+    {"mixture", "weighted sum of Gaussians (weights, means, covariances); not log-concave in general",
+     make_mixture_target},
+    {"piecewise", "constant on disjoint intervals (1D) or axis-aligned boxes (2D, 3D), floor elsewhere",
+     make_piecewise_target},
+    {"grid", "sampled on a regular tensor grid read from a CSV file (x[,y[,z]],rhobar), multilinear, floor outside",
+     make_grid_target},
+};
+constexpr Registry<TargetKind> kTargetRegistry{std::span<const TargetKind>(kTargetKinds)};
+
+/// The same list as ComponentInfo, for `blobflow list targets`.
+constexpr auto kTargetInfo = [] {
+  std::array<ComponentInfo, std::size(kTargetKinds)> info{};
+  for (std::size_t k = 0; k < info.size(); ++k) info[k] = {kTargetKinds[k].name, kTargetKinds[k].description};
+  return info;
+}();
+
 }  // namespace
 
+std::span<const ComponentInfo> target_registry() { return kTargetInfo; }
+
 bool is_uniform_on_whole_space(const TargetSpec& spec) {
-  return spec.kind == "uniform" && spec.box_lo.empty() && spec.box_hi.empty();
+  return spec.kind == kTargetKinds[0].name && spec.box_lo.empty() && spec.box_hi.empty();
 }
 
 double Target::cell_inverse_density(std::span<const double> y, double dy) const {
@@ -393,81 +529,7 @@ double Target::cell_inverse_density(std::span<const double> y, double dy) const 
 
 std::unique_ptr<Target> make_target(const TargetSpec& spec, int d) {
   if (d < 1 || d > 3) throw std::invalid_argument("dimension = " + std::to_string(d) + ": must be 1, 2 or 3");
-  const auto n = static_cast<std::size_t>(d);
-  if (spec.kind == "uniform") {
-    if (is_uniform_on_whole_space(spec))
-      bad("kind", "\"uniform\"", "without a box this is rhobar == 1 on R^d, built as WpmeUniformTarget, not a Target");
-    const std::vector<double> lo = broadcast(spec.box_lo, d), hi = broadcast(spec.box_hi, d);
-    if (lo.size() != n || hi.size() != n)
-      bad("box_lo/box_hi", list(spec.box_lo) + " / " + list(spec.box_hi),
-          "need 1 or " + std::to_string(d) + " entries each");
-    double volume = 1.0;
-    for (std::size_t l = 0; l < n; ++l) volume *= hi[l] - lo[l];
-    TargetBox box = checked_box(lo, hi, 1.0, d, "box_lo/box_hi");
-    box.value = 1.0 / volume;
-    const double floor = floor_fraction(spec, true) * box.value;
-    return std::make_unique<PiecewiseConstantTarget>(d, std::vector<TargetBox>{box}, floor,
-                                                     "uniform on " + list(lo) + " .. " + list(hi));
-  }
-  if (spec.kind == "gaussian") {
-    std::vector<GaussianComponent> c{make_component(d, spec.mean, spec.covariance, "mean", "covariance")};
-    return std::make_unique<GaussianMixtureTarget>(d, std::vector<double>{1.0}, std::move(c),
-                                                   floor_fraction(spec, false),
-                                                   "gaussian mean " + list(spec.mean) + " covariance " +
-                                                       list(spec.covariance));
-  }
-  if (spec.kind == "mixture") {
-    const std::size_t k = spec.weights.size();
-    if (k == 0) bad("weights", list(spec.weights), "a mixture needs at least one component");
-    double total = 0.0;
-    for (double w : spec.weights) {
-      if (!(w > 0.0) || !std::isfinite(w)) bad("weights", list(spec.weights), "weights must be finite and > 0");
-      total += w;
-    }
-    if (spec.means.size() != k * n)
-      bad("means", list(spec.means), "needs weights.size() * d = " + std::to_string(k * n) + " entries");
-    if (spec.covariances.size() != k * n * n)
-      bad("covariances", list(spec.covariances),
-          "needs weights.size() * d * d = " + std::to_string(k * n * n) + " entries");
-    std::vector<GaussianComponent> components;
-    std::vector<double> weights;
-    for (std::size_t i = 0; i < k; ++i) {
-      components.push_back(make_component(d, std::span(spec.means).subspan(i * n, n),
-                                          std::span(spec.covariances).subspan(i * n * n, n * n), "means",
-                                          "covariances"));
-      weights.push_back(spec.weights[i] / total);
-    }
-    return std::make_unique<GaussianMixtureTarget>(d, std::move(weights), std::move(components),
-                                                   floor_fraction(spec, false),
-                                                   "mixture of " + std::to_string(k) + " gaussians");
-  }
-  if (spec.kind == "piecewise") {
-    if (spec.pieces.empty()) bad("pieces", "[]", "a piecewise target needs at least one box");
-    std::vector<TargetBox> boxes;
-    double peak = 0.0;
-    for (std::size_t i = 0; i < spec.pieces.size(); ++i) {
-      const TargetBox& p = spec.pieces[i];
-      boxes.push_back(checked_box(p.lo, p.hi, p.value, d, "pieces[" + std::to_string(i) + "]"));
-      peak = std::max(peak, p.value);
-    }
-    for (std::size_t i = 0; i < boxes.size(); ++i)
-      for (std::size_t j = 0; j < i; ++j) {
-        bool overlap = true;
-        for (std::size_t l = 0; l < n; ++l)
-          overlap = overlap && std::max(boxes[i].lo[l], boxes[j].lo[l]) < std::min(boxes[i].hi[l], boxes[j].hi[l]);
-        if (overlap)
-          bad("pieces[" + std::to_string(i) + "]", list(boxes[i].lo) + " .. " + list(boxes[i].hi),
-              "overlaps pieces[" + std::to_string(j) + "]: boxes must have disjoint interiors");
-      }
-    const double floor = floor_fraction(spec, true) * peak;
-    return std::make_unique<PiecewiseConstantTarget>(d, std::move(boxes), floor,
-                                                     "piecewise (" + std::to_string(spec.pieces.size()) + " boxes)");
-  }
-  if (spec.kind == "grid") {
-    if (spec.grid_file.empty()) bad("grid_file", "\"\"", "kind \"grid\" needs the path of a grid file");
-    return read_grid_target(spec.grid_file, d, floor_fraction(spec, true));
-  }
-  bad("kind", "\"" + spec.kind + "\"", "must be one of uniform, gaussian, mixture, piecewise, grid");
+  return kTargetRegistry.require(spec.kind, {"target.kind"}).make(spec, d);
 }
 
 }  // namespace blobflow

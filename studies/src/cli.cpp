@@ -187,35 +187,54 @@ int command_report(const Options& o) {
   return kExitOk;
 }
 
-constexpr std::string_view kListCategories =
-    "equations, mollifiers, integrators, targets, potentials, interactions, engines, studies";
+void print_components(std::span<const ComponentInfo> registry) {
+  for (const auto& c : registry) std::cout << c.name << "\t" << c.description << "\n";
+}
+
+/// What `blobflow list` can print: one entry per registry.
+struct ListCategory {
+  std::string_view name;
+  void (*print)();
+};
+constexpr ListCategory kListCategories[] = {
+    {"equations", [] { print_components(equation_registry()); }},
+    {"mollifiers", [] { print_components(mollifier_registry()); }},
+    {"integrators",
+     [] {
+       for (const auto& i : integrator_registry())
+         std::cout << i.name << "\torder " << i.order << (i.adaptive ? ", adaptive: " : ", fixed step: ")
+                   << i.description << "\n";
+     }},
+    {"targets", [] { print_components(target_registry()); }},
+    {"potentials", [] { print_components(potential_registry()); }},
+    {"interactions", [] { print_components(interaction_registry()); }},
+    {"engines", [] { print_components(engine_registry()); }},
+    {"studies",
+     [] {
+       for (const auto& name : builtin_study_names()) std::cout << name << "\n";
+     }},
+};
+
+/// "equations, mollifiers, ..." and "equations|mollifiers|..." for messages and usage.
+std::string list_category_names(std::string_view separator = ", ") {
+  std::string s;
+  for (const ListCategory& c : kListCategories) s += (s.empty() ? "" : std::string(separator)) + std::string(c.name);
+  return s;
+}
 
 int command_list(const Options& o) {
   if (o.help || o.positional.size() != 1) {
-    if (!o.help) throw UsageError("list needs one of: " + std::string(kListCategories));
-    std::cout << "usage: blobflow list (equations|mollifiers|integrators|targets|potentials|interactions|engines|"
-                 "studies)\n";
+    if (!o.help) throw UsageError("list needs one of: " + list_category_names());
+    std::cout << "usage: blobflow list (" << list_category_names("|") << ")\n";
     return kExitOk;
   }
   const std::string& what = o.positional[0];
-  auto print = [](std::span<const ComponentInfo> registry) {
-    for (const auto& c : registry) std::cout << c.name << "\t" << c.description << "\n";
-  };
-  if (what == "equations") print(equation_registry());
-  else if (what == "mollifiers") print(mollifier_registry());
-  else if (what == "targets") print(target_registry());
-  else if (what == "potentials") print(potential_registry());
-  else if (what == "interactions") print(interaction_registry());
-  else if (what == "engines") print(engine_registry());
-  else if (what == "integrators")
-    for (const auto& i : integrator_registry())
-      std::cout << i.name << "\torder " << i.order << (i.adaptive ? ", adaptive: " : ", fixed step: ") << i.description
-                << "\n";
-  else if (what == "studies")
-    for (const auto& name : builtin_study_names()) std::cout << name << "\n";
-  else
-    throw UsageError("list: unknown category \"" + what + "\" (known: " + std::string(kListCategories) + ")");
-  return kExitOk;
+  for (const ListCategory& category : kListCategories)
+    if (category.name == what) {
+      category.print();
+      return kExitOk;
+    }
+  throw UsageError("list: unknown category \"" + what + "\" (known: " + list_category_names() + ")");
 }
 
 }  // namespace

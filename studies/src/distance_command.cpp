@@ -21,6 +21,7 @@
 #include "blobflow/analysis/law1d.hpp"
 #include "blobflow/analysis/wasserstein1d.hpp"
 #include "blobflow/analysis/wasserstein2d.hpp"
+#include "blobflow/solvers/registry.hpp"
 
 namespace blobflow {
 namespace {
@@ -184,9 +185,20 @@ ParticleSnapshot read_particles_csv(const std::string& path, double time) {
 namespace {
 
 /// An exact law parsed from --exact.
+/// The exact laws `--exact` can name.
+enum class ExactLaw { barenblatt, uniform };
+struct ExactLawName {
+  std::string_view name, description;
+  ExactLaw law;
+};
+constexpr ExactLawName kExactLaws[] = {
+    {"barenblatt", "the Barenblatt profile U_m(x, D t)", ExactLaw::barenblatt},
+    {"uniform", "uniform on [LO, HI]^d", ExactLaw::uniform},
+};
+
 struct ExactSpec {
   std::string text;
-  std::string kind;  // "barenblatt" or "uniform"
+  ExactLaw law = ExactLaw::barenblatt;
   int dimension = 0;  // 0: take the particles' dimension
   double t = std::numeric_limits<double>::quiet_NaN();
   double m = 2.0, mass = 1.0, diffusion = 1.0;
@@ -197,11 +209,14 @@ ExactSpec parse_spec(const std::string& text) {
   ExactSpec spec;
   spec.text = text;
   const std::size_t colon = text.find(':');
-  spec.kind = text.substr(0, colon);
+  const std::string kind = text.substr(0, colon);
   const std::string body = colon == std::string::npos ? std::string() : text.substr(colon + 1);
   const std::vector<std::string_view> items = body.empty() ? std::vector<std::string_view>{} : split(body);
   const auto bad = [&](const std::string& rule) { return DistanceUsageError("--exact " + text + ": " + rule); };
-  if (spec.kind == "uniform") {
+  const ExactLawName* named = Registry<ExactLawName>(kExactLaws).find(kind);
+  if (!named) throw bad("unknown law \"" + kind + "\" (known: barenblatt, uniform)");
+  spec.law = named->law;
+  if (spec.law == ExactLaw::uniform) {
     if (items.size() != 2) throw bad("uniform needs two numbers LO,HI (e.g. uniform:-0.5,0.5)");
     const auto lo = parse_double(items[0]);
     const auto hi = parse_double(items[1]);
@@ -210,7 +225,6 @@ ExactSpec parse_spec(const std::string& text) {
     spec.hi = *hi;
     return spec;
   }
-  if (spec.kind != "barenblatt") throw bad("unknown law \"" + spec.kind + "\" (known: barenblatt, uniform)");
   for (const std::string_view item : items) {
     const std::size_t eq = item.find('=');
     const std::string key = trim(item.substr(0, eq));
@@ -266,7 +280,7 @@ int run_distance(const std::vector<std::string>& files, const std::string& exact
                              ": must equal the dimension of " + files[0] + " (" + std::to_string(d) + ")");
   out << "B: " << exact << "\n";
   std::unique_ptr<analysis::Barenblatt> profile;
-  if (spec.kind == "barenblatt") {
+  if (spec.law == ExactLaw::barenblatt) {
     try {
       profile = std::make_unique<analysis::Barenblatt>(d, spec.m, spec.mass, spec.diffusion);
     } catch (const std::invalid_argument& e) {

@@ -127,11 +127,10 @@ class FokkerPlanckSolution final : public ExactSolution {
 
 std::unique_ptr<ExactSolution> make_exact_solution(const ExactSolutionSpec& spec) {
   const int d = spec.dimension;
-  if (spec.equation == "wpme") {
+  if (spec.weighted) {
     if (spec.quadratic_confinement) return nullptr;
     return std::make_unique<BarenblattSolution>(d, 2.0, spec.mass, true);
   }
-  if (spec.equation != "pme") return nullptr;
   if (spec.m == 1.0) {
     if (spec.quadratic_confinement) return std::make_unique<FokkerPlanckSolution>(d, spec.mass, spec.t0);
     return std::make_unique<HeatSolution>(d, spec.mass);

@@ -8,6 +8,17 @@
 namespace blobflow {
 namespace {
 
+/// The functions an expression may call.
+struct Function {
+  std::string_view name;
+  double (*apply)(double);
+};
+constexpr Function kFunctions[] = {
+    {"sqrt", [](double a) { return std::sqrt(a); }},
+    {"exp", [](double a) { return std::exp(a); }},
+    {"log", [](double a) { return std::log(a); }},
+};
+
 class Parser {
  public:
   Parser(const std::string& text, const std::map<std::string, double>& variables)
@@ -67,9 +78,8 @@ class Parser {
       if (accept('(')) {
         const double arg = sum();
         expect(')');
-        if (name == "sqrt") return std::sqrt(arg);
-        if (name == "exp") return std::exp(arg);
-        if (name == "log") return std::log(arg);
+        for (const Function& f : kFunctions)
+          if (f.name == name) return f.apply(arg);
         fail("unknown function '" + name + "' (known: sqrt, exp, log)");
       }
       const auto it = variables_.find(name);

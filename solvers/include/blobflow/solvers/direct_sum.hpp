@@ -29,6 +29,7 @@ concept SummationEngine = RadialKernel<K> &&
 class DirectSum {
  public:
   static constexpr const char* kName = "direct";
+  static constexpr const char* kDescription = "brute-force O(N^2) pair sums, the reference engine";
 
   template <RadialKernel K>
   void potential(const K& kernel, PointSet targets, PointSet sources, std::span<const double> w,

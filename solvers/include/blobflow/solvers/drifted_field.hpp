@@ -22,10 +22,6 @@
 
 namespace blobflow {
 
-/// The registered V and W kinds ("none" first), in the order a listing prints them.
-std::span<const ComponentInfo> potential_registry();
-std::span<const ComponentInfo> interaction_registry();
-
 /// A diffusion velocity field plus an external potential and/or an interaction kernel (file comment):
 ///   E_total = E_diff + sum_i m_i V(x_i) + 1/2 sum_(i,j) m_i m_j W(x_i - x_j),
 ///   v_i = v_i^diff - grad V(x_i) - sum_j m_j grad W(x_i - x_j).
@@ -35,7 +31,7 @@ template <class Engine>
 class DriftedField final : public VelocityField {
  public:
   /// `potential` may be null (V = 0) and `interaction` std::monostate (W = 0).
-  DriftedField(std::unique_ptr<VelocityField> diffusion, std::unique_ptr<ExternalPotential> potential,
+  DriftedField(std::unique_ptr<VelocityField> diffusion, std::unique_ptr<Potential> potential,
                InteractionKernel interaction, Engine engine = {})
       : diffusion_(std::move(diffusion)), potential_(std::move(potential)), interaction_(std::move(interaction)),
         engine_(std::move(engine)) {}
@@ -112,7 +108,7 @@ class DriftedField final : public VelocityField {
   }
 
   std::unique_ptr<VelocityField> diffusion_;
-  std::unique_ptr<ExternalPotential> potential_;
+  std::unique_ptr<Potential> potential_;
   InteractionKernel interaction_;
   Engine engine_;
 };

@@ -10,6 +10,7 @@
 
 #include "blobflow/solvers/direct_sum.hpp"
 #include "blobflow/solvers/mollifier.hpp"
+#include "blobflow/solvers/registry.hpp"
 #include "blobflow/solvers/velocity_field.hpp"
 
 namespace blobflow {
@@ -119,5 +120,33 @@ class CcpPorousMedium final : public VelocityField {
   Engine engine_;
   static_assert(SummationEngine<Engine, decltype(phi_)>);
 };
+
+/// The equations a configuration can name. Each descriptor carries its name and description, whether it has a
+/// target rhobar, and `make`, which builds its field for one mollifier Z and engine E (defined in
+/// velocity_field.cpp, the only place that instantiates them). Adding an equation is its field class above, its
+/// descriptor here, its entry in EquationRegistry and its `make`.
+struct WpmeEquation {
+  static constexpr const char* kName = "wpme";
+  static constexpr const char* kDescription =
+      "weighted porous-medium equation d/dt rho = div(rho grad(rho/rhobar)), CEHT23 blob regularization";
+  /// rhobar (FieldSpec::target); rhobar == 1 on R^d gives d/dt rho = 1/2 Lap rho^2, the m = 2 equation.
+  static constexpr bool kHasTarget = true;
+  template <Mollifier Z, class E>
+  static std::unique_ptr<VelocityField> make(const Z& zeta, const FieldSpec& spec, std::vector<double> masses,
+                                             const E& engine);
+};
+
+struct PmeEquation {
+  static constexpr const char* kName = "pme";
+  static constexpr const char* kDescription =
+      "porous-medium equation d/dt rho = Lap(rho^m), m >= 1, CCP19 blob regularization with phi = zeta*zeta";
+  static constexpr bool kHasTarget = false;
+  template <Mollifier Z, class E>
+  static std::unique_ptr<VelocityField> make(const Z& zeta, const FieldSpec& spec, std::vector<double> masses,
+                                             const E& engine);
+};
+
+/// Every equation, in the order `blobflow list equations` prints them.
+using EquationRegistry = TypeRegistry<WpmeEquation, PmeEquation>;
 
 }  // namespace blobflow

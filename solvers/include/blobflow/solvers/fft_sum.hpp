@@ -55,6 +55,9 @@ struct FftAccuracyRow {
 class FftSum {
  public:
   static constexpr const char* kName = "fft";
+  static constexpr const char* kDescription =
+      "grid/FFT sums (smooth-PME: B-spline spreading, FFTW, interpolation), O(N p^d + K^d log K); NOT exact: "
+      "relative error <= 5e-11 (p = 12, h = sigma/4); for wide blobs; Gaussian only, others use direct";
   /// The default accuracy 1e-10: the table row p = 12, h = sigma / 4 (stated 5e-11, measured 2.2e-11 at worst).
   static constexpr double kDefaultAccuracy = 1e-10;
   /// Even orders only: for odd p the B-spline symbol vanishes at the Nyquist frequency (Essmann et al. 1995).

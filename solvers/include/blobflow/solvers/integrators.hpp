@@ -8,10 +8,14 @@
 #pragma once
 
 #include <cstddef>
+#include <concepts>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <vector>
 
 #include "blobflow/solvers/point_set.hpp"
 #include "blobflow/solvers/velocity_field.hpp"
@@ -68,12 +72,39 @@ struct IntegrationStats {
   std::size_t energy_evaluations = 0;  ///< implicit-euler: calls of VelocityField::energy (others: 0)
   std::size_t solver_iterations = 0;   ///< implicit-euler: L-BFGS iterations over all steps (others: 0)
   double t_reached = 0.0;          ///< time of the last finite state
+  bool stopped = false;            ///< an observer asked to stop (status stays ok; t_reached says when)
+};
+
+/// What an observer asks of the integration after it has looked at the state.
+enum class ObserverAction { proceed, stop };
+
+/// A callable f(args...) returning ObserverAction, or returning nothing (then the integration always proceeds).
+template <class... Args>
+class Observer {
+ public:
+  Observer() = default;
+  template <class F>
+    requires(std::invocable<F&, Args...> && !std::same_as<std::decay_t<F>, Observer>)
+  Observer(F f) {  // NOLINT(google-explicit-constructor): lambdas convert, as they did to std::function
+    if constexpr (std::is_void_v<std::invoke_result_t<F&, Args...>>)
+      fn_ = [f = std::move(f)](Args... args) mutable {
+        f(args...);
+        return ObserverAction::proceed;
+      };
+    else
+      fn_ = std::move(f);
+  }
+  explicit operator bool() const { return static_cast<bool>(fn_); }
+  ObserverAction operator()(Args... args) const { return fn_(args...); }
+
+ private:
+  std::function<ObserverAction(Args...)> fn_;
 };
 
 /// Called after every accepted step with the new time and state.
-using StepObserver = std::function<void(double t, std::span<const double> x)>;
+using StepObserver = Observer<double, std::span<const double>>;
 /// Called when output time number k (0-based) is reached.
-using OutputObserver = std::function<void(std::size_t k, double t, std::span<const double> x)>;
+using OutputObserver = Observer<std::size_t, double, std::span<const double>>;
 
 /// The smallest adaptive step, relative to the whole time span, before a run stops with step_size_underflow.
 inline constexpr double kMinRelativeStep = 1e-14;
@@ -85,5 +116,44 @@ inline constexpr double kMinRelativeStep = 1e-14;
 IntegrationStats integrate(const VelocityField& field, State& x, double t0, std::span<const double> output_times,
                            const IntegratorSpec& spec, const StepObserver& on_step = {},
                            const OutputObserver& on_output = {});
+
+/// The field's velocity at a state, as a stepper sees it (every call counts as one rhs evaluation).
+using VelocityFunction = std::function<void(std::span<const double> x, std::span<double> v)>;
+
+/// A one-step method outside the registry, run by the same fixed-step driver as the registered ones (steps of at
+/// most spec.dt that land on every output time, the same counters and statuses): a stochastic method such as
+/// Euler-Maruyama implements it with its own seeded generator.
+class CustomStepper {
+ public:
+  virtual ~CustomStepper() = default;
+  /// Advances x from t to t + h; a non-finite result ends the run as non_finite_state.
+  virtual void do_step(const VelocityFunction& velocity, State& x, double t, double h) = 0;
+};
+
+/// integrate() with `stepper` in place of spec.method (spec.dt and spec.max_steps apply).
+IntegrationStats integrate_with(CustomStepper& stepper, const VelocityField& field, State& x, double t0,
+                                std::span<const double> output_times, const IntegratorSpec& spec,
+                                const StepObserver& on_step = {}, const OutputObserver& on_output = {});
+
+/// Something done to the particles between two segments of a run: remove some, change their masses.
+struct RunEvent {
+  double t = 0.0;  ///< when: after the output at t, if there is one
+  /// Changes the state and the masses together (removing particle i removes its d coordinates and its mass).
+  std::function<void(State& x, std::vector<double>& masses)> apply;
+};
+
+/// Builds the velocity field for given masses: at the start and after every event.
+using FieldFactory = std::function<std::unique_ptr<VelocityField>(const std::vector<double>& masses)>;
+
+/// Integrates through `output_times` as integrate() does, in segments that end at the event times: at each event
+/// the state and masses change and the field is rebuilt from the new masses, and the next segment starts afresh
+/// (an adaptive or multistep method restarts). Output indices k count over all of output_times; events at the same
+/// time apply in the order given. Counters add up over the segments; the run ends at the first failure or stop.
+/// \throws std::invalid_argument as integrate(), for event times outside (t0, last output time] or not
+/// non-decreasing, and for an event that leaves x and masses of different sizes or no particle.
+IntegrationStats integrate_with_events(const FieldFactory& make_field, State& x, std::vector<double>& masses,
+                                       double t0, std::span<const double> output_times,
+                                       std::span<const RunEvent> events, const IntegratorSpec& spec,
+                                       const StepObserver& on_step = {}, const OutputObserver& on_output = {});
 
 }  // namespace blobflow

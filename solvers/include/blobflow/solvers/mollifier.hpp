@@ -87,6 +87,8 @@ class GaussianKernel {
 class GaussianMollifier {
  public:
   static constexpr const char* kName = "gaussian";
+  static constexpr const char* kDescription =
+      "Gaussian, standard deviation eps per coordinate, order 2; psi = zeta*zeta in closed form";
 
   GaussianMollifier(int dimension, double eps) : zeta_(dimension, eps) {}
 

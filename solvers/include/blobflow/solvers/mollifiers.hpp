@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "blobflow/solvers/mollifier.hpp"
+#include "blobflow/solvers/registry.hpp"
 
 namespace blobflow {
 
@@ -181,6 +182,10 @@ class LaguerreGaussianMollifier {
 
  public:
   static constexpr const char* kName = Order == 4 ? "laguerre4" : Order == 6 ? "laguerre6" : "laguerre8";
+  static constexpr const char* kDescription =
+      Order == 4   ? "Laguerre-Gaussian, order 4 (sign-changing), base Gaussian std eps; psi in closed form"
+      : Order == 6 ? "Laguerre-Gaussian, order 6 (sign-changing), base Gaussian std eps; psi in closed form"
+                   : "Laguerre-Gaussian, order 8 (sign-changing), base Gaussian std eps; psi in closed form";
   using Kernel = GaussianPolynomialKernel<1, kK>;
   using SelfConvolution = GaussianPolynomialKernel<1, 2 * kK - 1>;
 
@@ -260,6 +265,10 @@ class DifferenceOfGaussiansMollifier {
 
  public:
   static constexpr const char* kName = Order == 4 ? "dog4" : "dog6";
+  static constexpr const char* kDescription =
+      Order == 4 ? "difference of Gaussians 2 G_eps - G_sqrt2eps, order 4 (sign-changing); psi in closed form"
+                 : "difference of Gaussians (8/3)G_eps - 2G_sqrt2eps + (1/3)G_2eps, order 6 (sign-changing); psi "
+                   "closed form";
   using Kernel = GaussianPolynomialKernel<kN, 1>;
   using SelfConvolution = GaussianPolynomialKernel<kN*(kN + 1) / 2, 1>;
 
@@ -416,6 +425,8 @@ enum class CompactProfileId { kWendlandC2, kWendlandC4, kCubicBSpline };
 /// where its polynomial pieces change (the table builder splits its quadratures there).
 struct WendlandC2Profile {
   static constexpr const char* kName = "wendland-c2";
+  static constexpr const char* kDescription =
+      "Wendland C2, support eps, order 2, nonnegative; psi from a radial table (1e-12)";
   static constexpr CompactProfileId kId = CompactProfileId::kWendlandC2;
   static constexpr double kSupport = 1.0;
   static constexpr std::array<double, 0> kBreakpoints{};
@@ -437,6 +448,8 @@ struct WendlandC2Profile {
 
 struct WendlandC4Profile {
   static constexpr const char* kName = "wendland-c4";
+  static constexpr const char* kDescription =
+      "Wendland C4, support eps, order 2, nonnegative; psi from a radial table (1e-12)";
   static constexpr CompactProfileId kId = CompactProfileId::kWendlandC4;
   static constexpr double kSupport = 1.0;
   static constexpr std::array<double, 0> kBreakpoints{};
@@ -459,6 +472,8 @@ struct WendlandC4Profile {
 /// The cubic B-spline M4 with support radius 2 (MATH.md §5.5, last row).
 struct CubicBSplineProfile {
   static constexpr const char* kName = "bspline3";
+  static constexpr const char* kDescription =
+      "cubic B-spline M4, support 2 eps, order 2, nonnegative; psi from a radial table (1e-12)";
   static constexpr CompactProfileId kId = CompactProfileId::kCubicBSpline;
   static constexpr double kSupport = 2.0;
   static constexpr std::array<double, 1> kBreakpoints{1.0};
@@ -498,6 +513,7 @@ class CompactMollifier {
  public:
   using Profile = P;
   static constexpr const char* kName = Profile::kName;
+  static constexpr const char* kDescription = Profile::kDescription;
 
   /// \throws std::invalid_argument unless 1 <= dimension <= 3 and eps > 0 is finite.
   CompactMollifier(int dimension, double eps) : dim_(dimension), eps_(eps) {
@@ -543,5 +559,11 @@ using CubicBSplineMollifier = CompactMollifier<CubicBSplineProfile>;
 static_assert(Mollifier<Laguerre4Mollifier> && Mollifier<Laguerre6Mollifier> && Mollifier<Laguerre8Mollifier>);
 static_assert(Mollifier<Dog4Mollifier> && Mollifier<Dog6Mollifier>);
 static_assert(Mollifier<WendlandC2Mollifier> && Mollifier<WendlandC4Mollifier> && Mollifier<CubicBSplineMollifier>);
+
+/// Every mollifier a configuration can name, in the order `blobflow list mollifiers` prints them: adding a mollifier
+/// is its class above (with kName and kDescription) and its entry here.
+using MollifierRegistry =
+    TypeRegistry<GaussianMollifier, Laguerre4Mollifier, Laguerre6Mollifier, Laguerre8Mollifier, Dog4Mollifier,
+                 Dog6Mollifier, WendlandC2Mollifier, WendlandC4Mollifier, CubicBSplineMollifier>;
 
 }  // namespace blobflow

@@ -39,6 +39,8 @@
 #pragma once
 
 #include <cmath>
+#include <functional>
+#include <memory>
 #include <numbers>
 #include <span>
 #include <string>
@@ -47,6 +49,7 @@
 #include <vector>
 
 #include "blobflow/solvers/mollifier.hpp"
+#include "blobflow/solvers/registry.hpp"
 
 namespace blobflow {
 
@@ -68,23 +71,73 @@ struct InteractionSpec {
   double chi = 1.0;           ///< newtonian: the chemotactic sensitivity chi > 0 (W = chi N)
 };
 
-/// An external potential V on R^d (one of the kinds of the file comment), evaluated per particle.
-class ExternalPotential {
+/// The registered V and W kinds ("none" first), in the order a listing prints them.
+std::span<const ComponentInfo> potential_registry();
+std::span<const ComponentInfo> interaction_registry();
+
+/// Whether the spec asks for a potential V (a kind other than "none"), resp. an interaction kernel W.
+/// \throws std::invalid_argument naming potential.kind / interaction.kind for an unknown kind.
+bool has_potential(const PotentialSpec& spec);
+bool has_interaction(const InteractionSpec& spec);
+/// Whether the spec is V = (c/2)|x - x0|^2 (any c, x0).
+bool is_quadratic_potential(const PotentialSpec& spec);
+/// Whether the interaction kernel has no cutoff radius (the Newtonian kernel), so that only the direct engine sums
+/// it exactly. \throws std::invalid_argument for an unknown kind.
+bool interaction_is_long_range(const InteractionSpec& spec);
+
+/// An external potential V on R^d, evaluated per particle: the configured kinds (ExternalPotential) or any callable
+/// with its gradient (CallablePotential).
+class Potential {
+ public:
+  virtual ~Potential() = default;
+  virtual int dimension() const = 0;
+  /// V(x) for one point x of `dimension()` coordinates.
+  virtual double value(const double* x) const = 0;
+  /// grad V(x) into g (`dimension()` entries).
+  virtual void gradient(const double* x, double* g) const = 0;
+  /// A short description with the parameters, e.g. "quadratic(c = 1, x0 = 0)".
+  virtual std::string describe() const = 0;
+};
+
+/// V from two callables: its value and its gradient (which the caller keeps consistent; the property tests of a
+/// field check -grad E against finite differences).
+class CallablePotential final : public Potential {
+ public:
+  using Value = std::function<double(std::span<const double> x)>;
+  using Gradient = std::function<void(std::span<const double> x, std::span<double> g)>;
+  /// \throws std::invalid_argument unless 1 <= dimension <= 3 and both callables are set.
+  CallablePotential(int dimension, Value value, Gradient gradient, std::string description);
+
+  int dimension() const override { return dim_; }
+  double value(const double* x) const override { return value_({x, static_cast<std::size_t>(dim_)}); }
+  void gradient(const double* x, double* g) const override {
+    gradient_({x, static_cast<std::size_t>(dim_)}, {g, static_cast<std::size_t>(dim_)});
+  }
+  std::string describe() const override { return description_; }
+
+ private:
+  int dim_;
+  Value value_;
+  Gradient gradient_;
+  std::string description_;
+};
+
+/// One of the configured kinds of the file comment.
+class ExternalPotential final : public Potential {
  public:
   /// \throws std::invalid_argument naming the key (potential.kind, potential.strength, ...) and the rule for an
   /// unknown kind, kind "none", a parameter out of range, or a centre of the wrong length.
   ExternalPotential(const PotentialSpec& spec, int dimension);
 
-  int dimension() const { return dim_; }
-  /// V(x) for one point x of `dimension()` coordinates.
-  double value(const double* x) const;
-  /// grad V(x) into g (`dimension()` entries).
-  void gradient(const double* x, double* g) const;
-  /// A short description with the parameters, e.g. "quadratic(c = 1, x0 = 0)".
-  std::string describe() const;
+  int dimension() const override { return dim_; }
+  double value(const double* x) const override;
+  void gradient(const double* x, double* g) const override;
+  std::string describe() const override;
+
+  /// The kinds (potential_registry() lists their names).
+  enum class Kind { kNone, kQuadratic, kDoubleWell, kPolynomial };
 
  private:
-  enum class Kind { kQuadratic, kDoubleWell, kPolynomial };
   Kind kind_ = Kind::kQuadratic;
   int dim_ = 1;
   double strength_ = 1.0, well_radius_ = 1.0;
@@ -154,6 +207,10 @@ static_assert(RadialKernel<GaussianAttractionKernel> && RadialKernel<Regularized
 
 /// The interaction kernel of a DriftedField: none, or one of the kinds above.
 using InteractionKernel = std::variant<std::monostate, GaussianAttractionKernel, RegularizedNewtonianKernel>;
+
+/// The potential of `spec` in `dimension` dimensions, or nullptr for kind "none".
+/// \throws std::invalid_argument as ExternalPotential's constructor.
+std::unique_ptr<Potential> make_potential(const PotentialSpec& spec, int dimension);
 
 /// Builds the kernel for `spec` in `dimension`, for a diffusion regularized by `mollifier` with width `eps`.
 /// \throws std::invalid_argument naming the key and rule: an unknown kind, a parameter out of range, newtonian in

@@ -23,6 +23,8 @@
 #include <string>
 #include <vector>
 
+#include "blobflow/solvers/registry.hpp"
+
 namespace blobflow {
 
 /// One box of a piecewise-constant target: rhobar = value on prod_l [lo_l, hi_l].
@@ -84,6 +86,15 @@ struct PiecewiseInverse {
   std::vector<InverseDensityBox> boxes;
 };
 
+/// An axis-aligned box in d <= 3 dimensions (unused coordinates l >= d are [0, 0]).
+struct AxisBox {
+  std::array<double, 3> lo{}, hi{};
+};
+
+/// The box of a Gaussian or mixture target (Target::box) reaches this many standard deviations from each mean in
+/// each coordinate: outside it a Gaussian holds < 2e-9 of its mass per coordinate.
+inline constexpr double kGaussianBoxRadius = 6.0;
+
 /// A target density rhobar on R^d (floor included), d in {1, 2, 3}.
 class Target {
  public:
@@ -96,12 +107,19 @@ class Target {
   virtual double inverse_density(std::span<const double> y) const = 0;
   /// The boxes of a piecewise-constant target, or nullptr for the others.
   virtual const PiecewiseInverse* piecewise_inverse() const { return nullptr; }
+  /// Where rhobar lives: the hull of the support of a bounded target (a uniform box, the pieces), the union of
+  /// mean +- kGaussianBoxRadius standard deviations per coordinate of the components of a gaussian or mixture
+  /// target; empty for grid targets. Divergences, steady states and density figures are computed on it.
+  virtual std::optional<AxisBox> box() const { return std::nullopt; }
   /// The mean of 1/rhobar over the cell prod_l [y_l - dy/2, y_l + dy/2]: exact for piecewise-constant targets (the
   /// lattice quadrature then has an O(dy^2) error at jumps instead of O(dy)), the point value otherwise.
   double cell_inverse_density(std::span<const double> y, double dy) const;
   /// A one-line description naming the kind and its parameters.
   virtual std::string describe() const = 0;
 };
+
+/// The target kinds, in the order `blobflow list targets` prints them.
+std::span<const ComponentInfo> target_registry();
 
 /// Builds the target of `spec` in `dimension` dimensions.
 /// \throws std::invalid_argument for a bad kind or parameter (the message names the TargetSpec field, its value and

@@ -40,6 +40,10 @@ namespace blobflow {
 class TruncatedSimdSum {
  public:
   static constexpr const char* kName = "truncated-simd";
+  static constexpr const char* kDescription =
+      "cutoff sums of truncated with simd's vector kernel: sorted target blocks against source ranges (1D) or cell "
+      "lists (2D/3D), AVX-512 (portable fallback), threads; equals direct to <= 1e-13; Gaussian mollifier only, "
+      "other kernels use truncated";
 
   /// The best path, all hardware threads, TruncatedSum's default tolerance.
   TruncatedSimdSum() : TruncatedSimdSum(SimdPath::kAuto) {}

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "blobflow/solvers/potentials.hpp"
+#include "blobflow/solvers/registry.hpp"
 #include "blobflow/solvers/targets.hpp"
 
 namespace blobflow {
@@ -63,27 +64,20 @@ int mollifier_order(std::string_view name);
 /// density zeta_eps * rho^N is built from. \throws std::invalid_argument for an unknown name.
 std::function<double(std::span<const double>)> mollifier_function(std::string_view name, int dimension, double epsilon);
 
-/// The concrete engine `spec.engine` stands for: itself, or for "auto" the engine expected to be fastest at full
-/// accuracy from N, d, eps / h and the mollifier: "simd" for the Gaussian when its N^2 / 2 pair evaluations cost less
-/// than a cutoff engine's N k (k the particles within its cutoff, estimated from eps / h), else "truncated-simd"
-/// (the Gaussian on a CPU with AVX-512) or "truncated". Only when spec.engine_accuracy > 0 (the run allows that
-/// error) may it pick the non-exact "fft", in 1D and 2D for the Gaussian, where its measured cost per particle is at
-/// least 2x below the exact engine's estimate.
+/// The concrete engine `spec.engine` stands for: itself, or for "auto" the one select_engine (engines.hpp) picks from
+/// N, d, eps / h, the mollifier, the interaction and the accuracy the run allows.
 std::string resolve_engine(const FieldSpec& spec);
-
-/// A named, documented choice (an equation, a mollifier, an integrator, an engine, a target).
-struct ComponentInfo {
-  std::string_view name;
-  std::string_view description;
-};
 
 /// The registered choices, in the order `blobflow list` prints them.
 std::span<const ComponentInfo> equation_registry();
 std::span<const ComponentInfo> mollifier_registry();
-std::span<const ComponentInfo> engine_registry();
-std::span<const ComponentInfo> target_registry();
+std::span<const ComponentInfo> engine_registry();  ///< "auto" first, then EngineRegistry
 
 /// Whether `name` is registered in `registry`.
 bool is_registered(std::span<const ComponentInfo> registry, std::string_view name);
+
+/// Whether the named equation has a target rhobar (FieldSpec::target): wpme does, pme does not.
+/// \throws std::invalid_argument for an unknown name.
+bool equation_has_target(std::string_view equation);
 
 }  // namespace blobflow

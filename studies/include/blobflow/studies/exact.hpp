@@ -49,7 +49,9 @@ inline constexpr double kGaussianPlacementRadius = 5.5;
 
 /// What a configuration's exact solution depends on.
 struct ExactSolutionSpec {
-  std::string equation = "wpme";  ///< "wpme" (rhobar == 1) or "pme"
+  /// wpme with rhobar == 1 (d/dt rho = 1/2 Lap rho^2, the m = 2 equation at half speed; an equation with a target,
+  /// equation_has_target), else pme d/dt rho = Lap rho^m.
+  bool weighted = true;
   int dimension = 1;
   double m = 2.0;
   double mass = 1.0;

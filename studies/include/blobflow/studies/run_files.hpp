@@ -1,0 +1,44 @@
+// The files a run writes (README, "Files a run writes"): summary.json's metrics, particles.csv and diagnostics.csv,
+// each produced from what the run recorded, with no computation of its own.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <span>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "blobflow/solvers/point_set.hpp"
+#include "blobflow/studies/metrics.hpp"
+
+namespace blobflow {
+
+/// The particles at one time.
+struct Snapshot {
+  double t = 0.0;
+  State x;  ///< N d positions, particle-major
+};
+
+/// One row of diagnostics.csv: the energy after `step` accepted steps.
+struct DiagnosticRow {
+  double t = 0.0;
+  std::size_t step = 0;
+  double energy = 0.0;
+};
+
+/// summary.json's metrics.outputs[]: one object per output time with `t` and every output_keys() entry (null where
+/// a metric does not apply).
+nlohmann::json outputs_json(std::span<const OutputMetrics> outputs);
+
+/// particles.csv: `t,i,x1[,x2,x3],mass`, every value with 17 significant digits.
+std::string particles_csv(std::span<const Snapshot> snapshots, std::span<const double> masses, int dimension);
+
+/// diagnostics.csv: `t,step,energy`.
+std::string diagnostics_csv(std::span<const DiagnosticRow> rows);
+
+/// Writes `content` to `path` through a temporary file renamed into place, so that a reader never sees half a file.
+/// \throws std::runtime_error when the file cannot be written.
+void write_file(const std::filesystem::path& path, const std::string& content);
+
+}  // namespace blobflow

@@ -1,0 +1,196 @@
+// The metrics of a run (metrics.hpp): moments, distances to the truth, distances to the steady state and
+// divergences of the blob density against the target.
+#include "blobflow/studies/metrics.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "blobflow/analysis/divergences.hpp"
+#include "blobflow/analysis/piecewise_law1d.hpp"
+#include "blobflow/analysis/wasserstein1d.hpp"
+#include "blobflow/solvers/targets.hpp"
+#include "blobflow/solvers/velocity_field.hpp"
+
+namespace blobflow {
+namespace {
+
+bool all_finite(std::span<const double> v) {
+  return std::all_of(v.begin(), v.end(), [](double c) { return std::isfinite(c); });
+}
+
+template <std::optional<double> OutputMetrics::*Field>
+std::optional<double> field(const OutputMetrics& m) {
+  return m.*Field;
+}
+template <double OutputMetrics::*Field>
+std::optional<double> value(const OutputMetrics& m) {
+  return m.*Field;
+}
+
+constexpr OutputKey kOutputKeys[] = {
+    {"w1", "W1 to the truth (1D)", field<&OutputMetrics::w1>},
+    {"w2", "W2 to the truth (1D)", field<&OutputMetrics::w2>},
+    {"winf", "W-infinity to the truth (1D)", field<&OutputMetrics::winf>},
+    {"energy", "the regularized energy E_eps of the particles", value<&OutputMetrics::energy>},
+    {"energy_exact", "the continuum energy of the exact solution", field<&OutputMetrics::energy_exact>},
+    {"mass", "sum_i m_i", value<&OutputMetrics::mass>},
+    {"second_moment", "sum_i m_i |x_i|^2", value<&OutputMetrics::second_moment>},
+    {"second_moment_exact", "int |x|^2 u(x, t) dx of the exact solution",
+     field<&OutputMetrics::second_moment_exact>},
+    {"kl", "KL(blob density | rhobar) on the target's box", field<&OutputMetrics::kl>},
+    {"kl_quadrature_error", "the quadrature error of kl", field<&OutputMetrics::kl_quadrature_error>},
+    {"chi2", "chi^2(blob density | rhobar) on the target's box", field<&OutputMetrics::chi2>},
+    {"chi2_quadrature_error", "the quadrature error of chi2", field<&OutputMetrics::chi2_quadrature_error>},
+    {"w1_steady", "W1 to the steady state rhobar / int rhobar (1D)", field<&OutputMetrics::w1_steady>},
+    {"w2_steady", "W2 to the steady state rhobar / int rhobar (1D)", field<&OutputMetrics::w2_steady>},
+};
+
+/// Mass and second moment of the particles.
+class MomentsMetric final : public Metric {
+ public:
+  explicit MomentsMetric(int d) : dim_(static_cast<std::size_t>(d)) {}
+  void measure(const MetricInput& in, OutputMetrics& out) const override {
+    for (std::size_t i = 0; i < in.masses.size(); ++i) {
+      out.mass += in.masses[i];
+      for (std::size_t k = 0; k < dim_; ++k) out.second_moment += in.masses[i] * in.x[i * dim_ + k] * in.x[i * dim_ + k];
+    }
+  }
+
+ private:
+  std::size_t dim_;
+};
+
+/// W1, W2, W-inf to the truth's law (1D), and the exact energy and second moment where the truth is exact.
+class TruthMetric final : public Metric {
+ public:
+  explicit TruthMetric(const Truth& truth) : truth_(truth) {}
+  void measure(const MetricInput& in, OutputMetrics& out) const override {
+    if (const ExactSolution* u = truth_.exact()) {
+      out.second_moment_exact = u->second_moment(in.t);
+      out.energy_exact = u->energy(in.t);
+    }
+    if (const auto law = truth_.law(in.t)) {
+      const analysis::WassersteinDistances w = analysis::wasserstein_1d(in.x, in.masses, *law);
+      out.w1 = w.w1, out.w2 = w.w2, out.winf = w.winf;
+    }
+  }
+
+ private:
+  const Truth& truth_;
+};
+
+/// W1 and W2 to the steady state rhobar / int rhobar (1D wpme with a target).
+class SteadyStateMetric final : public Metric {
+ public:
+  explicit SteadyStateMetric(std::shared_ptr<const analysis::Law1D> steady) : steady_(std::move(steady)) {}
+  void measure(const MetricInput& in, OutputMetrics& out) const override {
+    if (!all_finite(in.x)) return;
+    const analysis::WassersteinDistances w = analysis::wasserstein_1d(in.x, in.masses, *steady_);
+    out.w1_steady = w.w1, out.w2_steady = w.w2;
+  }
+
+ private:
+  std::shared_ptr<const analysis::Law1D> steady_;
+};
+
+/// KL and chi^2 of the blob density zeta_eps * rho^N against rhobar on the target's box (MATH.md §6).
+class DivergenceMetric final : public Metric {
+ public:
+  DivergenceMetric(analysis::BoxGrid grid, std::shared_ptr<const Target> target, analysis::PointFunction zeta)
+      : grid_(grid), target_(std::move(target)), zeta_(std::move(zeta)) {
+    rhobar_ = [t = target_](std::span<const double> y) { return t->density(y); };
+  }
+  void measure(const MetricInput& in, OutputMetrics& out) const override {
+    if (!all_finite(in.x)) return;
+    const analysis::Divergences div = analysis::blob_divergences(grid_, in.x, in.masses, zeta_, rhobar_);
+    if (div.status != analysis::DivergenceStatus::ok) return;
+    out.kl = div.kl.value, out.chi2 = div.chi2.value;
+    out.kl_quadrature_error = div.kl.quadrature_error, out.chi2_quadrature_error = div.chi2.quadrature_error;
+  }
+
+ private:
+  analysis::BoxGrid grid_;
+  std::shared_ptr<const Target> target_;
+  analysis::PointFunction zeta_, rhobar_;
+};
+
+/// W2 of N equal-weight particles at the quantile midpoints Q((i + 1/2)/N) of `law` against it: the quantization
+/// floor of MATH.md §2.5, (int_S dx/rhobar_n)^(1/2) / (sqrt(12) N) asymptotically, computed exactly here.
+double quantization_floor_w2(const analysis::Law1D& law, std::size_t n) {
+  std::vector<double> x(n);
+  const std::vector<double> w(n, 1.0 / static_cast<double>(n));
+  for (std::size_t i = 0; i < n; ++i) x[i] = law.quantile((static_cast<double>(i) + 0.5) / static_cast<double>(n));
+  return analysis::wasserstein_1d(x, w, law).w2;
+}
+
+/// The target of a wpme run with a target other than rhobar == 1 on R^d, else null.
+std::shared_ptr<const Target> run_target(const RunConfig& config, int d) {
+  if (!equation_has_target(config.problem.equation) || is_uniform_on_whole_space(config.target)) return nullptr;
+  return make_target(config.target, d);
+}
+
+/// Piecewise-constant targets: exact, on the hull of their pieces (the floor outside has infinite mass on R, so the
+/// support is where the steady state lives). Gaussian and mixture targets: kSteadyStateCells cells of the target's
+/// box (mean +- 6 sd, outside < 2e-9 of the mass), each with its Simpson-rule mass, so the law is within one cell
+/// width (W-inf) of the exact one.
+std::shared_ptr<const analysis::Law1D> steady_state_law_of(const Target& target) {
+  const std::optional<AxisBox> box = target.dimension() == 1 ? target.box() : std::nullopt;
+  if (!box) return nullptr;
+  const auto rhobar = [&target](double y) { return target.density(std::span<const double>(&y, 1)); };
+  std::vector<double> edges, masses;
+  if (const PiecewiseInverse* pieces = target.piecewise_inverse()) {
+    for (const InverseDensityBox& b : pieces->boxes) edges.insert(edges.end(), {b.lo[0], b.hi[0]});
+    std::sort(edges.begin(), edges.end());
+    edges.erase(std::unique(edges.begin(), edges.end()), edges.end());
+    for (std::size_t j = 0; j + 1 < edges.size(); ++j)
+      masses.push_back(rhobar(0.5 * (edges[j] + edges[j + 1])) * (edges[j + 1] - edges[j]));
+  } else {
+    const double width = (box->hi[0] - box->lo[0]) / static_cast<double>(kSteadyStateCells);
+    for (std::size_t j = 0; j <= kSteadyStateCells; ++j) edges.push_back(box->lo[0] + width * static_cast<double>(j));
+    for (std::size_t j = 0; j < kSteadyStateCells; ++j)
+      masses.push_back(width * (rhobar(edges[j]) + 4.0 * rhobar(0.5 * (edges[j] + edges[j + 1])) + rhobar(edges[j + 1])) /
+                       6.0);
+  }
+  return std::make_shared<const analysis::PiecewiseConstantLaw1D>(edges, masses);
+}
+
+}  // namespace
+
+std::span<const OutputKey> output_keys() { return kOutputKeys; }
+
+OutputMetrics RunMetrics::measure(const MetricInput& in) const {
+  OutputMetrics out;
+  out.t = in.t;
+  out.energy = in.energy;
+  for (const auto& metric : metrics) metric->measure(in, out);
+  return out;
+}
+
+std::shared_ptr<const analysis::Law1D> steady_state_law(const RunConfig& config) {
+  if (config.problem.dimension != 1) return nullptr;
+  const std::shared_ptr<const Target> target = run_target(config, 1);
+  return target ? steady_state_law_of(*target) : nullptr;
+}
+
+RunMetrics make_metrics(const RunConfig& config, const Truth* truth, double epsilon, std::size_t n_particles) {
+  const int d = config.problem.dimension;
+  RunMetrics out;
+  out.metrics.push_back(std::make_unique<const MomentsMetric>(d));
+  if (truth) out.metrics.push_back(std::make_unique<const TruthMetric>(*truth));
+  const std::shared_ptr<const Target> target = run_target(config, d);
+  if (const auto steady = target ? steady_state_law_of(*target) : nullptr) {
+    out.quantization_floor_w2 = quantization_floor_w2(*steady, n_particles);
+    out.metrics.push_back(std::make_unique<const SteadyStateMetric>(steady));
+  }
+  if (const std::optional<AxisBox> box = target ? target->box() : std::nullopt) {
+    analysis::BoxGrid grid;
+    grid.dimension = d;
+    grid.cells_per_axis = kDivergenceCells[d];
+    grid.lo = box->lo, grid.hi = box->hi;
+    out.metrics.push_back(std::make_unique<const DivergenceMetric>(
+        grid, target, mollifier_function(config.discretization.mollifier, d, epsilon)));
+  }
+  return out;
+}
+
+}  // namespace blobflow

@@ -1,0 +1,64 @@
+// The files a run writes (run_files.hpp).
+#include "blobflow/studies/run_files.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <stdexcept>
+
+namespace blobflow {
+
+nlohmann::json outputs_json(std::span<const OutputMetrics> outputs) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const OutputMetrics& m : outputs) {
+    nlohmann::json row = {{"t", m.t}};
+    for (const OutputKey& key : output_keys()) {
+      const std::optional<double> v = key.get(m);
+      row[std::string(key.name)] = v ? nlohmann::json(*v) : nlohmann::json();
+    }
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+std::string particles_csv(std::span<const Snapshot> snapshots, std::span<const double> masses, int dimension) {
+  const auto dim = static_cast<std::size_t>(dimension);
+  std::string csv = "t,i";
+  for (int k = 1; k <= dimension; ++k) csv += ",x" + std::to_string(k);
+  csv += ",mass\n";
+  char line[64];
+  for (const Snapshot& s : snapshots) {
+    for (std::size_t i = 0; i < masses.size(); ++i) {
+      std::snprintf(line, sizeof line, "%.17g,%zu", s.t, i);
+      csv += line;
+      for (std::size_t k = 0; k < dim; ++k) {
+        std::snprintf(line, sizeof line, ",%.17g", s.x[i * dim + k]);
+        csv += line;
+      }
+      std::snprintf(line, sizeof line, ",%.17g\n", masses[i]);
+      csv += line;
+    }
+  }
+  return csv;
+}
+
+std::string diagnostics_csv(std::span<const DiagnosticRow> rows) {
+  std::string csv = "t,step,energy\n";
+  char line[64];
+  for (const DiagnosticRow& r : rows) {
+    std::snprintf(line, sizeof line, "%.17g,%zu,%.17g\n", r.t, r.step, r.energy);
+    csv += line;
+  }
+  return csv;
+}
+
+void write_file(const std::filesystem::path& path, const std::string& content) {
+  const std::filesystem::path temporary = path.string() + ".tmp";
+  {
+    std::ofstream out(temporary);
+    out << content;
+    if (!out) throw std::runtime_error(path.string() + ": cannot write the file");
+  }
+  std::filesystem::rename(temporary, path);
+}
+
+}  // namespace blobflow
