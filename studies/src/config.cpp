@@ -36,38 +36,7 @@ std::string format_node(const toml::node& node) {
   return s.str();
 }
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t next = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = row[j];
-      row[j] = next;
-    }
-  }
-  return row[b.size()];
-}
-
-/// " (did you mean \"x\"?)" for the closest candidate within a small edit distance, or "".
-std::string did_you_mean(std::string_view given, const std::vector<std::string>& candidates) {
-  constexpr std::size_t kMaxTypoDistance = 3;  // catches swapped, missing or doubled letters, not unrelated words
-  std::string best;
-  std::size_t best_distance = kMaxTypoDistance + 1;
-  for (const auto& c : candidates) {
-    const std::size_t dist = edit_distance(given, c);
-    if (dist < best_distance) best_distance = dist, best = c;
-  }
-  return best.empty() ? "" : " (did you mean \"" + best + "\"?)";
-}
-
-std::string names_of(std::span<const ComponentInfo> registry) {
-  std::string s;
-  for (const auto& c : registry) s += (s.empty() ? "\"" : ", \"") + std::string(c.name) + "\"";
-  return s;
-}
+std::string names_of(std::span<const ComponentInfo> registry) { return Registry<ComponentInfo>(registry).quoted_names(); }
 
 /// Reads typed values out of the TOML table, collecting every violation.
 class Reader {
@@ -500,13 +469,14 @@ void validate_problem(const RunConfig& c, const std::set<std::string>& given, Vi
   if (!is_registered(equation_registry(), p.equation))
     v.fail("problem.equation", quoted(p.equation), "must be one of " + names_of(equation_registry()));
   if (p.dimension < 1 || p.dimension > 3) v.fail("problem.dimension", std::to_string(p.dimension), "must be 1, 2 or 3");
-  if (p.equation == "pme") {
+  const bool known_equation = is_registered(equation_registry(), p.equation);
+  if (known_equation && !equation_has_target(p.equation)) {
     if (!(p.m >= 1.0) || !std::isfinite(p.m)) v.fail("problem.m", format_double(p.m), "must be >= 1");
     // The defaults are harmless (pme has no target; wpme with rhobar == 1 is the m = 2 equation), so switching
     // the equation of a file with --set keeps working; any other value would be silently ignored: reject it.
     if (given.count("problem.target") && p.target != "uniform")
       v.fail("problem.target", quoted(p.target), "applies to equation = \"wpme\" only");
-  } else if (p.equation == "wpme") {
+  } else if (known_equation) {
     if (given.count("problem.m") && p.m != 2.0)
       v.fail("problem.m", format_double(p.m), "applies to equation = \"pme\" only (wpme with rhobar == 1 has m = 2)");
     if (!is_registered(target_registry(), p.target))
@@ -548,7 +518,8 @@ void validate_discretization(const RunConfig& c, Violations& v) {
   }
   if (!is_registered(mollifier_registry(), d.mollifier))
     v.fail("discretization.mollifier", quoted(d.mollifier), "must be one of " + names_of(mollifier_registry()));
-  else if (p.equation == "pme" && p.m != 2.0 && mollifier_order(d.mollifier) > 2)
+  else if (is_registered(equation_registry(), p.equation) && !equation_has_target(p.equation) && p.m != 2.0 &&
+           mollifier_order(d.mollifier) > 2)
     v.fail("discretization.mollifier", quoted(d.mollifier),
            "changes sign (order " + std::to_string(mollifier_order(d.mollifier)) + "); with equation = \"pme\" it " +
                "needs m = 2, where the energy stays a square (MATH.md §2.3); m = " + format_double(p.m));
@@ -569,7 +540,8 @@ void validate_discretization(const RunConfig& c, Violations& v) {
 /// ("target.box_lo = ...: rule"); a section given for a kind that does not read it is refused.
 void validate_drift_sections(const RunConfig& c, const std::set<std::string>& given, Violations& v) {
   const auto& p = c.problem;
-  if (p.equation == "wpme" && is_registered(target_registry(), p.target) && !is_uniform_on_whole_space(c.target)) {
+  const bool has_target = is_registered(equation_registry(), p.equation) && equation_has_target(p.equation);
+  if (has_target && is_registered(target_registry(), p.target) && !is_uniform_on_whole_space(c.target)) {
     try {
       (void)make_target(c.target, p.dimension);
     } catch (const std::exception& e) {
@@ -577,10 +549,10 @@ void validate_drift_sections(const RunConfig& c, const std::set<std::string>& gi
     }
   }
   for (const std::string& key : given)
-    if (key.rfind("target.", 0) == 0 && p.equation != "wpme")
+    if (key.rfind("target.", 0) == 0 && !has_target)
       v.fail(key, "(given)", "applies to equation = \"wpme\" only (pme has no target)");
   try {
-    if (c.potential.kind != "none") (void)ExternalPotential(c.potential, p.dimension);
+    (void)make_potential(c.potential, p.dimension);
   } catch (const std::exception& e) {
     v.lines.push_back(e.what());
   }
@@ -594,14 +566,9 @@ void validate_drift_sections(const RunConfig& c, const std::set<std::string>& gi
 void validate_steps_and_output(const RunConfig& c, Violations& v) {
   const auto& p = c.problem;
   const auto& in = c.integrator;
-  if (!find_integrator(in.method)) {
-    std::string names;
-    for (const auto& info : integrator_registry()) names += (names.empty() ? "\"" : ", \"") + std::string(info.name) + "\"";
-    std::vector<std::string> candidates;
-    for (const auto& info : integrator_registry()) candidates.emplace_back(info.name);
+  if (!find_integrator(in.method))
     v.fail("integrator.method", Violations::quoted(in.method),
-           "must be one of " + names + did_you_mean(in.method, candidates));
-  }
+           Registry<IntegratorInfo>(integrator_registry()).rule_for(in.method));
   if (!(in.dt > 0.0) || !std::isfinite(in.dt)) v.fail("integrator.dt", format_double(in.dt), "must be > 0");
   if (!(in.rtol > 0.0) || !std::isfinite(in.rtol)) v.fail("integrator.rtol", format_double(in.rtol), "must be > 0");
   if (!(in.atol > 0.0) || !std::isfinite(in.atol)) v.fail("integrator.atol", format_double(in.atol), "must be > 0");
