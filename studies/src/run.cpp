@@ -20,6 +20,7 @@
 #include "blobflow/solvers/potentials.hpp"
 #include "blobflow/solvers/targets.hpp"
 #include "blobflow/solvers/velocity_field.hpp"
+#include "blobflow/studies/density_table.hpp"
 #include "blobflow/studies/expression.hpp"
 
 namespace blobflow {
@@ -549,6 +550,12 @@ RunResult run_simulation(const RunConfig& config, const std::filesystem::path& o
       }
     }
     write_file(out_dir / "particles.csv", csv);
+    if (d == 1) {  // the densities a report draws, on its grid (density_table.hpp)
+      std::vector<DensitySnapshot> at_outputs;
+      for (const Snapshot& s : snapshots) at_outputs.push_back({s.t, s.x});
+      write_file(out_dir / "densities.csv",
+                 density_table_csv(config, problem.epsilon, problem.exact, masses, at_outputs));
+    }
     std::string diag = "t,step,energy\n";
     for (const DiagnosticRow& r : diagnostics) {
       std::snprintf(line, sizeof line, "%.17g,%zu,%.17g\n", r.t, r.step, r.energy);
