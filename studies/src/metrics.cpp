@@ -183,6 +183,7 @@ RunMetrics make_metrics(const RunConfig& config, const Truth* truth, double epsi
     out.metrics.push_back(std::make_unique<const SteadyStateMetric>(steady));
   }
   if (const std::optional<AxisBox> box = target ? target->box() : std::nullopt) {
+    out.target_box = box;
     analysis::BoxGrid grid;
     grid.dimension = d;
     grid.cells_per_axis = kDivergenceCells[d];

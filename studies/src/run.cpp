@@ -13,6 +13,7 @@
 #include "blobflow/solvers/potentials.hpp"
 #include "blobflow/solvers/targets.hpp"
 #include "blobflow/solvers/velocity_field.hpp"
+#include "blobflow/studies/density_table.hpp"
 #include "blobflow/studies/expression.hpp"
 #include "blobflow/studies/run_files.hpp"
 
@@ -200,7 +201,7 @@ IntegrationStats integrate_and_record(const RunConfig& config, const VelocityFie
 
 /// summary.json's `resolved`: what the run actually used.
 nlohmann::json resolved_json(const PreparedProblem& problem, const FieldSpec& spec, const VelocityField& field,
-                             const std::string& truth) {
+                             const std::string& truth, const std::optional<AxisBox>& target_box) {
   nlohmann::json resolved = {{"particles", problem.particles.mass.size()},
                              {"h", problem.h},
                              {"epsilon", problem.epsilon},
@@ -209,6 +210,11 @@ nlohmann::json resolved_json(const PreparedProblem& problem, const FieldSpec& sp
                              {"field", field.describe()},
                              {"distance_convention", "W_p between the measures divided by their masses"},
                              {"exact_solution", truth.empty() ? nlohmann::json() : nlohmann::json(truth)}};
+  if (target_box) {
+    const auto d = static_cast<std::ptrdiff_t>(spec.dimension);
+    resolved["target_box"] = {{"lo", std::vector<double>(target_box->lo.begin(), target_box->lo.begin() + d)},
+                              {"hi", std::vector<double>(target_box->hi.begin(), target_box->hi.begin() + d)}};
+  }
   if (problem.lattice) {
     resolved["lattice_cells_per_side"] = problem.lattice->cells_per_side;
     resolved["lattice_spacing"] = problem.lattice->spacing;
@@ -308,12 +314,18 @@ RunResult run_simulation(const RunConfig& config, const std::filesystem::path& o
   result.message = result.stats.message;
   result.outputs = std::move(rec.outputs);
   result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  result.summary = summary_json(config, result, resolved_json(problem, spec, *field, truth.description), started);
+  result.summary = summary_json(config, result, resolved_json(problem, spec, *field, truth.description, metrics.target_box), started);
 
   if (!out_dir.empty()) {
     std::filesystem::create_directories(out_dir);
     const int d = config.problem.dimension;
     write_file(out_dir / "particles.csv", particles_csv(rec.snapshots, masses, d));
+    if (d == 1) {  // the densities a report draws, on its grid (density_table.hpp)
+      std::vector<DensitySnapshot> at_outputs;
+      for (const Snapshot& s : rec.snapshots) at_outputs.push_back({s.t, s.x});
+      write_file(out_dir / "densities.csv",
+                 density_table_csv(config, problem.epsilon, problem.exact, masses, at_outputs));
+    }
     write_file(out_dir / "diagnostics.csv", diagnostics_csv(rec.diagnostics));
     write_file(out_dir / "summary.json", result.summary.dump(2) + "\n");
   }

@@ -25,7 +25,6 @@
 #include "blobflow/reports/study_report.hpp"
 #include "blobflow/reports/table.hpp"
 #include "blobflow/studies/config.hpp"
-#include "blobflow/studies/report_densities.hpp"
 #include "blobflow/studies/run.hpp"
 #include "blobflow/studies/study_spec.hpp"
 #include "study_mpi.hpp"
@@ -264,7 +263,7 @@ StudyOutcome run_study(const StudyOptions& options, std::ostream& out) {
   if (!write_error.empty()) throw std::runtime_error(write_error);
   outcome.n_run = done;
 
-  const reports::StudyReport report = reports::build_study_report(dir, {options.render, false, run_densities});
+  const reports::StudyReport report = reports::build_study_report(dir, {options.render, false});
   outcome.n_failed = report.n_failed;
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   out << "ran " << done << " runs (" << failed_now << " failed) in " << reports::format_fixed(elapsed, 1) << " s; "
@@ -282,7 +281,7 @@ int work_for_study(const StudyOptions& options) {
 void report_study(const std::filesystem::path& dir, std::ostream& out, bool render) {
   if (!std::filesystem::exists(dir / "study.json"))
     throw std::runtime_error(dir.string() + ": no study.json (not the output directory of blobflow study)");
-  const reports::StudyReport report = reports::build_study_report(dir, {render, false, run_densities});
+  const reports::StudyReport report = reports::build_study_report(dir, {render, false});
   out << report.n_recorded << " of " << report.n_planned << " runs recorded, " << report.n_failed << " failed\n";
   print_fits(report, dir, out);
 }

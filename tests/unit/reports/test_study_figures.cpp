@@ -1,14 +1,14 @@
 // The study-file keys and report figures of the target experiment (study_spec.hpp: divergence_figure,
 // density_figure, floor and the metrics w1_steady, w2_steady, kl, chi2; study_report.hpp: the KL / chi^2 figure,
-// the density snapshots, the floor guide and column; report_densities.hpp): bad values named by key, value and
-// rule; the built-in targets and default studies expand and validate without running; the figures' data on
-// hand-made records (the density blocks are probability densities, the KL series is the recorded one, the floor
-// is the recorded summary metric).
+// the density snapshots, the floor guide and column; density_table.hpp: densities.csv): bad values named by key,
+// value and rule; the built-in targets and default studies expand and validate without running; the figures' data
+// on hand-made records (the density blocks are probability densities, the KL series is the recorded one, the floor
+// is the recorded summary metric); the columns of densities.csv.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
-#include <functional>
 #include <map>
 #include <numbers>
 #include <set>
@@ -17,7 +17,8 @@
 #include "blobflow/reports/study_report.hpp"
 #include "blobflow/reports/table.hpp"
 #include "blobflow/studies/config.hpp"
-#include "blobflow/studies/report_densities.hpp"
+#include "blobflow/studies/density_table.hpp"
+#include "blobflow/studies/run.hpp"
 #include "blobflow/studies/study_spec.hpp"
 
 #include "test_files.hpp"
@@ -35,7 +36,8 @@ constexpr double kExactFitTolerance = 1e-10;
 // below that for a Gaussian.
 constexpr double kBlobMassTolerance = 1e-5;
 // The run's densities integrated on [-L, L] with 20001 trapezoid points (smooth Gaussians: tiny error), and the
-// normalized piecewise target: a jump inside a trapezoid cell costs up to cell * jump = 1e-4 * 1.5.
+// normalized piecewise target: a jump inside a trapezoid cell costs up to cell * jump = 1e-4 * 1.5. (On the grid
+// of densities.csv the piecewise target's jumps fall on grid points or mid-cell, where the trapezoid rule is exact.)
 constexpr double kDensityMassTolerance = 3e-4;
 // Numbers in .dat files are written with format_shortest (round-trip exact), read back with strtod.
 constexpr double kRoundTrip = 0.0;
@@ -71,14 +73,54 @@ double trapezoid(const std::vector<std::pair<double, double>>& xy) {
   return sum;
 }
 
-double trapezoid(const std::function<double(double)>& f, double lo, double hi) {
-  constexpr int kPoints = 20001;
-  std::vector<std::pair<double, double>> xy;
-  for (int k = 0; k < kPoints; ++k) {
-    const double x = lo + (hi - lo) * k / (kPoints - 1);
-    xy.emplace_back(x, f(x));
+/// densities.csv as a run writes it (density_table.hpp) for particles of equal mass at the given times: Gaussian
+/// blobs of width eps on the grid of the particles' range +- kDensityMarginEps eps, the target 1 on [-0.5, 0.5] and
+/// no exact solution.
+std::string fixture_densities(const std::map<double, std::vector<double>>& positions, double eps) {
+  double lo = INFINITY, hi = -INFINITY;
+  for (const auto& [t, xs] : positions)
+    for (double x : xs) lo = std::min(lo, x - kDensityMarginEps * eps), hi = std::max(hi, x + kDensityMarginEps * eps);
+  std::ostringstream csv;
+  csv.precision(17);
+  csv << "t,x,blob,exact,target\n";
+  for (const auto& [t, xs] : positions)
+    for (std::size_t k = 0; k < kDensityGridPoints; ++k) {
+      const double y = lo + (hi - lo) * double(k) / double(kDensityGridPoints - 1);
+      double blob = 0.0;
+      for (double x : xs)
+        blob += std::exp(-0.5 * (y - x) * (y - x) / (eps * eps)) / (std::sqrt(2.0 * std::numbers::pi) * eps);
+      csv << t << "," << y << "," << blob / double(xs.size()) << ",," << (std::abs(y) <= 0.5 ? 1.0 : 0.0) << "\n";
+    }
+  return csv.str();
+}
+
+/// The columns of a densities.csv: name -> cells (text, empty where the run has no value).
+std::map<std::string, std::vector<std::string>> csv_columns(const std::string& text) {
+  std::map<std::string, std::vector<std::string>> columns;
+  std::istringstream in(text);
+  std::string line;
+  std::vector<std::string> names;
+  const auto cells = [](const std::string& l) {
+    std::vector<std::string> out(1);
+    for (char c : l) {
+      if (c == ',') out.emplace_back();
+      else out.back().push_back(c);
+    }
+    return out;
+  };
+  if (std::getline(in, line)) names = cells(line);
+  while (std::getline(in, line)) {
+    const auto row = cells(line);
+    for (std::size_t c = 0; c < names.size() && c < row.size(); ++c) columns[names[c]].push_back(row[c]);
   }
-  return trapezoid(xy);
+  return columns;
+}
+
+/// (x, y) points of two columns, y read as a number.
+std::vector<std::pair<double, double>> xy(const std::vector<std::string>& x, const std::vector<std::string>& y) {
+  std::vector<std::pair<double, double>> out;
+  for (std::size_t k = 0; k < x.size(); ++k) out.emplace_back(std::stod(x[k]), std::stod(y[k]));
+  return out;
 }
 
 const std::string kFitHead = R"(
@@ -214,18 +256,19 @@ TEST(StudyReportFigures, DivergenceSeriesAndDensitySnapshotsComeFromTheRunsFiles
   // 20 equal masses at the quantile midpoints of U[-0.5, 0.5] at t = 0, then squeezed by half at t = 1.
   std::ofstream particles(dir / "runs" / "g" / "particles.csv");
   particles << "t,i,x1,mass\n";
+  std::map<double, std::vector<double>> positions;
   for (double t : {0.0, 1.0})
-    for (int i = 0; i < 20; ++i) particles << t << "," << i << "," << (t == 0.0 ? 1.0 : 0.5) * ((i + 0.5) / 20 - 0.5) << ",0.05\n";
+    for (int i = 0; i < 20; ++i) {
+      positions[t].push_back((t == 0.0 ? 1.0 : 0.5) * ((i + 0.5) / 20 - 0.5));
+      particles << t << "," << i << "," << positions[t].back() << ",0.05\n";
+    }
   particles.close();
   std::filesystem::copy_file(dir / "runs" / "g" / "particles.csv", dir / "runs" / "p" / "particles.csv");
 
   constexpr double kEps = 0.05;  // the records' resolved eps
-  reports::ReportOptions options{false, false, {}};
-  options.densities = [](const json&) {
-    return std::optional<reports::RunDensities>(reports::RunDensities{
-        [](double z) { return std::exp(-0.5 * z * z / (kEps * kEps)) / (std::sqrt(2.0 * std::numbers::pi) * kEps); },
-        [](double x) { return std::abs(x) <= 0.5 ? 1.0 : 0.0; }, -0.5, 0.5, {}});
-  };
+  std::ofstream(dir / "runs" / "g" / "densities.csv") << fixture_densities(positions, kEps);
+  std::filesystem::copy_file(dir / "runs" / "g" / "densities.csv", dir / "runs" / "p" / "densities.csv");
+  const reports::ReportOptions options{false, false};
   const reports::StudyReport report = reports::build_study_report(dir, options);
   std::vector<std::string> names;
   for (const auto& f : report.figures) names.push_back(f.name);
@@ -283,7 +326,7 @@ TEST(StudyReportFigures, FloorIsDrawnAndTabulatedFromTheSummaryMetric) {
   std::ofstream(dir / "runs.jsonl") << jsonl;
   std::ofstream(dir / "study.json")
       << json{{"name", "fixture"}, {"runs", runs}, {"fits", {fit_json("w", "w2_steady", false, "quantization_floor_w2")}}}.dump();
-  const reports::StudyReport report = reports::build_study_report(dir, {false, false, {}});
+  const reports::StudyReport report = reports::build_study_report(dir, {false, false});
   ASSERT_EQ(report.fits.size(), 1u);
   ASSERT_TRUE(report.fits[0].ok) << report.fits[0].line;
   EXPECT_NEAR(report.fits[0].slope, -1.0, kExactFitTolerance);
@@ -298,35 +341,44 @@ TEST(StudyReportFigures, FloorIsDrawnAndTabulatedFromTheSummaryMetric) {
   EXPECT_NE(read(dir / "rates.md").find("| 1.04 |"), std::string::npos) << read(dir / "rates.md");
 }
 
-TEST(RunDensities, RebuildsTheRunsMollifierTargetAndExactSolution) {
-  // A record of the piecewise target run of targets-1d: its configuration as summary.json holds it.
+TEST(DensityTable, HoldsTheRunsBlobDensityTargetAndExactSolution) {
+  // The piecewise target run of targets-1d, with one particle at 0: its blob density is the mollifier itself, and
+  // the grid (the particle +- 4.5 eps) is widened to the target's box [-0.5, 0.5].
   const std::vector<std::string> piecewise = {
       "problem.target=\"piecewise\"",
       "target.pieces=[{lo=[-0.5],hi=[0.0],value=0.5},{lo=[0.0],hi=[0.5],value=1.5}]"};
   const StudySpec spec = load_study("targets");
   const RunConfig config = parse_run_config(spec.config_text, spec.config_name, piecewise);
-  json rec = {{"id", "p"}, {"summary", {{"config", to_json(config)}, {"resolved", {{"epsilon", 0.04}}}}}};
-  const auto d = run_densities(rec);
-  ASSERT_TRUE(d.has_value());
-  ASSERT_TRUE(d->mollifier && d->target);
-  EXPECT_FALSE(d->exact);  // no exact solution towards a target
-  EXPECT_EQ(d->target_lo, -0.5);
-  EXPECT_EQ(d->target_hi, 0.5);
-  EXPECT_NEAR(trapezoid(d->mollifier, -1.0, 1.0), 1.0, kDensityMassTolerance);
-  EXPECT_NEAR(trapezoid(d->target, -0.5, 0.5), 1.0, kDensityMassTolerance);
-  EXPECT_NEAR(d->target(0.25) / d->target(-0.25), 3.0, kDensityMassTolerance);  // 1.5 / 0.5
+  const std::vector<double> at_zero = {0.0}, mass = {1.0};
+  const auto d = csv_columns(density_table_csv(config, 0.04, nullptr, mass, {{0.0, at_zero}}));
+  ASSERT_EQ(d.size(), 5u);
+  ASSERT_FALSE(d.at("x").empty());
+  for (const std::string& cell : d.at("exact")) EXPECT_EQ(cell, "");  // no exact solution towards a target
+  EXPECT_EQ(std::stod(d.at("x").front()), -0.5);
+  EXPECT_EQ(std::stod(d.at("x").back()), 0.5);
+  const auto blob = xy(d.at("x"), d.at("blob")), target = xy(d.at("x"), d.at("target"));
+  EXPECT_NEAR(trapezoid(blob), 1.0, kDensityMassTolerance);
+  EXPECT_NEAR(trapezoid(target), 1.0, kDensityMassTolerance);
+  const auto nearest = [&](double x) {
+    return std::min_element(target.begin(), target.end(), [&](const auto& p, const auto& q) {
+             return std::abs(p.first - x) < std::abs(q.first - x);
+           })->second;
+  };
+  EXPECT_NEAR(nearest(0.25) / nearest(-0.25), 3.0, kDensityMassTolerance);  // 1.5 / 0.5
 
-  // The 1D Barenblatt run (wpme, rhobar == 1): no target, the exact solution U_2(x, t/2) / M.
+  // The 1D Barenblatt run (wpme, rhobar == 1): no target, the exact solution U_2(x, t/2) / M; particles at +-2
+  // make the grid cover [-2, 2].
   const RunConfig b = parse_run_config("[problem]\nequation = \"wpme\"\n", "b.toml");
-  rec["summary"]["config"] = to_json(b);
-  const auto e = run_densities(rec);
-  ASSERT_TRUE(e.has_value());
-  EXPECT_FALSE(e->target);
-  ASSERT_TRUE(e->exact);
-  EXPECT_NEAR(trapezoid([&](double x) { return e->exact(x, 1.0); }, -2.0, 2.0), 1.0, kDensityMassTolerance);
+  const std::vector<double> ends = {-2.0, 2.0}, halves = {0.5, 0.5};
+  const auto e = csv_columns(density_table_csv(b, 0.04, prepare_problem(b).exact, halves, {{1.0, ends}}));
+  for (const std::string& cell : e.at("target")) EXPECT_EQ(cell, "");
+  ASSERT_FALSE(e.at("exact").empty());
+  EXPECT_NE(e.at("exact").front(), "");
+  EXPECT_NEAR(trapezoid(xy(e.at("x"), e.at("exact"))), 1.0, kDensityMassTolerance);
 
-  rec["summary"]["config"]["problem"]["dimension"] = 2;  // 2D: no density figure
-  EXPECT_FALSE(run_densities(rec).has_value());
+  RunConfig two_d = b;
+  two_d.problem.dimension = 2;  // 2D: no density table
+  EXPECT_EQ(density_table_csv(two_d, 0.04, nullptr, halves, {{1.0, ends}}), "");
 }
 
 }  // namespace

@@ -273,7 +273,7 @@ TEST(Replicates, TheReportFitsTheMeanErrorAndShowsTheMinMaxSpread) {
                               {"expected_slope", -1.0}, {"reference_slopes", nlohmann::json::array()}};
   std::ofstream(dir / "study.json") << nlohmann::json{{"name", "replicated"}, {"runs", runs}, {"fits", {fit}}}.dump();
   std::ofstream(dir / "runs.jsonl") << jsonl;
-  const reports::StudyReport report = reports::build_study_report(dir, {false, false, {}});
+  const reports::StudyReport report = reports::build_study_report(dir, {false, false});
   ASSERT_EQ(report.fits.size(), 1u);
   ASSERT_TRUE(report.fits[0].ok) << report.fits[0].line;
   EXPECT_NEAR(report.fits[0].slope, -1.0, kExactFitTolerance);

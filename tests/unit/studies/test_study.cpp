@@ -209,7 +209,7 @@ TEST(StudyReport, JointSweepPicksTheBestEpsAndFitsTheKnownPowerLaw) {
                               {"reference_slopes", {-1.0}}};
   std::ofstream(dir / "study.json") << nlohmann::json{{"name", "synthetic"}, {"runs", runs}, {"fits", {fit}}}.dump();
   std::ofstream(dir / "runs.jsonl") << jsonl;
-  const reports::StudyReport report = reports::build_study_report(dir, {false, false, {}});
+  const reports::StudyReport report = reports::build_study_report(dir, {false, false});
   EXPECT_EQ(report.n_recorded, 20u);
   ASSERT_EQ(report.fits.size(), 1u);
   ASSERT_TRUE(report.fits[0].ok) << report.fits[0].line;

@@ -1,14 +1,13 @@
 // The report of a study (DESIGN.md, "Files a study writes"), built only from what the study wrote: study.json (the
 // expanded study: sweeps, fits, planned runs with their config hashes, manifest), study.toml (the study file),
-// runs.jsonl (one record per finished run) and the per-run folders runs/<id>/ (diagnostics.csv, particles.csv).
-// It writes rates.csv, rates.md, rates.tex, figures/ (.dat + .gp, rendered PNG and SVG), report.md and index.html.
+// runs.jsonl (one record per finished run) and the per-run folders runs/<id>/ (diagnostics.csv, particles.csv,
+// densities.csv). It writes rates.csv, rates.md, rates.tex, figures/ (.dat + .gp, rendered PNG and SVG), and
+// report.md and index.html, both rendered from one Document (document.hpp).
 // Never runs a solver: `blobflow report DIR` rebuilds everything from those files.
 #pragma once
 
 #include <filesystem>
-#include <functional>
 #include <iosfwd>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,24 +43,10 @@ struct StudyReport {
   std::size_t n_planned = 0, n_recorded = 0, n_failed = 0;
 };
 
-/// The 1D densities a density figure draws for one run. The caller builds them from the run's configuration
-/// (mollifier, eps, target, exact solution live in solvers/ and studies/, which reports/ does not link).
-struct RunDensities {
-  std::function<double(double)> mollifier;      ///< zeta_eps(z), the run's mollifier at the run's eps
-  std::function<double(double)> target;         ///< rhobar(x) / int_B rhobar; empty: the run has no target
-  double target_lo = 0.0, target_hi = 0.0;      ///< B: the target's support, or its mean +- 6 standard deviations
-  std::function<double(double, double)> exact;  ///< the exact solution u(x, t) / M; empty: the run has none
-};
-
-/// The densities of a run from its record (one line of runs.jsonl); empty when there are none (e.g. d > 1).
-using DensityProvider = std::function<std::optional<RunDensities>(const nlohmann::json& record)>;
-
 /// Options of build_study_report.
 struct ReportOptions {
   bool render = true;  ///< run gnuplot on the figures (when installed)
   bool pdf = false;    ///< also render PDF figures
-  /// Builds the densities of density figures (FitSpec::density_figure); empty: those figures are left out.
-  DensityProvider densities;
 };
 
 /// Builds the report in `dir` from its study.json, study.toml, runs.jsonl and run folders. \throws

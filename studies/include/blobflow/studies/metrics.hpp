@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "blobflow/analysis/law1d.hpp"
+#include "blobflow/solvers/targets.hpp"
 #include "blobflow/studies/config.hpp"
 #include "blobflow/studies/truth.hpp"
 
@@ -73,6 +74,8 @@ struct RunMetrics {
   /// W2 of N equal-weight particles at the quantile midpoints of the steady state against it (MATH.md §2.5), where
   /// w2_steady is defined: the least w2_steady that N equal weights can reach.
   std::optional<double> quantization_floor_w2;
+  /// The box of the run's target (Target::box), where KL and chi^2 are computed; recorded in summary.json.
+  std::optional<AxisBox> target_box;
 
   /// Every metric at one time.
   OutputMetrics measure(const MetricInput& in) const;

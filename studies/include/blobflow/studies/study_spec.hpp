@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "blobflow/reports/fit_spec.hpp"  // FitSpec, shared with the report
+
 namespace blobflow {
 
 /// One sweep axis: a run key ("discretization.particles") and its values, kept as TOML text ("100", "\"rk4\"").
@@ -31,29 +33,6 @@ struct SweepSpec {
   /// Runs per grid point (random placement only): replicate r = 0..K-1 runs with discretization.seed = seed0 + r,
   /// seed0 the grid point's seed, and has coords.replicate = r.
   std::int64_t replicates = 1;
-};
-
-/// One rate fit of the report: `metric` at time `t` against the sweep axis `against`, one fit per group of runs
-/// that agree on the `group_by` axes. With `best_over`, the error at each x is the least over that axis (the joint
-/// N x eps mode); with `compare_to_reference`, the error is |metric - metric of the sweep's reference run|.
-struct FitSpec {
-  std::string name;
-  std::string sweep;
-  /// w1, w2, winf, energy, second_moment, energy_error, second_moment_error, w1_steady, w2_steady, kl, chi2 (any
-  /// key of summary.json's outputs[]; a run without it gives no point)
-  std::string metric = "w2";
-  std::optional<double> t;              ///< output time; empty: t_final
-  std::string against = "discretization.particles";
-  std::vector<std::string> group_by;
-  std::string best_over;                ///< empty: none
-  bool compare_to_reference = false;
-  std::optional<double> expected_slope;
-  std::vector<double> reference_slopes;  ///< slopes drawn as guides in the error figure
-  bool energy_figure = false;            ///< energy against time of the finest run of each group
-  bool trajectories = false;             ///< particle paths of the finest run of the first group
-  bool divergence_figure = false;        ///< KL and chi^2 against rhobar over time, finest run of each group
-  bool density_figure = false;           ///< 1D blob density at the output times against rhobar and the exact solution
-  std::string floor;                     ///< a summary metric drawn against the axis as a guide ("quantization_floor_w2")
 };
 
 /// A parsed, validated study.

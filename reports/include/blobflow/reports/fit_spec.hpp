@@ -1,0 +1,43 @@
+// The rate fits of a study (DESIGN.md, "Configuration"): what studies/ parses from a study file's [[fit]] tables and
+// writes to study.json, and what the report reads back from there. Declared here, in reports/, because studies/
+// depends on reports/ and both need the one type and its one JSON form.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace blobflow {
+
+/// One rate fit of the report: `metric` at time `t` against the sweep axis `against`, one fit per group of runs
+/// that agree on the `group_by` axes. With `best_over`, the error at each x is the least over that axis (the joint
+/// N x eps mode); with `compare_to_reference`, the error is |metric - metric of the sweep's reference run|.
+struct FitSpec {
+  std::string name;
+  std::string sweep;
+  /// w1, w2, winf, energy, second_moment, energy_error, second_moment_error, w1_steady, w2_steady, kl, chi2 (any
+  /// key of summary.json's outputs[]; a run without it gives no point)
+  std::string metric = "w2";
+  std::optional<double> t;              ///< output time; empty: t_final
+  std::string against = "discretization.particles";
+  std::vector<std::string> group_by;
+  std::string best_over;                ///< empty: none
+  bool compare_to_reference = false;
+  std::optional<double> expected_slope;
+  std::vector<double> reference_slopes;  ///< slopes drawn as guides in the error figure
+  bool energy_figure = false;            ///< energy against time of the finest run of each group
+  bool trajectories = false;             ///< particle paths of the finest run of the first group
+  bool divergence_figure = false;        ///< KL and chi^2 against rhobar over time, finest run of each group
+  bool density_figure = false;           ///< 1D blob density at the output times against rhobar and the exact solution
+  std::string floor;                     ///< a summary metric drawn against the axis as a guide ("quantization_floor_w2")
+};
+
+/// The fit as an object of study.json's "fits": every field, an absent t or expected_slope as null.
+void to_json(nlohmann::json& j, const FitSpec& fit);
+/// The fit from an object of study.json's "fits"; absent keys (files of an older blobflow) keep their defaults.
+/// \throws nlohmann::json::exception when a present key has the wrong type.
+void from_json(const nlohmann::json& j, FitSpec& fit);
+
+}  // namespace blobflow
