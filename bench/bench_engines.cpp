@@ -1,13 +1,13 @@
 // Google Benchmark timings of the summation engines (direct_sum.hpp, truncated_sum.hpp, simd_sum.hpp,
 // truncated_simd_sum.hpp) on the sum that dominates a
 // blob-method step: the self gradient of psi = zeta_eps * zeta_eps for the Gaussian mollifier (the wpme velocity,
-// MATH.md §2.3), with N particles on a lattice of spacing h filling [-1, 1]^d and eps = 4 h (1D) or eps = h (2D, 3D).
-// PERF-NOTES.md §1 and §6 give the baselines; pairs/s counts N^2 pair evaluations, as there (also for the symmetric
-// sums, which evaluate each pair once: "effective" pairs/s).
+// docs/math.md §2.3), with N particles on a lattice of spacing h filling [-1, 1]^d and eps = 4 h (1D) or eps = h (2D,
+// 3D). docs/performance.md §1 and §6 give the baselines; pairs/s counts N^2 pair evaluations, as there (also for the
+// symmetric sums, which evaluate each pair once: "effective" pairs/s).
 //
-// Second part (BM_Pairs*): the all-pairs Gaussian-gradient sum of PERF-NOTES.md §3 on N points uniform in [0, 1]^d,
-// sigma = 0.1 (no exp underflows) and 0.01 (most do), for each engine and for a plain scalar loop compiled in this
-// binary (AoS, std::exp, one thread: the 1x of the ratios). bench/pair-rates.py turns the JSON output into the
+// Second part (BM_Pairs*): the all-pairs Gaussian-gradient sum of docs/performance.md §3 on N points uniform in [0,
+// 1]^d, sigma = 0.1 (no exp underflows) and 0.01 (most do), for each engine and for a plain scalar loop compiled in
+// this binary (AoS, std::exp, one thread: the 1x of the ratios). bench/pair-rates.py turns the JSON output into the
 // ratio table. Run with --benchmark_enable_random_interleaving=true and repetitions on a loaded machine.
 // Every benchmark uses wall time (UseRealTime: pairs/s = N^2 / wall time) and reports the CPU time of the whole
 // process (all threads), from which pair-rates.py also gives pairs per CPU-second, a figure less sensitive to load.
@@ -15,8 +15,8 @@
 // Third part (BM_TileCeiling): the engines' own vector tile (solvers/src/simd_kernel.hpp, one-sided, as in
 // SimdSum's 1D and 2D blocks) summing 64 or 32 targets against 512 sources held in L1, on 1 and 2 threads and
 // nothing else: no memory traffic, no threads started, no bookkeeping. Its pairs/s is what this CPU gives for the
-// kernel's instruction sequence, the ceiling of the all-pairs engines on the machine at hand (PERF-NOTES.md §4
-// estimates it for the machine the notes were measured on).
+// kernel's instruction sequence, the ceiling of the all-pairs engines on the machine at hand (docs/performance.md §4
+// explains where such a ceiling comes from).
 #include <benchmark/benchmark.h>
 
 #include <cmath>
@@ -121,7 +121,7 @@ BENCHMARK(BM_SelfGradientOfPsi<TruncatedSimdSum, 3>)->Arg(8)->Arg(10)->Arg(12)->
     ->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
 BENCHMARK(BM_SelfGradientOfPsi<TruncatedSimdPortable, 3>)->Arg(10)->Arg(20)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
 
-// --- pair rates on uniform data (PERF-NOTES.md §3) -------------------------------------------------------------
+// --- pair rates on uniform data (docs/performance.md §3) -------------------------------------------------------------
 
 /// Blob widths on [0, 1]: wide (exp arguments >= -50 in 1D) and narrow (40-70% of the 2^t underflow).
 constexpr double kSigmas[] = {0.1, 0.01};
@@ -137,7 +137,7 @@ std::vector<double> uniform_points(std::size_t n, int dim) {
 }
 
 /// The plain scalar loop, as a first C++ version is written: v_i = 1/(N sigma^2) sum_j (x_i - x_j)
-/// exp(-|x_i - x_j|^2 / (2 sigma^2)), AoS, std::exp, one thread (PERF-NOTES.md §3 (a)).
+/// exp(-|x_i - x_j|^2 / (2 sigma^2)), AoS, std::exp, one thread (docs/performance.md §3).
 template <int D>
 void scalar_loop(const std::vector<double>& x, double sigma, std::vector<double>& v) {
   const std::size_t n = x.size() / D;
@@ -252,7 +252,7 @@ BENCHMARK(BM_TileCeiling<1>)->Arg(0)->Arg(1)->Threads(1)->Threads(2)->UseRealTim
 BENCHMARK(BM_TileCeiling<2>)->Arg(0)->Arg(1)->Threads(1)->Threads(2)->UseRealTime();
 
 /// N for the engines that take seconds at N = 1e4 (scalar loop, direct, truncated at sigma = 0.1, portable path),
-/// and for the AVX-512 engine (N = 4e4 as in PERF-NOTES.md §3).
+/// and for the AVX-512 engine (N = 4e4 as in docs/performance.md §3).
 const std::vector<std::int64_t> kSlowN = {1000, 10000};
 const std::vector<std::int64_t> kFastN = {1000, 10000, 40000};
 /// The FFT engine also at N = 1e5 and 1e6 (pairs/s equivalent: N^2 / time); 3D only to 1e5 (grid and p^3 stencils).

@@ -1,6 +1,7 @@
-// One velocity evaluation at N = 1e6 (the acceptance item 3): the wpme velocity sum, the self gradient of
-// psi = zeta_eps * zeta_eps for the Gaussian mollifier (MATH.md §2.3), on a lattice of spacing h = 1/n_side filling
-// [0, 1]^d, equal masses, eps = 4 h in 1D and eps = h in 2D (at eps = 4 h a 2D cutoff ball holds ~8,000 particles).
+// One velocity evaluation at N = 1e6 (the N = 1e6 figures of docs/performance.md): the wpme velocity sum, the self gradient of
+// psi = zeta_eps * zeta_eps for the Gaussian mollifier (docs/math.md §2.3), on a lattice of spacing h = 1/n_side
+// filling [0, 1]^d, equal masses, eps = 4 h in 1D and eps = h in 2D (at eps = 4 h a 2D cutoff ball holds ~8,000
+// particles).
 //
 // Per engine: the wall time of one full evaluation (median of repeats) for the cutoff engines (truncated-simd on
 // the best path and on the forced portable one, truncated); for the

@@ -3,7 +3,7 @@
 of bench/whole-run-vs-numpy.sh.
 
 The same problem as blobflow's run whose output directory is given: wpme with rhobar == 1 in the CEHT23 blob
-regularization (MATH.md §2.3), Gaussian mollifier of width eps, so psi = zeta_eps * zeta_eps is the Gaussian of
+regularization (docs/math.md §2.3), Gaussian mollifier of width eps, so psi = zeta_eps * zeta_eps is the Gaussian of
 standard deviation s = sqrt(2) eps and
     dx_i/dt = v_i = -sum_j m_j grad psi(x_i - x_j) = sum_j m_j psi(x_i - x_j) (x_i - x_j) / s^2.
 Initial positions, masses, eps, t0, the output times and rtol/atol are read from blobflow's particles.csv and

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Tables of pair rates from bench_engines' JSON output (--benchmark_out=FILE --benchmark_out_format=json).
 
-For the BM_Pairs* benchmarks (uniform data, PERF-NOTES.md §3): per dimension, N and sigma, the median wall-time
+For the BM_Pairs* benchmarks (uniform data, docs/performance.md §3): per dimension, N and sigma, the median wall-time
 rate N^2 / t of each engine in 1e9 pairs/s, its ratio to the plain scalar loop measured in the same run, and the rate
 per CPU-second of the whole process (less sensitive to a loaded machine). For BM_SelfGradientOfPsi (lattice,
 eps = 4h in 1D, h in 2D/3D): the median wall time per engine and N, i.e. how the cost grows with N. For

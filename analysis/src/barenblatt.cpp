@@ -1,4 +1,4 @@
-// Barenblatt (ZKB) solutions of d/dt u = D Lap(u^m) in R^d: MATH.md §4.1 [D] for the profile, its mass constant C(M),
+// Barenblatt (ZKB) solutions of d/dt u = D Lap(u^m) in R^d: docs/math.md §4.1 for the profile, its mass constant C(M),
 // support radius, second moment and power integrals; §4.2 [D] for the closed-form 1D m = 2 CDF and quantile; §4.4 [D]
 // for the time rescaling u(x, t) = U_m(x, D t). Gamma-function ratios go through boost::math::tgamma_delta_ratio so
 // that they stay accurate when p = 1/(m-1) is large (m close to 1), where tgamma alone would overflow.
@@ -35,14 +35,14 @@ Barenblatt::Barenblatt(int dimension, double m, double mass, double diffusion_co
     throw std::invalid_argument(
         describe("Barenblatt", "diffusion_coefficient", diffusion_coefficient, "must be finite and > 0"));
 
-  // MATH.md §4.1 [D]: alpha = d/(d(m-1)+2), beta = alpha/d, k = (m-1) beta/(2m), p = 1/(m-1).
+  // docs/math.md §4.1: alpha = d/(d(m-1)+2), beta = alpha/d, k = (m-1) beta/(2m), p = 1/(m-1).
   const double d = static_cast<double>(d_);
   const double half_d = 0.5 * d;
   beta_ = 1.0 / (d * (m_ - 1.0) + 2.0);
   alpha_ = d * beta_;
   k_ = (m_ - 1.0) * beta_ / (2.0 * m_);
   p_ = 1.0 / (m_ - 1.0);
-  // C(M) = [M k^(d/2) Gamma(p+1+d/2) / (pi^(d/2) Gamma(p+1))]^(2(m-1) beta), MATH.md §4.1 [D];
+  // C(M) = [M k^(d/2) Gamma(p+1+d/2) / (pi^(d/2) Gamma(p+1))]^(2(m-1) beta), docs/math.md §4.1;
   // tgamma_delta_ratio(p+1, d/2) = Gamma(p+1)/Gamma(p+1+d/2).
   const double log_bracket = std::log(mass_) + half_d * std::log(k_) - half_d * std::log(std::numbers::pi) -
                              std::log(boost::math::tgamma_delta_ratio(p_ + 1.0, half_d));
@@ -56,7 +56,7 @@ double Barenblatt::scaled_time(double t) const {
 }
 
 double Barenblatt::support_radius(double t) const {
-  // R(t) = sqrt(C/k) (D t)^beta, MATH.md §4.1 [D].
+  // R(t) = sqrt(C/k) (D t)^beta, docs/math.md §4.1.
   return std::sqrt(C_ / k_) * std::pow(scaled_time(t), beta_);
 }
 
@@ -81,7 +81,7 @@ double Barenblatt::density(std::span<const double> x, double t) const {
 }
 
 double Barenblatt::second_moment(double t) const {
-  // int |x|^2 U = M d(m-1)/(2m + d(m-1)) R(t)^2, MATH.md §4.1 [D].
+  // int |x|^2 U = M d(m-1)/(2m + d(m-1)) R(t)^2, docs/math.md §4.1.
   const double d = static_cast<double>(d_);
   const double radius = support_radius(t);
   return mass_ * d * (m_ - 1.0) / (2.0 * m_ + d * (m_ - 1.0)) * radius * radius;
@@ -92,7 +92,8 @@ double Barenblatt::power_integral(double q, double t) const {
     throw std::invalid_argument(detail::describe("Barenblatt::power_integral", "q", q, "must be finite and > 0"));
   // int U^q = s^(-alpha q) C^(p q) int_{|x|<R} (1 - |x|^2/R^2)^(p q) dx
   //         = s^(-alpha q) C^(p q) R^d pi^(d/2) Gamma(pq+1)/Gamma(pq+1+d/2)
-  // (polar coordinates and the beta integral; q = 1 is the mass formula of MATH.md §4.1, q = m its energy integral).
+  // (polar coordinates and the beta integral; q = 1 is the mass formula of docs/math.md §4.1, q = m its energy
+  // integral).
   const double s = scaled_time(t);
   const double d = static_cast<double>(d_);
   const double pq = p_ * q;
@@ -114,7 +115,7 @@ double Barenblatt::cdf(double x, double t) const {
   const double inner = (radius - std::abs(x)) / radius;
   const double outer = (radius + std::abs(x)) / radius;
   if (m_ == 2.0) {
-    // MATH.md §4.2 [D]: F = (2 + 3s - s^3)/4 = (1+s)^2 (2-s)/4 = 1 - (1-s)^2 (2+s)/4; the factored tail mass
+    // docs/math.md §4.2: F = (2 + 3s - s^3)/4 = (1+s)^2 (2-s)/4 = 1 - (1-s)^2 (2+s)/4; the factored tail mass
     // (1-|s|)^2 (2+|s|)/4 has no cancellation.
     const double tail = inner * inner * (1.0 + outer) / 4.0;
     return s < 0.0 ? tail : 1.0 - tail;
@@ -146,7 +147,7 @@ double Barenblatt::quantile(double u, double t) const {
   const double tail_mass = std::min(u, 1.0 - u);
   const double sign = u < 0.5 ? -1.0 : 1.0;
   if (m_ == 2.0) {
-    // MATH.md §4.2 [D]: Q(u) = 2 R sin(arcsin(2u - 1)/3). With arcsin(2u - 1) = 2 arcsin(sqrt(u)) - pi/2 (u <= 1/2)
+    // docs/math.md §4.2: Q(u) = 2 R sin(arcsin(2u - 1)/3). With arcsin(2u - 1) = 2 arcsin(sqrt(u)) - pi/2 (u <= 1/2)
     // this is -2 R sin(pi/6 - (2/3) arcsin(sqrt(u))), which keeps the relative accuracy of small u.
     return sign * 2.0 * radius * std::sin(std::numbers::pi / 6.0 - 2.0 * std::asin(std::sqrt(tail_mass)) / 3.0);
   }

@@ -1,5 +1,5 @@
 // Internal helper of analysis/: formats a parameter and its value for std::invalid_argument messages of the form
-// "Barenblatt: m = 0.5: must be > 1" (STYLE.md, Errors: name the key, its value and the rule).
+// "Barenblatt: m = 0.5: must be > 1" (docs/architecture.md "Conventions": name the key, its value and the rule).
 #pragma once
 
 #include <array>

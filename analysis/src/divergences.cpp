@@ -1,4 +1,4 @@
-// Blob density on a grid and its distances and divergences (divergences.hpp; MATH.md §6 [D] for KL and chi^2).
+// Blob density on a grid and its distances and divergences (divergences.hpp; docs/math.md §6 for KL and chi^2).
 // Each integral is evaluated by the midpoint rule twice, on the n^d grid and on the (n/2)^d grid, and the difference
 // of the two is reported as the quadrature error of the value on the n^d grid.
 #include "blobflow/analysis/divergences.hpp"

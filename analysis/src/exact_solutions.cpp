@@ -1,5 +1,5 @@
 // Exact solutions beyond the Barenblatt profile (exact_solutions.hpp): the heat kernel and the Gaussian solutions of
-// the linear Fokker-Planck equation (MATH.md §4.6 [D]), and the confined porous-medium solution of MATH.md §4.5 [D]
+// the linear Fokker-Planck equation (docs/math.md §4.6), and the confined porous-medium solution of docs/math.md §4.5
 // obtained from the Barenblatt profile of §4.1 by the change of variables rho(x, t) = e^(d t) U_M(e^t x, tau(t)).
 // The Gaussian law's interval moments follow law1d.cpp: centred integrands about the interval's midpoint, so that the
 // conditional mean and variance are built from small terms only; the density is factored as
@@ -193,7 +193,7 @@ HeatKernel::HeatKernel(int dimension, double mass, double diffusion_coefficient,
 
 double HeatKernel::variance(double t) const {
   check_time("HeatKernel", t);
-  // MATH.md §4.6 [D]: the heat semigroup convolves with N(0, 2 D t) per coordinate.
+  // docs/math.md §4.6: the heat semigroup convolves with N(0, 2 D t) per coordinate.
   const double v = s0_ * s0_ + 2.0 * diffusion_ * t;
   if (!(v > 0.0)) throw std::invalid_argument(describe("HeatKernel", "t", t, "must be > 0 for Dirac data (s0 = 0)"));
   return v;
@@ -235,7 +235,7 @@ LinearFokkerPlanck::LinearFokkerPlanck(int dimension, double mass, double initia
 
 double LinearFokkerPlanck::variance(double t) const {
   check_time("LinearFokkerPlanck", t);
-  // MATH.md §4.6 [D]: s^2(t) = 1 + (s0^2 - 1) e^(-2t) = s0^2 e^(-2t) + (1 - e^(-2t)); both terms >= 0, and
+  // docs/math.md §4.6: s^2(t) = 1 + (s0^2 - 1) e^(-2t) = s0^2 e^(-2t) + (1 - e^(-2t)); both terms >= 0, and
   // 1 - e^(-2t) = -expm1(-2t) keeps its relative accuracy for small t.
   const double v = s0_ * s0_ * std::exp(-2.0 * t) - std::expm1(-2.0 * t);
   if (!(v > 0.0))
@@ -247,7 +247,7 @@ double LinearFokkerPlanck::mean(int i, double t) const {
   if (i < 0 || i >= d_)
     throw std::out_of_range(describe("LinearFokkerPlanck::mean", "i", i, "must be in [0, dimension)"));
   check_time("LinearFokkerPlanck", t);
-  return mu0_[static_cast<std::size_t>(i)] * std::exp(-t);  // MATH.md §4.6: the mean decays as e^(-t)
+  return mu0_[static_cast<std::size_t>(i)] * std::exp(-t);  // docs/math.md §4.6: the mean decays as e^(-t)
 }
 
 double LinearFokkerPlanck::density(std::span<const double> x, double t) const {
@@ -300,8 +300,8 @@ ConfinedPorousMedium::ConfinedPorousMedium(int dimension, double m, double mass,
   const double d = static_cast<double>(dimension);
   const double half_d = 0.5 * d;
   const double p = 1.0 / (m - 1.0);
-  lambda_ = d * (m - 1.0) + 2.0;  // MATH.md §4.5 [D]
-  // MATH.md §4.5 [D]: M = A^(p+d/2) ((m-1)/(2m))^(-d/2) pi^(d/2) Gamma(p+1)/Gamma(p+1+d/2), solved for A in logs;
+  lambda_ = d * (m - 1.0) + 2.0;  // docs/math.md §4.5
+  // docs/math.md §4.5: M = A^(p+d/2) ((m-1)/(2m))^(-d/2) pi^(d/2) Gamma(p+1)/Gamma(p+1+d/2), solved for A in logs;
   // tgamma_delta_ratio(p+1, d/2) = Gamma(p+1)/Gamma(p+1+d/2).
   const double log_power = std::log(mass) + half_d * std::log((m - 1.0) / (2.0 * m)) -
                            half_d * std::log(std::numbers::pi) -
@@ -311,7 +311,7 @@ ConfinedPorousMedium::ConfinedPorousMedium(int dimension, double m, double mass,
 
 ConfinedPorousMedium ConfinedPorousMedium::stationary(int dimension, double m, double mass) {
   confined_profile(dimension, m, mass);  // validates before lambda is formed
-  // MATH.md §4.5 [D]: tau0 = 1/lambda makes tau(t) = e^(lambda t)/lambda and rho(., t) = rho_inf for all t.
+  // docs/math.md §4.5: tau0 = 1/lambda makes tau(t) = e^(lambda t)/lambda and rho(., t) = rho_inf for all t.
   return ConfinedPorousMedium(dimension, m, mass, 1.0 / (static_cast<double>(dimension) * (m - 1.0) + 2.0));
 }
 
@@ -321,7 +321,7 @@ double ConfinedPorousMedium::tau(double t) const {
 }
 
 double ConfinedPorousMedium::density_radial(double r, double t) const {
-  // MATH.md §4.5 [D]: rho(x, t) = e^(d t) U_M(e^t x, tau(t)).
+  // docs/math.md §4.5: rho(x, t) = e^(d t) U_M(e^t x, tau(t)).
   const double d = static_cast<double>(dimension());
   return std::exp(d * t) * profile_.density_radial(std::exp(t) * r, tau(t));
 }
@@ -355,7 +355,7 @@ double ConfinedPorousMedium::stationary_density_radial(double r) const {
     throw std::invalid_argument(describe("ConfinedPorousMedium::stationary_density_radial", "r", r, "must be >= 0"));
   const double radius = stationary_support_radius();
   if (r >= radius) return 0.0;
-  // MATH.md §4.5 [D]: rho_inf = (A - (m-1) r^2/(2m))^p = ((m-1)/(2m) (R - r)(R + r))^p, factored to stay accurate
+  // docs/math.md §4.5: rho_inf = (A - (m-1) r^2/(2m))^p = ((m-1)/(2m) (R - r)(R + r))^p, factored to stay accurate
   // next to the edge of the support.
   const double bracket = (m() - 1.0) / (2.0 * m()) * (radius - r) * (radius + r);
   return std::pow(bracket, 1.0 / (m() - 1.0));

@@ -1,5 +1,5 @@
 // The finite-volume solver of finite_volume1d.hpp (the scheme and why it keeps rho >= 0 are in the header).
-// Backward Euler residual of cell i for a step dt from y (MATH.md §2.2 [D] in flux form):
+// Backward Euler residual of cell i for a step dt from y (docs/math.md §2.2 in flux form):
 //   G_i(rho) = rho_i - y_i + (dt/dx_i) (F_(i+1/2) - F_(i-1/2)),
 //   F_(i+1/2) = -(1/h) [ rho_i min(du, 0) + rho_(i+1) max(du, 0) ],   du = u_(i+1) - u_i,  h = x_(i+1) - x_i,
 // (the upwind flux written without a branch on the density). On the active branch

@@ -1,4 +1,4 @@
-// Probability laws on R for the exact 1D Wasserstein distances of MATH.md §4.2 [D]: the uniform law and the 1D
+// Probability laws on R for the exact 1D Wasserstein distances of docs/math.md §4.2: the uniform law and the 1D
 // Barenblatt profile of §4.1 divided by its mass. `moments(a, b)` integrates the density against 1, (y-c) and
 // (y-c)^2 with c the midpoint of [a, b] clipped to the support, so the conditional mean c + int (y-c) f / mass and the
 // conditional variance int (y-c)^2 f / mass - (mean-c)^2 are built from small terms only: intervals as narrow as
@@ -179,7 +179,7 @@ BarenblattLaw1D::BarenblattLaw1D(const Barenblatt& profile, double t) : profile_
   if (!(t > 0.0) || !std::isfinite(t))
     throw std::invalid_argument(detail::describe("BarenblattLaw1D", "t", t, "must be finite and > 0"));
   radius_ = profile_.support_radius(t_);
-  // MATH.md §4.1 with d = 1: u(., t)/M = (1 - y^2/R^2)^p / (R B(1/2, p+1)) on [-R, R].
+  // docs/math.md §4.1 with d = 1: u(., t)/M = (1 - y^2/R^2)^p / (R B(1/2, p+1)) on [-R, R].
   const double p = 1.0 / (profile_.m() - 1.0);
   normalization_ = 1.0 / (radius_ * boost::math::beta(0.5, p + 1.0));
   const double nearest_integer = std::round(p);

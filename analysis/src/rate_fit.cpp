@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -236,54 +237,38 @@ RateFit failed_rate_fit(RateFit result, const std::string& message) {
   return result;
 }
 
-}  // namespace
-
-RateFit fit_convergence_rate(std::span<const double> x, std::span<const double> error,
-                             const RateWindowOptions& options) {
+/// Step 1 for the options: the message of the first one out of range, if any.
+std::optional<std::string> options_violation(const RateWindowOptions& options, std::size_t n) {
   using detail::format_value;
-  RateFit result;
-  const std::size_t n = x.size();
-  if (error.size() != n)
-    return failed_rate_fit(std::move(result), "x has " + std::to_string(n) + " points but error has " +
-                                                  std::to_string(error.size()));
-  // Step 1: the rows, then the options, then the points.
-  const std::vector<double> rates = pairwise_rates(x, error);
-  result.points.resize(n);
-  for (std::size_t k = 0; k < n; ++k) {
-    result.points[k].x = x[k];
-    result.points[k].error = error[k];
-    result.points[k].rate = k == 0 ? std::numeric_limits<double>::quiet_NaN() : rates[k - 1];
-  }
   if (!(options.floor_margin >= 0.0) || !std::isfinite(options.floor_margin))
-    return failed_rate_fit(std::move(result),
-                           "floor_margin = " + format_value(options.floor_margin) + ": must be finite and >= 0");
+    return "floor_margin = " + format_value(options.floor_margin) + ": must be finite and >= 0";
   if (!positive_finite(options.rate_tolerance))
-    return failed_rate_fit(std::move(result),
-                           "rate_tolerance = " + format_value(options.rate_tolerance) + ": must be finite and > 0");
-  if (options.min_points < 2)
-    return failed_rate_fit(std::move(result),
-                           "min_points = " + std::to_string(options.min_points) + ": must be >= 2");
-  const bool expected_given = !std::isnan(options.expected_slope);
-  if (expected_given && (!std::isfinite(options.expected_slope) || options.expected_slope == 0.0))
-    return failed_rate_fit(std::move(result), "expected_slope = " + format_value(options.expected_slope) +
-                                                  ": must be NaN (estimate it) or finite and != 0");
+    return "rate_tolerance = " + format_value(options.rate_tolerance) + ": must be finite and > 0";
+  if (options.min_points < 2) return "min_points = " + std::to_string(options.min_points) + ": must be >= 2";
+  if (!std::isnan(options.expected_slope) && (!std::isfinite(options.expected_slope) || options.expected_slope == 0.0))
+    return "expected_slope = " + format_value(options.expected_slope) +
+           ": must be NaN (estimate it) or finite and != 0";
   if (options.floor.size() > 1 && options.floor.size() != n)
-    return failed_rate_fit(std::move(result), "floor has " + std::to_string(options.floor.size()) +
-                                                  " values: must have 0, 1 or " + std::to_string(n));
+    return "floor has " + std::to_string(options.floor.size()) + " values: must have 0, 1 or " + std::to_string(n);
   for (std::size_t k = 0; k < options.floor.size(); ++k)
     if (!(options.floor[k] >= 0.0) || !std::isfinite(options.floor[k]))
-      return failed_rate_fit(std::move(result), "floor[" + std::to_string(k) + "] = " +
-                                                    format_value(options.floor[k]) + ": must be finite and >= 0");
+      return "floor[" + std::to_string(k) + "] = " + format_value(options.floor[k]) + ": must be finite and >= 0";
   if (!options.weights.empty() && options.weights.size() != n)
-    return failed_rate_fit(std::move(result), "weights has " + std::to_string(options.weights.size()) +
-                                                  " values: must have 0 or " + std::to_string(n));
+    return "weights has " + std::to_string(options.weights.size()) + " values: must have 0 or " + std::to_string(n);
   for (std::size_t k = 0; k < options.weights.size(); ++k)
     if (!positive_finite(options.weights[k]))
-      return failed_rate_fit(std::move(result), "weights[" + std::to_string(k) + "] = " +
-                                                    format_value(options.weights[k]) + ": must be finite and > 0");
+      return "weights[" + std::to_string(k) + "] = " + format_value(options.weights[k]) + ": must be finite and > 0";
+  return std::nullopt;
+}
 
-  std::vector<std::size_t> candidates;
-  std::size_t n_invalid = 0;
+/// Step 1 for the points: the indices of the valid ones (finite, > 0) in `candidates`, the others marked in
+/// `result`; the message that ends the fit (an invalid point without exclude_invalid, too few points, x not
+/// monotone), if any.
+std::optional<std::string> select_valid_points(std::span<const double> x, std::span<const double> error,
+                                               const RateWindowOptions& options, RateFit& result,
+                                               std::vector<std::size_t>& candidates, std::size_t& n_invalid) {
+  using detail::format_value;
+  const std::size_t n = x.size();
   for (std::size_t k = 0; k < n; ++k) {
     RatePoint& point = result.points[k];
     if (positive_finite(x[k]) && positive_finite(error[k])) {
@@ -297,25 +282,29 @@ RateFit fit_convergence_rate(std::span<const double> x, std::span<const double> 
     point.reason = name + "[" + std::to_string(k) + "] = " + format_value(value) +
                    ": must be finite and > 0";
     if (!options.exclude_invalid)
-      return failed_rate_fit(std::move(result), point.reason + " (set exclude_invalid to exclude such points)");
+      return point.reason + " (set exclude_invalid to exclude such points)";
     ++n_invalid;
   }
   if (candidates.size() < std::max<std::size_t>(options.min_points, 2))
-    return failed_rate_fit(std::move(result), std::to_string(candidates.size()) +
-                                                  " valid points: need at least " +
-                                                  std::to_string(options.min_points));
+    return std::to_string(candidates.size()) + " valid points: need at least " + std::to_string(options.min_points);
   const bool x_increasing = x[candidates[1]] > x[candidates[0]];
   for (std::size_t t = 0; t + 1 < candidates.size(); ++t) {
     const double a = x[candidates[t]];
     const double b = x[candidates[t + 1]];
     if (x_increasing ? !(b > a) : !(b < a))
-      return failed_rate_fit(std::move(result),
-                             "x[" + std::to_string(candidates[t + 1]) + "] = " + format_value(b) +
-                                 ": x must be strictly monotone (refinement order), but x[" +
-                                 std::to_string(candidates[t]) + "] = " + format_value(a));
+      return "x[" + std::to_string(candidates[t + 1]) + "] = " + format_value(b) +
+             ": x must be strictly monotone (refinement order), but x[" + std::to_string(candidates[t]) + "] = " +
+             format_value(a);
   }
 
-  // Step 2: floor by value.
+  return std::nullopt;
+}
+
+/// Step 2: the points from the first one within floor_margin of its floor on are marked at_floor and leave
+/// `candidates`; returns how many.
+std::size_t mark_floor(std::span<const double> x, std::span<const double> error, const RateWindowOptions& options,
+                       RateFit& result, std::vector<std::size_t>& candidates) {
+  using detail::format_value;
   std::size_t n_at_floor = 0;
   if (!options.floor.empty()) {
     const auto floor_of = [&](std::size_t k) { return options.floor.size() == 1 ? options.floor[0] : options.floor[k]; };
@@ -339,6 +328,38 @@ RateFit fit_convergence_rate(std::span<const double> x, std::span<const double> 
     }
     candidates.resize(first_at_floor);
   }
+  return n_at_floor;
+}
+
+}  // namespace
+
+RateFit fit_convergence_rate(std::span<const double> x, std::span<const double> error,
+                             const RateWindowOptions& options) {
+  using detail::format_value;
+  RateFit result;
+  const std::size_t n = x.size();
+  if (error.size() != n)
+    return failed_rate_fit(std::move(result), "x has " + std::to_string(n) + " points but error has " +
+                                                  std::to_string(error.size()));
+  // Step 1: the rows, then the options, then the points.
+  const std::vector<double> rates = pairwise_rates(x, error);
+  result.points.resize(n);
+  for (std::size_t k = 0; k < n; ++k) {
+    result.points[k].x = x[k];
+    result.points[k].error = error[k];
+    result.points[k].rate = k == 0 ? std::numeric_limits<double>::quiet_NaN() : rates[k - 1];
+  }
+  if (const std::optional<std::string> violation = options_violation(options, n))
+    return failed_rate_fit(std::move(result), *violation);
+  const bool expected_given = !std::isnan(options.expected_slope);
+  std::vector<std::size_t> candidates;
+  std::size_t n_invalid = 0;
+  if (const std::optional<std::string> stop = select_valid_points(x, error, options, result, candidates, n_invalid))
+    return failed_rate_fit(std::move(result), *stop);
+  const bool x_increasing = x[candidates[1]] > x[candidates[0]];
+
+  // Step 2: floor by value.
+  const std::size_t n_at_floor = mark_floor(x, error, options, result, candidates);
   if (candidates.size() < 2)
     return failed_rate_fit(std::move(result), std::to_string(candidates.size()) +
                                                   " points above the floor: need at least " +

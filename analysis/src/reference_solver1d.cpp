@@ -1,8 +1,8 @@
 // The 1D Lagrangian reference solver of reference_solver1d.hpp (the method and its justification are in the header).
 // Per cell [a, b] of mass dm, width w = b - a and density rho = dm/w, the energy and its derivatives in (a, b):
-//   pme/heat (MATH.md §1.2 [D]): e = dm rho^(m-1)/(m-1) (dm log rho for m = 1); de/da = P, de/db = -P with P = rho^m
+//   pme/heat (docs/math.md §1.2): e = dm rho^(m-1)/(m-1) (dm log rho for m = 1); de/da = P, de/db = -P with P = rho^m
 //     the pressure, and d2e/da2 = d2e/db2 = -d2e/dadb = m P/w.
-//   wpme (MATH.md §2.2 [D]): e = (dm^2/2) I/w^2 with I = int_a^b r, r = 1/rhobar; with r_a = r(a), r_b = r(b):
+//   wpme (docs/math.md §2.2): e = (dm^2/2) I/w^2 with I = int_a^b r, r = 1/rhobar; with r_a = r(a), r_b = r(b):
 //     de/db = c (r_b/w^2 - 2I/w^3),  de/da = c (-r_a/w^2 + 2I/w^3),  c = dm^2/2,
 //     d2e/db2 = c (r'_b/w^2 - 4 r_b/w^3 + 6I/w^4),  d2e/da2 = c (-r'_a/w^2 - 4 r_a/w^3 + 6I/w^4),
 //     d2e/dadb = c (2 (r_a + r_b)/w^3 - 6I/w^4)   (for constant r these reduce to the pme formulas with m = 2, P = rho^2 r/2).
@@ -59,7 +59,7 @@ struct CellTerms {
   double hess_aa = 0.0, hess_ab = 0.0, hess_bb = 0.0;
 };
 
-/// pme (m > 1) and heat (m = 1) cell, MATH.md §1.2 [D].
+/// pme (m > 1) and heat (m = 1) cell, docs/math.md §1.2.
 CellTerms porous_cell(double m, double dm, double a, double b) {
   const double w = b - a;
   const double rho = dm / w;
@@ -114,7 +114,7 @@ class InverseTarget {
   const WeightedEnergy1D& target_;
 };
 
-/// wpme cell, MATH.md §2.2 [D] (formulas in the file comment).
+/// wpme cell, docs/math.md §2.2 (formulas in the file comment).
 CellTerms weighted_cell(const InverseTarget& target, double dm, double a, double b, bool hessian) {
   const double w = b - a;
   const double c = 0.5 * dm * dm;

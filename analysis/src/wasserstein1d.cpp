@@ -1,4 +1,4 @@
-// Exact 1D Wasserstein distances between a weighted particle measure and a continuous law, MATH.md §4.2 [D].
+// Exact 1D Wasserstein distances between a weighted particle measure and a continuous law, docs/math.md §4.2.
 // Sorting the particles gives the monotone (optimal) coupling: particle i is transported onto the quantile interval
 // I_i = [Q(c_(i-1)), Q(c_i)] of the law, c_i the cumulative normalized weights (c_N = 1 exactly). Then
 //   W2^2 = sum_i w_i ((x_i - mean_i)^2 + var_i),

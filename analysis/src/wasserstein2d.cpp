@@ -276,8 +276,8 @@ double barenblatt_trajectory_bound(const Barenblatt& profile, double t0, double 
     throw std::invalid_argument(describe(kWhere, "t", t, "must be finite and >= t0 = " + detail::format_value(t0)));
   if (!(w2_t0 >= 0.0) || !std::isfinite(w2_t0))
     throw std::invalid_argument(describe(kWhere, "w2_t0", w2_t0, "must be finite and >= 0"));
-  // MATH.md §4.1: U(x, tau) = tau^-alpha F(x tau^-beta), so the dilation by (tau/tau0)^beta transports U(tau0) onto
-  // U(tau); with tau = D t (§4.4) the ratio is (t/t0)^beta for every D.
+  // docs/math.md §4.1: U(x, tau) = tau^-alpha F(x tau^-beta), so the dilation by (tau/tau0)^beta transports U(tau0)
+  // onto U(tau); with tau = D t (§4.4) the ratio is (t/t0)^beta for every D.
   const double s = std::pow(t / t0, profile.beta());
   double total = 0.0;
   double sum = 0.0;

@@ -1,5 +1,5 @@
-// FftSum (fft_sum.hpp): smooth-PME sums of the Gaussian kernel through a B-spline grid and FFTW (PERF-NOTES.md §6,
-// Essmann et al. 1995), written anew.
+// FftSum (fft_sum.hpp): smooth-PME sums of the Gaussian kernel through a B-spline grid and FFTW
+// (docs/performance.md §6, Essmann et al. 1995), written anew.
 //
 // Derivation. With L_c = K_c h the period of the grid on axis c, the periodized kernel is the Fourier series
 //   G_per(z) = sum_n G(z + n L) = (1 / |box|) sum_m G^(xi_m) exp(i xi_m . z),   xi_m = 2 pi m / L (per axis),
@@ -223,6 +223,48 @@ bool all_finite(std::span<const double> v) {
   return std::all_of(v.begin(), v.end(), [](double a) { return std::isfinite(a); });
 }
 
+/// Multiplies the spectrum (n_complex modes, the last axis halved by r2c to n_last) by prod_c |b_c(m_c)|^2
+/// G^(xi_c) / L_c, the Gaussian's transform factors over the axes. Returns each mode's index per axis; xi receives
+/// the angular frequency of each index per axis (0 for the unsigned Nyquist mode), for the gradient.
+template <int D, int P>
+std::vector<std::array<std::size_t, D>> apply_gaussian_symbol(const Geometry<D, P>& g, double sigma,
+                                                              std::size_t n_last, std::size_t n_complex,
+                                                              fftw_complex* spectrum,
+                                                              std::array<std::vector<double>, D>& xi) {
+  std::array<std::vector<double>, D> factor;
+  for (int c = 0; c < D; ++c) {
+    const std::size_t k = g.size[c];
+    const std::size_t count = c == D - 1 ? n_last : k;
+    const std::vector<double> b2 = squared_symbol<P>(k, count);
+    const double length = static_cast<double>(k) * g.h;
+    factor[c].resize(count);
+    xi[c].resize(count);
+    for (std::size_t m = 0; m < count; ++m) {
+      const double signed_m = m <= k / 2 ? static_cast<double>(m) : static_cast<double>(m) - static_cast<double>(k);
+      const double x = 2.0 * std::numbers::pi * signed_m / length;
+      factor[c][m] = b2[m] * std::exp(-0.5 * sigma * sigma * x * x) / length;
+      // The Nyquist mode of an even K has no sign: its derivative is dropped (its weight is below exp(-pi^2 r^2/2)).
+      xi[c][m] = (k % 2 == 0 && m == k / 2) ? 0.0 : x;
+    }
+  }
+  std::vector<std::array<std::size_t, D>> index(n_complex);
+  for (std::size_t f = 0; f < n_complex; ++f) {
+    std::size_t rest = f;
+    index[f][D - 1] = rest % n_last;
+    rest /= n_last;
+    for (int c = D - 2; c >= 0; --c) {
+      index[f][c] = rest % g.size[c];
+      rest /= g.size[c];
+    }
+    double a = 1.0;
+    for (int c = 0; c < D; ++c) a *= factor[c][index[f][c]];
+    spectrum[f][0] *= a;
+    spectrum[f][1] *= a;
+  }
+
+  return index;
+}
+
 /// The sums of FftSum on the grid; false (nothing written) if the grid would exceed FftSum::kMaxGridPoints.
 template <int D, int P>
 bool gaussian_sum(const GaussianKernel& kernel, FftParameters par, PointSet targets, PointSet sources,
@@ -289,37 +331,9 @@ bool gaussian_sum(const GaussianKernel& kernel, FftParameters par, PointSet targ
     for (std::size_t k = 0; k < n_real; ++k) grid[k] += extra[k];
   forward.execute();
 
-  // Multiply by prod_c |b_c(m_c)|^2 G^(xi_c) / L_c (the Gaussian's transform factors over the axes).
-  std::array<std::vector<double>, D> factor, xi;
-  for (int c = 0; c < D; ++c) {
-    const std::size_t k = g.size[c];
-    const std::size_t count = c == D - 1 ? n_last : k;
-    const std::vector<double> b2 = squared_symbol<P>(k, count);
-    const double length = static_cast<double>(k) * g.h;
-    factor[c].resize(count);
-    xi[c].resize(count);
-    for (std::size_t m = 0; m < count; ++m) {
-      const double signed_m = m <= k / 2 ? static_cast<double>(m) : static_cast<double>(m) - static_cast<double>(k);
-      const double x = 2.0 * std::numbers::pi * signed_m / length;
-      factor[c][m] = b2[m] * std::exp(-0.5 * sigma * sigma * x * x) / length;
-      // The Nyquist mode of an even K has no sign: its derivative is dropped (its weight is below exp(-pi^2 r^2/2)).
-      xi[c][m] = (k % 2 == 0 && m == k / 2) ? 0.0 : x;
-    }
-  }
-  std::vector<std::array<std::size_t, D>> index(n_complex);
-  for (std::size_t f = 0; f < n_complex; ++f) {
-    std::size_t rest = f;
-    index[f][D - 1] = rest % n_last;
-    rest /= n_last;
-    for (int c = D - 2; c >= 0; --c) {
-      index[f][c] = rest % g.size[c];
-      rest /= g.size[c];
-    }
-    double a = 1.0;
-    for (int c = 0; c < D; ++c) a *= factor[c][index[f][c]];
-    spectrum[f][0] *= a;
-    spectrum[f][1] *= a;
-  }
+  std::array<std::vector<double>, D> xi;
+  const std::vector<std::array<std::size_t, D>> index =
+      apply_gaussian_symbol<D, P>(g, sigma, n_last, n_complex, spectrum.get(), xi);
 
   // Back to the grid: Phi for the potential, Phi_c = c2r(i xi_c X) for the gradient (c2r overwrites its input).
   for (int c = 0; c < n_out; ++c) {

@@ -1,4 +1,4 @@
-// Quantile and lattice placement of initial particles (MATH.md §1.7 for the lattice, §2.5 for quantiles), and the
+// Quantile and lattice placement of initial particles (docs/math.md §1.7 for the lattice, §2.5 for quantiles), and the
 // random placements of replicates (i.i.d. samples by inversion in 1D, by rejection in any dimension).
 #include "blobflow/solvers/initial_data.hpp"
 

@@ -2,8 +2,8 @@
 // Optimization, 2nd ed., Alg. 7.4 two-loop recursion and Alg. 7.5) on
 //     f(x) = dt Phi(x) = sum_i m_i |x_i - x_i^n|^2 / 2 + dt E_eps(x)
 // in the variables z_i = sqrt(m_i) x_i. In z the gradient is sqrt(m_i) r_i with r_i = x_i - x_i^n - dt v_i(x) (the
-// implicit Euler residual, since grad_(x_i) E_eps = -m_i v_i, MATH.md §1.4), and the Hessian is I + dt M^{-1/2} D^2E
-// M^{-1/2}: the identity for small dt, so H_0 = I makes the first direction from x^n exactly the explicit Euler
+// implicit Euler residual, since grad_(x_i) E_eps = -m_i v_i, docs/math.md §1.4), and the Hessian is I + dt M^{-1/2}
+// D^2E M^{-1/2}: the identity for small dt, so H_0 = I makes the first direction from x^n exactly the explicit Euler
 // step dt v(x^n). Every accepted iterate has f <= f(x^n) = dt E_eps(x^n) and E_eps <= E_eps(x^n) (computed values),
 // so the energy never increases, at any dt.
 #include "blobflow/solvers/minimizing_movement.hpp"

@@ -1,8 +1,8 @@
 // The radial tables of psi_1 = zeta_1 * zeta_1 (eps = 1) for the compactly supported mollifiers of mollifiers.hpp
-// (MATH.md §5.5): psi_1 is computed by quadrature that exploits radial symmetry, then tabulated as a function of
+// (docs/math.md §5.5): psi_1 is computed by quadrature that exploits radial symmetry, then tabulated as a function of
 // u = |x|^2 by piecewise Chebyshev interpolation (RadialTable). Built once per (profile, dimension) and shared.
 //
-// Quadrature for psi_1(r) = int zeta_1(y) zeta_1(x - y) dy, |x| = r, z(q) = c f(q) the profile (MATH.md §5.5):
+// Quadrature for psi_1(r) = int zeta_1(y) zeta_1(x - y) dy, |x| = r, z(q) = c f(q) the profile (docs/math.md §5.5):
 //   d = 1:  int z(|y|) z(|r - y|) dy, Gauss-Legendre on the intervals between the points where either factor
 //           changes polynomial piece (exact: the integrand is a polynomial on each).
 //   d = 2:  int_0^R s z(s) int_0^2pi z(t) dtheta ds,        t^2 = (r - s)^2 + 4 r s sin^2(theta/2),

@@ -1,5 +1,5 @@
 // External potentials V, the interaction kernels W and the exponential integrals behind the regularized Newtonian
-// kernel (formulas and conventions: potentials.hpp, MATH.md §1.2, §1.4, §4.5-4.7).
+// kernel (formulas and conventions: potentials.hpp, docs/math.md §1.2, §1.4, §4.5-4.7).
 #include "blobflow/solvers/potentials.hpp"
 
 #include <array>
@@ -15,10 +15,7 @@
 namespace blobflow {
 namespace {
 
-struct PotentialKind {
-  std::string_view name, description;
-  ExternalPotential::Kind kind;
-};
+using PotentialKind = NamedChoice<ExternalPotential::Kind>;
 constexpr PotentialKind kPotentials[] = {
     {"none", "no external potential (V = 0)", ExternalPotential::Kind::kNone},
     {"quadratic", "V = (c/2)|x - x0|^2, c > 0 (c = 1, x0 = 0: confined PME / linear Fokker-Planck)",
@@ -128,11 +125,11 @@ double e1_continued_fraction(double a) {
 std::span<const ComponentInfo> potential_registry() { return kPotentialInfo; }
 std::span<const ComponentInfo> interaction_registry() { return kInteractionInfo; }
 
-bool has_potential(const PotentialSpec& spec) { return potential_kind(spec).kind != ExternalPotential::Kind::kNone; }
+bool has_potential(const PotentialSpec& spec) { return potential_kind(spec).value != ExternalPotential::Kind::kNone; }
 bool has_interaction(const InteractionSpec& spec) { return interaction_kind(spec).kind != InteractionKind::kNone; }
 bool is_quadratic_potential(const PotentialSpec& spec) {
   const PotentialKind* k = kPotentialRegistry.find(spec.kind);
-  return k && k->kind == ExternalPotential::Kind::kQuadratic;
+  return k && k->value == ExternalPotential::Kind::kQuadratic;
 }
 bool interaction_is_long_range(const InteractionSpec& spec) {
   const InteractionEntry* k = kInteractionRegistry.find(spec.kind);
@@ -170,7 +167,7 @@ double exponential_integral_e1(double a) {
 ExternalPotential::ExternalPotential(const PotentialSpec& spec, int dimension) : dim_(dimension) {
   if (dimension < 1 || dimension > 3)
     throw std::invalid_argument("dimension = " + std::to_string(dimension) + ": must be 1, 2 or 3");
-  kind_ = potential_kind(spec).kind;
+  kind_ = potential_kind(spec).value;
   switch (kind_) {
     case Kind::kQuadratic:
       require_positive("potential.strength", spec.strength);

@@ -1,15 +1,15 @@
 // Internal to solvers/src (not installed): the vector Gaussian kernel shared by the SIMD engines, SimdSum
-// (simd_sum.cpp, all pairs) and TruncatedSimdSum (truncated_simd_sum.cpp, cutoff). PERF-NOTES.md §2-§4, written anew,
-// with fewer vector instructions per pair than the notes' kernel:
+// (simd_sum.cpp, all pairs) and TruncatedSimdSum (truncated_simd_sum.cpp, cutoff). docs/performance.md §2-§4 describe
+// the machine limits; this kernel needs fewer vector instructions per pair than the straightforward one:
 //  - 2^t by a branch-free polynomial: f = t - floor(t) in [0, 1) (exact), 2^f by a degree-10 polynomial, then
 //    p 2^floor(t). On AVX-512 both steps are one instruction each: vreducepd gives f, vscalefpd multiplies by
 //    2^floor(t) itself and underflows to 0 without a branch, also for t = -inf; no clamp is needed;
 //  - one-sided sums take positive weights as exponents, w_j = 2^(lw_j): the term w_j exp(-|y - x_j|^2 / (2 sigma^2))
 //    is 2^(lw_j - c |y - x_j|^2) with c = log2(e) / (2 sigma^2), and the exponent costs one fma after |y - x_j|^2,
 //    with no multiplication by w_j afterwards. Per 8 pairs the 1D gradient tile issues 16 vector instructions (sub,
-//    mul, fma, reduce, 10 fma, scalef, fma) where the notes' kernel issues 17-18. (Coordinates are not pre-scaled by
-//    sqrt(c), which would save one more: s x rounds to ulp(s |x|), an error of |x| / sigma ulps in the differences,
-//    1e-11 relative at N = 1e6 on [0, 1]; y - x of nearby points is exact.);
+//    mul, fma, reduce, 10 fma, scalef, fma) where a clamped exp with a separate weight multiply issues 17-18.
+//    (Coordinates are not pre-scaled by sqrt(c), which would save one more: s x rounds to ulp(s |x|), an error of
+//    |x| / sigma ulps in the differences, 1e-11 relative at N = 1e6 on [0, 1]; y - x of nearby points is exact.);
 //  - the one-sided tile: U zmm registers of 8 targets each against a range of sources broadcast one at a time,
 //    accumulating 2^(lw_j - c |y - x_j|^2) (y - x_j) (gradient) or 2^(lw_j - c |y - x_j|^2) (potential); the
 //    portable scalar loop computes the same sums with the same polynomial; the Horner steps of kInterleavedChains
@@ -149,7 +149,7 @@ inline void portable_target_sum(const double (&y)[D], double (&acc)[G ? D : 1], 
 #define BLOBFLOW_AVX512_INLINE __attribute__((target("avx512f,avx512dq"), always_inline)) inline
 
 /// MXCSR flush-to-zero (bit 15) and denormals-are-zero (bit 6): without them every underflowing 2^t costs a
-/// microcode assist (PERF-NOTES.md §2, a 10x slowdown); set only while a kernel runs, then restored.
+/// microcode assist (docs/performance.md §2, a 10x slowdown); set only while a kernel runs, then restored.
 inline constexpr unsigned kMxcsrFlushToZero = 0x8000;
 inline constexpr unsigned kMxcsrDenormalsAreZero = 0x0040;
 /// vreducepd's immediate for t - floor(t): round toward -infinity (bits 1:0 = 01), keep 0 fraction bits (7:4).

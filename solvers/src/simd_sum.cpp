@@ -1,12 +1,13 @@
 // SimdSum (simd_sum.hpp): the Gaussian all-pairs sums with an inlined polynomial 2^t, AVX-512 register blocking,
-// pair symmetry for the self sums and a thread-count independent work partition (PERF-NOTES.md §2-§4, written anew).
+// pair symmetry for the self sums and a thread-count independent work partition (docs/performance.md §2-§4, written
+// anew).
 //
 // Both paths compute, for targets y_i and sources x_j with weights w_j = W 2^(lw_j) (W a power of 2, lw_j <= 0) and
 // c = log2(e) / (2 sigma^2):
 //   potential  S_i = sum_j 2^(lw_j - c |y_i - x_j|^2),     gradient  G_i = sum_j 2^(lw_j - c |y_i - x_j|^2) (y_i - x_j)
 // (the symmetric tiles multiply by w_j / W instead of adding lw_j), then scale by W value(0) or W gradient_factor(0)
-// (GaussianKernel's normalization and -1/sigma^2, MATH.md §2.3), so that S and G are DirectSum's sums up to the exp
-// error (kSimdExp2RelativeError, the rounding of the exponent) and summation order. Signed weights run as two sums.
+// (GaussianKernel's normalization and -1/sigma^2, docs/math.md §2.3), so that S and G are DirectSum's sums up to the
+// exp error (kSimdExp2RelativeError, the rounding of the exponent) and summation order. Signed weights run as two sums.
 #include "blobflow/solvers/simd_sum.hpp"
 
 #include <algorithm>

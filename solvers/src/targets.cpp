@@ -1,4 +1,4 @@
-// The target densities rhobar of wpme (MATH.md §2.2–2.4): validation of a TargetSpec, the five kinds, and the grid
+// The target densities rhobar of wpme (docs/math.md §2.2–2.4): validation of a TargetSpec, the five kinds, and the grid
 // file reader.
 //
 // Grid file format (kind "grid"): a CSV text file.
@@ -49,7 +49,7 @@ double floor_fraction(const TargetSpec& spec, bool bounded_support) {
   return f;
 }
 
-// ---- Piecewise constant: uniform on a box, and "piecewise" (MATH.md §2.4 item 1).
+// ---- Piecewise constant: uniform on a box, and "piecewise" (docs/math.md §2.4 item 1).
 
 class PiecewiseConstantTarget final : public Target {
  public:

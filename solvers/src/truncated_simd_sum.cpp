@@ -4,7 +4,7 @@
 // c = log2(e) / (2 sigma^2):
 //   potential  S_i = sum_j 2^(lw_j - c |y_i - x_j|^2),     gradient  G_i = sum_j 2^(lw_j - c |y_i - x_j|^2) (y_i - x_j)
 // over a superset of the sources within R of y_i, then scale by W value(0) or W gradient_factor(0) (the normalization
-// and -1/sigma^2, MATH.md §2.3), as SimdSum does. Signed weights run as two sums.
+// and -1/sigma^2, docs/math.md §2.3), as SimdSum does. Signed weights run as two sums.
 #include "blobflow/solvers/truncated_simd_sum.hpp"
 
 #include <algorithm>

@@ -37,11 +37,7 @@ EngineChoice make_engine(const FieldSpec& spec) {
 
 /// How the y-integral of a wpme target is evaluated (TargetSpec::method).
 enum class YIntegral { automatic, closed_form, quadrature };
-struct YIntegralEntry {
-  std::string_view name, description;
-  YIntegral method;
-};
-constexpr YIntegralEntry kYIntegrals[] = {
+constexpr NamedChoice<YIntegral> kYIntegrals[] = {
     {"auto", "the closed form where it exists, else the quadrature", YIntegral::automatic},
     {"closed-form", "closed form: Gaussian mollifier and a piecewise-constant target", YIntegral::closed_form},
     {"quadrature", "lattice quadrature with a stated accuracy", YIntegral::quadrature},
@@ -53,10 +49,10 @@ template <Mollifier Z, class E>
 std::unique_ptr<VelocityField> make_wpme_target_field(const Z& zeta, const FieldSpec& spec, std::vector<double> masses,
                                                       const E& engine) {
   const TargetSpec& t = spec.target;
-  const YIntegralEntry* entry = Registry<YIntegralEntry>(kYIntegrals).find(t.method);
+  const auto* entry = Registry<NamedChoice<YIntegral>>(kYIntegrals).find(t.method);
   if (!entry)
     throw std::invalid_argument("target.method = \"" + t.method + "\": must be auto, closed-form or quadrature");
-  const YIntegral method = entry->method;
+  const YIntegral method = entry->value;
   if (!(t.quadrature_accuracy > 0.0 && t.quadrature_accuracy <= kMaxQuadratureAccuracy))
     throw std::invalid_argument("target.quadrature_accuracy = " + std::to_string(t.quadrature_accuracy) +
                                 ": must lie in (0, 0.1]");
@@ -111,7 +107,7 @@ std::unique_ptr<VelocityField> PmeEquation::make(const Z& zeta, const FieldSpec&
   if (spec.m != 2.0 && zeta.order() > 2)
     throw std::invalid_argument("mollifier \"" + spec.mollifier + "\" changes sign (order " +
                                 std::to_string(zeta.order()) +
-                                "): pme needs m = 2 with it, where the energy stays a square (MATH.md §2.3)");
+                                "): pme needs m = 2 with it, where the energy stays a square (docs/math.md §2.3)");
   return std::make_unique<CcpPorousMedium<Z, E>>(zeta, std::move(masses), spec.m, engine);
 }
 

@@ -1,5 +1,5 @@
 // The closed-form y-integral of wpme with a piecewise-constant 1/rhobar and a Gaussian mollifier
-// (MATH.md §2.4 item 1 [D]; formulas in wpme_targets.hpp).
+// (docs/math.md §2.4 item 1; formulas in wpme_targets.hpp).
 #include "blobflow/solvers/wpme_targets.hpp"
 
 #include <cmath>
@@ -17,8 +17,8 @@ double erf_difference(double a, double b) {
   return std::erf(b) - std::erf(a);
 }
 
-/// The one-coordinate factors for the pair (a, b) and the interval [lo, hi]: K and J of MATH.md §2.4 item 1 with the
-/// common factor exp(-(a-b)^2/(4 s^2)) / (2 pi s^2) left out (the caller multiplies it once per pair).
+/// The one-coordinate factors for the pair (a, b) and the interval [lo, hi]: K and J of docs/math.md §2.4 item 1 with
+/// the common factor exp(-(a-b)^2/(4 s^2)) / (2 pi s^2) left out (the caller multiplies it once per pair).
 struct BoxFactors {
   double k = 0.0;  // I0
   double j = 0.0;  // -(1/s^2) [ (a-b)/2 I0 - I1 ]
@@ -52,7 +52,7 @@ void WpmeClosedFormTarget::velocity(std::span<const double> x, std::span<double>
   const auto d = static_cast<std::size_t>(dim_);
   const std::size_t n = masses_.size();
   const double s = eps_, var = s * s;
-  const GaussianKernel psi(dim_, std::numbers::sqrt2 * s);  // zeta * zeta (MATH.md §2.3)
+  const GaussianKernel psi(dim_, std::numbers::sqrt2 * s);  // zeta * zeta (docs/math.md §2.3)
   const double pair_norm = 1.0 / (2.0 * std::numbers::pi * var);
   for (std::size_t i = 0; i < n; ++i) {
     std::array<double, 3> g{};

@@ -1,4 +1,5 @@
-// Parsing and validation of run configurations (see config.hpp). Rules follow DESIGN.md's canonical keys.
+// Parsing and validation of run configurations (see config.hpp). Rules follow the keys of docs/architecture.md
+// "Configuration".
 #include "blobflow/studies/config.hpp"
 
 #include <algorithm>
@@ -395,7 +396,7 @@ const std::vector<KeySpec>& key_table() {
       {"interaction", "length", field([](C& c) -> auto& { return c.interaction.length; }), "must be > 0",
        "gaussian: l"},
       {"interaction", "chi", field([](C& c) -> auto& { return c.interaction.chi; }), "must be > 0",
-       "newtonian: sensitivity chi of the Keller-Segel attraction (MATH.md §4.7)"},
+       "newtonian: sensitivity chi of the Keller-Segel attraction (docs/math.md §4.7)"},
       {"integrator", "method", field([](C& c) -> auto& { return c.integrator.method; }),
        "must be one of blobflow list integrators", "time integrator"},
       {"integrator", "dt", field([](C& c) -> auto& { return c.integrator.dt; }), "must be > 0",
@@ -522,7 +523,7 @@ void validate_discretization(const RunConfig& c, Violations& v) {
            mollifier_order(d.mollifier) > 2)
     v.fail("discretization.mollifier", quoted(d.mollifier),
            "changes sign (order " + std::to_string(mollifier_order(d.mollifier)) + "); with equation = \"pme\" it " +
-               "needs m = 2, where the energy stays a square (MATH.md §2.3); m = " + format_double(p.m));
+               "needs m = 2, where the energy stays a square (docs/math.md §2.3); m = " + format_double(p.m));
   if (d.placement != "auto" && d.placement != "quantile" && d.placement != "lattice" && d.placement != "random")
     v.fail("discretization.placement", quoted(d.placement), "must be \"auto\", \"quantile\", \"lattice\" or \"random\"");
   else if (d.placement == "quantile" && p.dimension != 1)

@@ -1,6 +1,6 @@
 // The `blobflow distance` command (distance_command.hpp): reads particles.csv snapshots, parses an exact-law SPEC
 // and prints W_p. The distances themselves live in analysis/ (wasserstein1d.hpp, wasserstein2d.hpp); this file only
-// maps files and options onto them. Both measures are divided by their masses (DESIGN.md, Distances).
+// maps files and options onto them. Both measures are divided by their masses (docs/architecture.md "Distances").
 #include "blobflow/studies/distance_command.hpp"
 
 #include <array>
@@ -187,11 +187,7 @@ namespace {
 /// An exact law parsed from --exact.
 /// The exact laws `--exact` can name.
 enum class ExactLaw { barenblatt, uniform };
-struct ExactLawName {
-  std::string_view name, description;
-  ExactLaw law;
-};
-constexpr ExactLawName kExactLaws[] = {
+constexpr NamedChoice<ExactLaw> kExactLaws[] = {
     {"barenblatt", "the Barenblatt profile U_m(x, D t)", ExactLaw::barenblatt},
     {"uniform", "uniform on [LO, HI]^d", ExactLaw::uniform},
 };
@@ -213,9 +209,9 @@ ExactSpec parse_spec(const std::string& text) {
   const std::string body = colon == std::string::npos ? std::string() : text.substr(colon + 1);
   const std::vector<std::string_view> items = body.empty() ? std::vector<std::string_view>{} : split(body);
   const auto bad = [&](const std::string& rule) { return DistanceUsageError("--exact " + text + ": " + rule); };
-  const ExactLawName* named = Registry<ExactLawName>(kExactLaws).find(kind);
+  const auto* named = Registry<NamedChoice<ExactLaw>>(kExactLaws).find(kind);
   if (!named) throw bad("unknown law \"" + kind + "\" (known: barenblatt, uniform)");
-  spec.law = named->law;
+  spec.law = named->value;
   if (spec.law == ExactLaw::uniform) {
     if (items.size() != 2) throw bad("uniform needs two numbers LO,HI (e.g. uniform:-0.5,0.5)");
     const auto lo = parse_double(items[0]);

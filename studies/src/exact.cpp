@@ -34,7 +34,7 @@ class BarenblattSolution final : public ExactSolution {
     return std::make_unique<analysis::BarenblattLaw1D>(u_, t);
   }
   double second_moment(double t) const override { return u_.second_moment(t); }
-  // wpme 1/2 int u^2 (MATH.md §2.2), pme int u^m / (m - 1) (MATH.md §1.2).
+  // wpme 1/2 int u^2 (docs/math.md §2.2), pme int u^m / (m - 1) (docs/math.md §1.2).
   std::optional<double> energy(double t) const override {
     return wpme_ ? 0.5 * u_.power_integral(2.0, t) : u_.power_integral(u_.m(), t) / (u_.m() - 1.0);
   }
@@ -82,7 +82,7 @@ class ConfinedSolution final : public ExactSolution {
     return std::make_unique<analysis::ConfinedPorousMediumLaw1D>(u_.law(t - t0_));
   }
   double second_moment(double t) const override { return u_.second_moment(t - t0_); }
-  // int rho^m/(m - 1) + int V rho with V = |x|^2/2 (MATH.md §1.2, §4.5).
+  // int rho^m/(m - 1) + int V rho with V = |x|^2/2 (docs/math.md §1.2, §4.5).
   std::optional<double> energy(double t) const override {
     return u_.energy_integral(t - t0_) / (u_.m() - 1.0) + 0.5 * u_.second_moment(t - t0_);
   }

@@ -93,7 +93,7 @@ class SteadyStateMetric final : public Metric {
   std::shared_ptr<const analysis::Law1D> steady_;
 };
 
-/// KL and chi^2 of the blob density zeta_eps * rho^N against rhobar on the target's box (MATH.md §6).
+/// KL and chi^2 of the blob density zeta_eps * rho^N against rhobar on the target's box (docs/math.md §6).
 class DivergenceMetric final : public Metric {
  public:
   DivergenceMetric(analysis::BoxGrid grid, std::shared_ptr<const Target> target, analysis::PointFunction zeta)
@@ -115,7 +115,7 @@ class DivergenceMetric final : public Metric {
 };
 
 /// W2 of N equal-weight particles at the quantile midpoints Q((i + 1/2)/N) of `law` against it: the quantization
-/// floor of MATH.md §2.5, (int_S dx/rhobar_n)^(1/2) / (sqrt(12) N) asymptotically, computed exactly here.
+/// floor of docs/math.md §2.5, (int_S dx/rhobar_n)^(1/2) / (sqrt(12) N) asymptotically, computed exactly here.
 double quantization_floor_w2(const analysis::Law1D& law, std::size_t n) {
   std::vector<double> x(n);
   const std::vector<double> w(n, 1.0 / static_cast<double>(n));

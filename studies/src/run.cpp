@@ -1,4 +1,4 @@
-// The run driver: one configuration in, metrics and files out (DESIGN.md data flow, "each run").
+// The run driver: one configuration in, metrics and files out (docs/architecture.md "The data flow").
 #include "blobflow/studies/run.hpp"
 
 #include <unistd.h>
@@ -38,27 +38,17 @@ enum class InitialData { exact, barenblatt, uniform };
 /// How the particles sample them (discretization.placement; "auto" is resolved by dimension).
 enum class Placement { automatic, quantile, lattice, random };
 
-template <class T>
-struct Named {
-  std::string_view name, description;
-  T value;
-};
-constexpr Named<InitialData> kInitialData[] = {
+constexpr NamedChoice<InitialData> kInitialData[] = {
     {"exact", "the problem's exact solution at t0", InitialData::exact},
     {"barenblatt", "the Barenblatt profile (the heat kernel for m = 1) at t0", InitialData::barenblatt},
     {"uniform", "uniform on problem.initial_support", InitialData::uniform},
 };
-constexpr Named<Placement> kPlacements[] = {
+constexpr NamedChoice<Placement> kPlacements[] = {
     {"auto", "quantile in 1D, lattice otherwise", Placement::automatic},
     {"quantile", "the quantiles of the initial law (1D)", Placement::quantile},
     {"lattice", "a lattice with masses from the initial density", Placement::lattice},
     {"random", "i.i.d. samples of the initial law from discretization.seed", Placement::random},
 };
-
-template <class T, std::size_t N>
-T lookup(const Named<T> (&table)[N], std::string_view name, std::string_view key) {
-  return Registry<Named<T>>(table).require(name, {key}).value;
-}
 
 /// The particles of a problem with an exact solution's data: the unconfined problem's solution at t0 (Barenblatt
 /// or heat kernel). Returns |S|, the volume that defines h.
@@ -261,10 +251,10 @@ PreparedProblem prepare_problem(const RunConfig& config) {
   const auto& p = config.problem;
   const int d = p.dimension;
   PreparedProblem out;
-  Placement placement = lookup(kPlacements, config.discretization.placement, "discretization.placement");
+  Placement placement = choice_of(kPlacements, config.discretization.placement, {"discretization.placement"});
   if (placement == Placement::automatic) placement = d == 1 ? Placement::quantile : Placement::lattice;
   out.placement = std::string(kPlacements[static_cast<std::size_t>(placement)].name);
-  const InitialData initial = lookup(kInitialData, p.initial, "problem.initial");
+  const InitialData initial = choice_of(kInitialData, p.initial, {"problem.initial"});
 
   double support_volume = 0.0;
   if (initial == InitialData::uniform) {

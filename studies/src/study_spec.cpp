@@ -110,23 +110,11 @@ std::vector<std::string> builtin_study_names() {
   return names;
 }
 
-StudySpec parse_study(const std::string& toml_text_in, const std::string& source,
-                      const std::filesystem::path& directory) {
-  toml::table table;
-  try {
-    table = toml::parse(toml_text_in, source);
-  } catch (const toml::parse_error& e) {
-    std::ostringstream s;
-    s << source << ":" << e.source().begin.line << ":" << e.source().begin.column << ": " << e.description();
-    throw ConfigError({s.str()});
-  }
-  std::vector<std::string> errors;
-  StudySpec spec;
-  spec.source_text = toml_text_in;
-  for (const auto& [key, node] : table)
-    if (key != "study" && key != "sweep" && key != "fit")
-      errors.push_back(std::string(key.str()) + ": unknown section (known: study, sweep, fit)");
+namespace {
 
+/// [study]: name, title, description and the base configuration (a file next to the study or a built-in one).
+void read_study_section(const toml::table& table, const std::string& source, const std::filesystem::path& directory,
+                        StudySpec& spec, std::vector<std::string>& errors) {
   const toml::table* study = table["study"].as_table();
   if (!study) throw ConfigError({source + ": needs a [study] section with name and config"});
   for (const auto& [key, node] : *study) {
@@ -161,6 +149,10 @@ StudySpec parse_study(const std::string& toml_text_in, const std::string& source
                        "\": neither a file nor a built-in configuration (blobflow list configs)");
   }
 
+}
+
+/// The [[sweep]] tables: names, fixed overrides, axes, reference runs and replicates.
+void read_sweeps(const toml::table& table, StudySpec& spec, std::vector<std::string>& errors) {
   const toml::array* sweeps = table["sweep"].as_array();
   if (!sweeps || sweeps->empty()) errors.push_back("sweep: needs at least one [[sweep]] table");
   std::set<std::string> sweep_names;
@@ -218,6 +210,116 @@ StudySpec parse_study(const std::string& toml_text_in, const std::string& source
       spec.sweeps.push_back(std::move(s));
     }
 
+}
+
+/// One [[fit]] table as written (its keys and their types); check_fit validates it against the study.
+FitSpec read_fit(const toml::table& t, const std::string& where, std::vector<std::string>& errors) {
+  FitSpec f;
+  for (const auto& [key, value] : t) {
+    const std::string k(key.str());
+    auto string_value = [&](std::string& out) {
+      if (const auto* text = value.as_string()) out = text->get();
+      else errors.push_back(where + "." + k + ": must be a string");
+    };
+    auto bool_value = [&](bool& out) {
+      if (const auto* b = value.as_boolean()) out = b->get();
+      else errors.push_back(where + "." + k + ": must be true or false");
+    };
+    if (k == "name") string_value(f.name);
+    else if (k == "sweep") string_value(f.sweep);
+    else if (k == "metric") string_value(f.metric);
+    else if (k == "against") string_value(f.against);
+    else if (k == "best_over") string_value(f.best_over);
+    else if (k == "compare_to_reference") bool_value(f.compare_to_reference);
+    else if (k == "energy_figure") bool_value(f.energy_figure);
+    else if (k == "trajectories") bool_value(f.trajectories);
+    else if (k == "divergence_figure") bool_value(f.divergence_figure);
+    else if (k == "density_figure") bool_value(f.density_figure);
+    else if (k == "floor") string_value(f.floor);
+    else if (k == "t" || k == "expected_slope") {
+      const auto number = value.value<double>();
+      if (!number) errors.push_back(where + "." + k + ": must be a number");
+      else (k == "t" ? f.t : f.expected_slope) = *number;
+    } else if (k == "group_by" || k == "reference_slopes") {
+      const toml::array* a = value.as_array();
+      if (!a) {
+        errors.push_back(where + "." + k + ": must be an array");
+        continue;
+      }
+      for (const toml::node& e : *a) {
+        if (k == "group_by" && e.as_string()) f.group_by.push_back(e.as_string()->get());
+        else if (k == "reference_slopes" && e.value<double>()) f.reference_slopes.push_back(*e.value<double>());
+        else errors.push_back(where + "." + k + ": element " + toml_text(e) + " has the wrong type");
+      }
+    } else {
+      errors.push_back(where + "." + k +
+                       ": unknown key (known: name, sweep, metric, t, against, group_by, best_over, "
+                       "compare_to_reference, expected_slope, reference_slopes, energy_figure, trajectories, "
+                       "divergence_figure, density_figure, floor)");
+    }
+  }
+  return f;
+}
+
+/// The rules of a fit: a known metric and floor, and axes of its sweep.
+void check_fit(const FitSpec& f, const StudySpec& spec, const std::string& where, std::vector<std::string>& errors) {
+  if (f.name.empty() || f.name.find_first_of("/ \t") != std::string::npos)
+    errors.push_back(where + ".name = \"" + f.name + "\": must be a non-empty word (it names figures)");
+  bool metric_known = false;
+  for (const char* m : kMetrics) metric_known = metric_known || f.metric == m;
+  if (!metric_known)
+    errors.push_back(where + ".metric = \"" + f.metric + "\": must be one of " + joined(kMetrics));
+  bool floor_known = f.floor.empty();
+  for (const char* m : kFloors) floor_known = floor_known || f.floor == m;
+  if (!floor_known)
+    errors.push_back(where + ".floor = \"" + f.floor + "\": must be one of " + joined(kFloors) +
+                     " (a summary metric drawn as a guide)");
+  if (!f.floor.empty() && f.compare_to_reference)
+    errors.push_back(where + ".floor = \"" + f.floor + "\": not with compare_to_reference (a floor bounds an error "
+                     "against the truth, not a difference of runs)");
+  const SweepSpec* sweep = nullptr;
+  for (const SweepSpec& s : spec.sweeps)
+    if (s.name == f.sweep) sweep = &s;
+  if (!sweep) {
+    errors.push_back(where + ".sweep = \"" + f.sweep + "\": no sweep of that name");
+  } else {
+    auto is_axis = [&](const std::string& key) {
+      for (const SweepAxis& a : sweep->axes)
+        if (a.key == key) return true;
+      return false;
+    };
+    if (!is_axis(f.against))
+      errors.push_back(where + ".against = \"" + f.against + "\": not an axis of sweep \"" + f.sweep + "\"");
+    for (const std::string& g : f.group_by)
+      if (!is_axis(g) || g == f.against)
+        errors.push_back(where + ".group_by: \"" + g + "\" is not another axis of sweep \"" + f.sweep + "\"");
+    if (!f.best_over.empty() && (!is_axis(f.best_over) || f.best_over == f.against))
+      errors.push_back(where + ".best_over = \"" + f.best_over + "\": not another axis of sweep \"" + f.sweep + "\"");
+    if (f.compare_to_reference && sweep->reference.empty())
+      errors.push_back(where + ".compare_to_reference = true: sweep \"" + f.sweep + "\" has no reference run");
+  }
+}
+
+}  // namespace
+
+StudySpec parse_study(const std::string& toml_text_in, const std::string& source,
+                      const std::filesystem::path& directory) {
+  toml::table table;
+  try {
+    table = toml::parse(toml_text_in, source);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream s;
+    s << source << ":" << e.source().begin.line << ":" << e.source().begin.column << ": " << e.description();
+    throw ConfigError({s.str()});
+  }
+  std::vector<std::string> errors;
+  StudySpec spec;
+  spec.source_text = toml_text_in;
+  for (const auto& [key, node] : table)
+    if (key != "study" && key != "sweep" && key != "fit")
+      errors.push_back(std::string(key.str()) + ": unknown section (known: study, sweep, fit)");
+  read_study_section(table, source, directory, spec, errors);
+  read_sweeps(table, spec, errors);
   if (const toml::node* fits_node = table.get("fit")) {
     const toml::array* fits = fits_node->as_array();
     if (!fits) errors.push_back("fit: must be an array of tables ([[fit]])");
@@ -228,85 +330,8 @@ StudySpec parse_study(const std::string& toml_text_in, const std::string& source
         errors.push_back(where + ": must be a table");
         continue;
       }
-      FitSpec f;
-      for (const auto& [key, value] : *t) {
-        const std::string k(key.str());
-        auto string_value = [&](std::string& out) {
-          if (const auto* text = value.as_string()) out = text->get();
-          else errors.push_back(where + "." + k + ": must be a string");
-        };
-        auto bool_value = [&](bool& out) {
-          if (const auto* b = value.as_boolean()) out = b->get();
-          else errors.push_back(where + "." + k + ": must be true or false");
-        };
-        if (k == "name") string_value(f.name);
-        else if (k == "sweep") string_value(f.sweep);
-        else if (k == "metric") string_value(f.metric);
-        else if (k == "against") string_value(f.against);
-        else if (k == "best_over") string_value(f.best_over);
-        else if (k == "compare_to_reference") bool_value(f.compare_to_reference);
-        else if (k == "energy_figure") bool_value(f.energy_figure);
-        else if (k == "trajectories") bool_value(f.trajectories);
-        else if (k == "divergence_figure") bool_value(f.divergence_figure);
-        else if (k == "density_figure") bool_value(f.density_figure);
-        else if (k == "floor") string_value(f.floor);
-        else if (k == "t" || k == "expected_slope") {
-          const auto number = value.value<double>();
-          if (!number) errors.push_back(where + "." + k + ": must be a number");
-          else (k == "t" ? f.t : f.expected_slope) = *number;
-        } else if (k == "group_by" || k == "reference_slopes") {
-          const toml::array* a = value.as_array();
-          if (!a) {
-            errors.push_back(where + "." + k + ": must be an array");
-            continue;
-          }
-          for (const toml::node& e : *a) {
-            if (k == "group_by" && e.as_string()) f.group_by.push_back(e.as_string()->get());
-            else if (k == "reference_slopes" && e.value<double>()) f.reference_slopes.push_back(*e.value<double>());
-            else errors.push_back(where + "." + k + ": element " + toml_text(e) + " has the wrong type");
-          }
-        } else {
-          errors.push_back(where + "." + k +
-                           ": unknown key (known: name, sweep, metric, t, against, group_by, best_over, "
-                           "compare_to_reference, expected_slope, reference_slopes, energy_figure, trajectories, "
-                           "divergence_figure, density_figure, floor)");
-        }
-      }
-      if (f.name.empty() || f.name.find_first_of("/ \t") != std::string::npos)
-        errors.push_back(where + ".name = \"" + f.name + "\": must be a non-empty word (it names figures)");
-      bool metric_known = false;
-      for (const char* m : kMetrics) metric_known = metric_known || f.metric == m;
-      if (!metric_known)
-        errors.push_back(where + ".metric = \"" + f.metric + "\": must be one of " + joined(kMetrics));
-      bool floor_known = f.floor.empty();
-      for (const char* m : kFloors) floor_known = floor_known || f.floor == m;
-      if (!floor_known)
-        errors.push_back(where + ".floor = \"" + f.floor + "\": must be one of " + joined(kFloors) +
-                         " (a summary metric drawn as a guide)");
-      if (!f.floor.empty() && f.compare_to_reference)
-        errors.push_back(where + ".floor = \"" + f.floor + "\": not with compare_to_reference (a floor bounds an error "
-                         "against the truth, not a difference of runs)");
-      const SweepSpec* sweep = nullptr;
-      for (const SweepSpec& s : spec.sweeps)
-        if (s.name == f.sweep) sweep = &s;
-      if (!sweep) {
-        errors.push_back(where + ".sweep = \"" + f.sweep + "\": no sweep of that name");
-      } else {
-        auto is_axis = [&](const std::string& key) {
-          for (const SweepAxis& a : sweep->axes)
-            if (a.key == key) return true;
-          return false;
-        };
-        if (!is_axis(f.against))
-          errors.push_back(where + ".against = \"" + f.against + "\": not an axis of sweep \"" + f.sweep + "\"");
-        for (const std::string& g : f.group_by)
-          if (!is_axis(g) || g == f.against)
-            errors.push_back(where + ".group_by: \"" + g + "\" is not another axis of sweep \"" + f.sweep + "\"");
-        if (!f.best_over.empty() && (!is_axis(f.best_over) || f.best_over == f.against))
-          errors.push_back(where + ".best_over = \"" + f.best_over + "\": not another axis of sweep \"" + f.sweep + "\"");
-        if (f.compare_to_reference && sweep->reference.empty())
-          errors.push_back(where + ".compare_to_reference = true: sweep \"" + f.sweep + "\" has no reference run");
-      }
+      FitSpec f = read_fit(*t, where, errors);
+      check_fit(f, spec, where, errors);
       spec.fits.push_back(std::move(f));
     }
   }

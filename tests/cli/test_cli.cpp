@@ -1,5 +1,5 @@
 // The blobflow command line as a user meets it: every bad input gets a message naming the key, the value and the
-// rule and exit code 2; a numerical failure is exit code 1 with its files written (DESIGN.md, STYLE.md "Errors").
+// rule and exit code 2; a numerical failure is exit code 1 with its files written (docs/architecture.md "Conventions").
 #include <gtest/gtest.h>
 
 #include "cli_runner.hpp"

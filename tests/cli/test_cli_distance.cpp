@@ -1,5 +1,5 @@
 // `blobflow distance` end to end: particles.csv files written here with known distances (quantile midpoints of the
-// uniform law, MATH.md §7.1 item 8: W1 = 1/(4N), W2 = 1/(sqrt(12) N), W-inf = 1/(2N); translations; product
+// uniform law, docs/math.md §7.1 item 8: W1 = 1/(4N), W2 = 1/(sqrt(12) N), W-inf = 1/(2N); translations; product
 // lattices against the uniform square), snapshot selection by --time, the optional mass column, and every bad input
 // answered with exit code 2 and a message naming the file, line or option and the rule.
 #include <unistd.h>

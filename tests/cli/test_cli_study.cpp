@@ -1,6 +1,6 @@
 // `blobflow study` as a user meets it: a study killed with SIGKILL halfway loses no finished run, and `--resume`
-// recomputes none of them (DESIGN.md, "Files a study writes"); `blobflow report` rebuilds the report; bad usage
-// exits with 2.
+// recomputes none of them (docs/architecture.md "Files a study writes"); `blobflow report` rebuilds the report; bad
+// usage exits with 2.
 #include <gtest/gtest.h>
 
 #include "cli_runner.hpp"

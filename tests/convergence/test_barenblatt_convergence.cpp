@@ -1,6 +1,6 @@
 // Convergence of the CEHT23 blob method on the 1D Barenblatt problem (studies/configs/barenblatt-1d.toml, the
 // problem of the default study): the W2 error at T against the exact solution U_2(x, t/2) decreases with N at a
-// least-squares order of at least 0.8. W2 of N equal masses is at best O(1/N) (the quantization floor, MATH.md
+// least-squares order of at least 0.8. W2 of N equal masses is at best O(1/N) (the quantization floor, docs/math.md
 // §2.5), so the order cannot exceed 1 by much; 0.8 leaves room for the eps = 4 h^0.99 regularization error.
 #include <gtest/gtest.h>
 

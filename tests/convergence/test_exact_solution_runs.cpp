@@ -35,7 +35,7 @@ double fitted_w2_order(const std::vector<std::string>& overrides) {
 }
 
 TEST(ExactSolutionRuns, HeatEquationConvergesToTheHeatKernel) {
-  // pme with m = 1 (CCP19's log form, MATH.md §1.4) from the heat kernel at t0 = 0.25. Gaussian tails hold
+  // pme with m = 1 (CCP19's log form, docs/math.md §1.4) from the heat kernel at t0 = 0.25. Gaussian tails hold
   // particles whose spacing is far above the central h: with eps = 4 h^0.99 they barely move and W2 stalls near
   // 8e-2 (measured); eps must shrink more slowly than h. With eps = 0.7 N^(-1/4) the second-order mollification
   // bias O(eps^2) = O(N^(-1/2)) is the expected rate (measured order 0.57).
@@ -46,8 +46,8 @@ TEST(ExactSolutionRuns, HeatEquationConvergesToTheHeatKernel) {
 }
 
 TEST(ExactSolutionRuns, ConfinedPorousMediumConvergesToItsSelfSimilarSolution) {
-  // pme, m = 2, V = |x|^2/2 from the Barenblatt profile at t0 (MATH.md §4.5): compactly supported data as in the
-  // default problem, so the same expectation: the quantization floor O(1/N) (MATH.md §2.5) with eps = 4 h^0.99
+  // pme, m = 2, V = |x|^2/2 from the Barenblatt profile at t0 (docs/math.md §4.5): compactly supported data as in the
+  // default problem, so the same expectation: the quantization floor O(1/N) (docs/math.md §2.5) with eps = 4 h^0.99
   // (measured order 1.19, pre-asymptotic at N = 100).
   constexpr double kMinimumOrder = 0.8;  // as the Barenblatt convergence test
   const double order = fitted_w2_order({"problem.equation=pme", "potential.kind=quadratic"});
@@ -56,7 +56,7 @@ TEST(ExactSolutionRuns, ConfinedPorousMediumConvergesToItsSelfSimilarSolution) {
 }
 
 TEST(ExactSolutionRuns, LinearFokkerPlanckConvergesToItsGaussianSolution) {
-  // pme, m = 1, V = |x|^2/2 from the heat kernel at t0 (MATH.md §4.6): Gaussian tails as in the heat test, same
+  // pme, m = 1, V = |x|^2/2 from the heat kernel at t0 (docs/math.md §4.6): Gaussian tails as in the heat test, same
   // eps law and expected order 1/2 (measured 0.57).
   constexpr double kMinimumOrder = 0.4;  // the expected 1/2, less the pre-asymptotic margin of N = 100..800
   const double order = fitted_w2_order({"problem.equation=pme", "problem.m=1", "potential.kind=quadratic",
@@ -94,8 +94,8 @@ void expect_non_increasing(const RunResult& r) {
 }
 
 TEST(TargetRuns, TowardsAGaussianTargetKlAndChi2DecreaseAndTheReferenceIsTheTruth) {
-  // The talk's experiment with a log-concave target (MATH.md §2.5): the wpme flow is the gradient flow of
-  // 1/2 (1 + chi^2) of the regularized density (MATH.md §2.2), and with a Gaussian target both divergences of the
+  // The talk's experiment with a log-concave target (docs/math.md §2.5): the wpme flow is the gradient flow of
+  // 1/2 (1 + chi^2) of the regularized density (docs/math.md §2.2), and with a Gaussian target both divergences of the
   // blob density decrease (measured 0.30 -> 2.6e-3 for KL). Their plateau is the mollification bias (the particles
   // settle near sigma^2 - eps^2), not zero. The reference solution runs and measures the particles in W2.
   constexpr double kPlateauBound = 1e-2;  // the eps^2-size bias at eps = 0.04 (measured KL 2.6e-3, chi2 3.4e-3)

@@ -15,7 +15,8 @@
 
 namespace blobflow::property {
 
-// ---- v_i = -(1/m_i) grad_i E by central differences (STYLE.md: stated relative criterion, Ceres gradient_checker).
+// ---- v_i = -(1/m_i) grad_i E by central differences (docs/architecture.md "Conventions": stated relative criterion,
+// Ceres gradient_checker).
 /// Step h = 1e-5 eps: for a Gaussian energy the truncation error is (h/eps)^2 ~ 1e-10 times the velocity scale and
 /// the round-off eps_mach E / h is ~1e-11 of it, the balance point of a central difference ((eps_mach)^(1/3)).
 inline constexpr double kFdStepInEps = 1e-5;
@@ -104,7 +105,7 @@ inline double translation_ratio(const ParticleCase& c, const std::vector<double>
   return worst;
 }
 
-// ---- Zero total momentum: sum_i m_i v_i = 0 (the pair terms are antisymmetric, MATH.md §1.4).
+// ---- Zero total momentum: sum_i m_i v_i = 0 (the pair terms are antisymmetric, docs/math.md §1.4).
 /// Each pair term is added twice with opposite signs, each rounded a few times: kMomentumUlps N eps_mach times
 /// sum_i m_i |v_i|.
 inline constexpr double kMomentumUlps = 8.0;
@@ -131,7 +132,7 @@ inline double momentum_ratio(const ParticleCase& c) {
   return std::sqrt(norm2) / allowed;
 }
 
-// ---- Energy does not increase over any accepted dopri5 step (dE/dt = -sum m_i |v_i|^2, MATH.md §7.1 item 6).
+// ---- Energy does not increase over any accepted dopri5 step (dE/dt = -sum m_i |v_i|^2, docs/math.md §7.1 item 6).
 /// The time span moves the fastest particle about kTravelInEps eps: long enough for many steps, short enough to
 /// stay cheap. Tolerances rtol 1e-8 (relative to the cloud radius) and atol 1e-10 s.
 inline constexpr double kTravelInEps = 0.5;

@@ -3,11 +3,11 @@
 //
 // A case: N in [2, 12] particles in d in {1, 2, 3}, coordinates uniform on a grid of 2^21 + 1 points in [-s, s]^d
 // with a log-uniform scale s in [0.01, 100], masses in [0.1, 1], blob width eps = f s with f in [0.1, 1], and one
-// equation: "wpme", or "pme" with m in {1, 1.5, 2, 3}. RapidCheck has no bounded double generator (STYLE.md), so
-// every real is an integer from gen::inRange (at full size) mapped affinely (shrinking moves it towards the lower
-// bound).
+// equation: "wpme", or "pme" with m in {1, 1.5, 2, 3}. RapidCheck has no bounded double generator (docs/architecture.md
+// "Conventions"), so every real is an integer from gen::inRange (at full size) mapped affinely (shrinking moves it
+// towards the lower bound).
 //
-// The scales are computed here from the formulas of MATH.md §1.4 and §2.3, independently of solvers/:
+// The scales are computed here from the formulas of docs/math.md §1.4 and §2.3, independently of solvers/:
 // p_i = sum_k m_k psi(x_i - x_k) with psi = zeta_eps * zeta_eps = (4 pi eps^2)^(-d/2) exp(-|z|^2/(4 eps^2)).
 #pragma once
 
@@ -104,7 +104,7 @@ inline Magnitudes magnitudes(const ParticleCase& c, const std::vector<double>& x
   g.p.assign(n, 0.0);
   for (std::size_t i = 0; i < n; ++i)
     for (std::size_t j = 0; j < n; ++j) g.p[i] += c.masses[j] * norm * std::exp(-r2_of(i, j) / (4.0 * c.eps * c.eps));
-  // wpme: v_i = -sum_j m_j grad psi = -sum_j m_j grad psi (1/2 + 1/2); pme: a = p^(m-2) (MATH.md §1.4).
+  // wpme: v_i = -sum_j m_j grad psi = -sum_j m_j grad psi (1/2 + 1/2); pme: a = p^(m-2) (docs/math.md §1.4).
   std::vector<double> a(n);
   for (std::size_t i = 0; i < n; ++i) a[i] = c.equation == "wpme" ? 0.5 : std::pow(g.p[i], c.m - 2.0);
   g.velocity.assign(n, 0.0);

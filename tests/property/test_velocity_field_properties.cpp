@@ -2,7 +2,7 @@
 // (particle_case.hpp: N 2..12, d 1..3, masses in [0.1, 1], eps in [0.1, 1] times the cloud's half-width, "wpme" and
 // "pme" with m in {1, 1.5, 2, 3}). The criteria and their tolerances are derived in field_checks.hpp; each check
 // returns (observed discrepancy) / (allowed discrepancy), and the properties assert it is at most 1.
-// Properties (MATH.md §1.4, §2.3, §7.1 item 6):
+// Properties (docs/math.md §1.4, §2.3, §7.1 item 6):
 //   - v_i = -(1/m_i) grad_(x_i) E_eps, by central differences;
 //   - E_eps does not increase over any accepted dopri5 step;
 //   - permuting the particles (with their masses) permutes the velocities;

@@ -1,8 +1,8 @@
-// Test helper: W2 between two 1D laws from their quantile functions, W2^2 = int_0^1 |Q_a(u) - Q_b(u)|^2 du (MATH.md
-// §4.2), integrated panel by panel between the levels of the piecewise-constant law(s) involved, where each
-// PiecewiseConstantLaw1D quantile is linear. Interior panels use Gauss-Legendre (exact when both laws are piecewise
-// constant: the integrand is then a quadratic); the two end panels use tanh-sinh, which tolerates the integrable
-// end singularities of exact quantiles (Barenblatt edges, Gaussian tails).
+// Test helper: W2 between two 1D laws from their quantile functions, W2^2 = int_0^1 |Q_a(u) - Q_b(u)|^2 du
+// (docs/math.md §4.2), integrated panel by panel between the levels of the piecewise-constant law(s) involved, where
+// each PiecewiseConstantLaw1D quantile is linear. Interior panels use Gauss-Legendre (exact when both laws are
+// piecewise constant: the integrand is then a quadratic); the two end panels use tanh-sinh, which tolerates the
+// integrable end singularities of exact quantiles (Barenblatt edges, Gaussian tails).
 #pragma once
 
 #include <algorithm>

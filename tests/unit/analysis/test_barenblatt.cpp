@@ -1,4 +1,4 @@
-// Unit tests of the Barenblatt profiles, MATH.md §4.1, §4.2, §4.4 [D] and the EXACT numbers of §7.1 items 1-3: the
+// Unit tests of the Barenblatt profiles, docs/math.md §4.1, §4.2, §4.4 and the EXACT numbers of §7.1 items 1-3: the
 // mass constant against independent quadrature, the PDE residual by finite differences, the tabulated constants,
 // the 1D CDF/quantile pair, second moments and power integrals, the time-rescaled variant and bad inputs.
 #include <gtest/gtest.h>
@@ -21,9 +21,9 @@ namespace {
 /// Relative accuracy of the reference tanh-sinh quadratures (double exponential convergence, endpoint singularity
 /// (R - r)^p handled): a few hundred ulps.
 constexpr double kQuadratureTolerance = 1e-12;
-/// Values of MATH.md §4.1's table are printed to 15 significant digits.
+/// Values of docs/math.md §4.1's table are printed to 15 significant digits.
 constexpr double kTableTolerance = 5e-14;
-/// Values of MATH.md §7.1 item 1 are printed to 13 significant digits.
+/// Values of docs/math.md §7.1 item 1 are printed to 13 significant digits.
 constexpr double kSection71Tolerance = 1e-12;
 /// Closed forms that differ from the implementation only by the order of a few floating point operations.
 constexpr double kRoundOffTolerance = 1e-13;
@@ -106,7 +106,7 @@ TEST(Barenblatt, ConstantsMatchTableOfMathSection41) {
     int d;
     double m, alpha, beta, k, c, radius;
   };
-  // MATH.md §4.1 table [D]: exponents, k, C(M = 1) and R(t = 1) = sqrt(C/k).
+  // docs/math.md §4.1 table: exponents, k, C(M = 1) and R(t = 1) = sqrt(C/k).
   const std::vector<Row> rows = {
       {1, 1.5, 2.0 / 5, 2.0 / 5, 1.0 / 15, 0.566983288816514, 2.91629033744031},
       {1, 2.0, 1.0 / 3, 1.0 / 3, 1.0 / 12, 0.360562392576852, 2.08008382305190},
@@ -136,7 +136,7 @@ TEST(Barenblatt, ConstantsMatchTableOfMathSection41) {
 }
 
 TEST(Barenblatt, OneDimensionalQuadraticCaseMatchesMathSection71) {
-  // MATH.md §7.1 item 1 (EXACT): M = 1, m = 2 in 1D.
+  // docs/math.md §7.1 item 1 (EXACT): M = 1, m = 2 in 1D.
   constexpr double kRadiusAtOne = 2.0800838230519;
   constexpr double kPeakAtOne = 0.3605623925768;
   constexpr double kSquareIntegralAtOne = 0.2884499140615;
@@ -150,7 +150,7 @@ TEST(Barenblatt, OneDimensionalQuadraticCaseMatchesMathSection71) {
                 kSection71Tolerance * kSquareIntegralAtOne / scale);
     const double radius = profile.support_radius(t);
     EXPECT_NEAR(profile.second_moment(t), radius * radius / 5.0, kRoundOffTolerance * radius * radius);
-    // MATH.md §4.2: U = (R^2 - x^2)_+/(12 t).
+    // docs/math.md §4.2: U = (R^2 - x^2)_+/(12 t).
     for (const double x : {-0.9, -0.3, 0.0, 0.55, 0.99}) {
       const std::array<double, 1> point = {x * radius};
       const double expected = radius * radius * (1.0 - x * x) / (12.0 * t);
@@ -252,7 +252,7 @@ TEST(Barenblatt, SecondMomentAndPowerIntegralMatchQuadrature) {
 }
 
 TEST(Barenblatt, MomentIdentityHoldsForTheDiffusionCoefficient) {
-  // MATH.md §4.1 [D]: d/dt int |x|^2 u = 2 d D int u^m for u(x, t) = U_m(x, D t). The central difference in t of
+  // docs/math.md §4.1: d/dt int |x|^2 u = 2 d D int u^m for u(x, t) = U_m(x, D t). The central difference in t of
   // the t^(2 beta) law has relative error ~ (dt/t)^2 = 1e-8.
   constexpr double kRelativeStep = 1e-4;
   constexpr double kIdentityTolerance = 1e-7;
@@ -269,7 +269,7 @@ TEST(Barenblatt, MomentIdentityHoldsForTheDiffusionCoefficient) {
 }
 
 TEST(Barenblatt, TimeRescaledQuadraticProfileMatchesExplicitFormulaOfMathSection44) {
-  // MATH.md §4.4 [D]: d/dt rho = div(rho grad rho) = (1/2) Lap rho^2 is solved by U_2(x, t/2), explicitly
+  // docs/math.md §4.4: d/dt rho = div(rho grad rho) = (1/2) Lap rho^2 is solved by U_2(x, t/2), explicitly
   // rho = (R^2 - x^2)_+ / (6t) with R = (9 M t/2)^(1/3).
   for (const double mass : {1.0, 3.0}) {
     const Barenblatt profile(1, 2.0, mass, 0.5);

@@ -1,5 +1,5 @@
 // Unit tests of the exact 1D Wasserstein distances between two particle measures (wasserstein1d.hpp: merge of the
-// cumulative weights, MATH.md §4.2) and of the rate-fitting additions of rate_fit.hpp (weighted least squares, the
+// cumulative weights, docs/math.md §4.2) and of the rate-fitting additions of rate_fit.hpp (weighted least squares, the
 // automatic asymptotic window, convergence tables). Known answers: translations, hand-worked two-point couplings,
 // the independent formula W1 = int |F_mu - F_nu| dx, the triangle inequality against the particle-vs-law distance,
 // and synthetic convergence data with known slopes, noise, floors and NaNs.
@@ -26,7 +26,7 @@ namespace {
 constexpr double kSumTolerance = 1e-13;
 /// Exact data fitted in log space (as test_rate_fit.cpp): logs of O(10) carry ~1e-15 absolute error.
 constexpr double kExactFitTolerance = 1e-12;
-/// Fixed seed of every random test (STYLE.md: fixed seeds).
+/// Fixed seed of every random test (docs/architecture.md "Conventions": fixed seeds).
 constexpr unsigned kSeed = 20261128;
 
 struct Measure {
@@ -167,7 +167,8 @@ Measure quantization(const Law1D& law, std::size_t n) {
 }
 
 TEST(WassersteinTwoMeasures, FineQuantizationOfALawTendsToTheParticleVersusLawDistance) {
-  // Triangle inequality: |W(mu, nu_N) - W(mu, law)| <= W(nu_N, law), and W(nu_N, law) -> 0 like 1/N (MATH.md §2.5).
+  // Triangle inequality: |W(mu, nu_N) - W(mu, law)| <= W(nu_N, law), and W(nu_N, law) -> 0 like 1/N
+  // (docs/math.md §2.5).
   std::mt19937_64 rng(kSeed);
   const UniformLaw1D uniform(-0.5, 0.5);
   const Barenblatt profile(1, 2.0, 1.0);
@@ -359,7 +360,7 @@ TEST(FitConvergenceRate, AKnownFloorValueCutsTheTail) {
 
 TEST(FitConvergenceRate, PerPointQuantizationFloorAgainstN) {
   // Against N (slope -2 expected), error = 50/N^2 + 0.25/N with the per-point quantization floor 0.25/N
-  // (MATH.md §2.5, W1 of the uniform law): the floor takes over once 50/N^2 <= 0.25/N, i.e. N >= 200.
+  // (docs/math.md §2.5, W1 of the uniform law): the floor takes over once 50/N^2 <= 0.25/N, i.e. N >= 200.
   std::vector<double> n_values;
   std::vector<double> e;
   RateWindowOptions options;

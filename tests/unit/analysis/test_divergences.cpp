@@ -1,5 +1,5 @@
 // Unit tests of divergences.hpp: the blob density on a grid, its L1/L2/L-inf distances to an exact density and its
-// KL and chi^2 against a target (MATH.md §6), checked against closed forms for Gaussians (a single blob with a
+// KL and chi^2 against a target (docs/math.md §6), checked against closed forms for Gaussians (a single blob with a
 // Gaussian mollifier is a Gaussian density): KL and chi^2 between two centred Gaussians, L1 and L2 between shifted
 // ones, the entropy of a Gaussian against a uniform target. The stated quadrature error must cover the actual error.
 #include <gtest/gtest.h>

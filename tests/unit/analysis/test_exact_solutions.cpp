@@ -1,6 +1,6 @@
-// Unit tests of the exact solutions of exact_solutions.hpp (MATH.md §4.5-4.6 [D]): PDE residuals by central finite
+// Unit tests of the exact solutions of exact_solutions.hpp (docs/math.md §4.5-4.6): PDE residuals by central finite
 // differences at interior points, mass and second moments by quadrature, the moment identities, the FP-PME stationary
-// constants of MATH.md §7.1 item 4 [EXACT], the stationary case tau0 = 1/lambda, quantile/CDF inversion, the Gaussian
+// constants of docs/math.md §7.1 item 4, the stationary case tau0 = 1/lambda, quantile/CDF inversion, the Gaussian
 // interval moments against a 50-digit reference, exact 1D Wasserstein distances in closed form, and bad inputs.
 #include <gtest/gtest.h>
 
@@ -133,13 +133,13 @@ TEST(HeatKernel, ConservesMassAndGrowsTheSecondMomentBy2dMDt) {
       const double r_max = 40.0 * sigma;  // exp(-800): nothing beyond
       EXPECT_NEAR(radial_integral(d, 0, r_max, f), kMass, kQuadratureTolerance * kMass) << "d = " << d;
       const double m2 = radial_integral(d, 2, r_max, f);
-      // MATH.md §4.6: int |x|^2 rho(t) = int |x|^2 rho(0) + 2 d M D t.
+      // docs/math.md §4.6: int |x|^2 rho(t) = int |x|^2 rho(0) + 2 d M D t.
       const double expected = heat.second_moment(0.0) + 2.0 * d * kMass * kDiffusion * t;
       EXPECT_NEAR(m2, expected, kQuadratureTolerance * expected) << "d = " << d << ", t = " << t;
       EXPECT_NEAR(heat.second_moment(t), expected, 4.0 * kEpsilon * expected);
     }
   }
-  // Dirac data: MATH.md §4.6's M (4 pi t)^(-d/2) exp(-|x|^2/(4t)) for D = 1.
+  // Dirac data: docs/math.md §4.6's M (4 pi t)^(-d/2) exp(-|x|^2/(4t)) for D = 1.
   const HeatKernel dirac(2);
   const std::vector<double> x = {0.3, -0.8};
   const double t = 0.9;
@@ -179,7 +179,7 @@ TEST(LinearFokkerPlanck, FollowsTheVarianceLawAndConservesMass) {
   EXPECT_DOUBLE_EQ(fp.variance(0.0), kS0 * kS0);
   EXPECT_NEAR(fp.variance(40.0), 1.0, 4.0 * kEpsilon);
   for (const double t : {0.0, 0.3, 2.0}) {
-    // MATH.md §4.6: s^2(t) = 1 + (s0^2 - 1) e^(-2t), i.e. d/dt s^2 = 2 - 2 s^2; mean mu0 e^(-t).
+    // docs/math.md §4.6: s^2(t) = 1 + (s0^2 - 1) e^(-2t), i.e. d/dt s^2 = 2 - 2 s^2; mean mu0 e^(-t).
     EXPECT_NEAR(fp.variance(t), 1.0 + (kS0 * kS0 - 1.0) * std::exp(-2.0 * t), 8.0 * kEpsilon * kS0 * kS0);
     EXPECT_DOUBLE_EQ(fp.mean(0, t), 0.8 * std::exp(-t));
     const double sigma = std::sqrt(fp.variance(t));
@@ -245,7 +245,7 @@ TEST(ConfinedPorousMedium, ConservesMassAndSatisfiesTheSecondMomentIdentity) {
 }
 
 TEST(ConfinedPorousMedium, StationaryConstantsMatchMathSection7) {
-  // MATH.md §7.1 item 4 [EXACT]: 1D, m = 2, M = 1: rho_inf = (0.5200209558 - x^2/4)_+, support radius 1.4422495703
+  // docs/math.md §7.1 item 4: 1D, m = 2, M = 1: rho_inf = (0.5200209558 - x^2/4)_+, support radius 1.4422495703
   // (10 decimals given); in closed form A = (3/8)^(2/3), radius 2 (3/8)^(1/3).
   constexpr double kTenDecimals = 5e-11;
   const ConfinedPorousMedium fp = ConfinedPorousMedium::stationary(1, 2.0, 1.0);
@@ -263,7 +263,7 @@ TEST(ConfinedPorousMedium, Tau0OneOverLambdaIsTheStationaryProfile) {
   for (const int d : {1, 2, 3}) {
     for (const double m : {1.5, 2.0, 3.0, 5.0}) {
       const ConfinedPorousMedium fp = ConfinedPorousMedium::stationary(d, m, 0.8);
-      // MATH.md §4.5: A = lambda^(alpha (m-1)) C, independent of the mass formula used in the class.
+      // docs/math.md §4.5: A = lambda^(alpha (m-1)) C, independent of the mass formula used in the class.
       const Barenblatt& u = fp.profile();
       const double a_from_c = std::pow(fp.lambda(), u.alpha() * (m - 1.0)) * u.C();
       EXPECT_NEAR(fp.stationary_constant(), a_from_c, kRoundOff * a_from_c) << "d = " << d << ", m = " << m;
@@ -428,7 +428,7 @@ std::vector<double> quantile_midpoints(const Law1D& law, int n) {
 }
 
 TEST(ExactWasserstein, ConfinedPmeQuantileMidpointsConvergeLikeOneOverN) {
-  // MATH.md §7.1 item 8: midpoint quantization has N W2 -> (int_S 1/rho)^(1/2)/sqrt(12) for the normalized density
+  // docs/math.md §7.1 item 8: midpoint quantization has N W2 -> (int_S 1/rho)^(1/2)/sqrt(12) for the normalized density
   // rho. For 1D m = 3 (p = 1/2), rho = (1 - y^2/R^2)^(1/2)/(R pi/2) and int 1/rho = pi^2 R^2/2, so
   // N W2 -> pi R/sqrt(24). The edge intervals add a relative O(N^(-1/3)) correction (width N^(-2/3) there).
   const ConfinedPorousMedium fp(1, 3.0, 1.0, 0.25);

@@ -1,5 +1,5 @@
 // Unit tests of the 1D finite-volume reference solver (finite_volume1d.hpp): the grid and the discrete energy; W2
-// against the exact Barenblatt solution of wpme with rhobar == 1 (MATH.md §4.4 [D]); mass conservation, positivity
+// against the exact Barenblatt solution of wpme with rhobar == 1 (docs/math.md §4.4); mass conservation, positivity
 // and the energy inequality of the header's proofs on the targets-1d piecewise example; the output law; failure
 // statuses; bad inputs. The orders and the long run of the example are in test_finite_volume_convergence.cpp.
 #include <gtest/gtest.h>

@@ -1,7 +1,7 @@
 // Convergence tests of the 1D finite-volume reference solver (finite_volume1d.hpp), labelled slow: the observed order
-// in the cell count against the exact Barenblatt solution of wpme with rhobar == 1 (MATH.md §4.4 [D]); the targets-1d
+// in the cell count against the exact Barenblatt solution of wpme with rhobar == 1 (docs/math.md §4.4); the targets-1d
 // piecewise example to t = 3 (mass crossing the interior jump, which the Lagrangian solver cannot finish): its step
-// count, self-convergence as K doubles and the steady state rho/rhobar = const on the support (MATH.md §2.2 [D]);
+// count, self-convergence as K doubles and the steady state rho/rhobar = const on the support (docs/math.md §2.2);
 // agreement with the Lagrangian ReferenceSolver1D on the Gaussian target. Measured values are printed; bounds are
 // the measured values times a stated margin, orders the measured ones minus a margin.
 #include <gtest/gtest.h>
@@ -78,9 +78,9 @@ TEST(FiniteVolumeConvergence, PiecewiseExampleReachesSteadyState) {
                 order(d1, d2));
     EXPECT_GT(order(d1, d2), kMinOrder) << "t = " << times[j - 1];
   }
-  // At t = 3 rho/rhobar is nearly constant on the support, the steady state of MATH.md §2.2 (initially it is 2 on the
-  // left half and 2/3 on the right): measured relative spread 2.8e-4, left by the slow leak into the floor (4.7e-3 of
-  // the mass at t = 3, still moving out; on [-1.5, 1.5], where the leak fills the floor, the spread is 1.3e-6).
+  // At t = 3 rho/rhobar is nearly constant on the support, the steady state of docs/math.md §2.2 (initially it is 2 on
+  // the left half and 2/3 on the right): measured relative spread 2.8e-4, left by the slow leak into the floor (4.7e-3
+  // of the mass at t = 3, still moving out; on [-1.5, 1.5], where the leak fills the floor, the spread is 1.3e-6).
   constexpr double kMeasuredSpread = 2.84e-4;
   const FiniteVolumeSnapshot& last = solutions.back().snapshots.back();
   const FiniteVolumeSolver1D grid(testing::piecewise_example(testing::kWideDomain), {},

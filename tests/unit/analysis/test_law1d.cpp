@@ -1,4 +1,4 @@
-// Unit tests of the 1D laws (law1d.hpp) behind the exact Wasserstein distances of MATH.md §4.2 [D]: exact uniform
+// Unit tests of the 1D laws (law1d.hpp) behind the exact Wasserstein distances of docs/math.md §4.2: exact uniform
 // moments, whole-support moments of the Barenblatt law against §4.1, and the accuracy of Law1D::moments on intervals
 // as narrow as 1e-7 R (10^6 particles), next to and touching the edge of the support, against a 50-digit reference.
 #include <gtest/gtest.h>
@@ -55,7 +55,7 @@ TEST(BarenblattLaw1D, MomentsOverTheWholeSupportGiveMassOneAndTheSecondMoment) {
     const IntervalMoments whole = law.moments(-2.0 * radius, 2.0 * radius);
     EXPECT_NEAR(whole.mass, 1.0, kSumTolerance) << "m = " << m;
     EXPECT_NEAR(whole.mean, 0.0, kSumTolerance * radius);
-    // MATH.md §4.1: int x^2 u / M = (m-1)/(3m-1) R^2 in 1D.
+    // docs/math.md §4.1: int x^2 u / M = (m-1)/(3m-1) R^2 in 1D.
     EXPECT_NEAR(whole.variance, profile.second_moment(kT) / profile.mass(), kSumTolerance * radius * radius);
     const IntervalMoments beyond = law.moments(radius, 3.0 * radius);
     EXPECT_EQ(beyond.mass, 0.0);

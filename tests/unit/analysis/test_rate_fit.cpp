@@ -16,7 +16,7 @@ namespace {
 
 /// Exact data fitted in log space: logs of O(10) carry ~1e-15 absolute error, the slope a few times that.
 constexpr double kExactFitTolerance = 1e-12;
-/// Fixed seed of the noisy-data test (STYLE.md: fixed seeds).
+/// Fixed seed of the noisy-data test (docs/architecture.md "Conventions": fixed seeds).
 constexpr unsigned kSeed = 20261128;
 
 TEST(FitPowerLaw, ExactPowerLawsRecoverTheExponent) {

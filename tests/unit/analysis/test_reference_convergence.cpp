@@ -1,5 +1,5 @@
 // Orders of accuracy of the 1D reference solver (reference_solver1d.hpp) as the number of cells K doubles: W2 at the
-// final time against the exact Barenblatt solutions (MATH.md §4.1-4.2 [D]) for m = 2 and m = 3, and self-convergence
+// final time against the exact Barenblatt solutions (docs/math.md §4.1-4.2) for m = 2 and m = 3, and self-convergence
 // (W2 between the solutions at K and 2K, exact between two piecewise-constant laws) where no exact solution exists:
 // wpme towards a Gaussian and towards a piecewise-constant target with a positive floor, and pme with a double well.
 // The orders asserted are the measured ones minus a margin, each stated with its measurement; every run must succeed.

@@ -1,9 +1,9 @@
 // Unit tests of the 1D reference solver (reference_solver1d.hpp) and of its output law (piecewise_law1d.hpp):
 // the law's quantile/CDF/moments against closed forms; the energy gradient against finite differences; W2 at the final
-// time against the exact Barenblatt (MATH.md §4.1-4.2 [D]), heat-kernel, linear Fokker-Planck and confined PME
-// solutions (MATH.md §4.5-4.6 [D]), the last two with the quadratic potential V = x^2/2; particles measured against the
-// reference through wasserstein_1d (the triangle inequality with the exact law); the wpme long-time limit (W2 to
-// rhobar/int rhobar decreases, MATH.md §2.2 [D]); energy dissipation along the computed solution; failure statuses;
+// time against the exact Barenblatt (docs/math.md §4.1-4.2), heat-kernel, linear Fokker-Planck and confined PME
+// solutions (docs/math.md §4.5-4.6), the last two with the quadratic potential V = x^2/2; particles measured against
+// the reference through wasserstein_1d (the triangle inequality with the exact law); the wpme long-time limit (W2 to
+// rhobar/int rhobar decreases, docs/math.md §2.2); energy dissipation along the computed solution; failure statuses;
 // bad inputs. The bounds are the measured errors (printed) times a stated margin.
 #include <gtest/gtest.h>
 
@@ -261,7 +261,7 @@ TEST(ReferenceSolver1D, IsALawForWasserstein1d) {
 // wpme long time, energy, statuses
 
 TEST(ReferenceSolver1D, WeightedFlowApproachesNormalizedTarget) {
-  // rhobar = exp(-x^2/2): the steady state rhobar/int rhobar is N(0, 1) (MATH.md §2.2 [D]).
+  // rhobar = exp(-x^2/2): the steady state rhobar/int rhobar is N(0, 1) (docs/math.md §2.2).
   const std::vector<double> times{0.5, 1.0, 2.0, 4.0, 8.0};
   const BarenblattLaw1D initial(Barenblatt(1, 2.0, 1.0), 0.1);
   const ReferenceSolution solution =
@@ -275,7 +275,7 @@ TEST(ReferenceSolver1D, WeightedFlowApproachesNormalizedTarget) {
     EXPECT_LT(distance, previous) << "t = " << s.t;
     previous = distance;
   }
-  // The energy tends to that of the steady state, E = 1/2 int N(0,1)^2/rhobar = 1/(2 sqrt(2 pi)) (MATH.md §2.2 [D]).
+  // The energy tends to that of the steady state, E = 1/2 int N(0,1)^2/rhobar = 1/(2 sqrt(2 pi)) (docs/math.md §2.2).
   // Measured |E(8) - E_inf| = 1.5e-4 (K = 200: discretization of the Gaussian tails by the compactly supported cells).
   constexpr double kMeasuredEnergyGap = 1.5e-4;
   const double steady_energy = 0.5 / std::sqrt(2.0 * std::numbers::pi);

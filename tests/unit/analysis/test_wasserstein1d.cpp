@@ -1,4 +1,4 @@
-// Unit tests of the exact 1D Wasserstein distances of MATH.md §4.2 [D] and §7.1 item 8 (EXACT quantization floor):
+// Unit tests of the exact 1D Wasserstein distances of docs/math.md §4.2 and §7.1 item 8 (EXACT quantization floor):
 // closed forms for the uniform law, invariances, W1 <= W2 <= Winf, 10^6 particles, and an independent brute-force
 // quantile integral for Barenblatt laws.
 #include <gtest/gtest.h>
@@ -25,7 +25,7 @@ namespace {
 constexpr double kEpsilon = std::numeric_limits<double>::epsilon();
 /// Distances assembled from O(N) rounded terms of one sign: a few hundred ulps for N <= 1000.
 constexpr double kSumTolerance = 1e-13;
-/// Fixed seed of every random test (STYLE.md: fixed seeds).
+/// Fixed seed of every random test (docs/architecture.md "Conventions": fixed seeds).
 constexpr unsigned kSeed = 20261128;
 
 std::vector<double> equal_weights(std::size_t n) { return std::vector<double>(n, 1.0 / static_cast<double>(n)); }
@@ -45,7 +45,7 @@ void expect_distances_near(const WassersteinDistances& a, const WassersteinDista
 
 // ------------------------------------------------------------------------------------------------------------------
 TEST(Wasserstein1D, UniformQuantileMidpointsGiveTheQuantizationFloor) {
-  // MATH.md §7.1 item 8 (EXACT): N equal masses at the quantile midpoints of uniform[-1/2, 1/2]:
+  // docs/math.md §7.1 item 8 (EXACT): N equal masses at the quantile midpoints of uniform[-1/2, 1/2]:
   // W1 = 1/(4N), W2 = 1/(sqrt(12) N), Winf = 1/(2N).
   // Positions and quantiles carry an absolute rounding of eps/2, i.e. N eps/2 relative to distances ~ 1/(2N); Winf,
   // a single difference, sees it undamped.
@@ -289,7 +289,7 @@ TEST(Wasserstein1D, BarenblattMatchesBruteForceQuantileIntegral) {
     x[3] = -1.2 * radius;  // outliers beyond the support
     x[40] = 1.1 * radius;
     std::shuffle(x.begin(), x.end(), rng);
-    // For m = 2 the brute force uses the MATH.md §4.2 form of Q in long double, independent of the library's.
+    // For m = 2 the brute force uses the docs/math.md §4.2 form of Q in long double, independent of the library's.
     const auto quantile = [&](double u) {
       if (c.m == 2.0) {
         const long double r3 = radius;

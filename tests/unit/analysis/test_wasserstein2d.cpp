@@ -1,7 +1,7 @@
 // Unit tests of wasserstein2d.hpp: the exact discrete W2 (network simplex) against independent answers (the exact 1D
 // merge of wasserstein1d.hpp, brute force over permutations, translations, product measures whose W2^2 is the sum of
 // the 1D ones), W2 against a density under quadrature refinement (product of 1D laws, computed independently in 1D),
-// the Barenblatt trajectory bound (MATH.md §4.1) and the sliced W2 with deterministic directions.
+// the Barenblatt trajectory bound (docs/math.md §4.1) and the sliced W2 with deterministic directions.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -22,7 +22,7 @@ namespace {
 /// The simplex works on weights rounded to 2^-51 of the total: W2^2 relative error ~ (N + M) 2^-50 (diameter/W2)^2,
 /// about 1e-12 for the sizes and spreads below, and W2 half of that; 1e-10 leaves a factor 100.
 constexpr double kWeightRoundingTolerance = 1e-10;
-/// Fixed seed of every random test (STYLE.md: fixed seeds).
+/// Fixed seed of every random test (docs/architecture.md "Conventions": fixed seeds).
 constexpr unsigned kSeed = 20261128;
 
 struct Cloud {

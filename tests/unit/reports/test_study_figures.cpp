@@ -182,7 +182,7 @@ TEST(BuiltinStudies, TargetsStudyExpandsAndValidates) {
   EXPECT_TRUE(spec.fits[0].divergence_figure && spec.fits[0].density_figure && spec.fits[0].trajectories);
   EXPECT_EQ(spec.fits[1].metric, "w2_steady");
   EXPECT_EQ(spec.fits[1].floor, "quantization_floor_w2");
-  // The talk's experiment: uniform data on [-0.5, 0.5] up to t = 3 (MATH.md §2.5).
+  // The talk's experiment: uniform data on [-0.5, 0.5] up to t = 3 (docs/math.md §2.5).
   for (const PlannedRun& r : runs)
     if (r.sweep == "talk") {
       const RunConfig c = parse_run_config(spec.config_text, spec.config_name, r.overrides);

@@ -16,7 +16,7 @@ namespace {
 /// The reference adds the same terms in the same order, so the sums agree to a few ulps of the sum of |terms|
 /// (the compiler may contract a*b+c differently in the two loops); 1e-14 is ~50 ulps.
 constexpr double kSumTolerance = 1e-14;
-constexpr unsigned kSeed = 20261128;  // STYLE.md: fixed seeds
+constexpr unsigned kSeed = 20261128;  // docs/architecture.md "Conventions": fixed seeds
 
 /// A radial kernel that is not a Gaussian: K(x) = 1/(1 + |x|^2), grad K(x) = -2 x / (1 + |x|^2)^2.
 struct CauchyKernel {

@@ -1,9 +1,10 @@
 // Unit tests of the regularized equations (equations.hpp) and of their factory (velocity_field.hpp):
-// - WpmeUniformTarget energy and velocity against the explicit formulas of MATH.md §2.3 for N = 2 and N = 3,
-//   with psi_eps = zeta_eps * zeta_eps = (4 pi eps^2)^(-d/2) exp(-|z|^2 / (4 eps^2)) (MATH.md §5.6, second row);
-// - CcpPorousMedium against MATH.md §1.4 for N = 2, and for m = 2 exactly twice the wpme velocity (MATH.md §2.3 key
-//   reduction, §7.1 item 5: "CEHT with rhobar == 1 equals CCP m = 2 with phi = zeta*zeta at half the speed");
-// - make_velocity_field validation (STYLE.md: a bad_inputs test per public entry point).
+// - WpmeUniformTarget energy and velocity against the explicit formulas of docs/math.md §2.3 for N = 2 and N = 3,
+//   with psi_eps = zeta_eps * zeta_eps = (4 pi eps^2)^(-d/2) exp(-|z|^2 / (4 eps^2)) (docs/math.md §5.6, second row);
+// - CcpPorousMedium against docs/math.md §1.4 for N = 2, and for m = 2 exactly twice the wpme velocity
+//   (docs/math.md §2.3 key reduction, §7.1 item 5: "CEHT with rhobar == 1 equals CCP m = 2 with phi = zeta*zeta at half
+//   the speed");
+// - make_velocity_field validation (docs/architecture.md "Conventions": a bad_inputs test per public entry point).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -28,7 +29,8 @@ namespace {
 constexpr double kFormulaTolerance = 1e-13;
 constexpr unsigned kSeed = 20261128;
 
-/// psi_eps(z) for |z|^2 = r2 (MATH.md §5.6, second row) and its gradient factor: grad psi(z) = -psi(z) z / (2 eps^2).
+/// psi_eps(z) for |z|^2 = r2 (docs/math.md §5.6, second row) and its gradient factor: grad psi(z) = -psi(z) z / (2
+/// eps^2).
 double psi(double r2, double eps, int dim) {
   return std::pow(4.0 * std::numbers::pi * eps * eps, -0.5 * dim) * std::exp(-r2 / (4.0 * eps * eps));
 }
@@ -88,7 +90,7 @@ TEST(WpmeUniformTarget, ThreeParticleEnergyAndVelocityMatchTheExplicitFormulaInT
 }
 
 TEST(CcpPorousMedium, TwoParticleEnergyAndVelocityMatchTheExplicitFormulaForEachExponent) {
-  // MATH.md §1.4: p_i = sum_k m_k phi(x_i - x_k), E = sum_i m_i p_i^(m-1)/(m-1) (log p_i for m = 1),
+  // docs/math.md §1.4: p_i = sum_k m_k phi(x_i - x_k), E = sum_i m_i p_i^(m-1)/(m-1) (log p_i for m = 1),
   // v_1 = -m2 grad phi(x1 - x2) (p1^(m-2) + p2^(m-2)), with phi = psi_eps = zeta_eps * zeta_eps.
   const double eps = 0.3, m1 = 0.45, m2 = 0.55;
   const std::vector<double> x = {0.1, -0.05, -0.2, 0.3};  // two particles in 2D
@@ -112,7 +114,7 @@ TEST(CcpPorousMedium, TwoParticleEnergyAndVelocityMatchTheExplicitFormulaForEach
 }
 
 TEST(CcpPorousMedium, ExponentTwoIsExactlyTwiceTheWpmeVelocityAndEnergy) {
-  // MATH.md §2.3 key reduction: CEHT velocity -grad(psi * rho), CCP m = 2 velocity -2 grad(phi * rho) with
+  // docs/math.md §2.3 key reduction: CEHT velocity -grad(psi * rho), CCP m = 2 velocity -2 grad(phi * rho) with
   // phi = psi; the energies are 1/2 sum m_i p_i and sum m_i p_i. Both are one gradient sum scaled by a power of 2,
   // so the factor 2 holds bit for bit; allow 4 ulps (EXPECT_DOUBLE_EQ) in case an engine reorders.
   std::mt19937 rng(kSeed);
@@ -141,8 +143,8 @@ TEST(CcpPorousMedium, ExponentTwoIsExactlyTwiceTheWpmeVelocityAndEnergy) {
 }
 
 TEST(CcpPorousMedium, ExponentTwoTrajectoryIsTheWpmeTrajectoryAtTwiceTheTime) {
-  // "At half the speed" (MATH.md §7.1 item 5): x_pme(t) = x_wpme(2 t). rk4 with step h on v_pme = 2 v_wpme performs
-  // the same arithmetic as rk4 with step 2h on v_wpme up to powers of 2, so the states agree to round-off.
+  // "At half the speed" (docs/math.md §7.1 item 5): x_pme(t) = x_wpme(2 t). rk4 with step h on v_pme = 2 v_wpme
+  // performs the same arithmetic as rk4 with step 2h on v_wpme up to powers of 2, so the states agree to round-off.
   constexpr double kTrajectoryTolerance = 1e-13;  // 100 rk4 steps of O(1) states, a few ulps each
   const std::vector<double> masses = {0.15, 0.25, 0.2, 0.3, 0.1};
   const State x0 = {-0.6, -0.25, 0.05, 0.3, 0.7};
@@ -223,7 +225,7 @@ namespace blobflow {
 namespace {
 
 TEST(MakeVelocityField, RefusesSignChangingMollifiersForNonQuadraticPme) {
-  // MATH.md §2.3: (phi * rho)^(m-2) and log(phi * rho) need phi * rho > 0, which a sign-changing kernel breaks.
+  // docs/math.md §2.3: (phi * rho)^(m-2) and log(phi * rho) need phi * rho > 0, which a sign-changing kernel breaks.
   FieldSpec spec;
   spec.equation = "pme";
   spec.epsilon = 0.3;

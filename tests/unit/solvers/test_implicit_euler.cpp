@@ -1,7 +1,7 @@
 // Unit tests of the implicit Euler (minimizing-movement) integrator, minimizing_movement.hpp and the registry entry
 // "implicit-euler" of integrators.hpp. What is verified and why:
 //  - the energy E_eps never increases over a step, for dt from 1e-4 to 10 (the scheme's point: explicit methods lose
-//    this at large dt), on wpme in 1D and 2D and on pme with m = 3 (MATH.md §1.4, §7.1 item 6);
+//    this at large dt), on wpme in 1D and 2D and on pme with m = 3 (docs/math.md §1.4, §7.1 item 6);
 //  - the converged step satisfies the implicit Euler equation x^{n+1} = x^n + dt v(x^{n+1}) to the stated
 //    tolerance atol + rtol L, checked with an independent velocity evaluation;
 //  - the global error is first order in dt against a fine rk4 reference;

@@ -1,6 +1,6 @@
 // Unit tests of the initial particle placements (initial_data.hpp): quantile placement of the uniform law gives the
-// cell midpoints with equal masses (MATH.md §7.1 item 8), and lattice placement gives the cell centres of positive
-// density with midpoint-rule masses rescaled to the total mass (MATH.md §1.7), with the right count and spacing.
+// cell midpoints with equal masses (docs/math.md §7.1 item 8), and lattice placement gives the cell centres of positive
+// density with midpoint-rule masses rescaled to the total mass (docs/math.md §1.7), with the right count and spacing.
 #include <gtest/gtest.h>
 
 #include <cmath>

@@ -5,7 +5,7 @@
 //    the same steps when the cloud is translated by 1e3 (the error norm is translation invariant);
 //  - the counters follow each method's cost (rhs evaluations per step or attempt, the multistep restart);
 //  - numerical failure is a status with the last finite state, never an exception.
-// The test system: 5 particles of unequal mass of the wpme field in 1D (MATH.md §2.3), Gaussian mollifier,
+// The test system: 5 particles of unequal mass of the wpme field in 1D (docs/math.md §2.3), Gaussian mollifier,
 // eps = 0.2 (a WpmeUniformTarget<GaussianMollifier> with the direct sum, built through the factory).
 #include <gtest/gtest.h>
 

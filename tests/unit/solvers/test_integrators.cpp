@@ -1,8 +1,9 @@
 // Unit tests of integrate() and its registry (integrators.hpp): output times are hit bit for bit, the fixed-step
 // methods show their classical order (one generic test over the registry, as odeint's test/numeric/runge_kutta.cpp),
-// the dopri5 counters obey the FSAL count, the adaptive step count is translation invariant (STYLE.md: odeint's
-// default error check is not), numerical failure is a status with the last finite state, and bad arguments throw.
-// The test system: 5 particles of unequal mass of the wpme field in 1D (MATH.md §2.3), eps = 0.2.
+// the dopri5 counters obey the FSAL count, the adaptive step count is translation invariant (docs/architecture.md
+// "Conventions": odeint's default error check is not), numerical failure is a status with the last finite state, and
+// bad arguments throw. The test system: 5 particles of unequal mass of the wpme field in 1D (docs/math.md §2.3),
+// eps = 0.2.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -291,8 +292,8 @@ TEST(Integrate, Dopri5ApproachingAFiniteTimeBlowUpEndsWithStepSizeUnderflow) {
 }
 
 TEST(Integrate, StepSizeUnderflowMessageShowsTheNonzeroMinimumStep) {
-  // STYLE.md: a message names the value and the rule. The minimum step here is 1e-14 (kMinRelativeStep times a unit
-  // time span); a fixed-point rendering would print it as 0.000000.
+  // docs/architecture.md "Conventions": a message names the value and the rule. The minimum step here is 1e-14
+  // (kMinRelativeStep times a unit time span); a fixed-point rendering would print it as 0.000000.
   const BlowUpAtOneThird field;
   const std::vector<double> outputs = {1.0};
   State x = {0.0};

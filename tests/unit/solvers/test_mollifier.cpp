@@ -1,7 +1,7 @@
 // Unit tests of the Gaussian kernel and mollifier (mollifier.hpp) against quadrature and finite differences:
-// unit mass and covariance eps^2 I in d = 1, 2, 3 (MATH.md §5.6, first row), the closed-form self-convolution
-// psi = zeta * zeta against a numerical convolution (MATH.md §1.5, §2.3: variance 2 eps^2), gradient_factor against
-// a central difference of value, and the underflow cut, where the kernel must already be exactly 0.
+// unit mass and covariance eps^2 I in d = 1, 2, 3 (docs/math.md §5.6, first row), the closed-form self-convolution
+// psi = zeta * zeta against a numerical convolution (docs/math.md §1.5, §2.3: variance 2 eps^2), gradient_factor
+// against a central difference of value, and the underflow cut, where the kernel must already be exactly 0.
 #include <gtest/gtest.h>
 
 #include <array>
@@ -17,7 +17,7 @@ namespace blobflow {
 namespace {
 
 /// Tensor trapezoid rule with spacing sigma/4 on [-12 sigma, 12 sigma]^d: the lattice error of a Gaussian is
-/// 2 exp(-2 pi^2 sigma^2 / h^2) = 2 exp(-32 pi^2) ~ 1e-137 and the truncation exp(-72) ~ 1e-31 (MATH.md §2.4), so
+/// 2 exp(-2 pi^2 sigma^2 / h^2) = 2 exp(-32 pi^2) ~ 1e-137 and the truncation exp(-72) ~ 1e-31 (docs/math.md §2.4), so
 /// only round-off remains: nested partial sums of 97 terms per level, a few 1e-14 relative.
 constexpr double kQuadratureTolerance = 1e-13;
 constexpr int kPointsPerSigma = 4;

@@ -1,11 +1,12 @@
 // Unit tests of the high-order and compactly supported mollifiers (mollifiers.hpp, mollifiers.cpp), every kernel in
 // d = 1, 2, 3, against quadratures written here independently of the library:
-//   - unit mass, vanishing moments int |x|^j zeta = 0 for 2 <= j < order and the first nonzero moment (MATH.md §5.1;
-//     the [D] values of §5.2 and the closed forms derived in mollifiers.hpp), for zeta and for psi = zeta * zeta;
+//   - unit mass, vanishing moments int |x|^j zeta = 0 for 2 <= j < order and the first nonzero moment
+//     (docs/math.md §5.1; the [D] values of §5.2 and the closed forms derived in mollifiers.hpp), for zeta and for
+//     psi = zeta * zeta;
 //   - gradient_factor against a fourth-order central difference of value, for zeta and psi;
 //   - psi = zeta * zeta against a numerical convolution at several radii: closed forms (Laguerre-Gaussian, DoG) and
 //     the radial tables (Wendland C2, C4, cubic B-spline) to a relative 1e-12 of psi(0);
-//   - exact compact support, the truncation radius, the MATH.md base scaling of §5.2 and §5.3, and bad inputs.
+//   - exact compact support, the truncation radius, the docs/math.md base scaling of §5.2 and §5.3, and bad inputs.
 // The reference convolutions use other coordinates than the table builder: an exact piecewise Gauss-Legendre rule
 // in d = 1, Cartesian iterated integrals in d = 2, and the distance form (2 pi / r) int s z(s) int t z(t) dt ds in
 // d = 3 (polynomial pieces, hence exact, for the compact kernels).
@@ -40,7 +41,7 @@ constexpr double kConvolutionTolerance = 1e-12;
 /// room for kernels whose derivatives are 100 times steeper than that estimate.
 constexpr double kFdStepInEps = 1e-3;
 constexpr double kFdTolerance = 1e-9;
-/// The MATH.md §5.2/§5.3 formulas re-evaluated in another order: a few ulps of the value at 0.
+/// The docs/math.md §5.2/§5.3 formulas re-evaluated in another order: a few ulps of the value at 0.
 constexpr double kFormulaTolerance = 1e-14;
 constexpr int kPoints = 24;  // Gauss-Legendre points per piece in every reference quadrature
 
@@ -221,7 +222,7 @@ double reference_convolution(const RadialProfile& p, int dim, double r) {
 template <class Z>
 constexpr bool kIsCompact = requires { typename Z::Profile; };
 
-/// Widest Gaussian of a Gaussian-family zeta, in units of eps (MATH.md §5.3: dog4 sqrt2 eps, dog6 2 eps).
+/// Widest Gaussian of a Gaussian-family zeta, in units of eps (docs/math.md §5.3: dog4 sqrt2 eps, dog6 2 eps).
 template <class Z>
 constexpr double kWidestSigma = std::is_same_v<Z, Dog4Mollifier> ? std::numbers::sqrt2
                                 : std::is_same_v<Z, Dog6Mollifier> ? 2.0 : 1.0;
@@ -257,7 +258,7 @@ RadialProfile profile_of(const Z& zeta, const K& kernel, bool psi) {
 /// The first nonzero moment int |x|^order zeta dx.
 template <int Order>
 double first_moment(const LaguerreGaussianMollifier<Order>& zeta, int dim) {
-  // mollifiers.hpp [D]: m_2k = (-1)^(k+1) eps^2k d (d+2) ... (d+2k-2); MATH.md §5.2 at eps = 1/sqrt2.
+  // mollifiers.hpp [D]: m_2k = (-1)^(k+1) eps^2k d (d+2) ... (d+2k-2); docs/math.md §5.2 at eps = 1/sqrt2.
   const int k = Order / 2;
   double m = (k % 2 == 0 ? -1.0 : 1.0) * std::pow(zeta.epsilon(), Order);
   for (int i = 0; i < k; ++i) m *= dim + 2 * i;
@@ -274,7 +275,7 @@ double first_moment(const DifferenceOfGaussiansMollifier<Order>& zeta, int dim) 
 }
 template <class P>
 double first_moment(const CompactMollifier<P>& zeta, int dim) {
-  // m2 = c |S^(d-1)| int_0^R r^(d+1) f(r) dr, exact rationals from sympy (normalization of MATH.md §5.5).
+  // m2 = c |S^(d-1)| int_0^R r^(d+1) f(r) dr, exact rationals from sympy (normalization of docs/math.md §5.5).
   static constexpr std::array<std::array<double, 3>, 3> kM2 = {{{1.0 / 14, 5.0 / 36, 1.0 / 5},
                                                                 {3.0 / 55, 7.0 / 66, 2.0 / 13},
                                                                 {1.0 / 3, 31.0 / 49, 9.0 / 10}}};
@@ -475,7 +476,7 @@ TYPED_TEST(EveryMollifier, RejectsBadDimensionAndWidth) {
 // ---- Family-specific checks ----------------------------------------------------------------------------------
 
 TEST(LaguerreGaussian, EqualsTheBaseScalingFormulasOfMathMdAtEpsOneOverSqrtTwo) {
-  // MATH.md §5.2 table [D]: zeta_eps with eps = 1/sqrt2 is exactly the "Laguerre base" kernel.
+  // docs/math.md §5.2 table: zeta_eps with eps = 1/sqrt2 is exactly the "Laguerre base" kernel.
   const double eps = 1.0 / std::numbers::sqrt2, pi = std::numbers::pi;
   for (int dim = 1; dim <= 3; ++dim) {
     const Laguerre4Mollifier z4(dim, eps);
@@ -493,7 +494,7 @@ TEST(LaguerreGaussian, EqualsTheBaseScalingFormulasOfMathMdAtEpsOneOverSqrtTwo) 
           << "d = " << dim;
     }
   }
-  // MATH.md §5.2: in d = 1, m4 = -3/4 (order 4), m6 = 15/8 (order 6); in d = 2, m4 = -2, m6 = 6. The derived
+  // docs/math.md §5.2: in d = 1, m4 = -3/4 (order 4), m6 = 15/8 (order 6); in d = 2, m4 = -2, m6 = 6. The derived
   // formula (used by the moment test above) reproduces them up to the rounding of eps^6 = (1/sqrt2)^6; the
   // quadrature is compared directly as well.
   EXPECT_NEAR(first_moment(Laguerre4Mollifier(1, eps), 1), -0.75, kFormulaTolerance);
@@ -511,7 +512,7 @@ TEST(LaguerreGaussian, EqualsTheBaseScalingFormulasOfMathMdAtEpsOneOverSqrtTwo) 
 }
 
 TEST(DifferenceOfGaussians, EqualsBealeMajdaKernelsInTwoDimensionsAtBaseVarianceOneHalf) {
-  // MATH.md §5.3: with s^2 = 1/2, zeta_4 = (1/pi)(2 e^(-r^2) - (1/2) e^(-r^2/2)),
+  // docs/math.md §5.3: with s^2 = 1/2, zeta_4 = (1/pi)(2 e^(-r^2) - (1/2) e^(-r^2/2)),
   // zeta_6 = (1/pi)((8/3) e^(-r^2) - e^(-r^2/2) + (1/12) e^(-r^2/4)).
   const double eps = 1.0 / std::numbers::sqrt2, pi = std::numbers::pi;
   const Dog4Mollifier z4(2, eps);

@@ -96,7 +96,8 @@ TEST(RegularizedNewtonianKernel, SmallRadiusLimitsAreExactWithoutCancellation) {
   const double chi = 2.5, eps = 0.07;
   const RegularizedNewtonianKernel w(chi, eps);
   const double s = w.sigma();
-  EXPECT_DOUBLE_EQ(s, std::numbers::sqrt2 * eps);  // psi_eps = zeta_eps * zeta_eps: variance 2 eps^2 (MATH.md §1.5)
+  // psi_eps = zeta_eps * zeta_eps: variance 2 eps^2 (docs/math.md §1.5)
+  EXPECT_DOUBLE_EQ(s, std::numbers::sqrt2 * eps);
   const double value0 = chi * (std::log(2.0 * s * s) - std::numbers::egamma) / (4.0 * std::numbers::pi);
   const double factor0 = chi / (4.0 * std::numbers::pi * s * s);
   for (double r : {0.0, 1e-300, 1e-150, 1e-12 * s}) {
@@ -311,14 +312,14 @@ TEST(DriftedField, NewtonianInteractionResolvesToTheDirectEngine) {
   EXPECT_NO_THROW((void)make_velocity_field(spec, {1.0, 1.0}));
 }
 
-// ---- 2D Keller-Segel virial (MATH.md §4.7): d/dt int |x|^2 rho = 4M (1 - M/(8 pi)) for chi = 1. For the particles,
-// d/dt sum_i m_i |x_i|^2 = 2 sum_i m_i x_i . v_i, and symmetrizing the pair sum with grad W_eps(z) = g(|z|^2) z gives
-// the interaction part exactly: -sum_ij m_i m_j |z_ij|^2 g(|z_ij|^2) = -(chi/(2 pi)) sum_ij m_i m_j (1 - e^(-a_ij)),
-// i.e. -chi M^2/(2 pi) up to the regularization's e^(-a) terms (the i = j terms contribute 0). The diffusion part
-// is about 4M for a resolved density; the sign of the total must flip at the critical mass (test sign and trend,
-// not equality: §4.7). For a Gaussian of unit variance and eps = 0.3 the regularization lowers the diffusion part
-// by ~2% and the attraction by ~8% (E e^(-a) over the pairs), moving the sign change to ~1.07 x 8 pi: the masses
-// tested stay 20% or more from 8 pi.
+// ---- 2D Keller-Segel virial (docs/math.md §4.7): d/dt int |x|^2 rho = 4M (1 - M/(8 pi)) for chi = 1. For the
+// particles, d/dt sum_i m_i |x_i|^2 = 2 sum_i m_i x_i . v_i, and symmetrizing the pair sum with grad
+// W_eps(z) = g(|z|^2) z gives the interaction part exactly: -sum_ij m_i m_j |z_ij|^2 g(|z_ij|^2) = -(chi/(2 pi)) sum_ij
+// m_i m_j (1 - e^(-a_ij)), i.e. -chi M^2/(2 pi) up to the regularization's e^(-a) terms (the i = j terms contribute 0).
+// The diffusion part is about 4M for a resolved density; the sign of the total must flip at the critical mass (test
+// sign and trend, not equality: §4.7). For a Gaussian of unit variance and eps = 0.3 the regularization lowers the
+// diffusion part by ~2% and the attraction by ~8% (E e^(-a) over the pairs), moving the sign change to ~1.07 x 8 pi:
+// the masses tested stay 20% or more from 8 pi.
 
 /// Each of the N^2 pair terms is rounded a few times; 1e-12 relative to chi M^2 / (2 pi) covers N^2 eps_mach.
 constexpr double kVirialIdentityTolerance = 1e-12;

@@ -1,4 +1,4 @@
-// The linear Fokker-Planck equation d/dt rho = Lap rho + div(rho x) (MATH.md §4.6) as pme with m = 1 and the
+// The linear Fokker-Planck equation d/dt rho = Lap rho + div(rho x) (docs/math.md §4.6) as pme with m = 1 and the
 // quadratic potential V = |x|^2 / 2, in 1D from Gaussian data N(mu0, s0^2) placed by quantiles, against the exact
 // moments of analysis::LinearFokkerPlanck: mean mu0 e^-t and variance 1 + (s0^2 - 1) e^-2t.
 //

@@ -1,7 +1,7 @@
 // RapidCheck properties of the drifted velocity fields (drifted_field.hpp) over random particle systems: the cases
 // of tests/property/particle_case.hpp (N 2..12, d 1..3, wpme and pme with m in {1, 1.5, 2, 3}) plus a random V
 // (none, quadratic, double-well, polynomial of degree 1..5) and a random W (none, gaussian, and newtonian in 2D).
-// Properties (potentials.hpp; MATH.md §1.4):
+// Properties (potentials.hpp; docs/math.md §1.4):
 //   - v_i = -(1/m_i) grad_(x_i) E_total by central differences, for every V and W kind;
 //   - sum_i m_i v_i = -sum_i m_i grad V(x_i): the diffusion and pair terms are antisymmetric (zero when V = none).
 // Tolerances: those of tests/property/field_checks.hpp, with the scales extended by the drift terms (below).

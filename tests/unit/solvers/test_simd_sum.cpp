@@ -101,7 +101,7 @@ double expect_simd_matches_direct(const GaussianKernel& kernel, int dim, const s
 TEST(SimdSum, MatchesDirectSumForWideAndNarrowBlobsInOneTwoAndThreeDimensions) {
   // Points uniform in [0, 1]^d, weights in [0.1, 3] (unequal masses), sizes not multiples of 8 or 64. sigma = 0.1:
   // no exp underflows; sigma = 0.01: 2^t underflows (t < -1022, |y - x| > 0.38) for ~40% of the pairs in 1D and
-  // more in 2D and 3D, the regime where library vector exps fall into slow paths (PERF-NOTES.md §1).
+  // more in 2D and 3D, the regime where library vector exps fall into slow paths (docs/performance.md §1).
   std::mt19937 rng(kSeed + 1);
   const std::size_t n_sources[] = {0, 1003, 531, 301};
   const std::size_t n_targets[] = {0, 77, 45, 29};

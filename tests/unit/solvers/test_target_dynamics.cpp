@@ -1,12 +1,12 @@
 // Dynamics of wpme with a general target (wpme_targets.hpp) under dopri5:
-// - the discrete energy never increases over an accepted step (dE/dt = -sum_i m_i |v_i|^2, MATH.md §2.3 and §7.1
+// - the discrete energy never increases over an accepted step (dE/dt = -sum_i m_i |v_i|^2, docs/math.md §2.3 and §7.1
 //   item 6), for the closed form (1D piecewise), the quadrature with a sign-changing kernel (1D mixture, laguerre4:
-//   admissible since the energy stays a square, MATH.md §2.3) and the quadrature in 2D (gaussian target);
+//   admissible since the energy stays a square, docs/math.md §2.3) and the quadrature in 2D (gaussian target);
 // - long times with a Gaussian target N(0, sigma^2) in 1D: the energy approaches its lower bound 1/2 and the
 //   particles' second moment approaches sigma^2 - eps^2. Why: by Cauchy-Schwarz, E = 1/2 int (zeta*rho)^2/rhobar
 //   >= 1/2 (int zeta*rho)^2 / int rhobar = 1/2 for unit masses, with equality iff zeta*rho^N = rhobar, whose second
 //   moment is m2(rho^N) + eps^2 (zeta has variance eps^2). So the regularized steady state is the deconvolution of
-//   rhobar by zeta (MATH.md §2.2 stationary state rho = rhobar, shifted by the blob's variance).
+//   rhobar by zeta (docs/math.md §2.2 stationary state rho = rhobar, shifted by the blob's variance).
 #include <gtest/gtest.h>
 
 #include <algorithm>

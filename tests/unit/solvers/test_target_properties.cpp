@@ -1,6 +1,6 @@
 // Property tests of wpme with a general target (wpme_targets.hpp): for random particle systems, targets, mollifiers
-// and both y-integral paths, the velocity is exactly -(1/m_i) grad_(X_i) E of the discrete energy (MATH.md §2.3),
-// checked by central differences with a stated relative criterion (STYLE.md, Ceres gradient_checker), as
+// and both y-integral paths, the velocity is exactly -(1/m_i) grad_(X_i) E of the discrete energy (docs/math.md §2.3),
+// checked by central differences with a stated relative criterion (docs/architecture.md "Conventions"), as
 // tests/property does for rhobar == 1.
 //
 // A case: d in {1, 2, 3}, N in [2, 6] particles uniform on a grid in [-s, s]^d with a log-uniform scale s in
@@ -29,7 +29,8 @@ rc::Gen<T> uniform_integer(T lo, T hi) {
   return rc::gen::resize(kFullSize, rc::gen::inRange<T>(lo, hi));
 }
 
-/// A real in [lo, hi] on a grid of n_steps + 1 points (RapidCheck has no bounded double generator, STYLE.md).
+/// A real in [lo, hi] on a grid of n_steps + 1 points (RapidCheck has no bounded double generator, docs/architecture.md
+/// "Conventions").
 rc::Gen<double> bounded_real(double lo, double hi, int n_steps) {
   return rc::gen::map(uniform_integer(0, n_steps + 1),
                       [lo, hi, n_steps](int k) { return lo + (hi - lo) * (static_cast<double>(k) / n_steps); });

@@ -1,11 +1,12 @@
 // Unit tests of the wpme targets (targets.hpp) and of wpme with a general rhobar (wpme_targets.hpp):
 // - the densities of every kind against their formulas, the grid reader (multilinear exactness, malformed files);
-// - the closed-form y-integral (MATH.md §2.4 item 1) against a brute-force Gauss-Legendre quadrature of the
-//   definitions of MATH.md §2.3 (1D and 2D), written here independently of solvers/;
+// - the closed-form y-integral (docs/math.md §2.4 item 1) against a brute-force Gauss-Legendre quadrature of the
+//   definitions of docs/math.md §2.3 (1D and 2D), written here independently of solvers/;
 // - the exact identity: a box containing every particle's blob gives WpmeUniformTarget times 1/rhobar, in closed
 //   form to round-off and by the lattice quadrature to its stated accuracy;
 // - the lattice quadrature against the closed form across jumps of 1/rhobar: second order in dy (1D and 2D);
-// - validation of every TargetSpec field (STYLE.md: a bad_inputs test per public entry point).
+// - validation of every TargetSpec field (docs/architecture.md "Conventions": a bad_inputs test per public entry
+//   point).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -423,7 +424,8 @@ struct BruteForce {
 };
 
 /// v_i = -sum_j m_j int grad zeta(X_i - y) zeta(y - X_j) / rhobar(y) dy = -int grad zeta(X_i - y) u(y)/rhobar(y) dy
-/// and E = 1/2 int u(y)^2 / rhobar(y) dy, u = sum_j m_j zeta(y - X_j), zeta the Gaussian of std eps (MATH.md §2.3).
+/// and E = 1/2 int u(y)^2 / rhobar(y) dy, u = sum_j m_j zeta(y - X_j), zeta the Gaussian of std eps
+/// (docs/math.md §2.3).
 void brute_force(const std::vector<double>& x, const std::vector<double>& m, int d, double eps,
                  const std::function<double(const std::array<double, 3>&)>& inverse_rhobar,
                  const std::vector<std::vector<double>>& breaks, std::vector<double>& v, double& energy) {

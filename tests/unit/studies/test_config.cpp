@@ -1,5 +1,5 @@
 // Configuration parsing and validation: defaults, overrides, and one message per violated rule that names the
-// key, the value and the rule (studies/config.hpp; DESIGN.md canonical keys).
+// key, the value and the rule (studies/config.hpp; docs/architecture.md "Configuration").
 #include "blobflow/studies/config.hpp"
 
 #include <gtest/gtest.h>
@@ -118,7 +118,7 @@ TEST(Config, RejectsKeysThatDoNotApplyToTheEquation) {
 }
 
 TEST(Config, SignChangingMollifiersNeedAQuadraticEnergy) {
-  // MATH.md §2.3: order >= 4 kernels change sign; only wpme and pme with m = 2 keep the energy a square.
+  // docs/math.md §2.3: order >= 4 kernels change sign; only wpme and pme with m = 2 keep the energy a square.
   expect_violation("[problem]\nequation = \"pme\"\nm = 3\n[discretization]\nmollifier = \"laguerre4\"\n",
                    {"discretization.mollifier", "\"laguerre4\"", "changes sign (order 4)", "m = 2"});
   expect_violation("[problem]\nequation = \"pme\"\nm = 1.5\n[discretization]\nmollifier = \"dog6\"\n",

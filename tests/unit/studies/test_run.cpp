@@ -1,5 +1,5 @@
 // The run driver end to end in-process: files, metrics, lattice sizes and numerical failure as data
-// (studies/run.hpp; DESIGN.md "Files a run writes").
+// (studies/run.hpp; docs/architecture.md "Files a run writes").
 #include "blobflow/studies/run.hpp"
 
 #include <gtest/gtest.h>
@@ -45,7 +45,7 @@ TEST(Run, OneDimensionalBarenblattRunWritesItsFilesAndMetrics) {
     EXPECT_LE(*m.w2, *m.winf);
     EXPECT_NEAR(m.mass, 1.0, kMassRoundOff);
   }
-  // h is the support length of U_2(x, t0/2) divided by N (DESIGN.md eps-law convention).
+  // h is the support length of U_2(x, t0/2) divided by N (docs/architecture.md "Configuration").
   const analysis::Barenblatt exact(1, 2.0, 1.0, 0.5);
   EXPECT_DOUBLE_EQ(r.h, 2.0 * exact.support_radius(0.25) / 50.0);
   EXPECT_DOUBLE_EQ(r.epsilon, 4.0 * std::pow(r.h, 0.99));

@@ -1,6 +1,6 @@
 // The wpme steady-state metrics of a run (studies/run.hpp): w1_steady and w2_steady, the distances of the particles
-// to rhobar / int rhobar (MATH.md §2.2 [D]), and quantization_floor_w2, the W2 of N equal weights at the steady law's
-// quantile midpoints (MATH.md §2.5 [D]). Exact values: for uniform rhobar on [-0.5, 0.5] the floor is 1/(sqrt(12) N)
+// to rhobar / int rhobar (docs/math.md §2.2), and quantization_floor_w2, the W2 of N equal weights at the steady law's
+// quantile midpoints (docs/math.md §2.5). Exact values: for uniform rhobar on [-0.5, 0.5] the floor is 1/(sqrt(12) N)
 // and 1/(4N) in W1; for the targets-1d piecewise target (1/2 on [-0.5, 0), 3/2 on [0, 0.5], int rhobar = 1) it is
 // (int_S dx/rhobar)^(1/2) / (sqrt(12) N) = (4/3)^(1/2) / (sqrt(12) N) = 1/(3N) whenever N/4 is an integer (every
 // particle's quantile cell then lies in one piece, where the uniform-cell formula is exact). Gaussian targets: against

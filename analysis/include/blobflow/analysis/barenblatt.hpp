@@ -1,4 +1,4 @@
-// Barenblatt (ZKB) self-similar solutions of the porous-medium equation, MATH.md §4.1 [D], with the
+// Barenblatt (ZKB) self-similar solutions of the porous-medium equation, docs/math.md §4.1, with the
 // time-rescaled variants of §4.4 [D]: u(x, t) = U_m(x, D t) solves d/dt u = D Lap(u^m).
 //
 //   U_m(x, t) = t^-alpha (C - k |x|^2 t^(-2 beta))_+^(1/(m-1)),
@@ -23,7 +23,7 @@ class Barenblatt {
   double m() const { return m_; }
   double mass() const { return mass_; }
   double diffusion_coefficient() const { return diffusion_; }
-  /// Exponents and constants of U_m (MATH.md §4.1) for this mass.
+  /// Exponents and constants of U_m (docs/math.md §4.1) for this mass.
   double alpha() const { return alpha_; }
   double beta() const { return beta_; }
   double k() const { return k_; }
@@ -42,7 +42,7 @@ class Barenblatt {
 
   /// 1D only (\throws std::logic_error otherwise): the cumulative distribution int_{-inf}^x u dy / M.
   double cdf(double x, double t) const;
-  /// 1D only: the quantile Q(u) with cdf(Q(u)) = u for u in [0, 1]; closed form for m = 2 (MATH.md §4.2),
+  /// 1D only: the quantile Q(u) with cdf(Q(u)) = u for u in [0, 1]; closed form for m = 2 (docs/math.md §4.2),
   /// the inverse regularized incomplete beta function otherwise. \throws std::invalid_argument for u outside [0, 1].
   double quantile(double u, double t) const;
 

@@ -1,5 +1,5 @@
 // The blob density zeta_eps * rho^N = sum_j m_j zeta_eps(x - x_j) on a midpoint grid, its L1, L2 and L-infinity
-// distances to an exact density, and the KL and chi^2 divergences against a target rhobar (MATH.md §6 [D]). The
+// distances to an exact density, and the KL and chi^2 divergences against a target rhobar (docs/math.md §6). The
 // mollifier is any callable of the displacement z (analysis/ does not depend on solvers/). Every integral is a
 // midpoint rule on an n^d grid over a box, and its quadrature error is stated: the difference between the values on
 // the n^d grid and on the (n/2)^d grid, an estimate (not a bound) of the error of the coarser one, so for a smooth
@@ -65,8 +65,8 @@ enum class DivergenceStatus {
                               ///< are +infinity
 };
 
-/// KL(rho | rhobar) = int rho log(rho/rhobar) and chi^2(rho | rhobar) = int rho^2/rhobar - 1 (MATH.md §6), with rho
-/// the blob density and rhobar the target, each restricted to the box and divided by its quadrature mass there (so
+/// KL(rho | rhobar) = int rho log(rho/rhobar) and chi^2(rho | rhobar) = int rho^2/rhobar - 1 (docs/math.md §6), with
+/// rho the blob density and rhobar the target, each restricted to the box and divided by its quadrature mass there (so
 /// both are probability densities on the box; the blob mass outside the box is reported, not transported).
 struct Divergences {
   DivergenceStatus status = DivergenceStatus::ok;

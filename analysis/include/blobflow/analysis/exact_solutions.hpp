@@ -1,9 +1,9 @@
 // Exact solutions beyond the plain Barenblatt profile, the references of the m = 1 and confined tests:
-//   - HeatKernel: d/dt rho = D Lap rho (MATH.md §4.6 [D]); Gaussian data of standard deviation s0 per coordinate stay
+//   - HeatKernel: d/dt rho = D Lap rho (docs/math.md §4.6); Gaussian data of standard deviation s0 per coordinate stay
 //     Gaussian with variance s0^2 + 2 D t (s0 = 0: Dirac data, the heat kernel), and int |x|^2 rho grows by 2 d M D t.
-//   - LinearFokkerPlanck: d/dt rho = Lap rho + div(rho x) (MATH.md §4.6 [D]); Gaussian data keep a Gaussian law with
+//   - LinearFokkerPlanck: d/dt rho = Lap rho + div(rho x) (docs/math.md §4.6); Gaussian data keep a Gaussian law with
 //     per-coordinate variance s^2(t) = 1 + (s0^2 - 1) e^(-2t) and mean mu0 e^(-t).
-//   - ConfinedPorousMedium: d/dt rho = Lap(rho^m) + div(rho x), m > 1 (MATH.md §4.5 [D]); the stationary profile
+//   - ConfinedPorousMedium: d/dt rho = Lap(rho^m) + div(rho x), m > 1 (docs/math.md §4.5); the stationary profile
 //     rho_inf = (A - (m-1)|x|^2/(2m))_+^(1/(m-1)) and the self-similar solution rho(x, t) = e^(d t) U_M(e^t x, tau(t)),
 //     tau(t) = tau0 + (e^(lambda t) - 1)/lambda, lambda = d(m-1) + 2, built on analysis::Barenblatt (§4.1).
 // In 1D each solution exposes its law rho(., t)/M as a Law1D (law1d.hpp), the input of wasserstein_1d.
@@ -40,7 +40,7 @@ class GaussianLaw1D final : public Law1D {
 };
 
 /// rho(x, t) = M (2 pi v(t))^(-d/2) exp(-|x|^2/(2 v(t))), v(t) = s0^2 + 2 D t: the solution of d/dt rho = D Lap rho
-/// in R^d with Gaussian data of mass M and standard deviation s0 per coordinate, centred at 0 (MATH.md §4.6 [D]).
+/// in R^d with Gaussian data of mass M and standard deviation s0 per coordinate, centred at 0 (docs/math.md §4.6).
 class HeatKernel {
  public:
   /// \param dimension d >= 1; \param mass M > 0; \param diffusion_coefficient D > 0; \param initial_std_dev s0 >= 0
@@ -66,7 +66,7 @@ class HeatKernel {
   double mass_, diffusion_, s0_;
 };
 
-/// The Gaussian solution of the linear Fokker-Planck equation d/dt rho = Lap rho + div(rho x) in R^d (MATH.md §4.6
+/// The Gaussian solution of the linear Fokker-Planck equation d/dt rho = Lap rho + div(rho x) in R^d (docs/math.md §4.6
 /// [D]): mass M, mean mu(t) = mu0 e^(-t), per-coordinate variance s^2(t) = 1 + (s0^2 - 1) e^(-2t), which tends to the
 /// stationary N(0, I) law.
 class LinearFokkerPlanck {
@@ -117,7 +117,7 @@ class ConfinedPorousMediumLaw1D final : public Law1D {
 };
 
 /// The porous-medium equation with quadratic confinement, d/dt rho = Lap(rho^m) + div(rho x) in R^d, m > 1
-/// (MATH.md §4.5 [D]): rho(x, t) = e^(d t) U_M(e^t x, tau(t)) with U_M the Barenblatt solution of mass M (D = 1) and
+/// (docs/math.md §4.5): rho(x, t) = e^(d t) U_M(e^t x, tau(t)) with U_M the Barenblatt solution of mass M (D = 1) and
 /// tau(t) = tau0 + (e^(lambda t) - 1)/lambda, lambda = d(m-1) + 2. tau0 = 1/lambda gives the stationary profile
 /// rho_inf(x) = (A - (m-1)|x|^2/(2m))_+^(1/(m-1)) for all t.
 class ConfinedPorousMedium {
@@ -150,7 +150,7 @@ class ConfinedPorousMedium {
   /// int rho(x, t)^m dx = e^(d (m-1) t) int U_M(y, tau(t))^m dy; d/dt second_moment = 2 d energy_integral - 2 m2.
   double energy_integral(double t) const;
 
-  /// A of the stationary profile, from its mass (MATH.md §4.5 [D]):
+  /// A of the stationary profile, from its mass (docs/math.md §4.5):
   /// M = A^(p+d/2) ((m-1)/(2m))^(-d/2) pi^(d/2) Gamma(p+1)/Gamma(p+1+d/2), p = 1/(m-1).
   double stationary_constant() const { return stationary_a_; }
   /// Support radius sqrt(2 m A/(m-1)) of the stationary profile.

@@ -1,6 +1,6 @@
 // A 1D Eulerian finite-volume reference solver for wpme with a piecewise-constant target and an optional potential,
 //   d/dt rho = ( rho ( rho/rhobar + V )_x )_x   on [a, b], no flux through a and b,
-// the gradient flow of E = int rho^2/(2 rhobar) + rho V (MATH.md §2.2 [D]). It is the truth for the problems that the
+// the gradient flow of E = int rho^2/(2 rhobar) + rho V (docs/math.md §2.2). It is the truth for the problems that the
 // Lagrangian solver (reference_solver1d.hpp) cannot finish: mass crossing an interior jump of rhobar, where every
 // Lagrangian edge meets a kink of the energy, costs nothing here because the grid does not move.
 //

@@ -1,5 +1,5 @@
 // Probability laws on the real line described by their quantile function, the input of the exact 1D
-// Wasserstein distances (MATH.md §4.2). Each law also integrates its density over an interval, returning
+// Wasserstein distances (docs/math.md §4.2). Each law also integrates its density over an interval, returning
 // the conditional mean and variance directly so that no large terms cancel.
 #pragma once
 

@@ -2,7 +2,7 @@
 // reference solver (reference_solver1d.hpp). Its CDF is piecewise linear through the points (e_k, u_k), u_k the
 // cumulative normalized cell masses, and its quantile is the linear interpolation of the edges in u: the law of a
 // Lagrangian (mass-coordinate) discretization with the density constant on each cell. As a Law1D it is measured against
-// particles by wasserstein_1d (MATH.md §4.2) with no extra code.
+// particles by wasserstein_1d (docs/math.md §4.2) with no extra code.
 #pragma once
 
 #include <span>

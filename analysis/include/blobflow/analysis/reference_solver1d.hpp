@@ -1,5 +1,5 @@
 // A 1D reference solver for d/dt rho = (rho (dU/drho(rho, x) + V(x))_x)_x, the truth for particle errors where no
-// exact solution exists (MATH.md §1.2, §2.2). Internal energies U (MATH.md §1.2 and §2.2 [D]):
+// exact solution exists (docs/math.md §1.2, §2.2). Internal energies U (docs/math.md §1.2 and §2.2):
 //   pme,  m > 1:  U = rho^m/(m-1)        d/dt rho = (rho^m)_xx (+ (rho V')_x)
 //   heat, m = 1:  U = rho log rho        d/dt rho = rho_xx     (+ (rho V')_x)
 //   wpme:         U = rho^2/(2 rhobar(x)) d/dt rho = (rho (rho/rhobar)_x)_x (+ (rho V')_x)
@@ -64,7 +64,7 @@ struct PorousMediumEnergy1D {
   double m = 2.0;  ///< exponent, finite and >= 1
 };
 
-/// U = rho^2/(2 rhobar(x)) (wpme: d/dt rho = (rho (rho/rhobar)_x)_x), MATH.md §2.2 [D].
+/// U = rho^2/(2 rhobar(x)) (wpme: d/dt rho = (rho (rho/rhobar)_x)_x), docs/math.md §2.2.
 struct WeightedEnergy1D {
   /// rhobar(x) > 0 and finite wherever the solution lives (required).
   std::function<double(double)> rhobar;
@@ -105,7 +105,7 @@ struct ReferenceSolverOptions {
   bool record_energy = false;         ///< keep (t, E) after every accepted step in ReferenceSolution::energy_history
 };
 
-/// Outcome of a solve, as data (STYLE.md: numerical failure is a status).
+/// Outcome of a solve, as data (docs/architecture.md "Conventions": numerical failure is a status).
 enum class ReferenceStatus {
   ok,
   step_size_underflow,  ///< the step fell below round-off of t: Newton failed or positivity could not be kept

@@ -1,4 +1,4 @@
-// Exact Wasserstein distances in 1D between a weighted particle measure and a continuous law, MATH.md §4.2 [D], and
+// Exact Wasserstein distances in 1D between a weighted particle measure and a continuous law, docs/math.md §4.2, and
 // between two weighted particle measures (merge of the two cumulative weight sequences). For the law:
 // with the particles sorted and c_i the cumulative normalized weights,
 //   W_p^p = sum_i int_{c_(i-1)}^{c_i} |x_i - Q(u)|^p du,   W_inf = max_i max_{u in [c_(i-1), c_i]} |x_i - Q(u)|.

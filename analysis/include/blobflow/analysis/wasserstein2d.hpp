@@ -67,7 +67,7 @@ struct RefinedDistance {
 RefinedDistance wasserstein2_to_density(std::span<const double> x, std::span<const double> weights,
                                         const DensityOnBox& density, const QuadratureRefinement& refinement = {});
 
-/// The cheap a-posteriori bound for a Barenblatt run (MATH.md §4.1, §4.4 [D]): the exact Lagrangian flow of
+/// The cheap a-posteriori bound for a Barenblatt run (docs/math.md §4.1, §4.4): the exact Lagrangian flow of
 /// u = U_m(x, D t) is the dilation x(t) = x(t0) (t/t0)^beta (D cancels in the ratio), which maps U(t0) onto U(t) and
 /// scales every W2 by s = (t/t0)^beta, so by the triangle inequality
 ///   W2(particles(t), U(t)) <= (sum_i w_i |x_i(t) - s x_i(t0)|^2)^(1/2) + s W2(particles(t0), U(t0)),

@@ -1,6 +1,6 @@
-// The rate fits of a study (DESIGN.md, "Configuration"): what studies/ parses from a study file's [[fit]] tables and
-// writes to study.json, and what the report reads back from there. Declared here, in reports/, because studies/
-// depends on reports/ and both need the one type and its one JSON form.
+// The rate fits of a study (docs/architecture.md "Configuration"): what studies/ parses from a study file's [[fit]]
+// tables and writes to study.json, and what the report reads back from there. Declared here, in reports/, because
+// studies/ depends on reports/ and both need the one type and its one JSON form.
 #pragma once
 
 #include <optional>

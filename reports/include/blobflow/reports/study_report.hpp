@@ -1,5 +1,5 @@
-// The report of a study (DESIGN.md, "Files a study writes"), built only from what the study wrote: study.json (the
-// expanded study: sweeps, fits, planned runs with their config hashes, manifest), study.toml (the study file),
+// The report of a study (docs/architecture.md "Files a study writes"), built only from what the study wrote: study.json
+// (the expanded study: sweeps, fits, planned runs with their config hashes, manifest), study.toml (the study file),
 // runs.jsonl (one record per finished run) and the per-run folders runs/<id>/ (diagnostics.csv, particles.csv,
 // densities.csv). It writes rates.csv, rates.md, rates.tex, figures/ (.dat + .gp, rendered PNG and SVG), and
 // report.md and index.html, both rendered from one Document (document.hpp).

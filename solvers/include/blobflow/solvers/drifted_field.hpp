@@ -2,7 +2,7 @@
 // diffusion velocity field (WpmeUniformTarget or CcpPorousMedium, equations.hpp). make_velocity_field builds it
 // when FieldSpec::potential or FieldSpec::interaction asks for one and returns the bare diffusion field otherwise,
 // so that V = W = none leaves every result unchanged bit for bit. Formulas and the self-term convention: the file
-// comment of potentials.hpp (MATH.md §1.2, §1.4, §4.5-4.7).
+// comment of potentials.hpp (docs/math.md §1.2, §1.4, §4.5-4.7).
 #pragma once
 
 #include <memory>

@@ -16,7 +16,7 @@
 namespace blobflow {
 
 /// Weighted porous-medium equation d/dt rho = div(rho grad(rho/rhobar)) with rhobar == 1, i.e.
-/// d/dt rho = 1/2 Lap(rho^2), in the CEHT23 regularization (MATH.md §2.3 [D]):
+/// d/dt rho = 1/2 Lap(rho^2), in the CEHT23 regularization (docs/math.md §2.3):
 ///   E_eps(x) = 1/2 sum_ij m_i m_j psi_eps(x_i - x_j),    v_i = -sum_j m_j grad psi_eps(x_i - x_j).
 template <Mollifier Z, class Engine = DirectSum>
 class WpmeUniformTarget final : public VelocityField {
@@ -57,7 +57,7 @@ class WpmeUniformTarget final : public VelocityField {
 };
 
 /// Porous-medium equation d/dt rho = Lap(rho^m), m >= 1, in the CCP19 regularization with phi_eps = psi_eps =
-/// zeta_eps * zeta_eps (MATH.md §1.3–1.4 [D]). With p_i = (phi_eps * rho^N)(x_i) = sum_k m_k phi_eps(x_i - x_k):
+/// zeta_eps * zeta_eps (docs/math.md §1.3–1.4). With p_i = (phi_eps * rho^N)(x_i) = sum_k m_k phi_eps(x_i - x_k):
 ///   E_eps(x) = sum_i m_i p_i^(m-1) / (m-1)   (m > 1),      sum_i m_i log p_i   (m = 1),
 ///   v_i = -sum_j m_j grad phi_eps(x_i - x_j) (p_i^(m-2) + p_j^(m-2)),
 /// which is exactly -(1/m_i) grad_(x_i) E_eps. For m = 2 this is v_i = -2 sum_j m_j grad phi_eps(x_i - x_j).
@@ -76,7 +76,7 @@ class CcpPorousMedium final : public VelocityField {
 
   void velocity(std::span<const double> x, std::span<double> v) const override {
     const PointSet points{x, dimension()};
-    if (m_ == 2.0) {  // p^(m-2) == 1: a single gradient sum (MATH.md §1.4, special case m = 2)
+    if (m_ == 2.0) {  // p^(m-2) == 1: a single gradient sum (docs/math.md §1.4, special case m = 2)
       engine_.self_gradient(phi_, points, masses_, v);
       for (double& vi : v) vi *= -2.0;
       return;

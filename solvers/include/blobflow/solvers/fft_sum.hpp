@@ -1,6 +1,6 @@
 // The grid/FFT summation engine in the style of smooth particle-mesh Ewald (SPME; Essmann et al., J. Chem. Phys. 103
-// (1995) 8577): DirectSum's four sums for the Gaussian kernel (the psi of the Gaussian mollifier, MATH.md §2.3)
-// through a uniform grid, in O(N p^d + K^d log K) work instead of O(N M). PERF-NOTES.md §6 "Prototype" describes the
+// (1995) 8577): DirectSum's four sums for the Gaussian kernel (the psi of the Gaussian mollifier, docs/math.md §2.3)
+// through a uniform grid, in O(N p^d + K^d log K) work instead of O(N M). docs/performance.md §6 describes the
 // method and its measured accuracy; this is a fresh implementation of it:
 //  - Grid: spacing h = sigma / r (r grid points per standard deviation), covering the bounding box of targets and
 //    sources plus the B-spline support plus kPaddingSigmas sigma of padding, so that the periodic images the FFT

@@ -24,7 +24,7 @@ struct LatticeInfo {
 };
 
 /// Lattice placement on the box [lo, hi]^d: the cell centres x with rho_0(x) > 0 of a lattice of
-/// `cells_per_side`^d cells, with midpoint-rule masses rho_0(x_i) h^d (CCP19's initialization, MATH.md §1.7)
+/// `cells_per_side`^d cells, with midpoint-rule masses rho_0(x_i) h^d (CCP19's initialization, docs/math.md §1.7)
 /// rescaled by one common factor so that they sum exactly to `total_mass`. The factor is recorded in `info`.
 /// \throws std::invalid_argument when no cell centre has positive density, or for bad parameters.
 Particles lattice_placement(int dim, std::size_t cells_per_side, double lo, double hi,

@@ -1,11 +1,11 @@
 // One step of the minimizing-movement (JKO-type, Euclidean) scheme for the particle gradient flow
-// dx_i/dt = v_i(x) = -(1/m_i) grad_(x_i) E_eps(x) (MATH.md §1.4): the implicit Euler step
+// dx_i/dt = v_i(x) = -(1/m_i) grad_(x_i) E_eps(x) (docs/math.md §1.4): the implicit Euler step
 //     x^{n+1} = argmin_x  Phi(x),   Phi(x) = sum_i m_i |x_i - x_i^n|^2 / (2 dt) + E_eps(x).
 // Its first-order condition m_i (x_i - x_i^n)/dt - m_i v_i(x) = 0 is the implicit Euler equation
 // x^{n+1} = x^n + dt v(x^{n+1}); since the minimizer beats x^n, E_eps(x^{n+1}) <= Phi(x^{n+1}) <= Phi(x^n) = E_eps(x^n)
-// at every dt (the discrete form of MATH.md §7.1 item 6). Only VelocityField::velocity and ::energy are used: no
-// Jacobian (odeint's implicit steppers need a dense uBLAS one, STYLE.md). The minimization is L-BFGS in the
-// mass-weighted variables z_i = sqrt(m_i) x_i with a backtracking Armijo line search on Phi.
+// at every dt (the discrete form of docs/math.md §7.1 item 6). Only VelocityField::velocity and ::energy are used: no
+// Jacobian (odeint's implicit steppers need a dense uBLAS one, docs/architecture.md "Conventions"). The minimization is
+// L-BFGS in the mass-weighted variables z_i = sqrt(m_i) x_i with a backtracking Armijo line search on Phi.
 #pragma once
 
 #include <cstddef>

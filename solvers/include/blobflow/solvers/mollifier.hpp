@@ -1,6 +1,6 @@
 // Mollifiers zeta and the kernels built from them. A blob method replaces the density rho by zeta_eps * rho,
-// where zeta_eps(x) = eps^-d zeta(x/eps) (MATH.md §5.1, §5.6). Both regularized energies of blobflow use the
-// self-convolution psi_eps = zeta_eps * zeta_eps (CEHT23, MATH.md §2.3; CCP19's phi = zeta * zeta, §1.5).
+// where zeta_eps(x) = eps^-d zeta(x/eps) (docs/math.md §5.1, §5.6). Both regularized energies of blobflow use the
+// self-convolution psi_eps = zeta_eps * zeta_eps (CEHT23, docs/math.md §2.3; CCP19's phi = zeta * zeta, §1.5).
 //
 // Kernels are radial: K(x) = k(|x|^2). A RadialKernel exposes the profile and the factor g with
 // grad K(x) = g(|x|^2) x, so that the summation engines never differentiate anything themselves.
@@ -23,7 +23,7 @@ concept RadialKernel = requires(const K k, double r2) {
   { k.gradient_factor(r2) } -> std::convertible_to<double>;
 };
 
-/// A mollifier zeta_eps: a radial kernel of unit mass with an order (MATH.md §5.1), a support radius and its
+/// A mollifier zeta_eps: a radial kernel of unit mass with an order (docs/math.md §5.1), a support radius and its
 /// self-convolution psi = zeta_eps * zeta_eps, itself a radial kernel.
 template <class Z>
 concept Mollifier = RadialKernel<Z> && requires(const Z z) {
@@ -82,8 +82,8 @@ class GaussianKernel {
 };
 
 /// The Gaussian mollifier of blob width eps: zeta_eps has standard deviation eps per coordinate
-/// (MATH.md §5.6, first row). Order 2, infinite support, psi = zeta_eps * zeta_eps is the Gaussian of standard
-/// deviation sqrt(2) eps (variance 2 eps^2; MATH.md §1.5 and §2.3) in closed form.
+/// (docs/math.md §5.6, first row). Order 2, infinite support, psi = zeta_eps * zeta_eps is the Gaussian of standard
+/// deviation sqrt(2) eps (variance 2 eps^2; docs/math.md §1.5 and §2.3) in closed form.
 class GaussianMollifier {
  public:
   static constexpr const char* kName = "gaussian";

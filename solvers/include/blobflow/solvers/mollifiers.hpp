@@ -1,15 +1,15 @@
 // High-order and compactly supported mollifiers zeta_eps for the blob methods, beside the Gaussian of mollifier.hpp,
-// each with its self-convolution psi_eps = zeta_eps * zeta_eps (CCP19's phi, CEHT23's kernel; MATH.md §1.5, §2.3):
-//   laguerre4/6/8  Laguerre-Gaussian kernels of order 4, 6, 8 (MATH.md §5.2); psi in closed form.
-//   dog4, dog6     differences of Gaussians of order 4, 6 (MATH.md §5.3); psi in closed form.
+// each with its self-convolution psi_eps = zeta_eps * zeta_eps (CCP19's phi, CEHT23's kernel; docs/math.md §1.5, §2.3):
+//   laguerre4/6/8  Laguerre-Gaussian kernels of order 4, 6, 8 (docs/math.md §5.2); psi in closed form.
+//   dog4, dog6     differences of Gaussians of order 4, 6 (docs/math.md §5.3); psi in closed form.
 //   wendland-c2, wendland-c4, bspline3
-//                  compactly supported, nonnegative, order 2 (MATH.md §5.5); psi from an accurate radial table.
+//                  compactly supported, nonnegative, order 2 (docs/math.md §5.5); psi from an accurate radial table.
 // All satisfy the Mollifier concept of mollifier.hpp and, like the Gaussian, document their scaling convention
-// (MATH.md §5.6). Every kernel (zeta and psi) also reports truncation_radius(tol) for truncated summation engines.
+// (docs/math.md §5.6). Every kernel (zeta and psi) also reports truncation_radius(tol) for truncated summation engines.
 //
 // Sign: a mollifier of order >= 4 has int |x|^2 zeta = 0, which no nonnegative kernel can have, so order() >= 4
 // means "changes sign"; every order-2 mollifier of blobflow is nonnegative. Sign-changing kernels are admissible
-// only where the energy is a square (CEHT23 and CCP19 with m = 2, MATH.md §2.3), never for CCP19 with m != 2,
+// only where the energy is a square (CEHT23 and CCP19 with m = 2, docs/math.md §2.3), never for CCP19 with m != 2,
 // which needs phi * rho > 0. `changes_sign(zeta)` below states this for the configuration layer.
 #pragma once
 
@@ -33,7 +33,7 @@ namespace blobflow {
 
 /// Whether zeta takes negative values: exactly when its order is >= 4 (a kernel with vanishing second moment
 /// cannot be nonnegative; every order-2 mollifier of blobflow is nonnegative). CCP19 with m != 2 needs a
-/// nonnegative zeta (MATH.md §2.3).
+/// nonnegative zeta (docs/math.md §2.3).
 template <Mollifier Z>
 constexpr bool changes_sign(const Z& zeta) {
   return zeta.order() >= 4;
@@ -161,13 +161,13 @@ class GaussianPolynomialKernel {
   Coefficients value_{}, gradient_{};
 };
 
-/// Laguerre-Gaussian mollifier of order 2k (k = Order/2; MATH.md §5.2 [D]). MATH.md writes it in the "Laguerre base"
-/// scaling, zeta_2k(y) = pi^(-d/2) L_(k-1)^(d/2)(|y|^2) exp(-|y|^2), whose Gaussian has variance 1/2 (§5.6, last row).
-/// Scaling convention here: eps is the standard deviation per coordinate of the underlying Gaussian, as for
+/// Laguerre-Gaussian mollifier of order 2k (k = Order/2; docs/math.md §5.2). docs/math.md writes it in the "Laguerre
+/// base" scaling, zeta_2k(y) = pi^(-d/2) L_(k-1)^(d/2)(|y|^2) exp(-|y|^2), whose Gaussian has variance 1/2 (§5.6, last
+/// row). Scaling convention here: eps is the standard deviation per coordinate of the underlying Gaussian, as for
 /// GaussianMollifier and the dog kernels, i.e. zeta_eps(x) = (sqrt2 eps)^(-d) zeta_2k(x / (sqrt2 eps)):
 ///   zeta_eps(x) = (2 pi eps^2)^(-d/2) L_(k-1)^(d/2)(u) exp(-u),   u = |x|^2 / (2 eps^2).
 /// So gaussian, laguerre4, laguerre6, laguerre8 and dog4, dog6 at one eps share the same Gaussian, and the moments
-/// of MATH.md §5.2 scale by (sqrt2 eps)^j: in d = 1, laguerre4 has m4 = -(3/4) (sqrt2 eps)^4 = -3 eps^4.
+/// of docs/math.md §5.2 scale by (sqrt2 eps)^j: in d = 1, laguerre4 has m4 = -(3/4) (sqrt2 eps)^4 = -3 eps^4.
 /// First nonzero moment [D, from the Fourier transform below]: m_2k = (-1)^(k+1) eps^2k d (d+2) ... (d+2k-2).
 ///
 /// psi in closed form [D]: the transform of zeta_2k (base scaling) is exp(-s) P_k(s), P_k(s) = sum_(j<k) s^j/j!,
@@ -249,8 +249,8 @@ using Laguerre4Mollifier = LaguerreGaussianMollifier<4>;
 using Laguerre6Mollifier = LaguerreGaussianMollifier<6>;
 using Laguerre8Mollifier = LaguerreGaussianMollifier<8>;
 
-/// Difference-of-Gaussians mollifier (Beale-Majda type; MATH.md §5.3 [D]) with the base Gaussian's standard
-/// deviation s = eps per coordinate (the convention of GaussianMollifier, MATH.md §5.6 first row):
+/// Difference-of-Gaussians mollifier (Beale-Majda type; docs/math.md §5.3) with the base Gaussian's standard
+/// deviation s = eps per coordinate (the convention of GaussianMollifier, docs/math.md §5.6 first row):
 ///   order 4:  zeta_eps = 2 G_eps - G_(sqrt2 eps)
 ///   order 6:  zeta_eps = (8/3) G_eps - 2 G_(sqrt2 eps) + (1/3) G_(2 eps)
 /// The weights are the same in every dimension. First nonzero moment [D, from zeta_hat = 1 - a (eps^2 |xi|^2/2)^k
@@ -288,7 +288,7 @@ class DifferenceOfGaussiansMollifier {
   SelfConvolution self_convolution() const { return psi_; }
 
  private:
-  // MATH.md §5.3: weights w_i and variances s_i^2 / eps^2.
+  // docs/math.md §5.3: weights w_i and variances s_i^2 / eps^2.
   static constexpr std::array<double, kN> weights() {
     if constexpr (Order == 4) return {2.0, -1.0};
     else return {8.0 / 3.0, -2.0, 1.0 / 3.0};
@@ -420,7 +420,7 @@ class TabulatedRadialKernel {
 /// Identifies a compact profile for the table cache of mollifiers.cpp.
 enum class CompactProfileId { kWendlandC2, kWendlandC4, kCubicBSpline };
 
-/// Compact radial profiles f(q), q = |x|/eps, with the normalization c of MATH.md §5.5 [D] (int c f(|x|) dx = 1).
+/// Compact radial profiles f(q), q = |x|/eps, with the normalization c of docs/math.md §5.5 (int c f(|x|) dx = 1).
 /// Each gives f on 0 <= q < kSupport, f'(q)/q in closed form (finite at q = 0), and the interior breakpoints
 /// where its polynomial pieces change (the table builder splits its quadratures there).
 struct WendlandC2Profile {
@@ -469,7 +469,7 @@ struct WendlandC4Profile {
   }
 };
 
-/// The cubic B-spline M4 with support radius 2 (MATH.md §5.5, last row).
+/// The cubic B-spline M4 with support radius 2 (docs/math.md §5.5, last row).
 struct CubicBSplineProfile {
   static constexpr const char* kName = "bspline3";
   static constexpr const char* kDescription =
@@ -501,7 +501,7 @@ namespace detail {
 std::shared_ptr<const RadialTable> compact_self_convolution_table(CompactProfileId profile, int dimension);
 }  // namespace detail
 
-/// A compactly supported mollifier (MATH.md §5.5 [D]): zeta_eps(x) = eps^-d c f(|x|/eps), support radius
+/// A compactly supported mollifier (docs/math.md §5.5): zeta_eps(x) = eps^-d c f(|x|/eps), support radius
 /// Profile::kSupport eps (eps for Wendland, 2 eps for the cubic B-spline M4), nonnegative, order 2.
 /// grad zeta_eps(x) = eps^(-d-2) c (f'(q)/q) x with q = |x|/eps. Value and gradient are exactly 0 for
 /// |x| >= support_radius(). psi = zeta_eps * zeta_eps (support 2 support_radius()) has no convenient closed form in

@@ -1,5 +1,5 @@
 // External potentials V and interaction kernels W, added to either equation of blobflow (CCP19's class of PDEs,
-// MATH.md §1.2 and §1.4):
+// docs/math.md §1.2 and §1.4):
 //   d/dt rho = (diffusion) + div(rho grad V) + div(rho grad(W * rho)),
 // as the gradient flow of
 //   E_total(x) = E_eps(x) + sum_i m_i V(x_i) + 1/2 sum_(i,j) m_i m_j W_eps(x_i - x_j),
@@ -11,7 +11,7 @@
 //
 // V kinds (PotentialSpec::kind):
 //   quadratic    V(x) = (c/2) |x - x0|^2, c > 0. c = 1, x0 = 0 gives the confined PME d/dt rho = Lap(rho^m)
-//                + div(rho x) (MATH.md §4.5) and, for m = 1, the linear Fokker-Planck equation (§4.6).
+//                + div(rho x) (docs/math.md §4.5) and, for m = 1, the linear Fokker-Planck equation (§4.6).
 //   double-well  V(x) = a (|x|^2 - b^2)^2 / 4, a, b > 0: minima on the sphere |x| = b, a local maximum a b^4 / 4
 //                at 0; grad V(x) = a (|x|^2 - b^2) x.
 //   polynomial   V(x) = sum_(k=1..d) P(x_k), P(y) = c_0 + c_1 y + ... + c_K y^K: the same 1D polynomial in each
@@ -19,13 +19,13 @@
 // W kinds (InteractionSpec::kind):
 //   gaussian     W(z) = -A exp(-|z|^2 / (2 l^2)), A, l > 0, attractive. W is smooth (W(0) = -A, grad W(0) = 0),
 //                so it is used as it is, without regularization: W_eps = W.
-//   newtonian    2D only, the Keller-Segel kernel of MATH.md §4.7: d/dt rho = Lap rho - div(rho grad c),
+//   newtonian    2D only, the Keller-Segel kernel of docs/math.md §4.7: d/dt rho = Lap rho - div(rho grad c),
 //                c = -(chi/(2 pi)) log|.| * rho, i.e. W = chi N with N(z) = (1/(2 pi)) log|z| (attractive for
 //                chi > 0; chi = 1 is §4.7's equation, critical mass 8 pi / chi for m = 1). Regularized by the same
 //                mollifier as the diffusion: W_eps = psi_eps * W with psi_eps = zeta_eps * zeta_eps, the kernel
-//                blobflow uses for phi_eps in both energies (MATH.md §1.5, §2.3), so that the interaction energy is
-//                1/2 int (zeta_eps * rho) W (zeta_eps * rho). Whether CCP19 convolve N with phi_eps or with zeta_eps
-//                is [R] in MATH.md §1.2-1.4 (unverified); this is a stated choice. Only the Gaussian zeta is
+//                blobflow uses for phi_eps in both energies (docs/math.md §1.5, §2.3), so that the interaction energy
+//                is 1/2 int (zeta_eps * rho) W (zeta_eps * rho). Whether CCP19 convolve N with phi_eps or with zeta_eps
+//                is [R] in docs/math.md §1.2-1.4 (unverified); this is a stated choice. Only the Gaussian zeta is
 //                implemented (closed form below); other mollifiers are refused.
 //
 // Closed form of psi_eps * N for the Gaussian zeta [D, derived here]: psi_eps is the 2D Gaussian G_s of standard

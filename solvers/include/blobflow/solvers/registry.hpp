@@ -94,6 +94,20 @@ class Registry {
   std::span<const Entry> entries_;
 };
 
+/// An entry that maps a name to a value of an enumeration (an initial datum, a placement, a quadrature method).
+template <class T>
+struct NamedChoice {
+  std::string_view name;
+  std::string_view description;
+  T value;
+};
+
+/// The value `name` stands for in `table`. \throws std::invalid_argument naming the context otherwise.
+template <class T, std::size_t N>
+T choice_of(const NamedChoice<T> (&table)[N], std::string_view name, NameContext context) {
+  return Registry<NamedChoice<T>>(std::span<const NamedChoice<T>>(table)).require(name, context).value;
+}
+
 /// The registry of choices that are types: each T has `static constexpr const char* kName` and `kDescription`.
 template <class... Ts>
 struct TypeRegistry {

@@ -1,6 +1,7 @@
 // The SIMD direct summation engine: DirectSum's four all-pairs sums for the Gaussian kernel (the psi of the Gaussian
-// mollifier, used by wpme and pme; MATH.md §2.3), vectorized with AVX-512 and threaded, at full double accuracy.
-// PERF-NOTES.md §2-§4 describe the method and the limits of this machine kind; this is a fresh implementation of it:
+// mollifier, used by wpme and pme; docs/math.md §2.3), vectorized with AVX-512 and threaded, at full double accuracy.
+// docs/performance.md §2-§4 describe the method and the limits of this machine kind; this is a fresh implementation of
+// it:
 //  - exp(-|y - x|^2 / (2 sigma^2)) = 2^t with t = -c |y - x|^2, c = log2(e) / (2 sigma^2); differences are taken in
 //    the caller's coordinates (not pre-scaled ones, whose rounding would cost ~|x| / sigma ulps in t);
 //  - 2^t by an inlined, branch-free polynomial: t clamped at -1100, n = rint(t), f = t - n in [-1/2, 1/2] (exact),

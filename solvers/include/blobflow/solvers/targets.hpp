@@ -1,18 +1,18 @@
-// Targets rhobar of the weighted porous-medium equation d/dt rho = div(rho grad(rho/rhobar)) (MATH.md §2.2–2.4):
+// Targets rhobar of the weighted porous-medium equation d/dt rho = div(rho grad(rho/rhobar)) (docs/math.md §2.2–2.4):
 // the description a configuration fills in (TargetSpec) and the density object the velocity fields integrate
 // against (Target: rhobar(y) and 1/rhobar(y); piecewise-constant targets also expose their boxes, which the closed
-// form of MATH.md §2.4 item 1 needs).
+// form of docs/math.md §2.4 item 1 needs).
 //
 // Kinds: "uniform" (rhobar == 1 on R^d, or the uniform probability density on a box), "gaussian", "mixture" (of
 // Gaussians), "piecewise" (constant on axis-aligned boxes), "grid" (sampled on a regular tensor grid read from a
 // CSV file, multilinear interpolation).
 //
-// Finiteness (MATH.md §2.4, last item [D]): with an everywhere-positive mollifier such as the Gaussian, the blob
+// Finiteness (docs/math.md §2.4, last item): with an everywhere-positive mollifier such as the Gaussian, the blob
 // density zeta_eps * rho^N is positive everywhere, so E_eps = 1/2 int (zeta_eps * rho^N)^2 / rhobar is infinite as
 // soon as rhobar vanishes on a set of positive measure. Targets with a bounded support (a uniform box, piecewise,
 // grid) therefore take a positive floor value outside it: rhobar = floor_fraction * max rhobar there. The floor
-// keeps E_eps finite and 1/rhobar bounded (the Lipschitz bound of MATH.md §2.6 uses ||1/rhobar||_inf); its price is
-// that rhobar then has infinite mass on R^d, so over long times particles leak out of the support at a rate that
+// keeps E_eps finite and 1/rhobar bounded (the Lipschitz bound of docs/math.md §2.6 uses ||1/rhobar||_inf); its price
+// is that rhobar then has infinite mass on R^d, so over long times particles leak out of the support at a rate that
 // vanishes with the floor (floor -> 0 is the confinement limit).
 #pragma once
 
@@ -59,7 +59,7 @@ struct TargetSpec {
   /// "auto" (closed form where it exists, else quadrature), "closed-form" (Gaussian mollifier and a
   /// piecewise-constant target only) or "quadrature".
   std::string method = "auto";
-  /// Quadrature: the relative accuracy the lattice spacing dy is chosen for (MATH.md §2.4 item 2); in (0, 0.1].
+  /// Quadrature: the relative accuracy the lattice spacing dy is chosen for (docs/math.md §2.4 item 2); in (0, 0.1].
   double quadrature_accuracy = 1e-10;
   /// Quadrature: dy / eps, overriding quadrature_accuracy when > 0; 0 = choose dy from quadrature_accuracy.
   double quadrature_spacing = 0.0;
@@ -67,7 +67,7 @@ struct TargetSpec {
 
 /// The default floor of bounded-support targets: rhobar = 1e-3 max rhobar outside the support. Small enough that
 /// the floor region holds little mass over the times of a study, large enough that 1/rhobar (and with it the
-/// Lipschitz constant of the velocity, MATH.md §2.6) grows only a thousandfold.
+/// Lipschitz constant of the velocity, docs/math.md §2.6) grows only a thousandfold.
 inline constexpr double kDefaultFloorFraction = 1e-3;
 
 /// Whether `spec` is the default target rhobar == 1 on R^d (kind "uniform" without a box).
@@ -80,7 +80,7 @@ struct InverseDensityBox {
 };
 
 /// 1/rhobar = outside + sum_k (boxes[k].inverse - outside) 1_(B_k) with disjoint boxes: the form the closed-form
-/// y-integral of MATH.md §2.4 item 1 takes.
+/// y-integral of docs/math.md §2.4 item 1 takes.
 struct PiecewiseInverse {
   double outside = 1.0;
   std::vector<InverseDensityBox> boxes;

@@ -1,7 +1,7 @@
 // The SIMD cutoff summation engine: TruncatedSum's sums (truncated_sum.hpp) for the Gaussian kernel, computed with
 // SimdSum's vector kernel (simd_sum.hpp: the inlined polynomial 2^t, AVX-512 register blocks, flush-to-zero only
-// inside the kernel) over neighbour ranges instead of all pairs, on all cores (PERF-NOTES.md §6: "the sorted cutoff
-// sum is both exact and the fastest"; cell lists are its 2D/3D analogue).
+// inside the kernel) over neighbour ranges instead of all pairs, on all cores (docs/performance.md §6: "the sorted
+// cutoff sum is both exact and the fastest"; cell lists are its 2D/3D analogue).
 //
 // Method (rebuilt on every call; the engine holds no state but its options):
 //  - 1D: sources sorted by coordinate; targets sorted and cut into blocks of 32 consecutive ones; a block sums the

@@ -1,8 +1,8 @@
 // The truncated (cutoff) summation engine: the kernel sums of direct_sum.hpp restricted to the (target, source) pairs
 // closer than a cutoff radius R, beyond which the kernel is below a relative tolerance of its peak. When the blob
 // width is a few particle spacings almost every pair contributes nothing, and skipping those pairs is both exact to
-// round-off and faster than any all-pairs or FFT method (PERF-NOTES.md §1 "Do not sum pairs that contribute nothing"
-// and §6, sorted cutoff sums in 1D, cell lists in 2D/3D).
+// round-off and faster than any all-pairs or FFT method (docs/performance.md §1 "Do not sum pairs that contribute
+// nothing" and §6, sorted cutoff sums in 1D, cell lists in 2D/3D).
 //
 // Data structures (rebuilt on every call; the engine holds no state but its tolerance):
 //  - 1D: sources sorted by coordinate with their weights attached; targets visited in sorted order, each summing the

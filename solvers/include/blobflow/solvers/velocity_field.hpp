@@ -1,5 +1,5 @@
 // The velocity field of a blob method: dx_i/dt = v_i(x) = -(1/m_i) grad_(x_i) E_eps(x), the gradient flow of a
-// regularized energy E_eps (MATH.md §1.4 and §2.3). This is the one runtime interface between the configuration
+// regularized energy E_eps (docs/math.md §1.4 and §2.3). This is the one runtime interface between the configuration
 // layer and the templated equations; everything below it is compiled per mollifier and summation engine.
 #pragma once
 
@@ -55,8 +55,8 @@ struct FieldSpec {
 /// \throws std::invalid_argument for an unknown name or a parameter out of range (the message names it).
 std::unique_ptr<VelocityField> make_velocity_field(const FieldSpec& spec, std::vector<double> masses);
 
-/// The order of the named mollifier (MATH.md §5.1): 2 for the nonnegative kernels; 4, 6, 8 for the sign-changing
-/// ones, which only the quadratic energies admit (wpme, pme with m = 2; MATH.md §2.3).
+/// The order of the named mollifier (docs/math.md §5.1): 2 for the nonnegative kernels; 4, 6, 8 for the sign-changing
+/// ones, which only the quadratic energies admit (wpme, pme with m = 2; docs/math.md §2.3).
 /// \throws std::invalid_argument for an unknown name.
 int mollifier_order(std::string_view name);
 

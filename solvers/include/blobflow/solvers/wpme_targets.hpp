@@ -1,4 +1,4 @@
-// wpme with a general target rhobar (MATH.md §2.3–2.4): the CEHT23 regularized energy and velocity
+// wpme with a general target rhobar (docs/math.md §2.3–2.4): the CEHT23 regularized energy and velocity
 //   E_eps(x) = 1/2 int (zeta_eps * rho^N)(y)^2 / rhobar(y) dy,
 //   v_i = -sum_j m_j int grad zeta_eps(X_i - y) zeta_eps(y - X_j) / rhobar(y) dy = -(1/m_i) grad_(X_i) E_eps,
 // with the y-integral evaluated two ways:
@@ -31,7 +31,7 @@ namespace blobflow {
 
 /// wpme, Gaussian zeta_eps (standard deviation s = eps per coordinate) and 1/rhobar = w_out + sum_k (w_k - w_out)
 /// 1_(B_k) on disjoint axis-aligned boxes (uniform-on-a-box and piecewise targets). The y-integral in closed form
-/// (MATH.md §2.4 item 1 [D]): the w_out part is the full convolution, int grad zeta(a - y) zeta(y - b) dy =
+/// (docs/math.md §2.4 item 1): the w_out part is the full convolution, int grad zeta(a - y) zeta(y - b) dy =
 /// grad psi(a - b) with psi = zeta * zeta (as WpmeUniformTarget); each box adds (w_k - w_out) times
 ///   component l:  J(a_l, b_l; B_k) prod_(m != l) K(a_m, b_m; B_k),
 ///   K(a, b; lo, hi) = exp(-(a-b)^2/(4 s^2)) / (2 pi s^2) I0,
@@ -59,7 +59,7 @@ class WpmeClosedFormTarget final : public VelocityField {
   const PiecewiseInverse* inverse_;
 };
 
-/// The trapezoid error model of MATH.md §2.4 item 2 [D]: on an infinite lattice of spacing dy the rule integrates a
+/// The trapezoid error model of docs/math.md §2.4 item 2: on an infinite lattice of spacing dy the rule integrates a
 /// Gaussian of standard deviation sigma with relative error about 2 exp(-2 pi^2 sigma^2 / dy^2) per coordinate. The
 /// y-integrands zeta_eps(a - y) zeta_eps(y - b) of the Gaussian-family kernels are (polynomials times) Gaussians of
 /// sigma = eps / sqrt2 at the narrowest, so dy = pi eps / sqrt(ln(2 d kAliasingMargin / accuracy)) meets a relative
@@ -105,7 +105,7 @@ double lattice_cutoff(const Z& zeta) {
 }
 
 /// wpme with any target and any mollifier, the y-integral by the trapezoid rule on the fixed lattice y = k dy
-/// (anchored at the origin, k in Z^d; MATH.md §2.4 item 2). With u_k = sum_j m_j zeta_eps(y_k - X_j) and the
+/// (anchored at the origin, k in Z^d; docs/math.md §2.4 item 2). With u_k = sum_j m_j zeta_eps(y_k - X_j) and the
 /// lattice weight w_k (the mean of 1/rhobar over the cell of y_k: Target::cell_inverse_density),
 ///   E = 1/2 dy^d sum_k w_k u_k^2,     v_i = -dy^d sum_k w_k u_k grad zeta_eps(X_i - y_k),
 /// so v_i = -(1/m_i) grad_(X_i) E holds exactly for this discrete energy (the lattice does not move with the

@@ -1,4 +1,4 @@
-// The blobflow command-line tool (DESIGN.md, "The command line"). Exit codes: 0 success, 1 run-time failure
+// The blobflow command-line tool (docs/architecture.md "The command line"). Exit codes: 0 success, 1 run-time failure
 // (including a numerical failure of a run), 2 bad usage or bad configuration.
 #pragma once
 

@@ -1,5 +1,5 @@
-// The configuration of one run: a TOML file (toml++) with the canonical keys of DESIGN.md, overridden by
-// `--set section.key=value`, validated up front. Every violation names the key, the value and the rule;
+// The configuration of one run: a TOML file (toml++) with the keys of docs/architecture.md "Configuration", overridden
+// by `--set section.key=value`, validated up front. Every violation names the key, the value and the rule;
 // unknown keys get a "did you mean".
 #pragma once
 

@@ -1,7 +1,8 @@
 // `blobflow distance A.csv (B.csv | --exact SPEC) [-p 1|2|inf] [--time T]`: the Wasserstein distance between the
-// particles of a particles.csv file and either the particles of another one or an exact law (DESIGN.md, "The command
-// line"). Exact in 1D for p = 1, 2, inf (wasserstein1d.hpp); W2 only in 2D and 3D: exact network simplex between two
-// files, and against an exact density by quadrature refinement with the remaining uncertainty (wasserstein2d.hpp).
+// particles of a particles.csv file and either the particles of another one or an exact law (docs/architecture.md "The
+// command line"). Exact in 1D for p = 1, 2, inf (wasserstein1d.hpp); W2 only in 2D and 3D: exact network simplex
+// between two files, and against an exact density by quadrature refinement with the remaining uncertainty
+// (wasserstein2d.hpp).
 #pragma once
 
 #include <iosfwd>

@@ -1,10 +1,10 @@
 // The exact solution a run is measured against, behind one interface: the run driver places the initial particles
 // from it and compares every output with it, whatever the equation. Which solution a configuration has:
-//   pme, m > 1                      Barenblatt U_m(x, t)                              (MATH.md §4.1)
-//   pme, m = 1                      heat kernel, variance 2t per coordinate           (MATH.md §4.6)
-//   wpme, rhobar == 1               Barenblatt U_2(x, t/2)                            (MATH.md §4.4)
-//   pme, m > 1, V = |x|^2/2         confined PME from U_m(., t0) at t0                (MATH.md §4.5)
-//   pme, m = 1, V = |x|^2/2         linear Fokker-Planck from the heat kernel at t0   (MATH.md §4.6)
+//   pme, m > 1                      Barenblatt U_m(x, t)                              (docs/math.md §4.1)
+//   pme, m = 1                      heat kernel, variance 2t per coordinate           (docs/math.md §4.6)
+//   wpme, rhobar == 1               Barenblatt U_2(x, t/2)                            (docs/math.md §4.4)
+//   pme, m > 1, V = |x|^2/2         confined PME from U_m(., t0) at t0                (docs/math.md §4.5)
+//   pme, m = 1, V = |x|^2/2         linear Fokker-Planck from the heat kernel at t0   (docs/math.md §4.6)
 // The confined solutions start from the same data as the unconfined ones (the Barenblatt profile or the heat kernel
 // at t0), so switching the confinement on changes the dynamics and not the initial particles.
 #pragma once

@@ -1,4 +1,4 @@
-// Arithmetic expressions for blob-width laws such as "4*h^0.99" or "0.5*N^-0.8" (DESIGN.md, eps laws).
+// Arithmetic expressions for blob-width laws such as "4*h^0.99" or "0.5*N^-0.8" (docs/architecture.md "Configuration").
 // Grammar: numbers, variables, + - * / ^ (right-associative, binding tighter than unary minus), parentheses and
 // the functions sqrt, exp, log.
 #pragma once

@@ -28,10 +28,11 @@ struct OutputMetrics {
   double second_moment = 0.0;                 ///< sum_i m_i |x_i|^2
   std::optional<double> second_moment_exact;  ///< int |x|^2 u(x, t) dx
   /// wpme with a target: KL(rho_eps | rhobar) and chi^2(rho_eps | rhobar) of the blob density zeta_eps * rho^N on the
-  /// target's box (both normalized there; MATH.md §6), with their quadrature errors.
+  /// target's box (both normalized there; docs/math.md §6), with their quadrature errors.
   std::optional<double> kl, chi2, kl_quadrature_error, chi2_quadrature_error;
-  /// 1D wpme with a target: W1 and W2 of the particles to the steady state rhobar / int rhobar (MATH.md §2.2), exact
-  /// for piecewise-constant targets (on their support), within a cell of kSteadyStateCells for Gaussian and mixtures.
+  /// 1D wpme with a target: W1 and W2 of the particles to the steady state rhobar / int rhobar (docs/math.md §2.2),
+  /// exact for piecewise-constant targets (on their support), within a cell of kSteadyStateCells for Gaussian and
+  /// mixtures.
   std::optional<double> w1_steady, w2_steady;
 };
 
@@ -71,7 +72,7 @@ class Metric {
 /// The metrics of a run and its summary values.
 struct RunMetrics {
   std::vector<std::unique_ptr<const Metric>> metrics;
-  /// W2 of N equal-weight particles at the quantile midpoints of the steady state against it (MATH.md §2.5), where
+  /// W2 of N equal-weight particles at the quantile midpoints of the steady state against it (docs/math.md §2.5), where
   /// w2_steady is defined: the least w2_steady that N equal weights can reach.
   std::optional<double> quantization_floor_w2;
   /// The box of the run's target (Target::box), where KL and chi^2 are computed; recorded in summary.json.
@@ -86,7 +87,7 @@ struct RunMetrics {
 /// density of width `epsilon` against it. `n_particles` sets the quantization floor.
 RunMetrics make_metrics(const RunConfig& config, const Truth* truth, double epsilon, std::size_t n_particles);
 
-/// The steady state of wpme, rhobar / int rhobar (MATH.md §2.2), as a law for 1D runs with a target whose box is
+/// The steady state of wpme, rhobar / int rhobar (docs/math.md §2.2), as a law for 1D runs with a target whose box is
 /// known (null otherwise).
 std::shared_ptr<const analysis::Law1D> steady_state_law(const RunConfig& config);
 

@@ -1,5 +1,5 @@
-// One blob-method run from a resolved configuration to its metrics and files (DESIGN.md, "Files a run writes"):
-// initial particles -> velocity field -> integrator with observers -> metrics (metrics.hpp) against the truth
+// One blob-method run from a resolved configuration to its metrics and files (docs/architecture.md "Files a run
+// writes"): initial particles -> velocity field -> integrator with observers -> metrics (metrics.hpp) against the truth
 // (truth.hpp) -> summary.json, particles.csv, diagnostics.csv (run_files.hpp).
 #pragma once
 
@@ -44,7 +44,7 @@ struct RunResult {
   std::vector<OutputMetrics> outputs;  ///< t0 first, then each output time reached
   IntegrationStats stats;
   double wall_seconds = 0.0;
-  /// W2 of N equal-weight particles at the quantile midpoints of the steady state against it (MATH.md §2.5), where
+  /// W2 of N equal-weight particles at the quantile midpoints of the steady state against it (docs/math.md §2.5), where
   /// w2_steady is defined: the least w2_steady that N equal weights can reach.
   std::optional<double> quantization_floor_w2;
   nlohmann::json summary;              ///< the content of summary.json

@@ -1,8 +1,8 @@
-// Running studies (DESIGN.md, "Files a study writes"): the runs of an expanded study file are executed on a pool of
-// threads, each run's record (summary, sweep coordinates, config hash, status) appended to runs.jsonl and flushed
-// as soon as the run ends, so that a killed study loses no finished run and `--resume` skips them; a run that fails
-// (numerically or with an exception) is recorded with its status and the study goes on. The report (rates, figures,
-// index.html) is then built from the files alone (reports/study_report.hpp).
+// Running studies (docs/architecture.md "Files a study writes"): the runs of an expanded study file are executed on a
+// pool of threads, each run's record (summary, sweep coordinates, config hash, status) appended to runs.jsonl and
+// flushed as soon as the run ends, so that a killed study loses no finished run and `--resume` skips them; a run that
+// fails (numerically or with an exception) is recorded with its status and the study goes on. The report (rates,
+// figures, index.html) is then built from the files alone (reports/study_report.hpp).
 #pragma once
 
 #include <filesystem>

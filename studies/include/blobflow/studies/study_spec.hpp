@@ -1,5 +1,5 @@
-// Study files (DESIGN.md, "Configuration"): a TOML file that names a base run configuration, declares one or more
-// sweeps (each a grid, the Cartesian product of its axes over any run key, plus fixed overrides and an optional
+// Study files (docs/architecture.md "Configuration"): a TOML file that names a base run configuration, declares one or
+// more sweeps (each a grid, the Cartesian product of its axes over any run key, plus fixed overrides and an optional
 // reference run) and the rate fits of the report ("W2 at T against N, per mollifier"). The spec is expanded into
 // a deterministic list of runs; the runner and the report both work from that list.
 #pragma once

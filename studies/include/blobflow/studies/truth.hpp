@@ -26,7 +26,7 @@ inline constexpr std::size_t kReferenceCells = 200;
 /// Cell width of the finite-volume reference solution (analysis::FiniteVolumeSolver1D) of wpme towards a
 /// piecewise-constant 1D target: on the targets-1d piecewise example its W2 error is about 1.7e-4 at t = 3 for width
 /// 0.002 (first order: twice the measured difference 8.7e-5 to width 0.001), 17 times below the quantization floor
-/// 0.29/N = 2.9e-3 of N = 100 particles (MATH.md §2.5).
+/// 0.29/N = 2.9e-3 of N = 100 particles (docs/math.md §2.5).
 inline constexpr double kFiniteVolumeCellWidth = 0.002;
 /// The finite-volume domain: the hull of the target's pieces and the initial support widened by this many hull
 /// widths on each side. The leak into the floor moves like a porous-medium front (finite_volume1d.hpp): on the
