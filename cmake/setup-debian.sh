@@ -13,6 +13,7 @@ packages=(
   libfftw3-dev                       # the grid/FFT summation engine
   python3-pot                        # reference tests against POT (Python Optimal Transport)
   libopenmpi-dev openmpi-bin         # blobflow study under mpirun (BLOBFLOW_WITH_MPI, on in the test preset)
+  clang-tidy                         # .ci/function-lengths.sh: no function longer than 120 lines
 )
 
 missing=()

@@ -37,7 +37,10 @@ std::string format_node(const toml::node& node) {
   return s.str();
 }
 
-std::string names_of(std::span<const ComponentInfo> registry) { return Registry<ComponentInfo>(registry).quoted_names(); }
+/// "must be one of ... (did you mean ...?)" for a name that `registry` does not hold.
+std::string rule_for(std::span<const ComponentInfo> registry, const std::string& given) {
+  return Registry<ComponentInfo>(registry).rule_for(given);
+}
 
 /// Reads typed values out of the TOML table, collecting every violation.
 class Reader {
@@ -468,7 +471,7 @@ void validate_problem(const RunConfig& c, const std::set<std::string>& given, Vi
   const auto& p = c.problem;
   const auto quoted = Violations::quoted;
   if (!is_registered(equation_registry(), p.equation))
-    v.fail("problem.equation", quoted(p.equation), "must be one of " + names_of(equation_registry()));
+    v.fail("problem.equation", quoted(p.equation), rule_for(equation_registry(), p.equation));
   if (p.dimension < 1 || p.dimension > 3) v.fail("problem.dimension", std::to_string(p.dimension), "must be 1, 2 or 3");
   const bool known_equation = is_registered(equation_registry(), p.equation);
   if (known_equation && !equation_has_target(p.equation)) {
@@ -481,7 +484,7 @@ void validate_problem(const RunConfig& c, const std::set<std::string>& given, Vi
     if (given.count("problem.m") && p.m != 2.0)
       v.fail("problem.m", format_double(p.m), "applies to equation = \"pme\" only (wpme with rhobar == 1 has m = 2)");
     if (!is_registered(target_registry(), p.target))
-      v.fail("problem.target", quoted(p.target), "must be one of " + names_of(target_registry()));
+      v.fail("problem.target", quoted(p.target), rule_for(target_registry(), p.target));
   }
   // A file cannot set target.kind (it mirrors problem.target); a configuration built in code can.
   if (c.target.kind != p.target)
@@ -518,7 +521,7 @@ void validate_discretization(const RunConfig& c, Violations& v) {
            std::string("must be a number or an expression of h, N, d: ") + e.what());
   }
   if (!is_registered(mollifier_registry(), d.mollifier))
-    v.fail("discretization.mollifier", quoted(d.mollifier), "must be one of " + names_of(mollifier_registry()));
+    v.fail("discretization.mollifier", quoted(d.mollifier), rule_for(mollifier_registry(), d.mollifier));
   else if (is_registered(equation_registry(), p.equation) && !equation_has_target(p.equation) && p.m != 2.0 &&
            mollifier_order(d.mollifier) > 2)
     v.fail("discretization.mollifier", quoted(d.mollifier),
@@ -530,7 +533,7 @@ void validate_discretization(const RunConfig& c, Violations& v) {
     v.fail("discretization.placement", quoted(d.placement), "is for dimension = 1 only; use \"lattice\"");
   if (d.seed < 0) v.fail("discretization.seed", std::to_string(d.seed), "must be >= 0");
   if (!is_registered(engine_registry(), d.engine))
-    v.fail("discretization.engine", quoted(d.engine), "must be one of " + names_of(engine_registry()));
+    v.fail("discretization.engine", quoted(d.engine), rule_for(engine_registry(), d.engine));
   if (d.engine_accuracy != 0.0 && !(d.engine_accuracy >= FftSum::min_accuracy() && d.engine_accuracy < 1.0))
     v.fail("discretization.engine_accuracy", format_double(d.engine_accuracy),
            "must be 0 (round-off) or lie in [" + format_double(FftSum::min_accuracy()) +
