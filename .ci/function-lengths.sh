@@ -20,6 +20,12 @@ raw=$(mktemp)
 trap 'rm -f "$raw"' EXIT
 printf '%s\n' $sources | xargs -P 2 -n 4 "$tidy" -p "$build" --quiet -checks='-*,readability-function-size' \
   -config="$config" -header-filter="$(pwd)/(solvers|analysis|studies|reports)/" >"$raw" 2>/dev/null || true
+# A translation unit clang-tidy cannot parse would be measured by nobody: that is an error, not a pass.
+if grep -E ": error: " "$raw" >/dev/null; then
+  echo "clang-tidy could not parse every translation unit:" >&2
+  grep -E ": error: " "$raw" | head -n 20 >&2
+  exit 2
+fi
 report=$(python3 -c "
 import re, sys
 names, lines = {}, {}

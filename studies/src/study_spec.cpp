@@ -215,8 +215,9 @@ void read_sweeps(const toml::table& table, StudySpec& spec, std::vector<std::str
 /// One [[fit]] table as written (its keys and their types); check_fit validates it against the study.
 FitSpec read_fit(const toml::table& t, const std::string& where, std::vector<std::string>& errors) {
   FitSpec f;
-  for (const auto& [key, value] : t) {
-    const std::string k(key.str());
+  for (const auto& entry : t) {
+    const std::string k(entry.first.str());
+    const toml::node& value = entry.second;  // a named reference: lambdas below capture it
     auto string_value = [&](std::string& out) {
       if (const auto* text = value.as_string()) out = text->get();
       else errors.push_back(where + "." + k + ": must be a string");
