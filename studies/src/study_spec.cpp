@@ -13,13 +13,20 @@
 #include "blobflow/builtin_configs.hpp"
 #include "blobflow/builtin_studies.hpp"
 #include "blobflow/studies/config.hpp"
+#include "blobflow/studies/metrics.hpp"
 #include "blobflow/studies/study.hpp"
 
 namespace blobflow {
 namespace {
 
-constexpr const char* kMetrics[] = {"w1",        "w2",        "winf", "energy", "second_moment", "energy_error",
-                                    "second_moment_error", "w1_steady", "w2_steady", "kl", "chi2"};
+/// The metrics a fit may take: every key of summary.json's outputs (output_keys(), metrics.hpp) and the errors the
+/// report derives from them, |energy - energy_exact| and |second_moment - second_moment_exact|.
+std::vector<std::string> fit_metrics() {
+  std::vector<std::string> names;
+  for (const OutputKey& key : output_keys()) names.emplace_back(key.name);
+  names.insert(names.end(), {"energy_error", "second_moment_error"});
+  return names;
+}
 /// The summary metrics a fit may draw as a floor guide (metrics.<name>, one number per run).
 constexpr const char* kFloors[] = {"quantization_floor_w2"};
 
@@ -27,7 +34,7 @@ constexpr const char* kFloors[] = {"quantization_floor_w2"};
 template <class List>
 std::string joined(const List& names) {
   std::string out;
-  for (const char* n : names) out += (out.empty() ? "" : ", ") + std::string(n);
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + std::string(n);
   return out;
 }
 
@@ -267,9 +274,10 @@ void check_fit(const FitSpec& f, const StudySpec& spec, const std::string& where
   if (f.name.empty() || f.name.find_first_of("/ \t") != std::string::npos)
     errors.push_back(where + ".name = \"" + f.name + "\": must be a non-empty word (it names figures)");
   bool metric_known = false;
-  for (const char* m : kMetrics) metric_known = metric_known || f.metric == m;
+  const std::vector<std::string> metrics = fit_metrics();
+  for (const std::string& m : metrics) metric_known = metric_known || f.metric == m;
   if (!metric_known)
-    errors.push_back(where + ".metric = \"" + f.metric + "\": must be one of " + joined(kMetrics));
+    errors.push_back(where + ".metric = \"" + f.metric + "\": must be one of " + joined(metrics));
   bool floor_known = f.floor.empty();
   for (const char* m : kFloors) floor_known = floor_known || f.floor == m;
   if (!floor_known)

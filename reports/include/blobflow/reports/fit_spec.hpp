@@ -17,8 +17,8 @@ namespace blobflow {
 struct FitSpec {
   std::string name;
   std::string sweep;
-  /// w1, w2, winf, energy, second_moment, energy_error, second_moment_error, w1_steady, w2_steady, kl, chi2 (any
-  /// key of summary.json's outputs[]; a run without it gives no point)
+  /// any key of summary.json's outputs[] (w1, w2, winf, energy, second_moment, w1_steady, w2_steady, kl, chi2, ...)
+  /// or energy_error, second_moment_error (|value - exact|); a run without it gives no point
   std::string metric = "w2";
   std::optional<double> t;              ///< output time; empty: t_final
   std::string against = "discretization.particles";
