@@ -19,6 +19,7 @@
 #include "blobflow/solvers/fft_sum.hpp"
 #include "blobflow/solvers/velocity_field.hpp"
 #include "blobflow/studies/expression.hpp"
+#include "toml_document.hpp"
 
 namespace blobflow {
 namespace {
@@ -733,14 +734,7 @@ std::vector<std::string> validate(const RunConfig& config) {
 
 RunConfig parse_run_config(std::string_view toml_text, const std::string& source,
                            const std::vector<std::string>& overrides) {
-  toml::table table;
-  try {
-    table = toml::parse(toml_text, source);
-  } catch (const toml::parse_error& e) {
-    std::ostringstream s;
-    s << source << ":" << e.source().begin.line << ":" << e.source().begin.column << ": " << e.description();
-    throw ConfigError({s.str()});
-  }
+  toml::table table = detail::parse_toml_document(toml_text, source);
   std::vector<std::string> errors;
   for (const auto& assignment : overrides) apply_override(table, assignment, errors);
   if (!errors.empty()) throw ConfigError(errors);

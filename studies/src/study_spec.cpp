@@ -15,6 +15,7 @@
 #include "blobflow/studies/config.hpp"
 #include "blobflow/studies/metrics.hpp"
 #include "blobflow/studies/study.hpp"
+#include "toml_document.hpp"
 
 namespace blobflow {
 namespace {
@@ -313,14 +314,7 @@ void check_fit(const FitSpec& f, const StudySpec& spec, const std::string& where
 
 StudySpec parse_study(const std::string& toml_text_in, const std::string& source,
                       const std::filesystem::path& directory) {
-  toml::table table;
-  try {
-    table = toml::parse(toml_text_in, source);
-  } catch (const toml::parse_error& e) {
-    std::ostringstream s;
-    s << source << ":" << e.source().begin.line << ":" << e.source().begin.column << ": " << e.description();
-    throw ConfigError({s.str()});
-  }
+  toml::table table = detail::parse_toml_document(toml_text_in, source);
   std::vector<std::string> errors;
   StudySpec spec;
   spec.source_text = toml_text_in;
