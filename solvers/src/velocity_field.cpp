@@ -162,6 +162,11 @@ bool equation_has_target(std::string_view equation) {
   return EquationRegistry::dispatch(equation, {"equation", "equation"}, []<class Eq>() { return Eq::kHasTarget; });
 }
 
+std::optional<double> equation_fixed_exponent(std::string_view equation) {
+  return EquationRegistry::dispatch(equation, {"equation", "equation"},
+                                    []<class Eq>() -> std::optional<double> { return Eq::kExponent; });
+}
+
 std::unique_ptr<VelocityField> make_velocity_field(const FieldSpec& spec, std::vector<double> masses) {
   if (spec.dimension < 1 || spec.dimension > 3)
     throw std::invalid_argument("dimension = " + std::to_string(spec.dimension) + ": must be 1, 2 or 3");

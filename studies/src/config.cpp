@@ -475,8 +475,13 @@ void validate_problem(const RunConfig& c, const std::set<std::string>& given, Vi
     v.fail("problem.equation", quoted(p.equation), rule_for(equation_registry(), p.equation));
   if (p.dimension < 1 || p.dimension > 3) v.fail("problem.dimension", std::to_string(p.dimension), "must be 1, 2 or 3");
   const bool known_equation = is_registered(equation_registry(), p.equation);
+  const std::optional<double> fixed_m = known_equation ? equation_fixed_exponent(p.equation) : std::nullopt;
   if (known_equation && !equation_has_target(p.equation)) {
-    if (!(p.m >= 1.0) || !std::isfinite(p.m)) v.fail("problem.m", format_double(p.m), "must be >= 1");
+    if (fixed_m && given.count("problem.m") && p.m != *fixed_m)
+      v.fail("problem.m", format_double(p.m),
+             "equation = " + quoted(p.equation) + " has m = " + format_double(*fixed_m) + " (leave problem.m out)");
+    else if (!fixed_m && (!(p.m >= 1.0) || !std::isfinite(p.m)))
+      v.fail("problem.m", format_double(p.m), "must be >= 1");
     // The defaults are harmless (pme has no target; wpme with rhobar == 1 is the m = 2 equation), so switching
     // the equation of a file with --set keeps working; any other value would be silently ignored: reject it.
     if (given.count("problem.target") && p.target != "uniform")
@@ -523,11 +528,12 @@ void validate_discretization(const RunConfig& c, Violations& v) {
   }
   if (!is_registered(mollifier_registry(), d.mollifier))
     v.fail("discretization.mollifier", quoted(d.mollifier), rule_for(mollifier_registry(), d.mollifier));
-  else if (is_registered(equation_registry(), p.equation) && !equation_has_target(p.equation) && p.m != 2.0 &&
-           mollifier_order(d.mollifier) > 2)
+  else if (is_registered(equation_registry(), p.equation) && !equation_has_target(p.equation) &&
+           c.exponent() != 2.0 && mollifier_order(d.mollifier) > 2)
     v.fail("discretization.mollifier", quoted(d.mollifier),
-           "changes sign (order " + std::to_string(mollifier_order(d.mollifier)) + "); with equation = \"pme\" it " +
-               "needs m = 2, where the energy stays a square (docs/math.md §2.3); m = " + format_double(p.m));
+           "changes sign (order " + std::to_string(mollifier_order(d.mollifier)) + "); with equation = " +
+               quoted(p.equation) + " it needs m = 2, where the energy stays a square (docs/math.md §2.3); m = " +
+               format_double(c.exponent()));
   if (d.placement != "auto" && d.placement != "quantile" && d.placement != "lattice" && d.placement != "random")
     v.fail("discretization.placement", quoted(d.placement), "must be \"auto\", \"quantile\", \"lattice\" or \"random\"");
   else if (d.placement == "quantile" && p.dimension != 1)
@@ -690,6 +696,8 @@ ConfigError::ConfigError(std::vector<std::string> violations)
         return s;
       }()),
       violations_(std::move(violations)) {}
+
+double RunConfig::exponent() const { return equation_fixed_exponent(problem.equation).value_or(problem.m); }
 
 std::vector<double> RunConfig::resolved_output_times() const {
   std::vector<double> times = output.times;

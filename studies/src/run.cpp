@@ -60,7 +60,7 @@ double place_from_exact_data(const RunConfig& config, Placement placement, Prepa
   ExactSolutionSpec data_spec;
   data_spec.weighted = equation_has_target(p.equation);
   data_spec.dimension = d;
-  data_spec.m = p.m;
+  data_spec.m = config.exponent();
   data_spec.mass = p.mass;
   data_spec.t0 = p.t0;
   const std::shared_ptr<const ExactSolution> data = make_exact_solution(data_spec);
@@ -128,7 +128,7 @@ std::shared_ptr<const ExactSolution> exact_solution_of(const RunConfig& config) 
   ExactSolutionSpec spec;
   spec.weighted = equation_has_target(p.equation);
   spec.dimension = p.dimension;
-  spec.m = p.m;
+  spec.m = config.exponent();
   spec.mass = p.mass;
   spec.t0 = p.t0;
   spec.quadratic_confinement = is_quadratic_potential(v);
@@ -139,7 +139,7 @@ std::shared_ptr<const ExactSolution> exact_solution_of(const RunConfig& config) 
 FieldSpec field_spec(const RunConfig& config, const PreparedProblem& problem) {
   FieldSpec spec;
   spec.equation = config.problem.equation;
-  spec.m = config.problem.m;
+  spec.m = config.exponent();
   spec.dimension = config.problem.dimension;
   spec.mollifier = config.discretization.mollifier;
   spec.epsilon = problem.epsilon;

@@ -122,7 +122,7 @@ std::unique_ptr<const Truth> reference_solution(const RunConfig& config, const a
   std::shared_ptr<const Target> target;
   if (weighted_equation && !is_uniform_on_whole_space(config.target)) target = make_target(config.target, 1);
   if (target && target->piecewise_inverse()) return finite_volume_reference(config, *target, initial, description);
-  analysis::InternalEnergy1D energy = analysis::PorousMediumEnergy1D{p.m};
+  analysis::InternalEnergy1D energy = analysis::PorousMediumEnergy1D{config.exponent()};
   if (weighted_equation) {
     analysis::WeightedEnergy1D weighted;
     if (!target) {

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <optional>
 #include <limits>
 #include <numbers>
 #include <random>
@@ -190,6 +191,15 @@ TEST(MakeVelocityField, BuildsEachRegisteredEquationAndDescribesIt) {
   EXPECT_FALSE(is_registered(equation_registry(), "heat"));
   EXPECT_TRUE(is_registered(mollifier_registry(), "gaussian"));
   EXPECT_TRUE(is_registered(engine_registry(), "direct"));
+}
+
+TEST(EquationRegistry, EachEquationSaysWhetherItHasATargetAndWhichExponentItFixes) {
+  // wpme with rhobar == 1 is d/dt rho = 1/2 Lap(rho^2): a target equation whose exponent is 2; pme takes problem.m.
+  EXPECT_TRUE(equation_has_target("wpme"));
+  EXPECT_EQ(equation_fixed_exponent("wpme"), std::optional<double>(2.0));
+  EXPECT_FALSE(equation_has_target("pme"));
+  EXPECT_FALSE(equation_fixed_exponent("pme").has_value());
+  EXPECT_THROW((void)equation_fixed_exponent("wmpe"), std::invalid_argument);
 }
 
 TEST(MakeVelocityField, RejectsUnknownNamesBadWidthBadMassesBadExponentAndDimensionFour) {

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cmath>
+#include <memory>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <utility>
@@ -122,7 +124,8 @@ class CcpPorousMedium final : public VelocityField {
 };
 
 /// The equations a configuration can name. Each descriptor carries its name and description, whether it has a
-/// target rhobar, and `make`, which builds its field for one mollifier Z and engine E (defined in
+/// target rhobar, its exponent m when the equation fixes it (the run then uses it for the initial data, the exact
+/// solution and the reference solver instead of problem.m), and `make`, which builds its field for one mollifier Z and engine E (defined in
 /// velocity_field.cpp, the only place that instantiates them). Adding an equation is its field class above, its
 /// descriptor here, its entry in EquationRegistry and its `make`.
 struct WpmeEquation {
@@ -131,6 +134,8 @@ struct WpmeEquation {
       "weighted porous-medium equation d/dt rho = div(rho grad(rho/rhobar)), CEHT23 blob regularization";
   /// rhobar (FieldSpec::target); rhobar == 1 on R^d gives d/dt rho = 1/2 Lap rho^2, the m = 2 equation.
   static constexpr bool kHasTarget = true;
+  /// With rhobar == 1 the equation is the m = 2 porous-medium equation at half speed.
+  static constexpr std::optional<double> kExponent = 2.0;
   template <Mollifier Z, class E>
   static std::unique_ptr<VelocityField> make(const Z& zeta, const FieldSpec& spec, std::vector<double> masses,
                                              const E& engine);
@@ -141,6 +146,7 @@ struct PmeEquation {
   static constexpr const char* kDescription =
       "porous-medium equation d/dt rho = Lap(rho^m), m >= 1, CCP19 blob regularization with phi = zeta*zeta";
   static constexpr bool kHasTarget = false;
+  static constexpr std::optional<double> kExponent = std::nullopt;  ///< problem.m
   template <Mollifier Z, class E>
   static std::unique_ptr<VelocityField> make(const Z& zeta, const FieldSpec& spec, std::vector<double> masses,
                                              const E& engine);

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -79,5 +80,9 @@ bool is_registered(std::span<const ComponentInfo> registry, std::string_view nam
 /// Whether the named equation has a target rhobar (FieldSpec::target): wpme does, pme does not.
 /// \throws std::invalid_argument for an unknown name.
 bool equation_has_target(std::string_view equation);
+
+/// The exponent m the named equation fixes (wpme: 2), or empty when it takes m from the configuration (pme).
+/// \throws std::invalid_argument for an unknown name.
+std::optional<double> equation_fixed_exponent(std::string_view equation);
 
 }  // namespace blobflow

@@ -64,6 +64,10 @@ struct RunConfig {
 
   /// The output times, sorted, without duplicates, ending with t_final.
   std::vector<double> resolved_output_times() const;
+  /// The exponent m the run's equation uses: the one the equation fixes (wpme: 2), else problem.m. The initial
+  /// data, the exact solution, the reference solver and the field all take this one. \throws std::invalid_argument
+  /// for an unknown equation.
+  double exponent() const;
 };
 
 /// Two configurations are equal when every key holds the same value (and target.kind is the same).
