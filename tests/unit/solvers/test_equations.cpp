@@ -10,9 +10,9 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <optional>
 #include <limits>
 #include <numbers>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <vector>
