@@ -166,12 +166,6 @@ OutputMetrics RunMetrics::measure(const MetricInput& in) const {
   return out;
 }
 
-std::shared_ptr<const analysis::Law1D> steady_state_law(const RunConfig& config) {
-  if (config.problem.dimension != 1) return nullptr;
-  const std::shared_ptr<const Target> target = run_target(config, 1);
-  return target ? steady_state_law_of(*target) : nullptr;
-}
-
 RunMetrics make_metrics(const RunConfig& config, const Truth* truth, double epsilon, std::size_t n_particles) {
   const int d = config.problem.dimension;
   RunMetrics out;

@@ -14,10 +14,13 @@
 #include <cstdio>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <numbers>
 #include <random>
+#include <span>
 #include <stdexcept>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "blobflow/solvers/drifted_field.hpp"
@@ -267,6 +270,44 @@ TEST(DriftedField, AddsMinusGradVAndThePairSumToTheDiffusionVelocity) {
   EXPECT_NEAR(field->energy(x), diffusion->energy(x) + potential + pair, kTolerance);
   EXPECT_NE(field->describe().find("V = quadratic"), std::string::npos);
   EXPECT_NE(field->describe().find("W = gaussian"), std::string::npos);
+}
+
+TEST(DriftedField, ACallablePotentialActsLikeTheConfiguredOneWithTheSameFormula) {
+  // V(x) = (c/2)|x - x0|^2 given as two callables, against potential.kind = "quadratic" with the same c and x0.
+  constexpr double kStrength = 1.5;
+  const std::vector<double> center = {0.1, -0.2};
+  std::mt19937 rng(kSeed);
+  const std::vector<double> x = random_cloud(12, 2, rng);
+  const std::vector<double> masses(12, 1.0 / 12);
+  FieldSpec spec;
+  spec.dimension = 2;
+  spec.epsilon = 0.2;
+  spec.engine = "direct";
+  spec.potential.kind = "quadratic";
+  spec.potential.strength = kStrength;
+  spec.potential.center = center;
+  const auto configured = make_velocity_field(spec, masses);
+  FieldSpec bare = spec;
+  bare.potential = {};
+  auto callable = std::make_unique<CallablePotential>(
+      2,
+      [&](std::span<const double> y) {
+        double r2 = 0.0;
+        for (std::size_t k = 0; k < 2; ++k) r2 += (y[k] - center[k]) * (y[k] - center[k]);
+        return 0.5 * kStrength * r2;
+      },
+      [&](std::span<const double> y, std::span<double> g) {
+        for (std::size_t k = 0; k < 2; ++k) g[k] = kStrength * (y[k] - center[k]);
+      },
+      "quadratic as callables");
+  const DriftedField<DirectSum> drifted(make_velocity_field(bare, masses), std::move(callable), std::monostate{});
+  std::vector<double> v(x.size()), w(x.size());
+  configured->velocity(x, v);
+  drifted.velocity(x, w);
+  EXPECT_EQ(v, w);  // the same operations in the same order
+  EXPECT_EQ(configured->energy(x), drifted.energy(x));
+  EXPECT_NE(drifted.describe().find("quadratic as callables"), std::string::npos);
+  EXPECT_THROW(CallablePotential(2, {}, {}, "empty"), std::invalid_argument);
 }
 
 /// The truncated engine equals the direct one to round-off for Gaussian kernels (truncated_sum.hpp: <= 5e-15).

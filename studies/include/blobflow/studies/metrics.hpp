@@ -87,8 +87,4 @@ struct RunMetrics {
 /// density of width `epsilon` against it. `n_particles` sets the quantization floor.
 RunMetrics make_metrics(const RunConfig& config, const Truth* truth, double epsilon, std::size_t n_particles);
 
-/// The steady state of wpme, rhobar / int rhobar (docs/math.md §2.2), as a law for 1D runs with a target whose box is
-/// known (null otherwise).
-std::shared_ptr<const analysis::Law1D> steady_state_law(const RunConfig& config);
-
 }  // namespace blobflow
