@@ -76,6 +76,23 @@ struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// Prints the message of the exception being handled (usage errors with the usage text) and returns its exit code:
+/// 2 for bad usage or configuration, 1 for a run-time failure.
+int exit_for_current_exception() {
+  try {
+    throw;
+  } catch (const UsageError& e) {
+    std::cerr << "blobflow: " << e.what() << "\n\n" << kUsage;
+    return kExitUsage;
+  } catch (const ConfigError& e) {
+    std::cerr << "blobflow: " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    std::cerr << "blobflow: error: " << e.what() << "\n";
+    return kExitFailure;
+  }
+}
+
 /// Parsed options shared by run and study.
 struct Options {
   std::vector<std::string> positional;
@@ -173,8 +190,14 @@ int command_study(const Options& o) {
   }
   const StudyMpiSession mpi;  // under mpirun (built with BLOBFLOW_WITH_MPI) rank 0 coordinates, the others work
   if (mpi.rank() > 0) return work_for_study(s);
-  const StudyOutcome outcome = run_study(s, std::cout);
-  return outcome.n_failed == 0 ? kExitOk : kExitFailure;
+  try {
+    const StudyOutcome outcome = run_study(s, std::cout);
+    return outcome.n_failed == 0 ? kExitOk : kExitFailure;
+  } catch (...) {
+    // Printed while the MPI session is alive: once rank 0 finalizes, a worker that was told of the failure exits
+    // non-zero and mpirun may end rank 0 before a message printed after that would appear.
+    return exit_for_current_exception();
+  }
 }
 
 int command_report(const Options& o) {
@@ -258,15 +281,8 @@ int cli_main(int argc, char** argv) {
     if (command == "report") return command_report(options);
     if (command == "list") return command_list(options);
     throw UsageError("unknown command \"" + command + "\"");
-  } catch (const UsageError& e) {
-    std::cerr << "blobflow: " << e.what() << "\n\n" << kUsage;
-    return kExitUsage;
-  } catch (const ConfigError& e) {
-    std::cerr << "blobflow: " << e.what() << "\n";
-    return kExitUsage;
-  } catch (const std::exception& e) {
-    std::cerr << "blobflow: error: " << e.what() << "\n";
-    return kExitFailure;
+  } catch (...) {
+    return exit_for_current_exception();
   }
 }
 
