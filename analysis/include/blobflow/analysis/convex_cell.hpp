@@ -1,5 +1,5 @@
 // Intervals (d = 1), convex polygons (d = 2) and polyhedra (d = 3) described by their facets: the cells of a power (Laguerre) diagram
-// restricted to a box, over which semi-discrete optimal transport integrates a law (docs/math.md §4.8). A cell starts
+// restricted to a box, over which semi-discrete optimal transport integrates a law (docs/math.md §6.1). A cell starts
 // as an axis-aligned box and is cut by half-spaces n.x <= c, one per neighbouring seed; each facet remembers which
 // half-space made it, so the facet between cells i and j carries j in cell i and i in cell j.
 #pragma once

@@ -1,5 +1,5 @@
 // Probability laws on R^d (d = 1, 2, 3) that integrate their density over convex cells (convex_cell.hpp): the
-// continuous side of semi-discrete optimal transport (docs/math.md §4.8). For a cell P and a point y a law returns
+// continuous side of semi-discrete optimal transport (docs/math.md §6.1). For a cell P and a point y a law returns
 // int_P rho, int_P (x - y) rho, int_P |x - y|^2 rho and int_F rho dsigma on every facet F of P, either exactly (up to
 // round-off) or with a quadrature whose error each law states and its tests check. Integrals are taken about y (the
 // cell's seed) so that small cells far from the origin lose no digits to cancellation.

@@ -1,4 +1,4 @@
-// The power (Laguerre) diagram of weighted seeds restricted to a box, cell by cell (docs/math.md §4.8): the cell of
+// The power (Laguerre) diagram of weighted seeds restricted to a box, cell by cell (docs/math.md §6.1): the cell of
 // seed i is { x in box : |x - y_i|^2 - w_i <= |x - y_j|^2 - w_j for all j }, built by cutting the box with the
 // half-spaces 2 x.(y_j - y_i) <= |y_j|^2 - |y_i|^2 - w_j + w_i of nearby seeds, found on a uniform grid of buckets in
 // order of distance and stopped once no farther seed can reach the cell. The seeds stay fixed while the weights
