@@ -48,7 +48,9 @@ ConvexCell box_cell(const Box& box);
 /// Cuts `cell` by the half-space normal.x <= offset (normal need not be unit; it is normalized) and returns whether
 /// anything was removed. The new facet, if any, gets `neighbour`. Vertices within `tolerance` (absolute, in units of
 /// length) of the plane count as on it, so nearly-coincident cuts give no sliver facets. An emptied cell has no
-/// facets and no vertices.
+/// facets and no vertices. A zero normal keeps everything (offset >= 0) or nothing. Not thread-safe for one cell;
+/// different cells may be cut on different threads. \throws std::invalid_argument for a cell dimension other than 1, 2
+/// or 3, a non-finite normal or offset, or a negative or non-finite tolerance.
 bool clip(ConvexCell& cell, const Point3& normal, double offset, int neighbour, double tolerance);
 
 /// Measure of the cell (length, area, volume) and of a facet (1 for an end point in 1D, length in 2D, area in 3D),

@@ -1,0 +1,425 @@
+// Convex cells (convex_cell.hpp): the box cell, cutting a cell by a half-space, and the measures of a cell and of its
+// facets. A cut classifies every vertex as in, on or out of the half-space (on: within the tolerance of the plane),
+// clips each facet that has a vertex strictly inside (a new vertex where an edge goes from strictly in to strictly out,
+// shared by the facets of that edge), drops the facets that have none, and closes the cell with the cap: the segment
+// from where the boundary leaves the half-space to where it comes back (2D) or the polygon whose edges are the
+// on-plane edges of the kept facets, each walked backwards (3D: adjacent faces of an oriented surface traverse their
+// common edge in opposite directions, so the cap is counter-clockwise around the outward normal). Vertices that no
+// kept facet uses go. Scratch buffers live per thread, and the vertex lists of dropped facets are reused for new caps,
+// so cutting allocates nothing once the buffers have grown.
+#include "blobflow/analysis/convex_cell.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "describe.hpp"
+
+namespace blobflow::analysis {
+namespace {
+
+using detail::describe;
+
+enum class Side : signed char { kIn, kOn, kOut };
+
+double dot(const Point3& a, const Point3& b) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
+Point3 minus(const Point3& a, const Point3& b) { return {a[0] - b[0], a[1] - b[1], a[2] - b[2]}; }
+Point3 cross(const Point3& a, const Point3& b) {
+  return {a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]};
+}
+double norm(const Point3& a) { return std::sqrt(dot(a, a)); }
+
+struct CutEdge {
+  int a;
+  int b;
+  int point;
+};
+
+/// Per-thread buffers of clip.
+struct Scratch {
+  std::vector<double> distance;  // n.v - c of each vertex
+  std::vector<Side> side;
+  std::vector<int> remap;       // old vertex index -> new, or -1 when unused
+  std::vector<int> loop;        // the clipped vertex loop of one facet
+  std::vector<CutEdge> cut_edges;
+  std::vector<std::pair<int, int>> cap_edges;  // (from, to) along the cap
+  std::vector<int> cap;
+  std::vector<std::pair<double, int>> angles;
+  std::vector<std::vector<int>> spare;  // emptied vertex lists, reused for new facets
+  std::size_t old_vertex_count = 0;     // vertices before the cut; those after are new, on the plane
+
+  bool on_plane(int v) const {
+    return static_cast<std::size_t>(v) >= old_vertex_count || side[static_cast<std::size_t>(v)] == Side::kOn;
+  }
+  std::vector<int> take_list() {
+    if (spare.empty()) return {};
+    std::vector<int> list = std::move(spare.back());
+    spare.pop_back();
+    list.clear();
+    return list;
+  }
+};
+
+Scratch& scratch() {
+  thread_local Scratch s;
+  return s;
+}
+
+void make_empty(ConvexCell& cell, Scratch& s) {
+  for (auto& facet : cell.facets) s.spare.push_back(std::move(facet.vertices));
+  cell.facets.clear();
+  cell.vertices.clear();
+}
+
+/// The vertex where the edge {a, b} (one end strictly in, the other strictly out) meets the plane, made once and
+/// shared by both facets of the edge. |d_a - d_b| > 2 tolerance, so the division is safe.
+int cut_point(ConvexCell& cell, Scratch& s, int a, int b) {
+  const int lo = std::min(a, b);
+  const int hi = std::max(a, b);
+  for (const CutEdge& e : s.cut_edges)
+    if (e.a == lo && e.b == hi) return e.point;
+  const Point3 p = cell.vertices[static_cast<std::size_t>(lo)];
+  const Point3 q = cell.vertices[static_cast<std::size_t>(hi)];
+  const double dp = s.distance[static_cast<std::size_t>(lo)];
+  const double dq = s.distance[static_cast<std::size_t>(hi)];
+  const double t = dp / (dp - dq);
+  cell.vertices.push_back({p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1]), p[2] + t * (q[2] - p[2])});
+  const int point = static_cast<int>(cell.vertices.size() - 1);
+  s.cut_edges.push_back({lo, hi, point});
+  return point;
+}
+
+void add_facet(ConvexCell& cell, Scratch& s, const std::vector<int>& loop, const Point3& n, double c, int neighbour) {
+  ConvexCell::Facet facet;
+  facet.vertices = s.take_list();
+  facet.vertices.assign(loop.begin(), loop.end());
+  facet.normal = n;
+  facet.offset = c;
+  facet.neighbour = neighbour;
+  cell.facets.push_back(std::move(facet));
+}
+
+/// Moves the kept facets to the front (their order unchanged) and keeps their lists' storage for later caps.
+void compact_facets(ConvexCell& cell, Scratch& s, const std::vector<char>& keep) {
+  std::size_t kept = 0;
+  for (std::size_t f = 0; f < cell.facets.size(); ++f) {
+    if (!keep[f]) {
+      s.spare.push_back(std::move(cell.facets[f].vertices));
+      continue;
+    }
+    if (kept != f) cell.facets[kept] = std::move(cell.facets[f]);
+    ++kept;
+  }
+  cell.facets.resize(kept);
+}
+
+/// Renumbers the vertices that some facet uses and drops the others.
+void compact_vertices(ConvexCell& cell, Scratch& s) {
+  s.remap.assign(cell.vertices.size(), -1);
+  for (const auto& facet : cell.facets)
+    for (int v : facet.vertices) s.remap[static_cast<std::size_t>(v)] = 0;
+  int next = 0;
+  for (std::size_t v = 0; v < cell.vertices.size(); ++v) {
+    if (s.remap[v] < 0) continue;
+    s.remap[v] = next;
+    cell.vertices[static_cast<std::size_t>(next)] = cell.vertices[v];
+    ++next;
+  }
+  cell.vertices.resize(static_cast<std::size_t>(next));
+  for (auto& facet : cell.facets)
+    for (int& v : facet.vertices) v = s.remap[static_cast<std::size_t>(v)];
+}
+
+/// 1D: the end point strictly outside moves onto the plane and its facet now belongs to `neighbour`.
+void clip_1d(ConvexCell& cell, const Scratch& s, const Point3& n, double c, int neighbour) {
+  for (auto& facet : cell.facets) {
+    const auto v = static_cast<std::size_t>(facet.vertices[0]);
+    if (s.side[v] != Side::kOut) continue;
+    cell.vertices[v] = {c * n[0], 0.0, 0.0};
+    facet.normal = {n[0], 0.0, 0.0};
+    facet.offset = c;
+    facet.neighbour = neighbour;
+  }
+}
+
+/// 2D: edges a -> b along the counter-clockwise boundary. The cap runs from the exit point (the on-plane end of a kept
+/// edge that starts no kept edge) to the entry point (the on-plane start that ends none); a vertex that merely touches
+/// the plane both ends and starts an edge, so it is neither.
+void clip_2d(ConvexCell& cell, Scratch& s, const Point3& n, double c, int neighbour) {
+  static thread_local std::vector<char> keep;
+  keep.assign(cell.facets.size(), 1);
+  for (std::size_t f = 0; f < cell.facets.size(); ++f) {
+    auto& edge = cell.facets[f].vertices;
+    const Side sa = s.side[static_cast<std::size_t>(edge[0])];
+    const Side sb = s.side[static_cast<std::size_t>(edge[1])];
+    if (sa != Side::kIn && sb != Side::kIn) {
+      keep[f] = 0;
+    } else if (sa == Side::kOut) {
+      edge[0] = cut_point(cell, s, edge[0], edge[1]);
+    } else if (sb == Side::kOut) {
+      edge[1] = cut_point(cell, s, edge[0], edge[1]);
+    }
+  }
+  compact_facets(cell, s, keep);
+  int exit = -1;
+  int entry = -1;
+  for (const auto& facet : cell.facets) {
+    const int a = facet.vertices[0];
+    const int b = facet.vertices[1];
+    if (s.on_plane(b) && std::none_of(cell.facets.begin(), cell.facets.end(),
+                                      [b](const ConvexCell::Facet& g) { return g.vertices[0] == b; }))
+      exit = b;
+    if (s.on_plane(a) && std::none_of(cell.facets.begin(), cell.facets.end(),
+                                      [a](const ConvexCell::Facet& g) { return g.vertices[1] == a; }))
+      entry = a;
+  }
+  if (exit >= 0 && entry >= 0 && exit != entry) {
+    s.loop.assign({exit, entry});
+    add_facet(cell, s, s.loop, n, c, neighbour);
+  }
+}
+
+/// Orders the cap's points counter-clockwise around n by angle about their centroid: the fallback when the on-plane
+/// edges do not chain into one loop (possible only when round-off makes the classification inconsistent).
+void order_cap_by_angle(const ConvexCell& cell, Scratch& s, const Point3& n) {
+  s.cap.clear();
+  for (const auto& [from, to] : s.cap_edges) {
+    if (std::find(s.cap.begin(), s.cap.end(), from) == s.cap.end()) s.cap.push_back(from);
+    if (std::find(s.cap.begin(), s.cap.end(), to) == s.cap.end()) s.cap.push_back(to);
+  }
+  if (s.cap.size() < 3) return;
+  Point3 centre{};
+  for (int v : s.cap)
+    for (int k = 0; k < 3; ++k) centre[k] += cell.vertices[static_cast<std::size_t>(v)][k];
+  for (double& x : centre) x /= static_cast<double>(s.cap.size());
+  // u, w span the plane with u x w = n, so increasing angle is counter-clockwise seen from where n points.
+  const Point3 axis = std::abs(n[0]) < 0.9 ? Point3{1.0, 0.0, 0.0} : Point3{0.0, 1.0, 0.0};
+  Point3 u = cross(axis, n);
+  const double u_norm = norm(u);
+  for (double& x : u) x /= u_norm;
+  const Point3 w = cross(n, u);
+  s.angles.clear();
+  for (int v : s.cap) {
+    const Point3 r = minus(cell.vertices[static_cast<std::size_t>(v)], centre);
+    s.angles.emplace_back(std::atan2(dot(r, w), dot(r, u)), v);
+  }
+  std::sort(s.angles.begin(), s.angles.end());
+  s.cap.clear();
+  for (const auto& [angle, v] : s.angles) s.cap.push_back(v);
+}
+
+/// Chains the cap edges (from -> to) into one loop in s.cap; false when they do not form exactly one cycle.
+bool chain_cap(Scratch& s) {
+  s.cap.clear();
+  const std::size_t count = s.cap_edges.size();
+  if (count < 3) return false;
+  int current = s.cap_edges[0].first;
+  for (std::size_t step = 0; step < count; ++step) {
+    s.cap.push_back(current);
+    int next = -1;
+    for (const auto& [from, to] : s.cap_edges) {
+      if (from != current) continue;
+      if (next >= 0) return false;  // two edges leave the same point
+      next = to;
+    }
+    if (next < 0) return false;
+    current = next;
+  }
+  if (current != s.cap[0]) return false;
+  std::vector<int>& sorted = s.loop;  // the loop visits every point once
+  sorted.assign(s.cap.begin(), s.cap.end());
+  std::sort(sorted.begin(), sorted.end());
+  return std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end();
+}
+
+/// 3D: each facet with a vertex strictly inside keeps its in and on vertices and gains the cut points of its crossing
+/// edges, in loop order; its consecutive on-plane vertices p -> q give the cap edge q -> p.
+void clip_3d(ConvexCell& cell, Scratch& s, const Point3& n, double c, int neighbour) {
+  static thread_local std::vector<char> keep;
+  keep.assign(cell.facets.size(), 1);
+  s.cap_edges.clear();
+  for (std::size_t f = 0; f < cell.facets.size(); ++f) {
+    auto& loop = cell.facets[f].vertices;
+    bool any_in = false;
+    bool any_out = false;
+    for (int v : loop) {
+      const Side side = s.side[static_cast<std::size_t>(v)];
+      any_in = any_in || side == Side::kIn;
+      any_out = any_out || side == Side::kOut;
+    }
+    if (!any_in) {
+      keep[f] = 0;
+      continue;
+    }
+    if (any_out) {
+      s.loop.clear();
+      const std::size_t m = loop.size();
+      for (std::size_t k = 0; k < m; ++k) {
+        const int a = loop[k];
+        const int b = loop[(k + 1) % m];
+        const Side sa = s.side[static_cast<std::size_t>(a)];
+        const Side sb = s.side[static_cast<std::size_t>(b)];
+        if (sa != Side::kOut) s.loop.push_back(a);
+        if ((sa == Side::kIn && sb == Side::kOut) || (sa == Side::kOut && sb == Side::kIn))
+          s.loop.push_back(cut_point(cell, s, a, b));
+      }
+      loop.assign(s.loop.begin(), s.loop.end());
+    }
+    const std::size_t m = loop.size();
+    for (std::size_t k = 0; k < m; ++k) {
+      const int p = loop[k];
+      const int q = loop[(k + 1) % m];
+      if (s.on_plane(p) && s.on_plane(q)) s.cap_edges.emplace_back(q, p);
+    }
+  }
+  compact_facets(cell, s, keep);
+  if (!chain_cap(s)) order_cap_by_angle(cell, s, n);
+  if (s.cap.size() >= 3) add_facet(cell, s, s.cap, n, c, neighbour);
+}
+
+void check_box(const Box& box) {
+  if (box.dimension < 1 || box.dimension > 3)
+    throw std::invalid_argument(describe("box_cell", "dimension", box.dimension, "must be 1, 2 or 3"));
+  for (int k = 0; k < box.dimension; ++k) {
+    if (!std::isfinite(box.lo[k]) || !std::isfinite(box.hi[k]) || !(box.lo[k] < box.hi[k]))
+      throw std::invalid_argument(describe("box_cell", "lo[" + std::to_string(k) + "]", box.lo[k],
+                                           "must be finite and below hi[" + std::to_string(k) +
+                                               "] = " + detail::format_value(box.hi[k])));
+  }
+}
+
+ConvexCell::Facet box_facet(std::vector<int> vertices, int axis, bool upper, const Box& box) {
+  ConvexCell::Facet facet;
+  facet.vertices = std::move(vertices);
+  facet.normal[axis] = upper ? 1.0 : -1.0;
+  facet.offset = upper ? box.hi[axis] : -box.lo[axis];
+  return facet;
+}
+
+}  // namespace
+
+ConvexCell box_cell(const Box& box) {
+  check_box(box);
+  ConvexCell cell;
+  cell.dimension = box.dimension;
+  if (box.dimension == 1) {
+    cell.vertices = {{box.lo[0], 0.0, 0.0}, {box.hi[0], 0.0, 0.0}};
+    cell.facets = {box_facet({0}, 0, false, box), box_facet({1}, 0, true, box)};
+  } else if (box.dimension == 2) {
+    const double x0 = box.lo[0];
+    const double y0 = box.lo[1];
+    const double x1 = box.hi[0];
+    const double y1 = box.hi[1];
+    cell.vertices = {{x0, y0, 0.0}, {x1, y0, 0.0}, {x1, y1, 0.0}, {x0, y1, 0.0}};
+    cell.facets = {box_facet({0, 1}, 1, false, box), box_facet({1, 2}, 0, true, box), box_facet({2, 3}, 1, true, box),
+                   box_facet({3, 0}, 0, false, box)};
+  } else {
+    // Vertex k has coordinate a = bit a of k from hi, else lo.
+    for (int k = 0; k < 8; ++k)
+      cell.vertices.push_back({(k & 1) ? box.hi[0] : box.lo[0], (k & 2) ? box.hi[1] : box.lo[1],
+                               (k & 4) ? box.hi[2] : box.lo[2]});
+    cell.facets = {box_facet({0, 4, 6, 2}, 0, false, box), box_facet({1, 3, 7, 5}, 0, true, box),
+                   box_facet({0, 1, 5, 4}, 1, false, box), box_facet({2, 6, 7, 3}, 1, true, box),
+                   box_facet({0, 2, 3, 1}, 2, false, box), box_facet({4, 5, 7, 6}, 2, true, box)};
+  }
+  return cell;
+}
+
+bool clip(ConvexCell& cell, const Point3& normal, double offset, int neighbour, double tolerance) {
+  const int d = cell.dimension;
+  if (d < 1 || d > 3) throw std::invalid_argument(describe("clip", "cell.dimension", d, "must be 1, 2 or 3"));
+  if (!std::isfinite(tolerance) || tolerance < 0.0)
+    throw std::invalid_argument(describe("clip", "tolerance", tolerance, "must be finite and >= 0"));
+  if (!std::isfinite(offset)) throw std::invalid_argument(describe("clip", "offset", offset, "must be finite"));
+  Point3 n{};
+  for (int k = 0; k < d; ++k) {
+    if (!std::isfinite(normal[k]))
+      throw std::invalid_argument(describe("clip", "normal[" + std::to_string(k) + "]", normal[k], "must be finite"));
+    n[k] = normal[k];
+  }
+  if (cell.empty()) return false;
+  Scratch& s = scratch();
+  const double length = norm(n);
+  if (length == 0.0) {  // 0 <= offset: everything or nothing
+    if (offset >= 0.0) return false;
+    make_empty(cell, s);
+    return true;
+  }
+  for (double& x : n) x /= length;
+  const double c = offset / length;
+
+  const std::size_t count = cell.vertices.size();
+  s.distance.resize(count);
+  s.side.resize(count);
+  bool any_in = false;
+  bool any_out = false;
+  for (std::size_t v = 0; v < count; ++v) {
+    const double dist = dot(n, cell.vertices[v]) - c;
+    s.distance[v] = dist;
+    s.side[v] = dist > tolerance ? Side::kOut : (dist < -tolerance ? Side::kIn : Side::kOn);
+    any_in = any_in || s.side[v] == Side::kIn;
+    any_out = any_out || s.side[v] == Side::kOut;
+  }
+  if (!any_out) return false;
+  if (!any_in) {
+    make_empty(cell, s);
+    return true;
+  }
+  if (d == 1) {
+    clip_1d(cell, s, n, c, neighbour);
+    return true;
+  }
+  s.old_vertex_count = count;
+  s.cut_edges.clear();
+  if (d == 2) {
+    clip_2d(cell, s, n, c, neighbour);
+  } else {
+    clip_3d(cell, s, n, c, neighbour);
+  }
+  compact_vertices(cell, s);
+  return true;
+}
+
+double cell_measure(const ConvexCell& cell) {
+  if (cell.empty()) return 0.0;
+  const Point3& origin = cell.vertices[0];
+  double sum = 0.0;
+  if (cell.dimension == 1) {
+    const auto [lo, hi] = std::minmax(cell.vertices[0][0], cell.vertices[1][0]);
+    return hi - lo;
+  }
+  for (const auto& facet : cell.facets) {
+    const auto& loop = facet.vertices;
+    const Point3 a = minus(cell.vertices[static_cast<std::size_t>(loop[0])], origin);
+    if (cell.dimension == 2) {
+      const Point3 b = minus(cell.vertices[static_cast<std::size_t>(loop[1])], origin);
+      sum += 0.5 * (a[0] * b[1] - a[1] * b[0]);
+      continue;
+    }
+    for (std::size_t k = 1; k + 1 < loop.size(); ++k) {
+      const Point3 b = minus(cell.vertices[static_cast<std::size_t>(loop[k])], origin);
+      const Point3 e = minus(cell.vertices[static_cast<std::size_t>(loop[k + 1])], origin);
+      sum += dot(a, cross(b, e)) / 6.0;
+    }
+  }
+  return sum;
+}
+
+double facet_measure(const ConvexCell& cell, const ConvexCell::Facet& facet) {
+  const auto& loop = facet.vertices;
+  if (cell.dimension == 1) return 1.0;
+  const Point3& p = cell.vertices[static_cast<std::size_t>(loop[0])];
+  if (cell.dimension == 2) return norm(minus(cell.vertices[static_cast<std::size_t>(loop[1])], p));
+  Point3 area{};
+  for (std::size_t k = 1; k + 1 < loop.size(); ++k) {
+    const Point3 t = cross(minus(cell.vertices[static_cast<std::size_t>(loop[k])], p),
+                           minus(cell.vertices[static_cast<std::size_t>(loop[k + 1])], p));
+    for (int j = 0; j < 3; ++j) area[j] += t[j];
+  }
+  return 0.5 * norm(area);
+}
+
+}  // namespace blobflow::analysis
