@@ -1,11 +1,12 @@
 // Convex cells (convex_cell.hpp): the box cell, cutting a cell by a half-space, and the measures of a cell and of its
 // facets. A cut classifies every vertex as in, on or out of the half-space (on: within the tolerance of the plane),
 // clips each facet that has a vertex strictly inside (a new vertex where an edge goes from strictly in to strictly out,
-// shared by the facets of that edge), drops the facets that have none, and closes the cell with the cap: the segment
-// from where the boundary leaves the half-space to where it comes back (2D) or the polygon whose edges are the
-// on-plane edges of the kept facets, each walked backwards (3D: adjacent faces of an oriented surface traverse their
-// common edge in opposite directions, so the cap is counter-clockwise around the outward normal). Vertices that no
-// kept facet uses go. Scratch buffers live per thread, and the vertex lists of dropped facets are reused for new caps,
+// shared by the facets of that edge), drops the facets that have none, merges on-plane points closer than the
+// tolerance, and closes the cell with the cap: the segment from where the boundary leaves the half-space to where it
+// comes back (2D) or the polygon whose edges are the on-plane edges of the kept facets that no other kept facet walks
+// the other way, each walked backwards (3D: adjacent faces of an oriented surface traverse their common edge in
+// opposite directions, so the cap is counter-clockwise around the outward normal and the boundary stays closed
+// whatever the round-off). Vertices that no kept facet uses go. Scratch buffers live per thread, and the vertex lists of dropped facets are reused for new caps,
 // so cutting allocates nothing once the buffers have grown.
 #include "blobflow/analysis/convex_cell.hpp"
 
@@ -47,7 +48,9 @@ struct Scratch {
   std::vector<CutEdge> cut_edges;
   std::vector<std::pair<int, int>> cap_edges;  // (from, to) along the cap
   std::vector<int> cap;
-  std::vector<std::pair<double, int>> angles;
+  std::vector<char> edge_used;
+  std::vector<std::pair<int, int>> merges;  // on-plane point -> the point it merges into
+  double tolerance = 0.0;
   std::vector<std::vector<int>> spare;  // emptied vertex lists, reused for new facets
   std::size_t old_vertex_count = 0;     // vertices before the cut; those after are new, on the plane
 
@@ -147,7 +150,7 @@ void clip_1d(ConvexCell& cell, const Scratch& s, const Point3& n, double c, int 
 
 /// 2D: edges a -> b along the counter-clockwise boundary. The cap runs from the exit point (the on-plane end of a kept
 /// edge that starts no kept edge) to the entry point (the on-plane start that ends none); a vertex that merely touches
-/// the plane both ends and starts an edge, so it is neither.
+/// the plane both ends and starts an edge, so it is neither. Exit and entry closer than the tolerance merge.
 void clip_2d(ConvexCell& cell, Scratch& s, const Point3& n, double c, int neighbour) {
   static thread_local std::vector<char> keep;
   keep.assign(cell.facets.size(), 1);
@@ -176,71 +179,124 @@ void clip_2d(ConvexCell& cell, Scratch& s, const Point3& n, double c, int neighb
                                       [a](const ConvexCell::Facet& g) { return g.vertices[1] == a; }))
       entry = a;
   }
-  if (exit >= 0 && entry >= 0 && exit != entry) {
+  if (exit < 0 || entry < 0 || exit == entry) return;
+  const Point3 gap = minus(cell.vertices[static_cast<std::size_t>(exit)], cell.vertices[static_cast<std::size_t>(entry)]);
+  if (dot(gap, gap) > s.tolerance * s.tolerance) {
     s.loop.assign({exit, entry});
     add_facet(cell, s, s.loop, n, c, neighbour);
+    return;
   }
+  // The cap would be shorter than the tolerance (a sliver's tip cut off): the boundary closes at the exit point.
+  for (auto& facet : cell.facets)
+    if (facet.vertices[0] == entry) facet.vertices[0] = exit;
 }
 
-/// Orders the cap's points counter-clockwise around n by angle about their centroid: the fallback when the on-plane
-/// edges do not chain into one loop (possible only when round-off makes the classification inconsistent).
-void order_cap_by_angle(const ConvexCell& cell, Scratch& s, const Point3& n) {
-  s.cap.clear();
-  for (const auto& [from, to] : s.cap_edges) {
-    if (std::find(s.cap.begin(), s.cap.end(), from) == s.cap.end()) s.cap.push_back(from);
-    if (std::find(s.cap.begin(), s.cap.end(), to) == s.cap.end()) s.cap.push_back(to);
+/// Removes the pairs p -> q, q -> p: an edge of two kept facets whose ends both lie on the plane (only within the
+/// tolerance; exactly, its facets would not both stay) is no edge of the cap, which closes only the unmatched ones.
+void drop_matched_edges(std::vector<std::pair<int, int>>& edges) {
+  constexpr std::pair<int, int> kGone{-1, -1};
+  for (auto& edge : edges) {
+    const auto reverse = std::find(edges.begin(), edges.end(), std::pair<int, int>{edge.second, edge.first});
+    if (reverse == edges.end()) continue;
+    *reverse = kGone;
+    edge = kGone;
   }
-  if (s.cap.size() < 3) return;
-  Point3 centre{};
-  for (int v : s.cap)
-    for (int k = 0; k < 3; ++k) centre[k] += cell.vertices[static_cast<std::size_t>(v)][k];
-  for (double& x : centre) x /= static_cast<double>(s.cap.size());
-  // u, w span the plane with u x w = n, so increasing angle is counter-clockwise seen from where n points.
-  const Point3 axis = std::abs(n[0]) < 0.9 ? Point3{1.0, 0.0, 0.0} : Point3{0.0, 1.0, 0.0};
-  Point3 u = cross(axis, n);
-  const double u_norm = norm(u);
-  for (double& x : u) x /= u_norm;
-  const Point3 w = cross(n, u);
-  s.angles.clear();
-  for (int v : s.cap) {
-    const Point3 r = minus(cell.vertices[static_cast<std::size_t>(v)], centre);
-    s.angles.emplace_back(std::atan2(dot(r, w), dot(r, u)), v);
-  }
-  std::sort(s.angles.begin(), s.angles.end());
-  s.cap.clear();
-  for (const auto& [angle, v] : s.angles) s.cap.push_back(v);
+  edges.erase(std::remove(edges.begin(), edges.end(), kGone), edges.end());
 }
 
-/// Chains the cap edges (from -> to) into one loop in s.cap; false when they do not form exactly one cycle.
-bool chain_cap(Scratch& s) {
-  s.cap.clear();
-  const std::size_t count = s.cap_edges.size();
-  if (count < 3) return false;
-  int current = s.cap_edges[0].first;
-  for (std::size_t step = 0; step < count; ++step) {
-    s.cap.push_back(current);
-    int next = -1;
-    for (const auto& [from, to] : s.cap_edges) {
-      if (from != current) continue;
-      if (next >= 0) return false;  // two edges leave the same point
-      next = to;
+/// Closes the cell: walks the cap edges (from -> to) into simple loops, each a new facet. The unmatched edges bound
+/// the kept part of the surface, so every point has as many edges in as out and the walks close. Normally there is one
+/// loop; when round-off pinches the section (two loops through one point) the walk is cut into simple loops at the
+/// repeated point, each still counter-clockwise around n, together covering every cap edge once.
+void add_caps(ConvexCell& cell, Scratch& s, const Point3& n, double c, int neighbour) {
+  s.edge_used.assign(s.cap_edges.size(), 0);
+  for (std::size_t first = 0; first < s.cap_edges.size(); ++first) {
+    if (s.edge_used[first]) continue;
+    s.cap.clear();
+    std::size_t e = first;
+    while (true) {
+      s.edge_used[e] = 1;
+      s.cap.push_back(s.cap_edges[e].first);
+      const int next = s.cap_edges[e].second;
+      const auto seen = std::find(s.cap.begin(), s.cap.end(), next);
+      if (seen != s.cap.end()) {  // a simple loop closes at `next`
+        s.loop.assign(seen, s.cap.end());
+        if (s.loop.size() >= 3) add_facet(cell, s, s.loop, n, c, neighbour);
+        s.cap.erase(seen, s.cap.end());
+        if (s.cap.empty()) break;
+      }
+      std::size_t k = 0;
+      while (k < s.cap_edges.size() && (s.edge_used[k] || s.cap_edges[k].first != next)) ++k;
+      if (k == s.cap_edges.size()) break;  // unbalanced (not expected): drop the open path
+      e = k;
     }
-    if (next < 0) return false;
-    current = next;
   }
-  if (current != s.cap[0]) return false;
-  std::vector<int>& sorted = s.loop;  // the loop visits every point once
-  sorted.assign(s.cap.begin(), s.cap.end());
-  std::sort(sorted.begin(), sorted.end());
-  return std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end();
+}
+
+/// Removes repeated vertices (a, a) and spikes (a, b, a -> a) from a closed loop, cyclically.
+void clean_loop(std::vector<int>& loop) {
+  bool changed = true;
+  while (changed && loop.size() >= 2) {
+    changed = false;
+    const std::size_t m = loop.size();
+    for (std::size_t k = 0; k < m && !changed; ++k) {
+      if (loop[k] == loop[(k + 1) % m]) {
+        loop.erase(loop.begin() + static_cast<std::ptrdiff_t>(k));
+        changed = true;
+      } else if (m >= 3 && loop[k] == loop[(k + 2) % m]) {
+        // drop the spike's tip and one copy of its base
+        const std::size_t tip = (k + 1) % m;
+        const std::size_t base = (k + 2) % m;
+        loop.erase(loop.begin() + static_cast<std::ptrdiff_t>(std::max(tip, base)));
+        loop.erase(loop.begin() + static_cast<std::ptrdiff_t>(std::min(tip, base)));
+        changed = true;
+      }
+    }
+  }
+}
+
+/// Merges the on-plane points of the kept facets that lie within the tolerance of each other (the cut points of a
+/// sliver facet's two long edges near its tip can even coincide): each maps to the lowest-numbered such point, loops
+/// lose repeated vertices and spikes, and facets left with fewer than 3 vertices go.
+void merge_close_points(ConvexCell& cell, Scratch& s, std::vector<char>& keep) {
+  s.cap.clear();
+  for (std::size_t f = 0; f < cell.facets.size(); ++f)
+    if (keep[f])
+      for (int v : cell.facets[f].vertices)
+        if (s.on_plane(v) && std::find(s.cap.begin(), s.cap.end(), v) == s.cap.end()) s.cap.push_back(v);
+  std::sort(s.cap.begin(), s.cap.end());
+  s.merges.clear();
+  const double tolerance2 = s.tolerance * s.tolerance;
+  for (std::size_t a = 1; a < s.cap.size(); ++a) {
+    const Point3& x = cell.vertices[static_cast<std::size_t>(s.cap[a])];
+    for (std::size_t b = 0; b < a; ++b) {
+      const Point3 e = minus(x, cell.vertices[static_cast<std::size_t>(s.cap[b])]);
+      const bool merged = std::any_of(s.merges.begin(), s.merges.end(),
+                                      [&](const std::pair<int, int>& m) { return m.first == s.cap[b]; });
+      if (!merged && dot(e, e) <= tolerance2) {
+        s.merges.emplace_back(s.cap[a], s.cap[b]);
+        break;
+      }
+    }
+  }
+  if (s.merges.empty()) return;
+  for (std::size_t f = 0; f < cell.facets.size(); ++f) {
+    if (!keep[f]) continue;
+    auto& loop = cell.facets[f].vertices;
+    for (int& v : loop)
+      for (const auto& [from, to] : s.merges)
+        if (v == from) v = to;
+    clean_loop(loop);
+    if (loop.size() < 3) keep[f] = 0;
+  }
 }
 
 /// 3D: each facet with a vertex strictly inside keeps its in and on vertices and gains the cut points of its crossing
-/// edges, in loop order; its consecutive on-plane vertices p -> q give the cap edge q -> p.
+/// edges, in loop order; after merging on-plane points closer than the tolerance, its consecutive on-plane vertices
+/// p -> q give the cap edge q -> p unless another kept facet walks q -> p.
 void clip_3d(ConvexCell& cell, Scratch& s, const Point3& n, double c, int neighbour) {
   static thread_local std::vector<char> keep;
   keep.assign(cell.facets.size(), 1);
-  s.cap_edges.clear();
   for (std::size_t f = 0; f < cell.facets.size(); ++f) {
     auto& loop = cell.facets[f].vertices;
     bool any_in = false;
@@ -254,20 +310,25 @@ void clip_3d(ConvexCell& cell, Scratch& s, const Point3& n, double c, int neighb
       keep[f] = 0;
       continue;
     }
-    if (any_out) {
-      s.loop.clear();
-      const std::size_t m = loop.size();
-      for (std::size_t k = 0; k < m; ++k) {
-        const int a = loop[k];
-        const int b = loop[(k + 1) % m];
-        const Side sa = s.side[static_cast<std::size_t>(a)];
-        const Side sb = s.side[static_cast<std::size_t>(b)];
-        if (sa != Side::kOut) s.loop.push_back(a);
-        if ((sa == Side::kIn && sb == Side::kOut) || (sa == Side::kOut && sb == Side::kIn))
-          s.loop.push_back(cut_point(cell, s, a, b));
-      }
-      loop.assign(s.loop.begin(), s.loop.end());
+    if (!any_out) continue;
+    s.loop.clear();
+    const std::size_t m = loop.size();
+    for (std::size_t k = 0; k < m; ++k) {
+      const int a = loop[k];
+      const int b = loop[(k + 1) % m];
+      const Side sa = s.side[static_cast<std::size_t>(a)];
+      const Side sb = s.side[static_cast<std::size_t>(b)];
+      if (sa != Side::kOut) s.loop.push_back(a);
+      if ((sa == Side::kIn && sb == Side::kOut) || (sa == Side::kOut && sb == Side::kIn))
+        s.loop.push_back(cut_point(cell, s, a, b));
     }
+    loop.assign(s.loop.begin(), s.loop.end());
+  }
+  merge_close_points(cell, s, keep);
+  s.cap_edges.clear();
+  for (std::size_t f = 0; f < cell.facets.size(); ++f) {
+    if (!keep[f]) continue;
+    const auto& loop = cell.facets[f].vertices;
     const std::size_t m = loop.size();
     for (std::size_t k = 0; k < m; ++k) {
       const int p = loop[k];
@@ -276,8 +337,8 @@ void clip_3d(ConvexCell& cell, Scratch& s, const Point3& n, double c, int neighb
     }
   }
   compact_facets(cell, s, keep);
-  if (!chain_cap(s)) order_cap_by_angle(cell, s, n);
-  if (s.cap.size() >= 3) add_facet(cell, s, s.cap, n, c, neighbour);
+  drop_matched_edges(s.cap_edges);
+  add_caps(cell, s, n, c, neighbour);
 }
 
 void check_box(const Box& box) {
@@ -373,6 +434,7 @@ bool clip(ConvexCell& cell, const Point3& normal, double offset, int neighbour, 
     return true;
   }
   s.old_vertex_count = count;
+  s.tolerance = tolerance;
   s.cut_edges.clear();
   if (d == 2) {
     clip_2d(cell, s, n, c, neighbour);

@@ -1,12 +1,13 @@
 // Invariants every ConvexCell must satisfy (convex_cell.hpp), shared by the tests of convex cells and of power
 // diagrams: unit normals, facet vertices on their planes and every vertex inside every facet's half-space, facet
 // orientation (the vertex loop's right-hand normal is the outward normal), a closed boundary (each 3D edge walked once
-// each way, each 2D vertex starting and ending one edge), no duplicate vertices, no unused vertices, and the divergence
+// each way, each 2D vertex starting and ending one edge), simple facet loops, no duplicate vertices, no unused vertices, and the divergence
 // theorem twice: sum over facets of |f| n_f = 0 and sum of |f| c_f = d |C| (the flux of the field x).
 #pragma once
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <map>
@@ -36,9 +37,12 @@ inline Point3 area_vector(const ConvexCell& cell, const ConvexCell::Facet& facet
   return sum;
 }
 
-/// Checks the invariants with `tolerance` (absolute, length units: a vertex may be that far off a plane) and
-/// `scale` (a length of the cell: measures compare with scale^(d-1) or scale^d).
+/// Checks the invariants with `tolerance` (the clip tolerance, absolute, in length units) and `scale` (a length of the
+/// cell: measures compare with scale^(d-1) or scale^d).
 inline void expect_valid_cell(const ConvexCell& cell, double tolerance, double scale) {
+  // A vertex within the tolerance of a cut stays where it is, and on-plane points within the tolerance of each other
+  // merge, so a vertex may lie up to two tolerances off its facets' planes (plus round-off).
+  const double off_plane = 2.0 * tolerance + 1e-15 * (scale + 1.0);
   const int d = cell.dimension;
   if (cell.empty()) {
     EXPECT_TRUE(cell.vertices.empty());
@@ -60,9 +64,9 @@ inline void expect_valid_cell(const ConvexCell& cell, double tolerance, double s
       ASSERT_GE(v, 0);
       ASSERT_LT(static_cast<std::size_t>(v), cell.vertices.size());
       ++uses[static_cast<std::size_t>(v)];
-      EXPECT_NEAR(dot3(facet.normal, cell.vertices[static_cast<std::size_t>(v)]), facet.offset, tolerance);
+      EXPECT_NEAR(dot3(facet.normal, cell.vertices[static_cast<std::size_t>(v)]), facet.offset, off_plane);
     }
-    for (const Point3& x : cell.vertices) EXPECT_LE(dot3(facet.normal, x), facet.offset + tolerance);
+    for (const Point3& x : cell.vertices) EXPECT_LE(dot3(facet.normal, x), facet.offset + off_plane);
     const double measure = facet_measure(cell, facet);
     EXPECT_GT(measure, 0.0);
     for (int j = 0; j < 3; ++j) flux[j] += measure * facet.normal[j];
@@ -70,17 +74,25 @@ inline void expect_valid_cell(const ConvexCell& cell, double tolerance, double s
     if (d == 2) {
       const Point3 e = minus3(cell.vertices[static_cast<std::size_t>(facet.vertices[1])],
                               cell.vertices[static_cast<std::size_t>(facet.vertices[0])]);
+      // The edge turned clockwise is |e| n, up to the end points' distance from the line (at most the tolerance).
       const double length = std::hypot(e[0], e[1]);
-      EXPECT_NEAR(e[1] / length, facet.normal[0], 1e-9) << "edge not along the counter-clockwise boundary";
-      EXPECT_NEAR(-e[0] / length, facet.normal[1], 1e-9) << "edge not along the counter-clockwise boundary";
+      const double slack = 2.0 * off_plane + 1e-9 * length;
+      EXPECT_NEAR(e[1], length * facet.normal[0], slack) << "edge not along the counter-clockwise boundary";
+      EXPECT_NEAR(-e[0], length * facet.normal[1], slack) << "edge not along the counter-clockwise boundary";
       ++starts[static_cast<std::size_t>(facet.vertices[0])];
       ++ends[static_cast<std::size_t>(facet.vertices[1])];
     }
     if (d == 3) {
       const Point3 a = area_vector(cell, facet);
-      EXPECT_NEAR(dot3(a, facet.normal), measure, 1e-9 * scale * scale) << "loop not counter-clockwise from outside";
+      // The area vector is |f| n up to the vertices' distance from the plane (at most the tolerance) times the size.
+      const double slack = 1e-9 * scale * scale + 4.0 * off_plane * scale;
+      for (int j = 0; j < 3; ++j)
+        EXPECT_NEAR(a[j], measure * facet.normal[j], slack) << "loop not counter-clockwise from outside";
       const auto& loop = facet.vertices;
       for (std::size_t k = 0; k < loop.size(); ++k) ++edges[{loop[k], loop[(k + 1) % loop.size()]}];
+      std::vector<int> sorted = loop;
+      std::sort(sorted.begin(), sorted.end());
+      EXPECT_TRUE(std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end()) << "a vertex twice in one loop";
     }
   }
   for (std::size_t v = 0; v < cell.vertices.size(); ++v) {
@@ -89,9 +101,11 @@ inline void expect_valid_cell(const ConvexCell& cell, double tolerance, double s
       EXPECT_EQ(starts[v], 1) << "vertex " << v;
       EXPECT_EQ(ends[v], 1) << "vertex " << v;
     }
+    // A point computed twice lies within round-off of itself; distinct vertices may be closer than the tolerance
+    // (a corner sticking out just beyond it is cut off by a tiny cap), but not that close.
     for (std::size_t u = 0; u < v; ++u) {
       const Point3 e = minus3(cell.vertices[u], cell.vertices[v]);
-      EXPECT_GT(std::sqrt(dot3(e, e)), tolerance) << "duplicate vertices " << u << " and " << v;
+      EXPECT_GT(std::sqrt(dot3(e, e)), 1e-2 * tolerance) << "duplicate vertices " << u << " and " << v;
     }
   }
   for (const auto& [edge, count] : edges) {
@@ -99,9 +113,12 @@ inline void expect_valid_cell(const ConvexCell& cell, double tolerance, double s
     const auto back = edges.find({edge.second, edge.first});
     EXPECT_TRUE(back != edges.end() && back->second == 1) << "edge " << edge.first << "->" << edge.second;
   }
+  // Round-off, plus the facets' departure from their planes (off_plane) over the length of all edges.
   const double facet_scale = d == 1 ? 1.0 : std::pow(scale, d - 1);
-  for (int j = 0; j < d; ++j) EXPECT_NEAR(flux[j], 0.0, 1e-11 * facet_scale) << "sum |f| n_f, coordinate " << j;
-  EXPECT_NEAR(offset_flux, d * cell_measure(cell), 1e-11 * facet_scale * (scale + 1.0));
+  const double edge_length = d == 3 ? 2.0 * static_cast<double>(edges.size()) * scale : 1.0;
+  const double flux_slack = 1e-11 * facet_scale + (d == 1 ? 0.0 : off_plane * edge_length);
+  for (int j = 0; j < d; ++j) EXPECT_NEAR(flux[j], 0.0, flux_slack) << "sum |f| n_f, coordinate " << j;
+  EXPECT_NEAR(offset_flux, d * cell_measure(cell), flux_slack * (scale + 1.0));
 }
 
 }  // namespace blobflow::analysis::testing
