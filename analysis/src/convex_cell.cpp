@@ -33,6 +33,12 @@ Point3 cross(const Point3& a, const Point3& b) {
 }
 double norm(const Point3& a) { return std::sqrt(dot(a, a)); }
 
+/// What a cut does with a facet: drops it, keeps it (all vertices strictly inside), or keeps it with vertices on the
+/// plane (only those facets can hold cap edges or points to merge).
+constexpr char kDropped = 0;
+constexpr char kKept = 1;
+constexpr char kKeptOnPlane = 2;
+
 struct CutEdge {
   int a;
   int b;
@@ -109,7 +115,7 @@ void add_facet(ConvexCell& cell, Scratch& s, const std::vector<int>& loop, const
 void compact_facets(ConvexCell& cell, Scratch& s, const std::vector<char>& keep) {
   std::size_t kept = 0;
   for (std::size_t f = 0; f < cell.facets.size(); ++f) {
-    if (!keep[f]) {
+    if (keep[f] == kDropped) {
       s.spare.push_back(std::move(cell.facets[f].vertices));
       continue;
     }
@@ -153,13 +159,13 @@ void clip_1d(ConvexCell& cell, const Scratch& s, const Point3& n, double c, int 
 /// the plane both ends and starts an edge, so it is neither. Exit and entry closer than the tolerance merge.
 void clip_2d(ConvexCell& cell, Scratch& s, const Point3& n, double c, int neighbour) {
   static thread_local std::vector<char> keep;
-  keep.assign(cell.facets.size(), 1);
+  keep.assign(cell.facets.size(), kKept);
   for (std::size_t f = 0; f < cell.facets.size(); ++f) {
     auto& edge = cell.facets[f].vertices;
     const Side sa = s.side[static_cast<std::size_t>(edge[0])];
     const Side sb = s.side[static_cast<std::size_t>(edge[1])];
     if (sa != Side::kIn && sb != Side::kIn) {
-      keep[f] = 0;
+      keep[f] = kDropped;
     } else if (sa == Side::kOut) {
       edge[0] = cut_point(cell, s, edge[0], edge[1]);
     } else if (sb == Side::kOut) {
@@ -259,21 +265,19 @@ void clean_loop(std::vector<int>& loop) {
 /// sliver facet's two long edges near its tip can even coincide): each maps to the lowest-numbered such point, loops
 /// lose repeated vertices and spikes, and facets left with fewer than 3 vertices go.
 void merge_close_points(ConvexCell& cell, Scratch& s, std::vector<char>& keep) {
-  s.cap.clear();
-  for (std::size_t f = 0; f < cell.facets.size(); ++f)
-    if (keep[f])
-      for (int v : cell.facets[f].vertices)
-        if (s.on_plane(v) && std::find(s.cap.begin(), s.cap.end(), v) == s.cap.end()) s.cap.push_back(v);
-  std::sort(s.cap.begin(), s.cap.end());
+  s.cap.clear();  // the on-plane points in increasing order (some may belong to no kept facet: harmless)
+  for (std::size_t v = 0; v < cell.vertices.size(); ++v)
+    if (s.on_plane(static_cast<int>(v))) s.cap.push_back(static_cast<int>(v));
   s.merges.clear();
   const double tolerance2 = s.tolerance * s.tolerance;
   for (std::size_t a = 1; a < s.cap.size(); ++a) {
     const Point3& x = cell.vertices[static_cast<std::size_t>(s.cap[a])];
     for (std::size_t b = 0; b < a; ++b) {
       const Point3 e = minus(x, cell.vertices[static_cast<std::size_t>(s.cap[b])]);
+      if (dot(e, e) > tolerance2) continue;
       const bool merged = std::any_of(s.merges.begin(), s.merges.end(),
                                       [&](const std::pair<int, int>& m) { return m.first == s.cap[b]; });
-      if (!merged && dot(e, e) <= tolerance2) {
+      if (!merged) {
         s.merges.emplace_back(s.cap[a], s.cap[b]);
         break;
       }
@@ -281,13 +285,13 @@ void merge_close_points(ConvexCell& cell, Scratch& s, std::vector<char>& keep) {
   }
   if (s.merges.empty()) return;
   for (std::size_t f = 0; f < cell.facets.size(); ++f) {
-    if (!keep[f]) continue;
+    if (keep[f] != kKeptOnPlane) continue;
     auto& loop = cell.facets[f].vertices;
     for (int& v : loop)
       for (const auto& [from, to] : s.merges)
         if (v == from) v = to;
     clean_loop(loop);
-    if (loop.size() < 3) keep[f] = 0;
+    if (loop.size() < 3) keep[f] = kDropped;
   }
 }
 
@@ -296,20 +300,23 @@ void merge_close_points(ConvexCell& cell, Scratch& s, std::vector<char>& keep) {
 /// p -> q give the cap edge q -> p unless another kept facet walks q -> p.
 void clip_3d(ConvexCell& cell, Scratch& s, const Point3& n, double c, int neighbour) {
   static thread_local std::vector<char> keep;
-  keep.assign(cell.facets.size(), 1);
+  keep.assign(cell.facets.size(), kKept);
   for (std::size_t f = 0; f < cell.facets.size(); ++f) {
     auto& loop = cell.facets[f].vertices;
     bool any_in = false;
     bool any_out = false;
+    bool any_on_plane = false;
     for (int v : loop) {
       const Side side = s.side[static_cast<std::size_t>(v)];
       any_in = any_in || side == Side::kIn;
       any_out = any_out || side == Side::kOut;
+      any_on_plane = any_on_plane || side != Side::kIn;
     }
     if (!any_in) {
-      keep[f] = 0;
+      keep[f] = kDropped;
       continue;
     }
+    if (any_on_plane) keep[f] = kKeptOnPlane;
     if (!any_out) continue;
     s.loop.clear();
     const std::size_t m = loop.size();
@@ -327,7 +334,7 @@ void clip_3d(ConvexCell& cell, Scratch& s, const Point3& n, double c, int neighb
   merge_close_points(cell, s, keep);
   s.cap_edges.clear();
   for (std::size_t f = 0; f < cell.facets.size(); ++f) {
-    if (!keep[f]) continue;
+    if (keep[f] != kKeptOnPlane) continue;
     const auto& loop = cell.facets[f].vertices;
     const std::size_t m = loop.size();
     for (std::size_t k = 0; k < m; ++k) {

@@ -35,6 +35,7 @@
 #include <utility>
 
 #include "describe.hpp"
+#include "polygon_ring.hpp"
 
 namespace blobflow::analysis {
 namespace {
@@ -66,6 +67,51 @@ struct WeightedPoint {
   double w;
 };
 
+/// The cell being cut, in 1D and 3D: a ConvexCell cut by clip.
+class GeneralCell {
+ public:
+  GeneralCell(ConvexCell& cell, const ConvexCell& box) : cell_(cell), box_(box) {}
+  void reset() { cell_ = box_; }
+  bool empty() const { return cell_.empty(); }
+  double radius(const Point3& y) const {
+    double r2 = 0.0;
+    for (const Point3& v : cell_.vertices) r2 = std::max(r2, squared_distance(v, y));
+    return std::sqrt(r2);
+  }
+  bool reaches_beyond(const Point3& n, double c, double tolerance) const {
+    return std::any_of(cell_.vertices.begin(), cell_.vertices.end(), [&](const Point3& v) {
+      return n[0] * v[0] + n[1] * v[1] + n[2] * v[2] - c > tolerance;
+    });
+  }
+  bool cut(const Point3& n, double c, int neighbour, double tolerance) {
+    return clip(cell_, n, c, neighbour, tolerance);
+  }
+  void finish() {}
+
+ private:
+  ConvexCell& cell_;
+  const ConvexCell& box_;
+};
+
+/// The cell being cut, in 2D: a PolygonRing, written to the ConvexCell when done.
+class RingCell {
+ public:
+  RingCell(detail::PolygonRing& ring, ConvexCell& cell, const Box& box) : ring_(ring), cell_(cell), box_(box) {}
+  void reset() { ring_.reset(box_); }
+  bool empty() const { return ring_.empty(); }
+  double radius(const Point3& y) const { return ring_.radius(y); }
+  bool reaches_beyond(const Point3& n, double c, double tolerance) const {
+    return ring_.reaches_beyond(n, c, tolerance);
+  }
+  bool cut(const Point3& n, double c, int neighbour, double tolerance) { return ring_.cut(n, c, neighbour, tolerance); }
+  void finish() { ring_.export_to(cell_); }
+
+ private:
+  detail::PolygonRing& ring_;
+  ConvexCell& cell_;
+  const Box& box_;
+};
+
 }  // namespace
 
 struct PowerDiagram::Impl {
@@ -83,6 +129,7 @@ struct PowerDiagram::Impl {
   ConvexCell box;
   // Reused by for_each_cell.
   mutable ConvexCell cell;
+  mutable detail::PolygonRing ring;
   mutable std::vector<WeightedPoint> sorted;  // the seeds and the current weights in bucket order
   mutable std::vector<Candidate> candidates;
 
@@ -95,10 +142,11 @@ struct PowerDiagram::Impl {
                static_cast<std::size_t>(cells[0]) +
            static_cast<std::size_t>(bx);
   }
-  void build_cell(std::size_t i, std::span<const double> weights, double w_max) const;
+  template <class Cell>
+  void build_cell(Cell& cut, std::size_t i, std::span<const double> weights, double w_max) const;
   void gather_ring(std::size_t i, const std::array<int, 3>& home, int r, double wi, double radius, double reach) const;
-  bool cut_by_candidates(std::size_t i, double& radius) const;
-  double radius_from(const Point3& y) const;
+  template <class Cell>
+  bool cut_by_candidates(Cell& cut, std::size_t i, double& radius) const;
 };
 
 PowerDiagram::Impl::Impl(int d, std::span<const double> coordinates, const Box& box_domain)
@@ -202,12 +250,6 @@ std::array<int, 3> PowerDiagram::Impl::bucket_of(const Point3& x) const {
   return b;
 }
 
-double PowerDiagram::Impl::radius_from(const Point3& y) const {
-  double r2 = 0.0;
-  for (const Point3& v : cell.vertices) r2 = std::max(r2, squared_distance(v, y));
-  return std::sqrt(r2);
-}
-
 /// Collects the seeds of the buckets at Chebyshev distance exactly r from `home` whose bisector lies closer to y_i
 /// than `radius`, skipping whole buckets farther from y_i than `reach` = R_i + sqrt(R_i^2 + Delta_i) (the stopping
 /// rule applied to one bucket).
@@ -255,7 +297,8 @@ void PowerDiagram::Impl::gather_ring(std::size_t i, const std::array<int, 3>& ho
 }
 
 /// Cuts the cell by the gathered candidates, nearest bisector first; false once the cell is empty.
-bool PowerDiagram::Impl::cut_by_candidates(std::size_t i, double& radius) const {
+template <class Cell>
+bool PowerDiagram::Impl::cut_by_candidates(Cell& cut, std::size_t i, double& radius) const {
   const Point3& y = seeds[i];
   for (const Candidate& candidate : candidates) {
     if (candidate.h >= radius) break;
@@ -263,18 +306,19 @@ bool PowerDiagram::Impl::cut_by_candidates(std::size_t i, double& radius) const 
     const double length = std::sqrt(squared_distance(yj, y));
     const Point3 n{(yj[0] - y[0]) / length, (yj[1] - y[1]) / length, (yj[2] - y[2]) / length};
     const double offset = n[0] * y[0] + n[1] * y[1] + n[2] * y[2] + candidate.h;
-    // Most bisectors with h < R_i still miss the cell; find out without the bookkeeping of clip.
-    const auto beyond = [&](const Point3& v) { return n[0] * v[0] + n[1] * v[1] + n[2] * v[2] - offset > tolerance; };
-    if (std::none_of(cell.vertices.begin(), cell.vertices.end(), beyond)) continue;
-    if (!clip(cell, n, offset, static_cast<int>(sorted_ids[candidate.index]), tolerance)) continue;
-    if (cell.empty()) return false;
-    radius = radius_from(y);
+    // Most bisectors with h < R_i still miss the cell; find out without the bookkeeping of a cut.
+    if (!cut.reaches_beyond(n, offset, tolerance)) continue;
+    if (!cut.cut(n, offset, static_cast<int>(sorted_ids[candidate.index]), tolerance)) continue;
+    if (cut.empty()) return false;
+    radius = cut.radius(y);
   }
   return true;
 }
 
-void PowerDiagram::Impl::build_cell(std::size_t i, std::span<const double> weights, double w_max) const {
-  cell = box;
+/// Builds the cell of seed i in `cut` (reset to the box first).
+template <class Cell>
+void PowerDiagram::Impl::build_cell(Cell& cut, std::size_t i, std::span<const double> weights, double w_max) const {
+  cut.reset();
   const Point3& y = seeds[i];
   const double wi = weights[i];
   const double spread = w_max - wi;
@@ -287,10 +331,10 @@ void PowerDiagram::Impl::build_cell(std::size_t i, std::span<const double> weigh
     gap_lo[u] = std::max(0.0, y[k] - lo);
     gap_hi[u] = std::max(0.0, lo + step[k] - y[k]);
   }
-  double radius = radius_from(y);
+  double radius = cut.radius(y);
   for (int r = 0;; ++r) {
     gather_ring(i, home, r, wi, radius, radius + std::sqrt(radius * radius + spread));
-    if (!cut_by_candidates(i, radius)) return;
+    if (!cut_by_candidates(cut, i, radius)) return;
     double delta = std::numeric_limits<double>::infinity();
     for (int k = 0; k < dimension; ++k) {
       const auto u = static_cast<std::size_t>(k);
@@ -331,9 +375,19 @@ void PowerDiagram::for_each_cell(std::span<const double> weights,
     w_max = std::max(w_max, weights[i]);
   }
   for (std::size_t p = 0; p < n; ++p) m.sorted[p].w = weights[m.sorted_ids[p]];
-  for (std::size_t i = 0; i < n; ++i) {
-    m.build_cell(i, weights, w_max);
-    visit(i, m.cell);
+  const auto sweep = [&](auto& cut) {
+    for (std::size_t i = 0; i < n; ++i) {
+      m.build_cell(cut, i, weights, w_max);
+      cut.finish();
+      visit(i, m.cell);
+    }
+  };
+  if (m.dimension == 2) {
+    RingCell cut(m.ring, m.cell, m.domain);
+    sweep(cut);
+  } else {
+    GeneralCell cut(m.cell, m.box);
+    sweep(cut);
   }
 }
 
