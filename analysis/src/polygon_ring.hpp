@@ -97,6 +97,14 @@ class PolygonRing {
     return false;
   }
 
+  /// Whether predicate({x, y, 0}) holds for every vertex.
+  template <class Predicate>
+  bool every_vertex(Predicate predicate) const {
+    for (const Point& p : points_)
+      if (!predicate(Point3{p.x, p.y, 0.0})) return false;
+    return true;
+  }
+
   /// Writes the ring as a ConvexCell, reusing the cell's storage.
   void export_to(ConvexCell& cell) const {
     const std::size_t m = points_.size();

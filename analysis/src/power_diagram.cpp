@@ -10,18 +10,24 @@
 // the signed distance from y_i of the bisector (n.x <= n.y_i + h_ij in absolute coordinates). Working relative to y_i
 // avoids the cancellation in |y_j|^2 - |y_i|^2 when the seeds are far from the origin.
 //
-// Stopping rule. Let R_i be the largest distance from y_i to a vertex of the current cell; the cell is the convex hull
-// of its vertices, so it lies in the ball B(y_i, R_i). A half-space n.z <= h with h >= R_i contains that ball and cuts
-// nothing. For an unvisited seed j at distance r = |d| >= delta from y_i, with Delta_i = w_max - w_i >= w_ij,
-//   h_ij >= (r^2 - Delta_i) / (2 r) =: g(r),   g'(r) = 1/2 + Delta_i / (2 r^2) > 0,
-// so h_ij >= g(delta), and no unvisited seed cuts the cell once g(delta) >= R_i, that is once
-//   delta^2 - 2 R_i delta - Delta_i >= 0  <=>  delta >= R_i + sqrt(R_i^2 + Delta_i)
-// (the positive root; Delta_i = 0 gives the Voronoi rule delta >= 2 R_i). After the rings 0..r around the home bucket
-// (index h, bucket sides s_k, y_i at distance gap_lo_k, gap_hi_k from the home bucket's faces) every unvisited seed
-// lies in a bucket at least r + 1 steps away along some axis k, hence at distance at least r s_k + gap_k (on the side
-// of that bucket), so delta = min over the axes and sides that still have buckets of r s_k + gap_k. The same bound
-// skips a whole bucket whose distance from y_i is at least R_i + sqrt(R_i^2 + Delta_i), and the test h_ij >= R_i
-// skips a single seed before it is clipped; R_i only shrinks as cuts are made, so a skip stays valid.
+// The grid G covers the domain and the seeds, but reaches at most one domain width beyond the domain on each side, so
+// that a few far seeds cannot make the buckets coarse; a seed outside G is filed under its projection P(y) onto G
+// (coordinates clamped). Projection onto a box is non-expansive and fixes the points of G, so distances between
+// projections, and from points of G (such as the cell's vertices) to projections, are lower bounds of true distances.
+//
+// Stopping rule. A half-space cuts part of the (convex) cell off only if it cuts off a vertex v, and seed j cuts v only
+// if |v - y_j|^2 - w_j < |v - y_i|^2 - w_i, so only if |v - y_j|^2 < |v - y_i|^2 + Delta_i with Delta_i = w_max - w_i.
+// After the rings 0..r around the home bucket (the bucket of P(y_i)), every unvisited seed is filed in a bucket beyond
+// one of the faces of the box Q_r of visited buckets that still have buckets beyond them, so for v in the domain
+// |v - y_j| >= |v - P(y_j)| >= reach_r(v), the distance from v to the nearest such face (0 if v lies beyond it).
+// No unvisited seed can cut the cell once, for every vertex v,
+//   reach_r(v)^2 >= |v - y_i|^2 + Delta_i,
+// and the search stops there (at once if no face has buckets beyond it: all were visited). Inside a ring, a bucket
+// is skipped by the weaker ball test: with R_i the largest distance from y_i to a vertex, the cell lies in B(y_i, R_i)
+// and seed j cuts nothing if h_ij >= R_i; h_ij >= g(|d|) := (|d|^2 - Delta_i) / (2 |d|), increasing in |d|, and
+// g(|d|) >= R_i once |d| >= R_i + sqrt(R_i^2 + Delta_i), so a bucket at least that far from P(y_i) holds no seed that
+// cuts. The test h_ij >= R_i skips a single seed before it is clipped. R_i only shrinks as cuts are made, so a skip
+// stays valid. (With Delta_i = 0 these are the Voronoi security radii.)
 #include "blobflow/analysis/power_diagram.hpp"
 
 #include <algorithm>
@@ -48,6 +54,10 @@ constexpr double kRelativeTolerance = 1e-12;
 /// Target number of seeds per bucket: small enough that the rings stay fine near the stopping radius (~2 cell
 /// diameters), large enough that few buckets are empty (measured best by bench_power_diagram).
 constexpr double kSeedsPerBucket = 2.0;
+/// How far (in domain widths per side) the grid may reach beyond the domain to hold seeds there; seeds farther out are
+/// filed at the grid's edge. Seeds near the domain get buckets of their own; a far outlier costs at most a factor
+/// (1 + 2 kGridMargin)^d in bucket size.
+constexpr double kGridMargin = 1.0;
 
 double squared_distance(const Point3& a, const Point3& b) {
   const double x = a[0] - b[0];
@@ -86,6 +96,10 @@ class GeneralCell {
   bool cut(const Point3& n, double c, int neighbour, double tolerance) {
     return clip(cell_, n, c, neighbour, tolerance);
   }
+  template <class Predicate>
+  bool every_vertex(Predicate predicate) const {
+    return std::all_of(cell_.vertices.begin(), cell_.vertices.end(), predicate);
+  }
   void finish() {}
 
  private:
@@ -104,6 +118,10 @@ class RingCell {
     return ring_.reaches_beyond(n, c, tolerance);
   }
   bool cut(const Point3& n, double c, int neighbour, double tolerance) { return ring_.cut(n, c, neighbour, tolerance); }
+  template <class Predicate>
+  bool every_vertex(Predicate predicate) const {
+    return ring_.every_vertex(predicate);
+  }
   void finish() { ring_.export_to(cell_); }
 
  private:
@@ -119,8 +137,9 @@ struct PowerDiagram::Impl {
   Box domain;
   double tolerance = 0.0;
   std::vector<Point3> seeds;
-  // The grid of buckets over the bounding box of seeds and domain.
+  // The grid G of buckets over the domain and the seeds, at most kGridMargin domain widths beyond the domain.
   Point3 grid_lo{};
+  Point3 grid_hi{};
   Point3 step{1.0, 1.0, 1.0};
   std::array<int, 3> cells{1, 1, 1};
   std::vector<std::size_t> bucket_start;  // bucket b holds positions bucket_start[b] .. bucket_start[b + 1] - 1
@@ -147,6 +166,14 @@ struct PowerDiagram::Impl {
   void gather_ring(std::size_t i, const std::array<int, 3>& home, int r, double wi, double radius, double reach) const;
   template <class Cell>
   bool cut_by_candidates(Cell& cut, std::size_t i, double& radius) const;
+  template <class Cell>
+  bool rings_suffice(const Cell& cut, const Point3& y, const std::array<int, 3>& home, int r, double spread) const;
+  /// P(x): x with its coordinates clamped to the grid.
+  Point3 project(const Point3& x) const {
+    Point3 p = x;
+    for (int k = 0; k < dimension; ++k) p[k] = std::clamp(x[k], grid_lo[k], grid_hi[k]);
+    return p;
+  }
 };
 
 PowerDiagram::Impl::Impl(int d, std::span<const double> coordinates, const Box& box_domain)
@@ -199,21 +226,21 @@ void PowerDiagram::Impl::check_distinct() const {
 
 void PowerDiagram::Impl::build_grid() {
   const std::size_t n = seeds.size();
-  Point3 hi{};
   double volume = 1.0;
   for (int k = 0; k < dimension; ++k) {
+    const double margin = kGridMargin * (domain.hi[k] - domain.lo[k]);
     grid_lo[k] = domain.lo[k];
-    hi[k] = domain.hi[k];
+    grid_hi[k] = domain.hi[k];
     for (const Point3& y : seeds) {
-      grid_lo[k] = std::min(grid_lo[k], y[k]);
-      hi[k] = std::max(hi[k], y[k]);
+      grid_lo[k] = std::min(grid_lo[k], std::max(y[k], domain.lo[k] - margin));
+      grid_hi[k] = std::max(grid_hi[k], std::min(y[k], domain.hi[k] + margin));
     }
-    volume *= hi[k] - grid_lo[k];
+    volume *= grid_hi[k] - grid_lo[k];
   }
   const double buckets = std::max(1.0, static_cast<double>(n) / kSeedsPerBucket);
   const double side = std::pow(volume / buckets, 1.0 / dimension);
   for (int k = 0; k < dimension; ++k) {
-    const double extent = hi[k] - grid_lo[k];
+    const double extent = grid_hi[k] - grid_lo[k];
     cells[static_cast<std::size_t>(k)] =
         static_cast<int>(std::clamp(std::ceil(extent / side), 1.0, std::min(buckets, double{1 << 20})));
     step[k] = extent / cells[static_cast<std::size_t>(k)];
@@ -251,17 +278,17 @@ std::array<int, 3> PowerDiagram::Impl::bucket_of(const Point3& x) const {
 }
 
 /// Collects the seeds of the buckets at Chebyshev distance exactly r from `home` whose bisector lies closer to y_i
-/// than `radius`, skipping whole buckets farther from y_i than `reach` = R_i + sqrt(R_i^2 + Delta_i) (the stopping
-/// rule applied to one bucket).
+/// than `radius`, skipping whole buckets farther from P(y_i) than `reach` = R_i + sqrt(R_i^2 + Delta_i).
 void PowerDiagram::Impl::gather_ring(std::size_t i, const std::array<int, 3>& home, int r, double wi, double radius,
                                      double reach) const {
   candidates.clear();
   const Point3& y = seeds[i];
+  const Point3 projected = project(y);
   const double reach2 = reach * reach;
   const double four_r2 = 4.0 * radius * radius;
-  const auto gap = [&](int axis, int b) {
+  const auto gap = [&](int axis, int b) {  // distance from P(y_i) to the bucket's slab along the axis
     const double lo = grid_lo[axis] + b * step[axis];
-    return std::max({0.0, lo - y[axis], y[axis] - lo - step[axis]});
+    return std::max({0.0, lo - projected[axis], projected[axis] - lo - step[axis]});
   };
   const std::size_t self = slot[i];
   const auto visit_bucket = [&](int bx, int by, int bz, double gap2_xy) {
@@ -315,6 +342,36 @@ bool PowerDiagram::Impl::cut_by_candidates(Cell& cut, std::size_t i, double& rad
   return true;
 }
 
+/// The stopping rule (top of the file): whether no seed filed beyond the rings 0..r around `home` can cut the cell.
+template <class Cell>
+bool PowerDiagram::Impl::rings_suffice(const Cell& cut, const Point3& y, const std::array<int, 3>& home, int r,
+                                       double spread) const {
+  std::array<double, 6> face{};  // the faces of Q_r with buckets beyond them, as signed offsets along their axes
+  std::array<int, 6> axis{};
+  std::array<double, 6> sign{};
+  int faces = 0;
+  for (int k = 0; k < dimension; ++k) {
+    const auto u = static_cast<std::size_t>(k);
+    if (home[u] - r - 1 >= 0) {
+      face[static_cast<std::size_t>(faces)] = -(grid_lo[k] + (home[u] - r) * step[k]);
+      axis[static_cast<std::size_t>(faces)] = k;
+      sign[static_cast<std::size_t>(faces++)] = -1.0;
+    }
+    if (home[u] + r + 1 < cells[u]) {
+      face[static_cast<std::size_t>(faces)] = grid_lo[k] + (home[u] + r + 1) * step[k];
+      axis[static_cast<std::size_t>(faces)] = k;
+      sign[static_cast<std::size_t>(faces++)] = 1.0;
+    }
+  }
+  if (faces == 0) return true;
+  return cut.every_vertex([&](const Point3& v) {
+    double reach = std::numeric_limits<double>::infinity();
+    for (std::size_t f = 0; f < static_cast<std::size_t>(faces); ++f)
+      reach = std::min(reach, face[f] - sign[f] * v[static_cast<std::size_t>(axis[f])]);
+    return reach > 0.0 && reach * reach >= squared_distance(v, y) + spread;
+  });
+}
+
 /// Builds the cell of seed i in `cut` (reset to the box first).
 template <class Cell>
 void PowerDiagram::Impl::build_cell(Cell& cut, std::size_t i, std::span<const double> weights, double w_max) const {
@@ -323,26 +380,11 @@ void PowerDiagram::Impl::build_cell(Cell& cut, std::size_t i, std::span<const do
   const double wi = weights[i];
   const double spread = w_max - wi;
   const auto home = bucket_of(y);
-  std::array<double, 3> gap_lo{};
-  std::array<double, 3> gap_hi{};
-  for (int k = 0; k < dimension; ++k) {
-    const auto u = static_cast<std::size_t>(k);
-    const double lo = grid_lo[k] + home[u] * step[k];
-    gap_lo[u] = std::max(0.0, y[k] - lo);
-    gap_hi[u] = std::max(0.0, lo + step[k] - y[k]);
-  }
   double radius = cut.radius(y);
   for (int r = 0;; ++r) {
     gather_ring(i, home, r, wi, radius, radius + std::sqrt(radius * radius + spread));
     if (!cut_by_candidates(cut, i, radius)) return;
-    double delta = std::numeric_limits<double>::infinity();
-    for (int k = 0; k < dimension; ++k) {
-      const auto u = static_cast<std::size_t>(k);
-      if (home[u] - r - 1 >= 0) delta = std::min(delta, r * step[k] + gap_lo[u]);
-      if (home[u] + r + 1 < cells[u]) delta = std::min(delta, r * step[k] + gap_hi[u]);
-    }
-    if (!std::isfinite(delta)) return;  // every bucket visited
-    if (delta >= radius + std::sqrt(radius * radius + spread)) return;
+    if (rings_suffice(cut, y, home, r, spread)) return;
   }
 }
 

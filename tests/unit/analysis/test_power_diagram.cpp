@@ -29,6 +29,9 @@ constexpr double kMeasure = 1e-12;
 /// Facet measures where bisectors pass within the clip tolerance of vertices: a vertex that close counts as on the
 /// bisector and stays put, so a facet end may be off by the tolerance over the sine of a 45 or 90 degree angle.
 constexpr double kNearDegenerateFacets = 10.0;  // in clip tolerances
+/// Facets of a seed 1000 domain widths away: its bisectors with neighbouring seeds meet at angles ~ spacing / 1000, so
+/// offsets known to ~1e-13 (weights ~1e6 rounded to 1e-10) move its cell's vertices by up to ~1e-8 along them.
+constexpr double kFarFacets = 1e-6;
 /// Fixed seed of every random test (docs/architecture.md "Conventions": fixed seeds).
 constexpr unsigned kSeed = 20261202;
 
@@ -244,6 +247,30 @@ TEST(PowerDiagram, NearlyDegenerateLatticesPartitionTheBox) {
       }
       if (HasFailure()) return;
     }
+  }
+}
+
+TEST(PowerDiagram, FarOutliersAreFiledAtTheGridEdge) {
+  // Seeds a thousand domain widths away. |x - y|^2 - w is about 1e6 + 2000 x_0 - w for y = (-1000, 1/2, ...), so
+  // w = 1e6 + 1000 gives that seed the part x_0 < ~1/2; likewise w = 4e6 - 3000 gives (1/2, ..., 2000) the part
+  // x_last > ~3/4; the seed at (1000, ..., 1000) with w = 0 is hidden.
+  std::mt19937_64 rng(kSeed + 4);
+  for (int d = 2; d <= 3; ++d) {
+    Problem p = random_problem(rng, d, 400, 0.0, 1.0, 0.0);
+    std::vector<double> west(static_cast<std::size_t>(d), 0.5), north(static_cast<std::size_t>(d), 0.5),
+        corner(static_cast<std::size_t>(d), 1e3);
+    west.front() = -1e3;
+    north.back() = 2e3;
+    for (const auto* y : {&west, &north, &corner}) p.seeds.insert(p.seeds.end(), y->begin(), y->end());
+    p.weights.insert(p.weights.end(), {1e6 + 1e3, 4e6 - 3e3, 0.0});
+    const PowerDiagram diagram(d, p.seeds, unit_box(d));
+    const auto cells = all_cells(diagram, p.weights);
+    const std::string what = "far outliers, d = " + std::to_string(d);
+    expect_partition(diagram, cells, what, kFarFacets);
+    expect_brute_force(diagram, p.weights, cells, what);
+    EXPECT_GT(cell_measure(cells[400]), 0.1) << what;
+    EXPECT_GT(cell_measure(cells[401]), 0.1) << what;
+    EXPECT_TRUE(cells[402].empty()) << what;
   }
 }
 
