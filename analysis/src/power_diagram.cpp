@@ -2,7 +2,9 @@
 // on a uniform grid of buckets in square (cubic) rings around i's bucket, nearest ring first, each ring's seeds sorted
 // by the distance of their bisector from y_i, until no unvisited seed can reach the cell (the stopping rule below).
 // The grid, the seeds in bucket order and the box cell are built once; a call to for_each_cell reuses one cell and
-// its buffers for every seed, so building a cell allocates nothing once they have grown.
+// its buffers for every seed (2D cells are cut as a ring, polygon_ring.hpp, and written out once), so building a cell
+// allocates nothing in 2D once the buffers have grown, and in 3D only the few facet lists that resetting the cell to
+// the box drops.
 //
 // Half-space of seed j in the cell of seed i. With z = x - y_i, d = y_j - y_i and w_ij = w_j - w_i,
 //   |x - y_i|^2 - w_i <= |x - y_j|^2 - w_j  <=>  2 z.d <= |d|^2 - w_ij  <=>  n.z <= h_ij,
@@ -33,12 +35,10 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <cstdint>
 #include <limits>
 #include <numeric>
 #include <stdexcept>
 #include <string>
-#include <utility>
 
 #include "describe.hpp"
 #include "polygon_ring.hpp"
@@ -133,32 +133,32 @@ class RingCell {
 }  // namespace
 
 struct PowerDiagram::Impl {
-  int dimension = 2;
-  Box domain;
-  double tolerance = 0.0;
-  std::vector<Point3> seeds;
+  int dimension_ = 2;
+  Box domain_;
+  double tolerance_ = 0.0;
+  std::vector<Point3> seeds_;
   // The grid G of buckets over the domain and the seeds, at most kGridMargin domain widths beyond the domain.
-  Point3 grid_lo{};
-  Point3 grid_hi{};
-  Point3 step{1.0, 1.0, 1.0};
-  std::array<int, 3> cells{1, 1, 1};
-  std::vector<std::size_t> bucket_start;  // bucket b holds positions bucket_start[b] .. bucket_start[b + 1] - 1
-  std::vector<std::size_t> sorted_ids;    // the seeds' indices in bucket order
-  std::vector<std::size_t> slot;          // slot[i]: the position of seed i in bucket order
-  ConvexCell box;
+  Point3 grid_lo_{};
+  Point3 grid_hi_{};
+  Point3 step_{1.0, 1.0, 1.0};
+  std::array<int, 3> cells_{1, 1, 1};
+  std::vector<std::size_t> bucket_start_;  // bucket b holds positions bucket_start_[b] .. bucket_start_[b + 1] - 1
+  std::vector<std::size_t> sorted_ids_;    // the seeds' indices in bucket order
+  std::vector<std::size_t> slot_;          // slot_[i]: the position of seed i in bucket order
+  ConvexCell box_;
   // Reused by for_each_cell.
-  mutable ConvexCell cell;
-  mutable detail::PolygonRing ring;
-  mutable std::vector<WeightedPoint> sorted;  // the seeds and the current weights in bucket order
-  mutable std::vector<Candidate> candidates;
+  mutable ConvexCell cell_;
+  mutable detail::PolygonRing ring_;
+  mutable std::vector<WeightedPoint> sorted_;  // the seeds and the current weights in bucket order
+  mutable std::vector<Candidate> candidates_;
 
   Impl(int d, std::span<const double> coordinates, const Box& box_domain);
   void check_distinct() const;
   void build_grid();
   std::array<int, 3> bucket_of(const Point3& x) const;
   std::size_t bucket_index(int bx, int by, int bz) const {
-    return (static_cast<std::size_t>(bz) * static_cast<std::size_t>(cells[1]) + static_cast<std::size_t>(by)) *
-               static_cast<std::size_t>(cells[0]) +
+    return (static_cast<std::size_t>(bz) * static_cast<std::size_t>(cells_[1]) + static_cast<std::size_t>(by)) *
+               static_cast<std::size_t>(cells_[0]) +
            static_cast<std::size_t>(bx);
   }
   template <class Cell>
@@ -171,24 +171,24 @@ struct PowerDiagram::Impl {
   /// P(x): x with its coordinates clamped to the grid.
   Point3 project(const Point3& x) const {
     Point3 p = x;
-    for (int k = 0; k < dimension; ++k) p[k] = std::clamp(x[k], grid_lo[k], grid_hi[k]);
+    for (int k = 0; k < dimension_; ++k) p[k] = std::clamp(x[k], grid_lo_[k], grid_hi_[k]);
     return p;
   }
 };
 
 PowerDiagram::Impl::Impl(int d, std::span<const double> coordinates, const Box& box_domain)
-    : dimension(d), domain(box_domain) {
+    : dimension_(d), domain_(box_domain) {
   if (d < 1 || d > 3) throw std::invalid_argument(describe("PowerDiagram", "dimension", d, "must be 1, 2 or 3"));
   if (box_domain.dimension != d)
     throw std::invalid_argument(describe("PowerDiagram", "domain.dimension", box_domain.dimension,
                                          "must equal the dimension " + std::to_string(d)));
-  box = box_cell(box_domain);
-  cell = box;
+  box_ = box_cell(box_domain);
+  cell_ = box_;
   if (coordinates.empty() || coordinates.size() % static_cast<std::size_t>(d) != 0)
     throw std::invalid_argument(describe("PowerDiagram", "seeds.size()", static_cast<double>(coordinates.size()),
                                          "must be a positive multiple of the dimension"));
   const std::size_t n = coordinates.size() / static_cast<std::size_t>(d);
-  seeds.assign(n, Point3{});
+  seeds_.assign(n, Point3{});
   for (std::size_t i = 0; i < n; ++i) {
     for (int k = 0; k < d; ++k) {
       const double x = coordinates[i * static_cast<std::size_t>(d) + static_cast<std::size_t>(k)];
@@ -196,26 +196,26 @@ PowerDiagram::Impl::Impl(int d, std::span<const double> coordinates, const Box& 
         throw std::invalid_argument(describe("PowerDiagram", "coordinate " + std::to_string(k) + " of seed " +
                                                                  std::to_string(i),
                                              x, "must be finite"));
-      seeds[i][static_cast<std::size_t>(k)] = x;
+      seeds_[i][static_cast<std::size_t>(k)] = x;
     }
   }
   check_distinct();
   double length = 0.0;
   double diameter2 = 0.0;
   for (int k = 0; k < d; ++k) {
-    length = std::max({length, std::abs(domain.lo[k]), std::abs(domain.hi[k])});
-    diameter2 += (domain.hi[k] - domain.lo[k]) * (domain.hi[k] - domain.lo[k]);
+    length = std::max({length, std::abs(domain_.lo[k]), std::abs(domain_.hi[k])});
+    diameter2 += (domain_.hi[k] - domain_.lo[k]) * (domain_.hi[k] - domain_.lo[k]);
   }
-  tolerance = kRelativeTolerance * std::max(length, std::sqrt(diameter2));
+  tolerance_ = kRelativeTolerance * std::max(length, std::sqrt(diameter2));
   build_grid();
 }
 
 void PowerDiagram::Impl::check_distinct() const {
-  std::vector<std::size_t> order(seeds.size());
+  std::vector<std::size_t> order(seeds_.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
-  std::sort(order.begin(), order.end(), [this](std::size_t a, std::size_t b) { return seeds[a] < seeds[b]; });
+  std::sort(order.begin(), order.end(), [this](std::size_t a, std::size_t b) { return seeds_[a] < seeds_[b]; });
   for (std::size_t k = 1; k < order.size(); ++k) {
-    if (seeds[order[k]] != seeds[order[k - 1]]) continue;
+    if (seeds_[order[k]] != seeds_[order[k - 1]]) continue;
     const std::size_t first = std::min(order[k], order[k - 1]);
     const std::size_t second = std::max(order[k], order[k - 1]);
     throw std::invalid_argument(describe("PowerDiagram", "seed", static_cast<double>(second),
@@ -225,54 +225,54 @@ void PowerDiagram::Impl::check_distinct() const {
 }
 
 void PowerDiagram::Impl::build_grid() {
-  const std::size_t n = seeds.size();
+  const std::size_t n = seeds_.size();
   double volume = 1.0;
-  for (int k = 0; k < dimension; ++k) {
-    const double margin = kGridMargin * (domain.hi[k] - domain.lo[k]);
-    grid_lo[k] = domain.lo[k];
-    grid_hi[k] = domain.hi[k];
-    for (const Point3& y : seeds) {
-      grid_lo[k] = std::min(grid_lo[k], std::max(y[k], domain.lo[k] - margin));
-      grid_hi[k] = std::max(grid_hi[k], std::min(y[k], domain.hi[k] + margin));
+  for (int k = 0; k < dimension_; ++k) {
+    const double margin = kGridMargin * (domain_.hi[k] - domain_.lo[k]);
+    grid_lo_[k] = domain_.lo[k];
+    grid_hi_[k] = domain_.hi[k];
+    for (const Point3& y : seeds_) {
+      grid_lo_[k] = std::min(grid_lo_[k], std::max(y[k], domain_.lo[k] - margin));
+      grid_hi_[k] = std::max(grid_hi_[k], std::min(y[k], domain_.hi[k] + margin));
     }
-    volume *= grid_hi[k] - grid_lo[k];
+    volume *= grid_hi_[k] - grid_lo_[k];
   }
   const double buckets = std::max(1.0, static_cast<double>(n) / kSeedsPerBucket);
-  const double side = std::pow(volume / buckets, 1.0 / dimension);
-  for (int k = 0; k < dimension; ++k) {
-    const double extent = grid_hi[k] - grid_lo[k];
-    cells[static_cast<std::size_t>(k)] =
+  const double side = std::pow(volume / buckets, 1.0 / dimension_);
+  for (int k = 0; k < dimension_; ++k) {
+    const double extent = grid_hi_[k] - grid_lo_[k];
+    cells_[static_cast<std::size_t>(k)] =
         static_cast<int>(std::clamp(std::ceil(extent / side), 1.0, std::min(buckets, double{1 << 20})));
-    step[k] = extent / cells[static_cast<std::size_t>(k)];
+    step_[k] = extent / cells_[static_cast<std::size_t>(k)];
   }
-  const std::size_t count = static_cast<std::size_t>(cells[0]) * static_cast<std::size_t>(cells[1]) *
-                            static_cast<std::size_t>(cells[2]);
+  const std::size_t count = static_cast<std::size_t>(cells_[0]) * static_cast<std::size_t>(cells_[1]) *
+                            static_cast<std::size_t>(cells_[2]);
   std::vector<std::size_t> home(n);
-  bucket_start.assign(count + 1, 0);
+  bucket_start_.assign(count + 1, 0);
   for (std::size_t i = 0; i < n; ++i) {
-    const auto b = bucket_of(seeds[i]);
+    const auto b = bucket_of(seeds_[i]);
     home[i] = bucket_index(b[0], b[1], b[2]);
-    ++bucket_start[home[i] + 1];
+    ++bucket_start_[home[i] + 1];
   }
-  std::partial_sum(bucket_start.begin(), bucket_start.end(), bucket_start.begin());
-  std::vector<std::size_t> fill(bucket_start.begin(), bucket_start.end() - 1);
-  sorted.resize(n);
-  sorted_ids.resize(n);
-  slot.resize(n);
+  std::partial_sum(bucket_start_.begin(), bucket_start_.end(), bucket_start_.begin());
+  std::vector<std::size_t> fill(bucket_start_.begin(), bucket_start_.end() - 1);
+  sorted_.resize(n);
+  sorted_ids_.resize(n);
+  slot_.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
     const std::size_t position = fill[home[i]]++;
-    sorted[position] = {seeds[i], 0.0};
-    sorted_ids[position] = i;
-    slot[i] = position;
+    sorted_[position] = {seeds_[i], 0.0};
+    sorted_ids_[position] = i;
+    slot_[i] = position;
   }
 }
 
 std::array<int, 3> PowerDiagram::Impl::bucket_of(const Point3& x) const {
   std::array<int, 3> b{0, 0, 0};
-  for (int k = 0; k < dimension; ++k) {
-    const double t = std::floor((x[k] - grid_lo[k]) / step[k]);
+  for (int k = 0; k < dimension_; ++k) {
+    const double t = std::floor((x[k] - grid_lo_[k]) / step_[k]);
     b[static_cast<std::size_t>(k)] =
-        static_cast<int>(std::clamp(t, 0.0, static_cast<double>(cells[static_cast<std::size_t>(k)] - 1)));
+        static_cast<int>(std::clamp(t, 0.0, static_cast<double>(cells_[static_cast<std::size_t>(k)] - 1)));
   }
   return b;
 }
@@ -281,31 +281,31 @@ std::array<int, 3> PowerDiagram::Impl::bucket_of(const Point3& x) const {
 /// than `radius`, skipping whole buckets farther from P(y_i) than `reach` = R_i + sqrt(R_i^2 + Delta_i).
 void PowerDiagram::Impl::gather_ring(std::size_t i, const std::array<int, 3>& home, int r, double wi, double radius,
                                      double reach) const {
-  candidates.clear();
-  const Point3& y = seeds[i];
+  candidates_.clear();
+  const Point3& y = seeds_[i];
   const Point3 projected = project(y);
   const double reach2 = reach * reach;
   const double four_r2 = 4.0 * radius * radius;
   const auto gap = [&](int axis, int b) {  // distance from P(y_i) to the bucket's slab along the axis
-    const double lo = grid_lo[axis] + b * step[axis];
-    return std::max({0.0, lo - projected[axis], projected[axis] - lo - step[axis]});
+    const double lo = grid_lo_[axis] + b * step_[axis];
+    return std::max({0.0, lo - projected[axis], projected[axis] - lo - step_[axis]});
   };
-  const std::size_t self = slot[i];
+  const std::size_t self = slot_[i];
   const auto visit_bucket = [&](int bx, int by, int bz, double gap2_xy) {
     const double gz = gap(2, bz);
     if (gap2_xy + gz * gz >= reach2) return;
     const std::size_t b = bucket_index(bx, by, bz);
-    for (std::size_t p = bucket_start[b]; p < bucket_start[b + 1]; ++p) {
+    for (std::size_t p = bucket_start_[b]; p < bucket_start_[b + 1]; ++p) {
       // h = a / (2 |d|) < R with a = |d|^2 - w_ij, tested without a square root first.
-      const double d2 = squared_distance(sorted[p].x, y);
-      const double a = d2 - (sorted[p].w - wi);
+      const double d2 = squared_distance(sorted_[p].x, y);
+      const double a = d2 - (sorted_[p].w - wi);
       if ((a > 0.0 && a * a >= four_r2 * d2) || p == self) continue;
-      candidates.push_back({a / (2.0 * std::sqrt(d2)), p});
+      candidates_.push_back({a / (2.0 * std::sqrt(d2)), p});
     }
   };
-  const int x0 = std::max(0, home[0] - r), x1 = std::min(cells[0] - 1, home[0] + r);
-  const int y0 = std::max(0, home[1] - r), y1 = std::min(cells[1] - 1, home[1] + r);
-  const int z0 = std::max(0, home[2] - r), z1 = std::min(cells[2] - 1, home[2] + r);
+  const int x0 = std::max(0, home[0] - r), x1 = std::min(cells_[0] - 1, home[0] + r);
+  const int y0 = std::max(0, home[1] - r), y1 = std::min(cells_[1] - 1, home[1] + r);
+  const int z0 = std::max(0, home[2] - r), z1 = std::min(cells_[2] - 1, home[2] + r);
   for (int bx = x0; bx <= x1; ++bx) {
     const double gx = gap(0, bx);
     for (int by = y0; by <= y1; ++by) {
@@ -317,25 +317,25 @@ void PowerDiagram::Impl::gather_ring(std::size_t i, const std::array<int, 3>& ho
         continue;
       }
       if (home[2] - r >= 0) visit_bucket(bx, by, home[2] - r, gap2);  // r > 0 here
-      if (home[2] + r < cells[2]) visit_bucket(bx, by, home[2] + r, gap2);
+      if (home[2] + r < cells_[2]) visit_bucket(bx, by, home[2] + r, gap2);
     }
   }
-  std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) { return a.h < b.h; });
+  std::sort(candidates_.begin(), candidates_.end(), [](const Candidate& a, const Candidate& b) { return a.h < b.h; });
 }
 
 /// Cuts the cell by the gathered candidates, nearest bisector first; false once the cell is empty.
 template <class Cell>
 bool PowerDiagram::Impl::cut_by_candidates(Cell& cut, std::size_t i, double& radius) const {
-  const Point3& y = seeds[i];
-  for (const Candidate& candidate : candidates) {
+  const Point3& y = seeds_[i];
+  for (const Candidate& candidate : candidates_) {
     if (candidate.h >= radius) break;
-    const Point3& yj = sorted[candidate.index].x;
+    const Point3& yj = sorted_[candidate.index].x;
     const double length = std::sqrt(squared_distance(yj, y));
     const Point3 n{(yj[0] - y[0]) / length, (yj[1] - y[1]) / length, (yj[2] - y[2]) / length};
     const double offset = n[0] * y[0] + n[1] * y[1] + n[2] * y[2] + candidate.h;
     // Most bisectors with h < R_i still miss the cell; find out without the bookkeeping of a cut.
-    if (!cut.reaches_beyond(n, offset, tolerance)) continue;
-    if (!cut.cut(n, offset, static_cast<int>(sorted_ids[candidate.index]), tolerance)) continue;
+    if (!cut.reaches_beyond(n, offset, tolerance_)) continue;
+    if (!cut.cut(n, offset, static_cast<int>(sorted_ids_[candidate.index]), tolerance_)) continue;
     if (cut.empty()) return false;
     radius = cut.radius(y);
   }
@@ -350,15 +350,15 @@ bool PowerDiagram::Impl::rings_suffice(const Cell& cut, const Point3& y, const s
   std::array<int, 6> axis{};
   std::array<double, 6> sign{};
   int faces = 0;
-  for (int k = 0; k < dimension; ++k) {
+  for (int k = 0; k < dimension_; ++k) {
     const auto u = static_cast<std::size_t>(k);
     if (home[u] - r - 1 >= 0) {
-      face[static_cast<std::size_t>(faces)] = -(grid_lo[k] + (home[u] - r) * step[k]);
+      face[static_cast<std::size_t>(faces)] = -(grid_lo_[k] + (home[u] - r) * step_[k]);
       axis[static_cast<std::size_t>(faces)] = k;
       sign[static_cast<std::size_t>(faces++)] = -1.0;
     }
-    if (home[u] + r + 1 < cells[u]) {
-      face[static_cast<std::size_t>(faces)] = grid_lo[k] + (home[u] + r + 1) * step[k];
+    if (home[u] + r + 1 < cells_[u]) {
+      face[static_cast<std::size_t>(faces)] = grid_lo_[k] + (home[u] + r + 1) * step_[k];
       axis[static_cast<std::size_t>(faces)] = k;
       sign[static_cast<std::size_t>(faces++)] = 1.0;
     }
@@ -376,7 +376,7 @@ bool PowerDiagram::Impl::rings_suffice(const Cell& cut, const Point3& y, const s
 template <class Cell>
 void PowerDiagram::Impl::build_cell(Cell& cut, std::size_t i, std::span<const double> weights, double w_max) const {
   cut.reset();
-  const Point3& y = seeds[i];
+  const Point3& y = seeds_[i];
   const double wi = weights[i];
   const double spread = w_max - wi;
   const auto home = bucket_of(y);
@@ -395,16 +395,16 @@ PowerDiagram::~PowerDiagram() = default;
 PowerDiagram::PowerDiagram(PowerDiagram&&) noexcept = default;
 PowerDiagram& PowerDiagram::operator=(PowerDiagram&&) noexcept = default;
 
-int PowerDiagram::dimension() const { return impl_->dimension; }
-std::size_t PowerDiagram::size() const { return impl_->seeds.size(); }
-const Point3& PowerDiagram::seed(std::size_t i) const { return impl_->seeds.at(i); }
-const Box& PowerDiagram::domain() const { return impl_->domain; }
-double PowerDiagram::clip_tolerance() const { return impl_->tolerance; }
+int PowerDiagram::dimension() const { return impl_->dimension_; }
+std::size_t PowerDiagram::size() const { return impl_->seeds_.size(); }
+const Point3& PowerDiagram::seed(std::size_t i) const { return impl_->seeds_.at(i); }
+const Box& PowerDiagram::domain() const { return impl_->domain_; }
+double PowerDiagram::clip_tolerance() const { return impl_->tolerance_; }
 
 void PowerDiagram::for_each_cell(std::span<const double> weights,
                                  const std::function<void(std::size_t, const ConvexCell&)>& visit) const {
   const Impl& m = *impl_;
-  const std::size_t n = m.seeds.size();
+  const std::size_t n = m.seeds_.size();
   if (weights.size() != n)
     throw std::invalid_argument(describe("PowerDiagram::for_each_cell", "weights.size()",
                                          static_cast<double>(weights.size()),
@@ -416,19 +416,19 @@ void PowerDiagram::for_each_cell(std::span<const double> weights,
           describe("PowerDiagram::for_each_cell", "weights[" + std::to_string(i) + "]", weights[i], "must be finite"));
     w_max = std::max(w_max, weights[i]);
   }
-  for (std::size_t p = 0; p < n; ++p) m.sorted[p].w = weights[m.sorted_ids[p]];
+  for (std::size_t p = 0; p < n; ++p) m.sorted_[p].w = weights[m.sorted_ids_[p]];
   const auto sweep = [&](auto& cut) {
     for (std::size_t i = 0; i < n; ++i) {
       m.build_cell(cut, i, weights, w_max);
       cut.finish();
-      visit(i, m.cell);
+      visit(i, m.cell_);
     }
   };
-  if (m.dimension == 2) {
-    RingCell cut(m.ring, m.cell, m.domain);
+  if (m.dimension_ == 2) {
+    RingCell cut(m.ring_, m.cell_, m.domain_);
     sweep(cut);
   } else {
-    GeneralCell cut(m.cell, m.box);
+    GeneralCell cut(m.cell_, m.box_);
     sweep(cut);
   }
 }
