@@ -56,7 +56,7 @@ struct Scratch {
   std::vector<int> cap;
   std::vector<char> edge_used;
   std::vector<std::pair<int, int>> merges;  // on-plane point -> the point it merges into
-  double tolerance = 0.0;
+  double merge_distance = 0.0;  // on-plane points closer than this merge
   std::vector<std::vector<int>> spare;  // emptied vertex lists, reused for new facets
   std::size_t old_vertex_count = 0;     // vertices before the cut; those after are new, on the plane
 
@@ -156,7 +156,7 @@ void clip_1d(ConvexCell& cell, const Scratch& s, const Point3& n, double c, int 
 
 /// 2D: edges a -> b along the counter-clockwise boundary. The cap runs from the exit point (the on-plane end of a kept
 /// edge that starts no kept edge) to the entry point (the on-plane start that ends none); a vertex that merely touches
-/// the plane both ends and starts an edge, so it is neither. Exit and entry closer than the tolerance merge.
+/// the plane both ends and starts an edge, so it is neither. Exit and entry closer than the merge distance merge.
 void clip_2d(ConvexCell& cell, Scratch& s, const Point3& n, double c, int neighbour) {
   static thread_local std::vector<char> keep;
   keep.assign(cell.facets.size(), kKept);
@@ -187,12 +187,12 @@ void clip_2d(ConvexCell& cell, Scratch& s, const Point3& n, double c, int neighb
   }
   if (exit < 0 || entry < 0 || exit == entry) return;
   const Point3 gap = minus(cell.vertices[static_cast<std::size_t>(exit)], cell.vertices[static_cast<std::size_t>(entry)]);
-  if (dot(gap, gap) > s.tolerance * s.tolerance) {
+  if (dot(gap, gap) > s.merge_distance * s.merge_distance) {
     s.loop.assign({exit, entry});
     add_facet(cell, s, s.loop, n, c, neighbour);
     return;
   }
-  // The cap would be shorter than the tolerance (a sliver's tip cut off): the boundary closes at the exit point.
+  // The cap would be shorter than the merge distance (a sliver's tip cut off): the boundary closes at the exit point.
   for (auto& facet : cell.facets)
     if (facet.vertices[0] == entry) facet.vertices[0] = exit;
 }
@@ -261,20 +261,20 @@ void clean_loop(std::vector<int>& loop) {
   }
 }
 
-/// Merges the on-plane points of the kept facets that lie within the tolerance of each other (the cut points of a
-/// sliver facet's two long edges near its tip can even coincide): each maps to the lowest-numbered such point, loops
+/// Merges the on-plane points of the kept facets closer than the merge distance (the cut points of a sliver facet's
+/// two long edges near its tip can even coincide): each maps to the lowest-numbered such point, loops
 /// lose repeated vertices and spikes, and facets left with fewer than 3 vertices go.
 void merge_close_points(ConvexCell& cell, Scratch& s, std::vector<char>& keep) {
   s.cap.clear();  // the on-plane points in increasing order (some may belong to no kept facet: harmless)
   for (std::size_t v = 0; v < cell.vertices.size(); ++v)
     if (s.on_plane(static_cast<int>(v))) s.cap.push_back(static_cast<int>(v));
   s.merges.clear();
-  const double tolerance2 = s.tolerance * s.tolerance;
+  const double merge2 = s.merge_distance * s.merge_distance;
   for (std::size_t a = 1; a < s.cap.size(); ++a) {
     const Point3& x = cell.vertices[static_cast<std::size_t>(s.cap[a])];
     for (std::size_t b = 0; b < a; ++b) {
       const Point3 e = minus(x, cell.vertices[static_cast<std::size_t>(s.cap[b])]);
-      if (dot(e, e) > tolerance2) continue;
+      if (dot(e, e) > merge2) continue;
       const bool merged = std::any_of(s.merges.begin(), s.merges.end(),
                                       [&](const std::pair<int, int>& m) { return m.first == s.cap[b]; });
       if (!merged) {
@@ -441,7 +441,7 @@ bool clip(ConvexCell& cell, const Point3& normal, double offset, int neighbour, 
     return true;
   }
   s.old_vertex_count = count;
-  s.tolerance = tolerance;
+  s.merge_distance = kClipMergeFraction * tolerance;
   s.cut_edges.clear();
   if (d == 2) {
     clip_2d(cell, s, n, c, neighbour);

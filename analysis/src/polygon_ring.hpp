@@ -3,8 +3,8 @@
 // pass over it with no bookkeeping of shared vertices, several times faster than the general ConvexCell cut, which
 // matters for the Newton solver's 10^5-cell sweeps. It follows the rules of clip (convex_cell.hpp) exactly: a vertex
 // within the tolerance of the line is on it, a cut with no vertex strictly outside changes nothing, one with no
-// vertex strictly inside empties the cell, and a cap shorter than the tolerance is merged away (exit and entry points
-// merge into the exit point). power_diagram tests compare every cell with the general cut.
+// vertex strictly inside empties the cell, and a cap shorter than kClipMergeFraction * tolerance is merged away (exit
+// and entry points merge into the exit point). power_diagram tests compare every cell with the general cut.
 #pragma once
 
 #include <algorithm>
@@ -139,7 +139,7 @@ class PolygonRing {
     return {points_[k].x + t * (points_[j].x - points_[k].x), points_[k].y + t * (points_[j].y - points_[k].y)};
   }
 
-  /// A cap from next_points_[exit] to the following vertex shorter than the tolerance goes: the following vertex
+  /// A cap from next_points_[exit] to the following vertex shorter than the merge distance goes: the following vertex
   /// merges into the exit point, which takes over its edge.
   void merge_short_cap(std::size_t exit, double tolerance) {
     const std::size_t m = next_points_.size();
@@ -147,7 +147,8 @@ class PolygonRing {
     const std::size_t entry = exit + 1 == m ? 0 : exit + 1;
     const double dx = next_points_[entry].x - next_points_[exit].x;
     const double dy = next_points_[entry].y - next_points_[exit].y;
-    if (dx * dx + dy * dy > tolerance * tolerance) return;
+    const double merge = kClipMergeFraction * tolerance;
+    if (dx * dx + dy * dy > merge * merge) return;
     next_edges_[exit] = next_edges_[entry];
     next_points_.erase(next_points_.begin() + static_cast<std::ptrdiff_t>(entry));
     next_edges_.erase(next_edges_.begin() + static_cast<std::ptrdiff_t>(entry));

@@ -142,6 +142,29 @@ TEST(Clip, VerticesWithinTheToleranceStayAndMakeNoDuplicates) {
   expect_valid_cell(cube, kTolerance, 1.0);
 }
 
+TEST(Clip, ACapShorterThanTheMergeDistanceMerges) {
+  // The sliver triangle (0, 0), (1, 0), (1, 1e-13) (made with a finer tolerance); cutting x >= 0.05 would leave a cap
+  // of length 5e-15, below the merge distance 1e-2 x 1e-12: its two ends merge into the exit point (0.05, 5e-15) and
+  // the triangle keeps three edges, none from the cut.
+  constexpr double kFine = 1e-15;
+  ConvexCell cell = box_cell(unit_box(2));
+  EXPECT_TRUE(clip(cell, {-1e-13, 1.0}, 0.0, 1, kFine));
+  ASSERT_EQ(cell.facets.size(), 3u);
+  EXPECT_TRUE(clip(cell, {-1.0, 0.0}, -0.05, 2, kTolerance));
+  EXPECT_EQ(cell.facets.size(), 3u);
+  EXPECT_EQ(cell.vertices.size(), 3u);
+  for (const auto& f : cell.facets) EXPECT_NE(f.neighbour, 2);
+  EXPECT_NEAR(cell_measure(cell), 0.5 * 0.95 * 1e-13, 1e-24);
+  // A cap longer than the merge distance stays (5e-13, though shorter than the tolerance).
+  ConvexCell wider = box_cell(unit_box(2));
+  clip(wider, {-1e-11, 1.0}, 0.0, 1, kTolerance);
+  EXPECT_TRUE(clip(wider, {-1.0, 0.0}, -0.05, 2, kTolerance));
+  EXPECT_EQ(wider.facets.size(), 4u);
+  EXPECT_EQ(wider.facets.back().neighbour, 2);
+  EXPECT_NEAR(cell_measure(wider), 0.5 * (1.0 - 0.05 * 0.05) * 1e-11, 1e-24);
+  expect_valid_cell(wider, kTolerance, 1.0);
+}
+
 TEST(Clip, CubeCornerTetrahedron) {
   ConvexCell cell = box_cell(unit_box(3));
   EXPECT_TRUE(clip(cell, {1.0, 1.0, 1.0}, 1.0, 9, kTolerance));
