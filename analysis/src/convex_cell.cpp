@@ -1,13 +1,14 @@
 // Convex cells (convex_cell.hpp): the box cell, cutting a cell by a half-space, and the measures of a cell and of its
 // facets. A cut classifies every vertex as in, on or out of the half-space (on: within the tolerance of the plane),
 // clips each facet that has a vertex strictly inside (a new vertex where an edge goes from strictly in to strictly out,
-// shared by the facets of that edge), drops the facets that have none, merges on-plane points closer than the
-// tolerance, and closes the cell with the cap: the segment from where the boundary leaves the half-space to where it
-// comes back (2D) or the polygon whose edges are the on-plane edges of the kept facets that no other kept facet walks
-// the other way, each walked backwards (3D: adjacent faces of an oriented surface traverse their common edge in
-// opposite directions, so the cap is counter-clockwise around the outward normal and the boundary stays closed
-// whatever the round-off). Vertices that no kept facet uses go. Scratch buffers live per thread, and the vertex lists of dropped facets are reused for new caps,
-// so cutting allocates nothing once the buffers have grown.
+// shared by the facets of that edge), drops the facets that have none, merges on-plane points closer than
+// kClipMergeFraction of the tolerance, and closes the cell with the cap: the segment from where the boundary leaves the
+// half-space to where it comes back (2D) or the polygon whose edges are the on-plane edges of the kept facets that no
+// other kept facet walks the other way, each walked backwards (3D: adjacent faces of an oriented surface traverse
+// their common edge in opposite directions, so the cap is counter-clockwise around the outward normal and the
+// boundary stays closed whatever the round-off). Vertices that no kept facet uses go. Scratch buffers live per
+// thread, and the vertex lists of dropped facets are reused for new caps, so cutting allocates nothing once the
+// buffers have grown.
 #include "blobflow/analysis/convex_cell.hpp"
 
 #include <algorithm>
@@ -49,14 +50,14 @@ struct CutEdge {
 struct Scratch {
   std::vector<double> distance;  // n.v - c of each vertex
   std::vector<Side> side;
-  std::vector<int> remap;       // old vertex index -> new, or -1 when unused
-  std::vector<int> loop;        // the clipped vertex loop of one facet
+  std::vector<int> remap;        // old vertex index -> new, or -1 when unused
+  std::vector<int> loop;         // the clipped vertex loop of one facet
   std::vector<CutEdge> cut_edges;
   std::vector<std::pair<int, int>> cap_edges;  // (from, to) along the cap
   std::vector<int> cap;
   std::vector<char> edge_used;
   std::vector<std::pair<int, int>> merges;  // on-plane point -> the point it merges into
-  double merge_distance = 0.0;  // on-plane points closer than this merge
+  double merge_distance = 0.0;          // on-plane points closer than this merge
   std::vector<std::vector<int>> spare;  // emptied vertex lists, reused for new facets
   std::size_t old_vertex_count = 0;     // vertices before the cut; those after are new, on the plane
 
@@ -186,7 +187,8 @@ void clip_2d(ConvexCell& cell, Scratch& s, const Point3& n, double c, int neighb
       entry = a;
   }
   if (exit < 0 || entry < 0 || exit == entry) return;
-  const Point3 gap = minus(cell.vertices[static_cast<std::size_t>(exit)], cell.vertices[static_cast<std::size_t>(entry)]);
+  const Point3 gap =
+      minus(cell.vertices[static_cast<std::size_t>(exit)], cell.vertices[static_cast<std::size_t>(entry)]);
   if (dot(gap, gap) > s.merge_distance * s.merge_distance) {
     s.loop.assign({exit, entry});
     add_facet(cell, s, s.loop, n, c, neighbour);

@@ -1,8 +1,8 @@
 // Invariants every ConvexCell must satisfy (convex_cell.hpp), shared by the tests of convex cells and of power
 // diagrams: unit normals, facet vertices on their planes and every vertex inside every facet's half-space, facet
 // orientation (the vertex loop's right-hand normal is the outward normal), a closed boundary (each 3D edge walked once
-// each way, each 2D vertex starting and ending one edge), simple facet loops, no duplicate vertices, no unused vertices, and the divergence
-// theorem twice: sum over facets of |f| n_f = 0 and sum of |f| c_f = d |C| (the flux of the field x).
+// each way, each 2D vertex starting and ending one edge), simple facet loops, no duplicate or unused vertices, and the
+// divergence theorem twice: sum over facets of |f| n_f = 0 and sum of |f| c_f = d |C| (the flux of the field x).
 #pragma once
 
 #include <gtest/gtest.h>

@@ -155,7 +155,8 @@ void expect_partition(const PowerDiagram& diagram, const std::vector<ConvexCell>
   for (std::size_t i = 0; i < cells.size(); ++i) {
     total += cell_measure(cells[i]);
     for (const auto& f : cells[i].facets)
-      if (f.neighbour != ConvexCell::kBoundary) facets[{static_cast<int>(i), f.neighbour}] += facet_measure(cells[i], f);
+      if (f.neighbour != ConvexCell::kBoundary)
+        facets[{static_cast<int>(i), f.neighbour}] += facet_measure(cells[i], f);
     SCOPED_TRACE(what + ", cell " + std::to_string(i));
     expect_valid_cell(cells[i], diagram.clip_tolerance(), scale);
   }

@@ -54,9 +54,9 @@ inline constexpr double kClipMergeFraction = 1e-2;
 /// length) of the plane count as on it, so nearly-coincident cuts give no sliver facets, and points on the plane
 /// within kClipMergeFraction * tolerance of each other merge (round-off duplicates, such as the cut points of a sliver
 /// facet's two long edges near its tip; a cut-off tip whose cap would be that short leaves no cap). An emptied cell
-/// has no facets and no vertices. A zero normal keeps everything (offset >= 0) or nothing. Not thread-safe for one cell;
-/// different cells may be cut on different threads. \throws std::invalid_argument for a cell dimension other than 1, 2
-/// or 3, a non-finite normal or offset, or a negative or non-finite tolerance.
+/// has no facets and no vertices. A zero normal keeps everything (offset >= 0) or nothing. Not thread-safe for one
+/// cell; different cells may be cut on different threads. \throws std::invalid_argument for a cell dimension other
+/// than 1, 2 or 3, a non-finite normal or offset, or a negative or non-finite tolerance.
 bool clip(ConvexCell& cell, const Point3& normal, double offset, int neighbour, double tolerance);
 
 /// Measure of the cell (length, area, volume) and of a facet (1 for an end point in 1D, length in 2D, area in 3D),
