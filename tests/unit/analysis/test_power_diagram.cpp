@@ -1,8 +1,9 @@
 // Unit tests of power_diagram.hpp: Voronoi cells of lattices are the lattice's squares and cubes with the right
-// neighbours; cells of random seeds and weights (seeds outside the box, weight spreads that hide seeds) partition the
-// box, share each facet with the neighbour it names, and equal the box cut by every other seed's half-space (a brute
-// force written from the defining inequality, independent of the grid search and its stopping rule); 1D cells equal
-// the sorted-midpoint construction (w = 0) and the closed-form power boundaries (w != 0); input is validated.
+// neighbours; cells of random seeds and weights (seeds outside the box, weight spreads that hide seeds, weights that
+// vary smoothly by a large fraction of diam^2, a few extreme weights) partition the box, share each facet with the
+// neighbour it names, and equal the box cut by every other seed's half-space (a brute force written from the defining
+// inequality, independent of the search and its pruning rules); 1D cells equal the sorted-midpoint construction
+// (w = 0) and the closed-form power boundaries (w != 0); input is validated.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -220,6 +221,97 @@ TEST(PowerDiagram, RandomCellsPartitionTheBoxAndMatchBruteForce) {
       if (HasFailure()) return;
     }
     EXPECT_GT(hidden, 0u) << "no hidden seed inside the box: the large spreads test nothing, d = " << d;
+  }
+}
+
+/// Weights that vary smoothly across the box by a fraction of its squared diameter, as the transport weights do at the
+/// solution: the cells move far from their seeds (a bowl pulls them towards the centre, a cap pushes them out and hides
+/// the seeds near the boundary, a corner bump hides the seeds near one corner), which the search must follow.
+enum class Profile { kBowl, kCap, kDilated, kCorner };
+
+/// N seeds uniform in [0, 1]^d (dilated by 5% about the centre for kDilated) with weights of the profile, spread
+/// `spread` diam^2, plus noise uniform in [0, h^2 / 10], h the mean spacing.
+Problem smooth_problem(std::mt19937_64& rng, int d, std::size_t n, Profile profile, double spread) {
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  const double dilation = profile == Profile::kDilated ? 1.05 : 1.0;
+  const double h2 = std::pow(1.0 / static_cast<double>(n), 2.0 / d);
+  Problem p;
+  p.d = d;
+  for (std::size_t i = 0; i < n; ++i) {
+    double r2 = 0.0;  // |y - c|^2
+    double o2 = 0.0;  // |y|^2
+    for (int k = 0; k < d; ++k) {
+      const double y = 0.5 + dilation * (unit(rng) - 0.5);
+      p.seeds.push_back(y);
+      r2 += (y - 0.5) * (y - 0.5);
+      o2 += y * y;
+    }
+    const double noise = 0.1 * h2 * unit(rng);
+    const double bump = std::max(0.0, 1.0 - 2.0 * std::sqrt(o2 / d));
+    switch (profile) {
+      case Profile::kBowl: p.weights.push_back(4.0 * spread * r2 + noise); break;
+      case Profile::kCap: p.weights.push_back(-4.0 * spread * r2 + noise); break;
+      case Profile::kDilated: p.weights.push_back((1.0 - 1.0 / dilation) * r2 + noise); break;
+      case Profile::kCorner: p.weights.push_back(spread * d * bump * bump + noise); break;
+    }
+  }
+  return p;
+}
+
+TEST(PowerDiagram, SmoothWeightSpreadsMatchBruteForce) {
+  // Spreads up to a quarter of diam^2 (w = |y - c|^2 for the bowl): cells up to half their distance to the centre
+  // from their seeds, far beyond the few cells around a seed that the search visits first.
+  std::mt19937_64 rng(kSeed + 5);
+  const std::size_t sizes[] = {0, 120, 600, 250};
+  const std::pair<Profile, const char*> profiles[] = {
+      {Profile::kBowl, "bowl"}, {Profile::kCap, "cap"}, {Profile::kDilated, "dilated"}, {Profile::kCorner, "corner"}};
+  for (int d = 1; d <= 3; ++d) {
+    std::size_t hidden = 0;
+    for (const auto& [profile, name] : profiles) {
+      for (const double spread : {0.01, 0.1, 0.25}) {
+        const Problem p = smooth_problem(rng, d, sizes[d], profile, spread);
+        const PowerDiagram diagram(d, p.seeds, unit_box(d));
+        const auto cells = all_cells(diagram, p.weights);
+        const std::string what = std::string(name) + ", spread " + ::testing::PrintToString(spread) + " diam^2, d = " +
+                                 std::to_string(d);
+        expect_partition(diagram, cells, what);
+        expect_brute_force(diagram, p.weights, cells, what);
+        hidden += static_cast<std::size_t>(
+            std::count_if(cells.begin(), cells.end(), [](const ConvexCell& cell) { return cell.empty(); }));
+        if (HasFailure()) return;
+      }
+    }
+    EXPECT_GT(hidden, 0u) << "no seed hidden: the cap and corner profiles test nothing, d = " << d;
+  }
+}
+
+TEST(PowerDiagram, ExtremeWeightsMatchBruteForce) {
+  // One seed with a weight large enough to own a large part of the box hides the seeds around it; another with a
+  // weight far below the rest is hidden wherever it is; a third seed far outside the box with a huge weight takes a
+  // slab of it. The search must find the far seed for every cell it cuts and hide the others.
+  std::mt19937_64 rng(kSeed + 6);
+  const std::size_t sizes[] = {0, 80, 400, 200};
+  for (int d = 1; d <= 3; ++d) {
+    const std::size_t n = sizes[d];
+    Problem p = random_problem(rng, d, n, 0.0, 1.0, std::pow(1.0 / static_cast<double>(n), 2.0 / d));
+    const auto dim = static_cast<std::size_t>(d);
+    p.weights[0] = 0.2 * d;                 // a disc of radius ~0.45 diam around seed 0
+    p.weights[1] = -1.0;                    // hidden by any neighbour
+    std::vector<double> far(dim, 0.5);
+    far[0] = 30.0;
+    p.seeds.insert(p.seeds.end(), far.begin(), far.end());
+    p.weights.push_back(29.5 * 29.5 + 0.5);  // |x - far|^2 - w ~ -59 (x_0 - 0.75) + ...: the part x_0 > ~3/4
+    const PowerDiagram diagram(d, p.seeds, unit_box(d));
+    const auto cells = all_cells(diagram, p.weights);
+    const std::string what = "extreme weights, d = " + std::to_string(d);
+    expect_partition(diagram, cells, what, kFarFacets);
+    expect_brute_force(diagram, p.weights, cells, what);
+    EXPECT_TRUE(cells[1].empty()) << what;
+    EXPECT_GT(cell_measure(cells[0]), 0.1) << what;
+    EXPECT_GT(cell_measure(cells[n]), 0.1) << what;
+    const auto hidden = std::count_if(cells.begin(), cells.end(), [](const ConvexCell& cell) { return cell.empty(); });
+    EXPECT_GT(hidden, static_cast<std::ptrdiff_t>(n / 10)) << what << ": the large weight hides too few seeds";
+    if (HasFailure()) return;
   }
 }
 

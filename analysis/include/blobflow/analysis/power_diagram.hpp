@@ -1,8 +1,10 @@
 // The power (Laguerre) diagram of weighted seeds restricted to a box, cell by cell (docs/math.md §6.1): the cell of
 // seed i is { x in box : |x - y_i|^2 - w_i <= |x - y_j|^2 - w_j for all j }, built by cutting the box with the
 // half-spaces 2 x.(y_j - y_i) <= |y_j|^2 - |y_i|^2 - w_j + w_i of nearby seeds, found on a uniform grid of buckets in
-// order of distance and stopped once no farther seed can reach the cell. The seeds stay fixed while the weights
-// change (the Newton iterations of semidiscrete_ot.hpp), so the search structure is built once.
+// order of distance and, when the weights vary much, by a k-d tree whose nodes bound their seeds' weights, stopped
+// once no other seed can reach the cell; near-linear in N even for weights that vary across the domain by a large
+// fraction of its squared diameter. The seeds stay fixed while the weights change (the Newton iterations of
+// semidiscrete_ot.hpp), so the search structures are built once.
 #pragma once
 
 #include <cstddef>
