@@ -289,6 +289,25 @@ std::array<double, 5> last_inverse_row(std::array<std::array<double, 5>, 5> a) {
   return inverse[4];
 }
 
+/// The largest distances from y_i and from the centre c to a vertex of the cell.
+struct Radii {
+  double about_y;
+  double about_c;
+};
+
+/// The radii of a cell about y and c, in one pass over its vertices.
+template <class Cell>
+Radii radii_of(const Cell& cell, const Point3& y, const Point3& c) {
+  double y2 = 0.0;
+  double c2 = 0.0;
+  cell.every_vertex([&](const Point3& v) {
+    y2 = std::max(y2, squared_distance(v, y));
+    c2 = std::max(c2, squared_distance(v, c));
+    return true;
+  });
+  return {std::sqrt(y2), std::sqrt(c2)};
+}
+
 /// The centre of the bounding box of a cell's vertices (within a factor sqrt(d) of the smallest radius about a point).
 template <class Cell>
 Point3 box_centre(const Cell& cell) {
@@ -317,6 +336,7 @@ class GeneralCell {
     return std::sqrt(r2);
   }
   Point3 centre() const { return box_centre(*this); }
+  Radii radii(const Point3& y, const Point3& c) const { return radii_of(*this, y, c); }
   bool reaches_beyond(const Point3& n, double c, double tolerance) const {
     return std::any_of(cell_.vertices.begin(), cell_.vertices.end(), [&](const Point3& v) {
       return n[0] * v[0] + n[1] * v[1] + n[2] * v[2] - c > tolerance;
@@ -344,6 +364,7 @@ class RingCell {
   bool empty() const { return ring_.empty(); }
   double radius(const Point3& y) const { return ring_.radius(y); }
   Point3 centre() const { return box_centre(*this); }
+  Radii radii(const Point3& y, const Point3& c) const { return radii_of(*this, y, c); }
   bool reaches_beyond(const Point3& n, double c, double tolerance) const {
     return ring_.reaches_beyond(n, c, tolerance);
   }
@@ -423,7 +444,7 @@ struct PowerDiagram::Impl {
   // The first stage: rings of buckets.
   void gather_ring(const Query& query, int r, double radius, double reach) const;
   template <class Cell>
-  bool cut_by_candidates(Cell& cut, const Query& query) const;
+  bool cut_by_candidates(Cell& cut, const Query& query, Radii& radii) const;
   template <class Cell>
   bool rings_suffice(const Cell& cut, const Point3& y, const std::array<int, 3>& home, int r, double spread) const;
   // The second stage: the tree.
@@ -789,15 +810,14 @@ void PowerDiagram::Impl::gather_ring(const Query& query, int r, double radius, d
 }
 
 /// Cuts the cell by the gathered candidates, nearest bisector first, while their bisector lies closer to the centre c
-/// than the cell's radius about c; false once the cell is empty.
+/// than the cell's radius about c; keeps the radii up to date; false once the cell is empty.
 template <class Cell>
-bool PowerDiagram::Impl::cut_by_candidates(Cell& cut, const Query& query) const {
-  double radius = cut.radius(query.centre);
+bool PowerDiagram::Impl::cut_by_candidates(Cell& cut, const Query& query, Radii& radii) const {
   for (const Candidate& candidate : candidates_) {
-    if (candidate.h >= radius) break;
+    if (candidate.h >= radii.about_c) break;
     if (!cut_by_seed(cut, gridded_[candidate.index], gridded_ids_[candidate.index], query)) continue;
     if (cut.empty()) return false;
-    radius = cut.radius(query.centre);
+    radii = cut.radii(query.y, query.centre);
   }
   return true;
 }
@@ -1038,19 +1058,17 @@ void PowerDiagram::Impl::build_cell(Cell& cut, std::size_t i, double wi, double 
   const WeightBound& fit = bounds_[guide];
   for (std::size_t a = 0; a < 3; ++a)
     query.centre[a] = y[a] - 0.5 * fit.slope[a] - (1.0 - fit.lambda) * (y[a] - nodes_[guide].centre[a]);
+  Radii radii = cut.radii(y, query.centre);
   for (int r = 0;; ++r) {
-    const double radius_y = cut.radius(y);
-    gather_ring(query, r, cut.radius(query.centre), radius_y + std::sqrt(radius_y * radius_y + spread));
-    if (!cut_by_candidates(cut, query)) return;
+    gather_ring(query, r, radii.about_c, radii.about_y + std::sqrt(radii.about_y * radii.about_y + spread));
+    if (!cut_by_candidates(cut, query, radii)) return;
     if (rings_suffice(cut, y, query.home, r, spread)) return;
     set_rings(query, r);
     if (r >= kMaxRings) break;
     // More rings while the global rule is about to hold or the cell is wider than the rings, and at least
     // kTreeRings, so that the tree's seeds lie a few cells away.
-    const double radius = cut.radius(y);
-    if (r >= kTreeRings && radius + std::sqrt(radius * radius + spread) > (kMaxRings + 1) * min_step_ &&
-        cut.radius(cut.centre()) <= r * min_step_)
-      break;
+    const double reach = radii.about_y + std::sqrt(radii.about_y * radii.about_y + spread);
+    if (r >= kTreeRings && reach > (kMaxRings + 1) * min_step_ && cut.radius(cut.centre()) <= r * min_step_) break;
   }
   search_tree(cut, query);
 }
