@@ -213,7 +213,6 @@ struct WeightBound {
 
 /// Seed i as the search of its cell needs it.
 struct Query {
-  std::size_t self;  // its position in tree order
   std::size_t gridded_self;  // its position in bucket order
   Point3 y;
   double wi;
@@ -393,7 +392,6 @@ struct PowerDiagram::Impl {
   std::vector<Node> nodes_;
   std::vector<NodeFit> fits_;            // per node
   std::vector<std::size_t> sorted_ids_;  // the seeds' indices in tree order
-  std::vector<std::size_t> slot_;        // slot_[i]: the position of seed i in tree order
   std::vector<std::size_t> guides_;      // per position, the smallest node holding it that fits its own curvature
   // The grid G of buckets over the domain and the seeds, at most kGridMargin domain widths beyond the domain.
   Point3 grid_lo_{};
@@ -414,6 +412,7 @@ struct PowerDiagram::Impl {
   mutable std::vector<WeightBound> bounds_;    // per node, for the current weights
   mutable std::vector<double> sums_;        // per node, 5 moments of the weights (add_moments)
   mutable std::vector<double> curvatures_;  // per node, the curvature its parent passes on
+  mutable std::vector<Point3> expected_;    // per seed, where its cell should lie (fit_bounds)
   mutable std::vector<Candidate> candidates_;
   mutable std::vector<std::size_t> stack_;
 
@@ -524,11 +523,9 @@ void PowerDiagram::Impl::build_tree() {
   build_node(order, 0, n);
   sorted_.resize(n);
   sorted_ids_.resize(n);
-  slot_.resize(n);
   for (std::size_t p = 0; p < n; ++p) {
     sorted_[p] = {order[p].x, 0.0};
     sorted_ids_[p] = order[p].id;
-    slot_[order[p].id] = p;
   }
   std::vector<Shape> shapes(nodes_.size());
   for (std::size_t k = nodes_.size(); k-- > 0;) add_shape(k, shapes);
@@ -548,6 +545,7 @@ void PowerDiagram::Impl::build_tree() {
   bounds_.resize(nodes_.size());
   sums_.resize(5 * nodes_.size());
   curvatures_.resize(nodes_.size());
+  expected_.resize(n);
 }
 
 /// Appends the subtree of the seeds order[begin .. end - 1] (reordering them) and returns its root: a leaf for at most
@@ -630,13 +628,23 @@ void PowerDiagram::Impl::fit_node(std::size_t k, const Shape& shape) {
 }
 
 /// Fits every node's weight bound to the weights in sorted_: the moments children before parents, then the bounds
-/// parents before children (a node too small for its own curvature takes its parent's).
+/// parents before children (a node too small for its own curvature takes its parent's); then where each cell should
+/// lie.
 void PowerDiagram::Impl::fit_bounds(std::span<const double> weights) const {
   // Moments of w - reference, so that a common offset of the weights does not swamp their variation.
   const double reference = std::accumulate(weights.begin(), weights.end(), 0.0) / static_cast<double>(weights.size());
   for (std::size_t k = nodes_.size(); k-- > 0;) add_moments(k, reference);
   curvatures_[0] = 0.0;
   for (std::size_t k = 0; k < nodes_.size(); ++k) fit_bound(k);
+  // Where each cell should lie: y - grad w(y) / 2, with the gradient of the fit of the smallest node about y that fits
+  // its own curvature, g + 2 k (y - o).
+  for (std::size_t p = 0; p < sorted_.size(); ++p) {
+    const Point3& y = sorted_[p].x;
+    const WeightBound& fit = bounds_[guides_[p]];
+    const Point3& o = nodes_[guides_[p]].centre;
+    Point3& c = expected_[sorted_ids_[p]];
+    for (std::size_t a = 0; a < 3; ++a) c[a] = y[a] - 0.5 * fit.slope[a] - (1.0 - fit.lambda) * (y[a] - o[a]);
+  }
 }
 
 /// Node k's moments sum_j (w_j - reference) (1, u_j, |u_j|^2), u_j = y_j - o, from its seeds or its children's.
@@ -1049,15 +1057,9 @@ void PowerDiagram::Impl::build_cell(Cell& cut, std::size_t i, double wi, double 
   const Point3& y = seeds_[i];
   const double spread = w_max - wi;
   const double magnitude = square(scale_ + std::sqrt(y[0] * y[0] + y[1] * y[1] + y[2] * y[2]));
-  Query query{slot_[i], gridded_slot_[i], y, wi, wi - kPruneSlack * (std::abs(wi) + magnitude)};
+  Query query{gridded_slot_[i], y, wi, wi - kPruneSlack * (std::abs(wi) + magnitude)};
   query.home = bucket_of(y);
-  // Where the cell should lie: y_i - grad w(y_i) / 2, with the gradient of the weight fit of the smallest node about
-  // y_i that fits its own curvature (cut in order of the bisectors' distance from there, fewer cuts are wasted when
-  // the weights move the cells far from their seeds).
-  const std::size_t guide = guides_[query.self];
-  const WeightBound& fit = bounds_[guide];
-  for (std::size_t a = 0; a < 3; ++a)
-    query.centre[a] = y[a] - 0.5 * fit.slope[a] - (1.0 - fit.lambda) * (y[a] - nodes_[guide].centre[a]);
+  query.centre = expected_[i];  // cut in order of the bisectors' distance from where the cell should lie
   Radii radii = cut.radii(y, query.centre);
   for (int r = 0;; ++r) {
     gather_ring(query, r, radii.about_c, radii.about_y + std::sqrt(radii.about_y * radii.about_y + spread));
