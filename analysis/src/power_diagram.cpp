@@ -114,8 +114,8 @@ constexpr std::size_t kLeafSize = 6;
 /// Relative margin of the pruning tests (~450 ulps): above the rounding of their dozen operations (~20 ulps of the
 /// terms' magnitudes), and far below any margin that matters (a node is kept a little longer than necessary).
 constexpr double kPruneSlack = 1e-13;
-/// Ridge added to a node's scatter matrix, relative to its mean diagonal, for the weight slope: keeps the fit finite
-/// for collinear seeds and moves the fit of well-spread seeds by about a millionth (any slope gives a valid bound).
+/// Ridge added to the normal matrices of the nodes' weight fits, relative to their diagonal: keeps a fit finite for
+/// collinear seeds and moves the fit of well-spread seeds by about a millionth (any fit gives a valid bound).
 constexpr double kRidge = 1e-6;
 /// The second stage moves its centre to the cell's once the cell's radius about its own centre is below this fraction
 /// of its radius about the centre: the keys have grown loose by that factor, and each move at least halves the radius.
@@ -123,10 +123,10 @@ constexpr double kRecentre = 0.5;
 /// How far (relative to the grid's coordinates) the faces of the first stage's rings move out for the second stage:
 /// ~1e4 ulps, far above the rounding of a seed's bucket, far below a bucket.
 constexpr double kFaceMargin = 1e-12;
-/// Range of the curvature k of the nodes' weight bounds: up to 3/4 keeps lambda = 1 - k >= 1/4 (the bound needs
-/// lambda > 0, and its ball tests loosen as 1 / lambda); down to -1 covers concave weights as steep as the seeds' own
-/// |y|^2 term. Any k in range gives a valid bound.
+/// Largest curvature k of the nodes' weight bounds: keeps lambda = 1 - k >= 1/4, as the bound needs lambda > 0 and its
+/// ball tests loosen as 1 / lambda (any k in range gives a valid bound).
 constexpr double kMaxCurvature = 0.75;
+/// Smallest curvature k of the nodes' weight bounds: covers concave weights as steep as the seeds' own |y|^2 term.
 constexpr double kMinCurvature = -1.0;
 /// Fewest seeds of a node that fits its own curvature: a few per unknown of the fit (w_0, g, k), so that the fit is
 /// determined; smaller nodes take their parent's.
@@ -141,8 +141,9 @@ double squared_distance(const Point3& a, const Point3& b) {
 
 double square(double x) { return x * x; }
 
+/// A seed of the first stage's rings that may cut.
 struct Candidate {
-  double h;           // distance of the bisector from y_i
+  double h;           // distance of its bisector from the centre c of the search
   std::size_t index;  // position in bucket order
 };
 
@@ -189,7 +190,7 @@ struct Shape {
   Point3 third{};
   double fourth = 0.0;
 
-  /// Adds the moments of `count` points u + s, given the moments of the u about their centroid (s is the shift).
+  /// Adds the moments of n points u + s, given the moments m2, m3, m4 of the u about their centroid.
   void add(const Point3& s, double n, const std::array<double, 6>& m2, double m4, const Point3& m3) {
     const double ss = s[0] * s[0] + s[1] * s[1] + s[2] * s[2];
     const double trace = m2[0] + m2[3] + m2[5];
