@@ -156,10 +156,13 @@ int command_run(const Options& o) {
     reports::Table table(
         {"t", "W1", "W2", "Winf", "mass", "second moment", "exact", "energy E_eps", "exact energy"});
     for (const OutputMetrics& m : r.outputs)
-      table.add_row({reports::format_fixed(m.t, 4), reports::format_scientific(m.w1), reports::format_scientific(m.w2),
-                     reports::format_scientific(m.winf), reports::format_scientific(m.mass, 8),
-                     reports::format_scientific(m.second_moment, 8), reports::format_scientific(m.second_moment_exact, 8),
-                     reports::format_scientific(m.energy, 8), reports::format_scientific(m.energy_exact, 8)});
+      table.add_row({reports::format_fixed(m.t, 4), reports::format_scientific(m.get("w1")),
+                     reports::format_scientific(m.get("w2")), reports::format_scientific(m.get("winf")),
+                     reports::format_scientific(m.get("mass"), 8),
+                     reports::format_scientific(m.get("second_moment"), 8),
+                     reports::format_scientific(m.get("second_moment_exact"), 8),
+                     reports::format_scientific(m.get("energy"), 8),
+                     reports::format_scientific(m.get("energy_exact"), 8)});
     std::cout << table.to_text() << "\nfiles in " << out_dir.string() << "\n";
   }
   return r.status == RunStatus::ok ? kExitOk : kExitFailure;
