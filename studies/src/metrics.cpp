@@ -37,28 +37,6 @@ constexpr OutputKey kOutputKeys[] = {
     {"chi2_quadrature_error", "the quadrature error of chi2", "divergences"},
     {"w1_steady", "W1 to the steady state rhobar / int rhobar (1D)", "steady_state"},
     {"w2_steady", "W2 to the steady state rhobar / int rhobar (1D)", "steady_state"},
-    {"centre_of_mass_norm", "|sum_i m_i x_i| / sum_i m_i", "centre_of_mass"},
-};
-
-/// The norm of the particles' centre of mass.
-class CentreOfMassMetric final : public Metric {
- public:
-  explicit CentreOfMassMetric(int d) : dim_(static_cast<std::size_t>(d)) {}
-  std::string_view name() const override { return "centre_of_mass"; }
-  void measure(const MetricInput& in, OutputMetrics& out) const override {
-    std::vector<double> centre(dim_, 0.0);
-    double mass = 0.0;
-    for (std::size_t i = 0; i < in.masses.size(); ++i) {
-      mass += in.masses[i];
-      for (std::size_t k = 0; k < dim_; ++k) centre[k] += in.masses[i] * in.x[i * dim_ + k];
-    }
-    double squared = 0.0;
-    for (const double c : centre) squared += c * c;
-    out.set("centre_of_mass_norm", std::sqrt(squared) / mass);
-  }
-
- private:
-  std::size_t dim_;
 };
 
 /// The regularized energy E_eps of the particles, evaluated by the run for its diagnostics.
@@ -236,7 +214,6 @@ RunMetrics make_metrics(const RunConfig& config, const Truth* truth, double epsi
   RunMetrics out;
   out.metrics.push_back(std::make_unique<const EnergyMetric>());
   out.metrics.push_back(std::make_unique<const MomentsMetric>(d));
-  out.metrics.push_back(std::make_unique<const CentreOfMassMetric>(d));
   if (truth) out.metrics.push_back(std::make_unique<const TruthMetric>(*truth));
   const std::shared_ptr<const Target> target = run_target(config, d);
   if (const auto steady = target ? steady_state_law_of(*target) : nullptr) {

@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "blobflow/studies/run.hpp"
-#include "blobflow/studies/study_spec.hpp"
 
 namespace blobflow {
 namespace {
@@ -99,18 +98,6 @@ TEST(RunMetrics, EveryKeyIsSetByARunAndWrittenToSummaryJson) {
     }
   }
   for (const OutputKey& key : output_keys()) EXPECT_TRUE(set_somewhere.contains(std::string(key.name))) << key.name;
-}
-
-TEST(RunMetrics, CentreOfMassOfTheSymmetricBarenblattIsZeroAndAFitMayTakeIt) {
-  const RunResult r = short_run({});
-  for (const OutputMetrics& m : r.outputs) EXPECT_NEAR(m.get("centre_of_mass_norm").value(), 0.0, 1e-12);
-  EXPECT_TRUE(r.summary["metrics"]["outputs"][0]["centre_of_mass_norm"].is_number());
-  const StudySpec spec = parse_study(
-      "[study]\nname = \"s\"\nconfig = \"barenblatt-1d\"\n[[sweep]]\nname = \"n\"\n"
-      "axes.discretization.particles = [50, 100]\n[[fit]]\nname = \"f\"\nsweep = \"n\"\n"
-      "metric = \"centre_of_mass_norm\"\n",
-      "s.toml", ".");
-  EXPECT_EQ(spec.fits.at(0).metric, "centre_of_mass_norm");
 }
 
 }  // namespace
