@@ -21,22 +21,54 @@ bool all_finite(std::span<const double> v) {
   return std::all_of(v.begin(), v.end(), [](double c) { return std::isfinite(c); });
 }
 
-/// The keys of summary.json's outputs[], in its order: name, meaning, and the name() of the metric that sets it.
+/// The reasons a run does not write a key, each given the facts of the run.
+std::string_view always(const RunFacts&) { return ""; }
+std::string_view no_truth(const RunFacts& f) {
+  if (f.exact || f.reference) return "";
+  return "the problem has no exact solution in blobflow (none with a target, an interaction or a potential other "
+         "than |x|^2/2) and no reference solution (those exist in 1D, with a target or a potential)";
+}
+std::string_view no_truth_1d(const RunFacts& f) {
+  if (f.dimension != 1) return "distances to the truth are computed in 1D only";
+  return no_truth(f);
+}
+std::string_view no_exact(const RunFacts& f) {
+  if (f.exact) return "";
+  return f.reference ? "the truth is a numerical reference solution, which has no exact energy or second moment"
+                     : no_truth(f);
+}
+std::string_view no_exact_energy(const RunFacts& f) {
+  if (f.exact && !f.exact_energy)
+    return "the exact solution has no continuum energy comparable with E_eps (m = 1: the blobs' own entropy)";
+  return no_exact(f);
+}
+std::string_view no_target_box(const RunFacts& f) {
+  if (f.target_box) return "";
+  return f.target ? "the target has no box to compare the densities on"
+                  : "only wpme runs with a target (not rhobar == 1 on R^d) compare the blob density with it";
+}
+std::string_view no_steady_state(const RunFacts& f) {
+  if (f.dimension != 1) return "distances to the steady state are computed in 1D only";
+  return no_target_box(f);
+}
+
+/// The keys of summary.json's outputs[], in its order: name, meaning, the name() of the metric that sets it, and
+/// why a run does not.
 constexpr OutputKey kOutputKeys[] = {
-    {"w1", "W1 to the truth (1D)", "truth"},
-    {"w2", "W2 to the truth (1D)", "truth"},
-    {"winf", "W-infinity to the truth (1D)", "truth"},
-    {"energy", "the regularized energy E_eps of the particles", "energy"},
-    {"energy_exact", "the continuum energy of the exact solution", "truth"},
-    {"mass", "sum_i m_i", "moments"},
-    {"second_moment", "sum_i m_i |x_i|^2", "moments"},
-    {"second_moment_exact", "int |x|^2 u(x, t) dx of the exact solution", "truth"},
-    {"kl", "KL(blob density | rhobar) on the target's box", "divergences"},
-    {"kl_quadrature_error", "the quadrature error of kl", "divergences"},
-    {"chi2", "chi^2(blob density | rhobar) on the target's box", "divergences"},
-    {"chi2_quadrature_error", "the quadrature error of chi2", "divergences"},
-    {"w1_steady", "W1 to the steady state rhobar / int rhobar (1D)", "steady_state"},
-    {"w2_steady", "W2 to the steady state rhobar / int rhobar (1D)", "steady_state"},
+    {"w1", "W1 to the truth (1D)", "truth", no_truth_1d},
+    {"w2", "W2 to the truth (1D)", "truth", no_truth_1d},
+    {"winf", "W-infinity to the truth (1D)", "truth", no_truth_1d},
+    {"energy", "the regularized energy E_eps of the particles", "energy", always},
+    {"energy_exact", "the continuum energy of the exact solution", "truth", no_exact_energy},
+    {"mass", "sum_i m_i", "moments", always},
+    {"second_moment", "sum_i m_i |x_i|^2", "moments", always},
+    {"second_moment_exact", "int |x|^2 u(x, t) dx of the exact solution", "truth", no_exact},
+    {"kl", "KL(blob density | rhobar) on the target's box", "divergences", no_target_box},
+    {"kl_quadrature_error", "the quadrature error of kl", "divergences", no_target_box},
+    {"chi2", "chi^2(blob density | rhobar) on the target's box", "divergences", no_target_box},
+    {"chi2_quadrature_error", "the quadrature error of chi2", "divergences", no_target_box},
+    {"w1_steady", "W1 to the steady state rhobar / int rhobar (1D)", "steady_state", no_steady_state},
+    {"w2_steady", "W2 to the steady state rhobar / int rhobar (1D)", "steady_state", no_steady_state},
 };
 
 /// The regularized energy E_eps of the particles, evaluated by the run for its diagnostics.
@@ -186,6 +218,23 @@ std::shared_ptr<const analysis::Law1D> steady_state_law_of(const Target& target)
 }  // namespace
 
 std::span<const OutputKey> output_keys() { return kOutputKeys; }
+
+RunFacts run_facts(const RunConfig& config) {
+  RunFacts f;
+  f.dimension = config.problem.dimension;
+  const std::shared_ptr<const ExactSolution> exact = exact_solution_of(config);
+  f.exact = exact != nullptr;
+  f.exact_energy = exact && exact->energy(config.problem.t0).has_value();
+  f.reference = uses_reference_solution(config, f.exact);
+  const std::shared_ptr<const Target> target = run_target(config, f.dimension);
+  f.target = target != nullptr;
+  f.target_box = target && target->box().has_value();
+  return f;
+}
+
+std::string why_unwritten(const RunConfig& config, std::string_view key) {
+  return std::string(kOutputKeys[output_key_index(key)].unwritten(run_facts(config)));
+}
 
 std::size_t output_key_index(std::string_view name) {
   for (std::size_t k = 0; k < std::size(kOutputKeys); ++k)

@@ -115,25 +115,6 @@ double place_uniform_data(const RunConfig& config, Placement placement, Prepared
   return std::pow(hi - lo, d);
 }
 
-/// The configured problem's exact solution from the data at t0, where blobflow knows one (exact.hpp): none with a
-/// target, an interaction or a potential other than |x|^2 / 2.
-std::shared_ptr<const ExactSolution> exact_solution_of(const RunConfig& config) {
-  const auto& p = config.problem;
-  const PotentialSpec& v = config.potential;
-  const bool unit_confinement = is_quadratic_potential(v) && v.strength == 1.0 &&
-                                std::all_of(v.center.begin(), v.center.end(), [](double c) { return c == 0.0; });
-  const bool extra_terms = !is_uniform_on_whole_space(config.target) || has_interaction(config.interaction) ||
-                           (has_potential(v) && !unit_confinement);
-  if (extra_terms) return nullptr;
-  ExactSolutionSpec spec;
-  spec.weighted = equation_has_target(p.equation);
-  spec.dimension = p.dimension;
-  spec.m = config.exponent();
-  spec.mass = p.mass;
-  spec.t0 = p.t0;
-  spec.quadratic_confinement = is_quadratic_potential(v);
-  return make_exact_solution(spec);
-}
 
 /// The field's choices: the configuration's names and the discretized problem's N, h and eps.
 FieldSpec field_spec(const RunConfig& config, const PreparedProblem& problem) {

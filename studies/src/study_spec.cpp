@@ -353,6 +353,38 @@ StudySpec load_study(const std::string& file_or_name) {
   throw ConfigError({"study \"" + file_or_name + "\": neither a file nor a built-in study (known: " + known + ")"});
 }
 
+namespace {
+
+/// The output key a fit's metric is read from: the key itself, or the exact value an error is formed with.
+std::string_view source_key(const std::string& metric) {
+  if (metric == "energy_error") return "energy_exact";
+  if (metric == "second_moment_error") return "second_moment_exact";
+  return metric;
+}
+
+/// A fit on a metric that a run of its sweep does not write would fit nothing: an error naming the metric and why,
+/// once per fit.
+void check_fits_have_metric(const StudySpec& spec, const SweepSpec& sweep, const RunConfig& config,
+                            const std::string& id, std::vector<std::string>& errors) {
+  for (std::size_t n = 0; n < spec.fits.size(); ++n) {
+    const FitSpec& f = spec.fits[n];
+    const std::string_view key = source_key(f.metric);
+    const auto keys = output_keys();
+    if (f.sweep != sweep.name || std::none_of(keys.begin(), keys.end(), [&](const OutputKey& k) { return k.name == key; }))
+      continue;
+    const std::string why = why_unwritten(config, key);
+    if (why.empty()) continue;
+    const std::string message = "fit[" + std::to_string(n) + "].metric = \"" + f.metric + "\": run " + id +
+                                " of sweep \"" + sweep.name + "\" does not compute it: " + why;
+    const std::string prefix = message.substr(0, message.find(": run "));
+    const bool reported = std::any_of(errors.begin(), errors.end(),
+                                      [&](const std::string& e) { return e.rfind(prefix, 0) == 0; });
+    if (!reported) errors.push_back(message);
+  }
+}
+
+}  // namespace
+
 std::vector<PlannedRun> expand_study(const StudySpec& spec, const std::vector<std::string>& extra) {
   std::vector<PlannedRun> runs;
   std::vector<std::string> errors;
@@ -369,6 +401,7 @@ std::vector<PlannedRun> expand_study(const StudySpec& spec, const std::vector<st
     if (!last.empty()) overrides.push_back(last);
     try {
       const RunConfig config = parse_run_config(spec.config_text, spec.config_name, overrides);
+      check_fits_have_metric(spec, sweep, config, id, errors);
       runs.push_back({id, sweep.name, runs.size(), std::move(coords), reference, overrides,
                       fnv1a_hex(to_json(config).dump())});
     } catch (const ConfigError& e) {

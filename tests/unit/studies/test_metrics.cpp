@@ -100,5 +100,28 @@ TEST(RunMetrics, EveryKeyIsSetByARunAndWrittenToSummaryJson) {
   for (const OutputKey& key : output_keys()) EXPECT_TRUE(set_somewhere.contains(std::string(key.name))) << key.name;
 }
 
+TEST(RunMetrics, WhyUnwrittenAgreesWithTheKeysARunWrites) {
+  // Exact truth (1D and 2D), no exact energy (m = 1), a reference truth with a target, and no truth at all.
+  const std::vector<std::vector<std::string>> cases{
+      {},
+      {"problem.dimension=2", "discretization.placement=lattice", "discretization.particles=49"},
+      {"problem.equation=pme", "problem.m=1"},
+      kTargetRun,
+      {"interaction.kind=gaussian", "interaction.amplitude=0.1"}};
+  for (const auto& overrides : cases) {
+    std::vector<std::string> all{"discretization.particles=40", "problem.t_final=0.3"};
+    all.insert(all.end(), overrides.begin(), overrides.end());
+    const RunConfig config = parse_run_config("", "metrics.toml", all);
+    const RunResult r = run_simulation(config);
+    ASSERT_EQ(r.status, RunStatus::ok) << r.message;
+    for (const OutputKey& key : output_keys()) {
+      bool written = false;
+      for (const OutputMetrics& m : r.outputs) written = written || m.get(key.name).has_value();
+      const std::string why = why_unwritten(config, key.name);
+      EXPECT_EQ(written, why.empty()) << key.name << " with " << ::testing::PrintToString(overrides) << ": " << why;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace blobflow

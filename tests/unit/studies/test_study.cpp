@@ -71,6 +71,22 @@ TEST(StudySpec, BadStudyFilesNameTheKeyTheValueAndTheRule) {
   EXPECT_THROW(load_study("no-such-study"), ConfigError);
 }
 
+TEST(StudySpec, AFitOnAMetricTheRunsDoNotComputeIsAnErrorSayingWhy) {
+  const StudySpec spec = parse_study(
+      "[study]\nname = \"a\"\nconfig = \"barenblatt-1d\"\n[[sweep]]\nname = \"s\"\n"
+      "axes.discretization.particles = [10, 20]\n[[fit]]\nname = \"f\"\nsweep = \"s\"\nmetric = \"kl\"\n"
+      "against = \"discretization.particles\"\n",
+      "a.toml", ".");
+  std::string message;
+  try {
+    expand_study(spec, {});
+  } catch (const ConfigError& e) {
+    for (const auto& v : e.violations()) message += v + "\n";
+  }
+  EXPECT_EQ(message, "fit[0].metric = \"kl\": run s-0000 of sweep \"s\" does not compute it: only wpme runs with a "
+                     "target (not rhobar == 1 on R^d) compare the blob density with it\n");
+}
+
 TEST(StudySpec, ExpansionIsTheProductWithTheLastAxisFastestPlusTheReference) {
   const StudySpec spec = parse_study(kSmallStudy, "small.toml", ".");
   const auto runs = expand_study(spec);

@@ -18,17 +18,34 @@
 
 namespace blobflow {
 
-/// One key of summary.json's outputs[] (besides `t`): its name, its meaning and the metric that sets it.
+/// What decides, before a run, which keys its outputs will have.
+struct RunFacts {
+  int dimension = 1;
+  bool exact = false;         ///< the problem has an exact solution (truth.hpp, exact_solution_of)
+  bool exact_energy = false;  ///< ... whose continuum energy is comparable with E_eps (ExactSolution::energy)
+  bool reference = false;     ///< it is measured against a 1D reference solution (uses_reference_solution)
+  bool target = false;        ///< wpme with a target other than rhobar == 1 on R^d
+  bool target_box = false;    ///< ... that has a box (Target::box)
+};
+RunFacts run_facts(const RunConfig& config);
+
+/// One key of summary.json's outputs[] (besides `t`): its name, its meaning, the metric that sets it, and why runs
+/// with the given facts do not write it ("" where they do).
 struct OutputKey {
   std::string_view name;
   std::string_view description;
   std::string_view metric;  ///< the Metric::name() of the one metric that sets it
+  std::string_view (*unwritten)(const RunFacts&);
 };
 /// Every key, in the order summary.json lists them.
 std::span<const OutputKey> output_keys();
 /// The position of `name` in output_keys(). Throws std::logic_error naming it where it is not a key: a misspelt key
 /// is a bug of the code that asks, not a metric the run lacks.
 std::size_t output_key_index(std::string_view name);
+
+/// Why runs of `config` do not write output key `key` (a key of output_keys()), or "" where they do. A written key
+/// may still be empty at some time (a reference solve that failed, non-finite particles).
+std::string why_unwritten(const RunConfig& config, std::string_view key);
 
 /// Metrics at one output time (t0 included): `t` and, for each key of output_keys(), its value or nothing where no
 /// metric of the run defined it (distances where no exact 1D distance is available, d > 1 or no truth). What each

@@ -50,6 +50,14 @@ class Truth {
   virtual const ExactSolution* exact() const { return nullptr; }
 };
 
+/// The configured problem's exact solution from the data at t0, where blobflow knows one (exact.hpp): none with a
+/// target, an interaction or a potential other than |x|^2 / 2.
+std::shared_ptr<const ExactSolution> exact_solution_of(const RunConfig& config);
+
+/// Whether runs of `config` are measured against a 1D reference solution: no exact solution, d = 1, and a target or
+/// a potential (an interaction kernel alone has none).
+bool uses_reference_solution(const RunConfig& config, bool has_exact);
+
 /// The truth of `config` and its description for summary.json ("" when there is none; a failed reference solve
 /// says why). `exact` is the problem's exact solution (PreparedProblem::exact, may be null), `initial` the law of
 /// the 1D initial data (may be null).
