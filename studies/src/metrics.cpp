@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iterator>
+#include <numbers>
 #include <stdexcept>
 #include <string>
 
@@ -51,6 +52,20 @@ std::string_view no_steady_state(const RunFacts& f) {
   if (f.dimension != 1) return "distances to the steady state are computed in 1D only";
   return no_target_box(f);
 }
+
+std::string_view no_second_moment_rate(const RunFacts& f) {
+  if (f.second_moment_rate) return "";
+  return "the continuum d/dt int |x|^2 rho is a known constant only for pme with m = 1 and no potential, without an "
+         "interaction or with the Newtonian one (docs/math.md §4.7)";
+}
+
+/// The per-run numbers of summary.json's metrics that fits may name.
+constexpr SummaryKey kSummaryKeys[] = {
+    {"quantization_floor_w2", "W2 of N equal weights at the steady law's quantile midpoints (docs/math.md §2.5)",
+     no_steady_state},
+    {"second_moment_rate_exact", "the continuum's constant d/dt int |x|^2 rho (docs/math.md §4.7)",
+     no_second_moment_rate},
+};
 
 /// The keys of summary.json's outputs[], in its order: name, meaning, the name() of the metric that sets it, and
 /// why a run does not.
@@ -219,6 +234,20 @@ std::shared_ptr<const analysis::Law1D> steady_state_law_of(const Target& target)
 
 std::span<const OutputKey> output_keys() { return kOutputKeys; }
 
+std::span<const SummaryKey> summary_keys() { return kSummaryKeys; }
+
+std::optional<double> second_moment_rate_exact(const RunConfig& config) {
+  const auto& p = config.problem;
+  const std::string& interaction = config.interaction.kind;
+  if (p.equation != "pme" || config.exponent() != 1.0 || config.potential.kind != "none" ||
+      (interaction != "none" && interaction != "newtonian"))
+    return std::nullopt;
+  const double diffusion = 2.0 * p.dimension * p.mass;  // int |x|^2 Lap rho = 2 d M
+  if (interaction == "none") return diffusion;
+  // Symmetrized, the pair term is -int int rho rho (x - y) . grad W(x - y) with z . grad W(z) = chi / (2 pi).
+  return diffusion - config.interaction.chi * p.mass * p.mass / (2.0 * std::numbers::pi);
+}
+
 RunFacts run_facts(const RunConfig& config) {
   RunFacts f;
   f.dimension = config.problem.dimension;
@@ -229,10 +258,13 @@ RunFacts run_facts(const RunConfig& config) {
   const std::shared_ptr<const Target> target = run_target(config, f.dimension);
   f.target = target != nullptr;
   f.target_box = target && target->box().has_value();
+  f.second_moment_rate = second_moment_rate_exact(config).has_value();
   return f;
 }
 
 std::string why_unwritten(const RunConfig& config, std::string_view key) {
+  for (const SummaryKey& k : kSummaryKeys)
+    if (k.name == key) return std::string(k.unwritten(run_facts(config)));
   return std::string(kOutputKeys[output_key_index(key)].unwritten(run_facts(config)));
 }
 
@@ -261,6 +293,7 @@ OutputMetrics RunMetrics::measure(const MetricInput& in) const {
 RunMetrics make_metrics(const RunConfig& config, const Truth* truth, double epsilon, std::size_t n_particles) {
   const int d = config.problem.dimension;
   RunMetrics out;
+  out.second_moment_rate_exact = second_moment_rate_exact(config);
   out.metrics.push_back(std::make_unique<const EnergyMetric>());
   out.metrics.push_back(std::make_unique<const MomentsMetric>(d));
   if (truth) out.metrics.push_back(std::make_unique<const TruthMetric>(*truth));

@@ -26,6 +26,7 @@ struct RunFacts {
   bool reference = false;     ///< it is measured against a 1D reference solution (uses_reference_solution)
   bool target = false;        ///< wpme with a target other than rhobar == 1 on R^d
   bool target_box = false;    ///< ... that has a box (Target::box)
+  bool second_moment_rate = false;  ///< the continuum d/dt int |x|^2 rho is a known constant (second_moment_rate_exact)
 };
 RunFacts run_facts(const RunConfig& config);
 
@@ -43,9 +44,25 @@ std::span<const OutputKey> output_keys();
 /// is a bug of the code that asks, not a metric the run lacks.
 std::size_t output_key_index(std::string_view name);
 
-/// Why runs of `config` do not write output key `key` (a key of output_keys()), or "" where they do. A written key
-/// may still be empty at some time (a reference solve that failed, non-finite particles).
+/// One number of summary.json's `metrics` that a run writes once (not per output time) and a fit may name (`floor`,
+/// `expected`): its name, its meaning, and why runs with the given facts do not write it ("" where they do; null
+/// is written then).
+struct SummaryKey {
+  std::string_view name;
+  std::string_view description;
+  std::string_view (*unwritten)(const RunFacts&);
+};
+/// Every such key: quantization_floor_w2, second_moment_rate_exact.
+std::span<const SummaryKey> summary_keys();
+
+/// Why runs of `config` do not write `key` (a key of output_keys() or summary_keys()), or "" where they do. A written
+/// output key may still be empty at some time (a reference solve that failed, non-finite particles).
 std::string why_unwritten(const RunConfig& config, std::string_view key);
+
+/// d/dt int |x|^2 rho of the continuum problem where it is the same constant for every solution (docs/math.md §4.6,
+/// §4.7): pme with m = 1 (the heat equation) and no potential, 2 d M, less chi M^2 / (2 pi) with the Newtonian
+/// interaction (2D Keller-Segel); nothing for every other problem.
+std::optional<double> second_moment_rate_exact(const RunConfig& config);
 
 /// Metrics at one output time (t0 included): `t` and, for each key of output_keys(), its value or nothing where no
 /// metric of the run defined it (distances where no exact 1D distance is available, d > 1 or no truth). What each
@@ -101,6 +118,8 @@ struct RunMetrics {
   /// W2 of N equal-weight particles at the quantile midpoints of the steady state against it (docs/math.md §2.5), where
   /// w2_steady is defined: the least w2_steady that N equal weights can reach.
   std::optional<double> quantization_floor_w2;
+  /// The continuum's constant d/dt int |x|^2 rho, where it has one (second_moment_rate_exact).
+  std::optional<double> second_moment_rate_exact;
   /// The box of the run's target (Target::box), where KL and chi^2 are computed; recorded in summary.json.
   std::optional<AxisBox> target_box;
 
