@@ -45,10 +45,18 @@ struct ConvexCell {
 /// kBoundary). \throws std::invalid_argument unless box.dimension is 1, 2 or 3 and lo < hi in every used coordinate.
 ConvexCell box_cell(const Box& box);
 
+/// Points on a cutting plane closer than this fraction of the tolerance merge: far above round-off (the tolerance is
+/// ~1e4 ulps), and a merge moves a boundary by so little that measures change by at most 1e-2 tolerance x length.
+inline constexpr double kClipMergeFraction = 1e-2;
+
 /// Cuts `cell` by the half-space normal.x <= offset (normal need not be unit; it is normalized) and returns whether
 /// anything was removed. The new facet, if any, gets `neighbour`. Vertices within `tolerance` (absolute, in units of
-/// length) of the plane count as on it, so nearly-coincident cuts give no sliver facets. An emptied cell has no
-/// facets and no vertices.
+/// length) of the plane count as on it, so nearly-coincident cuts give no sliver facets, and points on the plane
+/// within kClipMergeFraction * tolerance of each other merge (round-off duplicates, such as the cut points of a sliver
+/// facet's two long edges near its tip; a cut-off tip whose cap would be that short leaves no cap). An emptied cell
+/// has no facets and no vertices. A zero normal keeps everything (offset >= 0) or nothing. Not thread-safe for one
+/// cell; different cells may be cut on different threads. \throws std::invalid_argument for a cell dimension other
+/// than 1, 2 or 3, a non-finite normal or offset, or a negative or non-finite tolerance.
 bool clip(ConvexCell& cell, const Point3& normal, double offset, int neighbour, double tolerance);
 
 /// Measure of the cell (length, area, volume) and of a facet (1 for an end point in 1D, length in 2D, area in 3D),

@@ -24,9 +24,15 @@ class PowerDiagram {
 
   int dimension() const;
   std::size_t size() const;  ///< the number of seeds N
+  const Point3& seed(std::size_t i) const;  ///< seed i (first d entries); \throws std::out_of_range for i >= N
+  const Box& domain() const;
+  /// The absolute tolerance the cells are cut with (clip): 1e-12 times the larger of the domain's diameter and its
+  /// largest coordinate. A vertex that close to a bisector counts as on it.
+  double clip_tolerance() const;
 
   /// Builds the cell of every seed for the weights w (N finite values) and calls visit(i, cell) in the order
   /// i = 0, ..., N-1, empty cells (hidden seeds) included. The cell passed is valid only during the call.
+  /// Reuses buffers inside the diagram: not safe to call concurrently on one diagram (use one diagram per thread).
   /// \throws std::invalid_argument for a wrong number of weights or a non-finite weight.
   void for_each_cell(std::span<const double> weights,
                      const std::function<void(std::size_t, const ConvexCell&)>& visit) const;
