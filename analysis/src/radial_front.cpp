@@ -73,8 +73,23 @@ struct ProfileAt {
   std::array<Real, 2> kernel;
 };
 
-ProfileAt profile_at(Real p, Real y, Real one_minus_y) {
+ProfileAt profile_at(const RadialProfile& profile, Real y, Real one_minus_y) {
   ProfileAt v{};
+  if (profile.polynomial) {  // E_(q+1)(y) / y = sum_{i <= q} (1 - y)^i: positive terms, no division
+    const int p = profile.integer_exponent;
+    Real power = 1, sum = 0;
+    for (int i = 0; i < p; ++i) {
+      sum += power;
+      power *= one_minus_y;
+    }
+    v.power[0] = power;  // (1 - y)^p
+    sum += power;        // sum_{i <= p}
+    v.power[1] = power * one_minus_y;
+    v.kernel[0] = sum / (2 * static_cast<Real>(p + 1));
+    v.kernel[1] = (sum + v.power[1]) / (2 * static_cast<Real>(p + 2));
+    return v;
+  }
+  const Real p = profile.exponent;
   const bool near_centre = y < 0.5L;
   const Real log_rest = near_centre ? std::log1p(-y) : std::log(one_minus_y);
   v.power[0] = p == 0 ? Real(1) : std::exp(p * log_rest);
@@ -87,10 +102,24 @@ ProfileAt profile_at(Real p, Real y, Real one_minus_y) {
   return v;
 }
 
-/// Calls node(s, root, weight) for a quadrature of int_{s_lo}^{s_hi} g(s) ds over a piece of the chord
-/// [-s_c, s_c], with root = sqrt(s_c^2 - s^2) formed without cancellation and the weight including ds/dpsi.
+/// Calls node(s, root2, weight) for a quadrature of int_{s_lo}^{s_hi} g(s) ds over a piece of the chord
+/// [-s_c, s_c], with root2 = s_c^2 - s^2 formed without cancellation and the weight including ds/dpsi.
+/// For an integer p every integrand is a polynomial in s of degree <= 2p + 4 (the 2D kernels are sums of powers of
+/// 1 - rho^2/A; the 3D mass kernel is [P(h^2 + rho^2) - P(h^2)] / rho^2 with P = F_1 - F_2/t a polynomial in t^2), so
+/// p + 3 Gauss-Legendre points in s are exact; otherwise the angle psi of s = -s_c cos(psi) is used.
 template <class Node>
-void chord_quadrature(Real s_c, Real s_lo, Real s_hi, bool analytic, Real p, Node&& node) {
+void chord_quadrature(const RadialProfile& profile, Real s_c, Real s_lo, Real s_hi, Node&& node) {
+  if (profile.polynomial) {
+    const ExtendedRule1D& rule = gauss_legendre_extended(profile.integer_exponent + 3);
+    const Real width = s_hi - s_lo;
+    for (std::size_t i = 0; i < rule.nodes.size(); ++i) {
+      const Real s = s_lo + width * rule.nodes[i];
+      node(s, (s_c - s) * (s_c + s), width * rule.weights[i]);
+    }
+    return;
+  }
+  const bool analytic = profile.analytic_in_angle;
+  const Real p = profile.exponent;
   const Real psi_lo = std::acos(std::clamp(-s_lo / s_c, Real(-1), Real(1)));  // s = -s_c cos(psi)
   const Real chi_hi = std::acos(std::clamp(s_hi / s_c, Real(-1), Real(1)));   // pi - psi at s_hi
   const Real psi_hi = kPi - chi_hi;
@@ -100,7 +129,7 @@ void chord_quadrature(Real s_c, Real s_lo, Real s_hi, bool analytic, Real p, Nod
     const Real sine = std::sin(left ? psi : chi);
     const Real s = left ? -s_c * std::cos(psi) : s_c * std::cos(chi);
     const Real root = s_c * sine;
-    node(s, root, w * root);
+    node(s, root * root, w * root);
   };
   const auto plain = [&](Real from, Real to, Real chi_to) {  // Gauss-Legendre on [from, to], chi_to = pi - to
     const int needed = chord_points(p, to - from);
@@ -216,8 +245,8 @@ void divergence_2d(const RadialProfile& profile, const ConvexCell& cell, const P
     split_at_circle(
         R, h, sa, sb,
         [&](Real s_c, Real lo, Real hi) {
-          chord_quadrature(s_c, lo, hi, profile.analytic_in_angle, p, [&](Real s, Real root, Real w) {
-            const ProfileAt v = profile_at(p, (h * h + s * s) / R2, root * root / R2);
+          chord_quadrature(profile, s_c, lo, hi, [&](Real s, Real root2, Real w) {
+            const ProfileAt v = profile_at(profile, (h * h + s * s) / R2, root2 / R2);
             for (std::size_t j = 0; j < 2; ++j) {
               edge_mass[j] += h * w * v.kernel[j];
               line[j] += w * v.power[j];
@@ -407,10 +436,9 @@ void divergence_3d(const RadialProfile& profile, const ConvexCell& cell, const P
       split_at_circle(
           c.rho_s, hp, sa, sb,
           [&](Real s_c, Real lo, Real hi) {
-            chord_quadrature(s_c, lo, hi, profile.analytic_in_angle, p, [&](Real s, Real root, Real w) {
+            chord_quadrature(profile, s_c, lo, hi, [&](Real s, Real root2, Real w) {
               const Real rho2 = hp * hp + s * s;
-              const Real root2 = root * root;
-              const ProfileAt v = profile_at(p, rho2 / c.A, root2 / c.A);
+              const ProfileAt v = profile_at(profile, rho2 / c.A, root2 / c.A);
               for (std::size_t q = 0; q < 2; ++q) plane_mass[q] += hp * w * v.kernel[q];
               if (need_mass) {
                 const std::array<Real, 2> kernel = mass_kernel_3d(profile, c, v, rho2, root2);

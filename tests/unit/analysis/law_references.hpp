@@ -3,10 +3,7 @@
 //   - radial_polar_2d: int over (convex polygon) of K ((R^2 - |x - c|^2)/S^2)_+^p w(x) in polar coordinates about c;
 //     the angle range is split at the directions of the polygon's vertices and of its edges' crossings with the circle,
 //     so that on each piece the radial limits are smooth and only the ends are singular;
-//   - radial_sliced_3d: int over a convex polyhedron of K (1 - |x - c|^2/R^2)_+^p w(x) as an integral over z of the
-//     slices' 2D integrals (each a polygon, with circle radius sqrt(R^2 - (z - c_z)^2)), z split at the vertices'
-//     heights, the heights where edges cross the sphere, the z-extremes of each facet plane's circle and the poles;
-//   - line and polygon integrals of a density for facet checks.
+//   - slice: the polygon where a plane z = const cuts a 3D cell (for references by slices).
 // Weights w: 1, the components of x - y and |x - y|^2 all at once (Moments).
 #pragma once
 
@@ -14,6 +11,7 @@
 #include <array>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <numbers>
 #include <vector>
 
@@ -50,17 +48,25 @@ inline double tanh_sinh(const std::function<double(double, double)>& f, double a
 /// A 2D convex polygon given counter-clockwise.
 using Polygon = std::vector<std::array<double, 2>>;
 
-/// The radial profile of the references: rho at distance r from the centre is scale * ((limit - r)(limit + r))^p
-/// (limit: the circle's radius, which in a 3D slice is sqrt(R^2 - z^2); scale includes K / R^(2p)).
+/// The radial profile of the references: rho at distance r from the centre, value(r, limit - r), zero beyond `limit`
+/// (the support's radius: in a 3D slice sqrt(R^2 - z^2); infinite for a Gaussian).
 struct Profile {
   double limit;
-  double exponent;
-  double scale;
-  double at(double r, double limit_minus_r) const {
-    if (!(limit_minus_r > 0.0)) return 0.0;
-    return scale * std::pow(limit_minus_r * (limit + r), exponent);
-  }
+  std::function<double(double, double)> value;
+  double at(double r, double limit_minus_r) const { return limit_minus_r > 0.0 ? value(r, limit_minus_r) : 0.0; }
 };
+
+/// scale * ((limit - r)(limit + r))^p: a Barenblatt profile (scale includes K / R^(2p)).
+inline Profile power_profile(double limit, double exponent, double scale) {
+  return {limit, [=](double r, double rest) { return scale * std::pow(rest * (limit + r), exponent); }};
+}
+
+/// (2 pi v)^(-d/2) exp(-r^2 / (2 v)) on the whole plane.
+inline Profile gaussian_profile(double variance, int dimension) {
+  const double scale = std::pow(2.0 * std::numbers::pi * variance, -0.5 * dimension);
+  return {std::numeric_limits<double>::infinity(),
+          [=](double r, double) { return scale * std::exp(-0.5 * r * r / variance); }};
+}
 
 /// Moments of the profile about y over polygon ∩ disc(c, limit) in the plane (x, y components 0 and 1 of Point3,
 /// component 2 fixed at `z` for the weights). only = 0..4 computes just that one (mass, first x, y, z, second).
@@ -79,6 +85,7 @@ inline Moments radial_polar_2d(const Polygon& polygon, std::array<double, 2> c, 
     const double nx = dy / len, ny = -dx / len;
     planes.push_back({nx, ny, nx * (a[0] - c[0]) + ny * (a[1] - c[1])});
     angles.push_back(std::atan2(a[1] - c[1], a[0] - c[0]));
+    if (!std::isfinite(R)) continue;
     // crossings of the edge with the circle: |a - c + t (b - a)| = R
     const double ax = a[0] - c[0], ay = a[1] - c[1];
     const double qa = dx * dx + dy * dy, qb = 2.0 * (ax * dx + ay * dy), qc = ax * ax + ay * ay - R * R;
@@ -94,7 +101,7 @@ inline Moments radial_polar_2d(const Polygon& polygon, std::array<double, 2> c, 
   angles.push_back(angles.front() + 2.0 * std::numbers::pi);
   const auto radial = [&](double theta, int which) {
     const double ex = std::cos(theta), ey = std::sin(theta);
-    double lo = 0.0, hi = R;
+    double lo = 0.0, hi = std::isfinite(R) ? R : std::numeric_limits<double>::max();
     for (const auto& pl : planes) {
       const double slope = pl[0] * ex + pl[1] * ey;
       if (slope > 0.0) {
@@ -109,7 +116,7 @@ inline Moments radial_polar_2d(const Polygon& polygon, std::array<double, 2> c, 
     const bool to_front = hi == R;
     return tanh_sinh(
         [&](double r, double complement) {
-          const double rest = (to_front && complement > 0.0) ? complement : R - r;
+          const double rest = (to_front && complement > 0.0) ? complement : (std::isfinite(R) ? R - r : 1.0);
           const double rho = profile.at(r, rest) * r;
           const double dx = c[0] + r * ex - y[0], dy = c[1] + r * ey - y[1], dz = z - y[2];
           switch (which) {
@@ -169,87 +176,6 @@ inline Polygon slice(const ConvexCell& cell, double z) {
     if (polygon.empty() || std::hypot(p[0] - polygon.back()[0], p[1] - polygon.back()[1]) > 1e-14)
       polygon.push_back(p);
   return polygon;
-}
-
-/// Moments about y over a 3D cell of rho = K (1 - |x - c|^2/R^2)_+^p, by slices.
-inline Moments radial_sliced_3d(const ConvexCell& cell, const Point3& c, double R, double p, double K,
-                                 const Point3& y) {
-  double z_lo = 1e300, z_hi = -1e300;
-  std::vector<double> cuts;
-  for (const Point3& v : cell.vertices) {
-    z_lo = std::min(z_lo, v[2]);
-    z_hi = std::max(z_hi, v[2]);
-    cuts.push_back(v[2]);
-  }
-  cuts.push_back(c[2] - R);
-  cuts.push_back(c[2] + R);
-  for (const auto& facet : cell.facets) {
-    const std::size_t m = facet.vertices.size();
-    for (std::size_t k = 0; k < m; ++k) {
-      const Point3& a = cell.vertices[static_cast<std::size_t>(facet.vertices[k])];
-      const Point3& b = cell.vertices[static_cast<std::size_t>(facet.vertices[(k + 1) % m])];
-      double qa = 0.0, qb = 0.0, qc = -R * R;
-      for (int j = 0; j < 3; ++j) {
-        const double d = b[j] - a[j], e = a[j] - c[j];
-        qa += d * d;
-        qb += 2.0 * e * d;
-        qc += e * e;
-      }
-      const double disc = qb * qb - 4.0 * qa * qc;
-      if (disc > 0.0)
-        for (double sign : {-1.0, 1.0}) {
-          const double t = (-qb + sign * std::sqrt(disc)) / (2.0 * qa);
-          if (t > 0.0 && t < 1.0) cuts.push_back(a[2] + t * (b[2] - a[2]));
-        }
-    }
-    const Point3& n = facet.normal;
-    const double h = n[0] * c[0] + n[1] * c[1] + n[2] * c[2] - facet.offset;  // c beyond the plane by h
-    if (std::abs(h) < R) {
-      const double rho = std::sqrt(R * R - h * h);
-      const double foot_z = c[2] - h * n[2];
-      const double extent = rho * std::sqrt(std::max(0.0, 1.0 - n[2] * n[2]));
-      cuts.push_back(foot_z - extent);
-      cuts.push_back(foot_z + extent);
-    }
-  }
-  z_lo = std::max(z_lo, c[2] - R);
-  z_hi = std::min(z_hi, c[2] + R);
-  if (!(z_hi > z_lo)) return {};
-  std::vector<double> knots{z_lo, z_hi};
-  for (double z : cuts)
-    if (z > z_lo && z < z_hi) knots.push_back(z);
-  std::sort(knots.begin(), knots.end());
-  const auto slice_moments = [&](double z, double dz_to_pole, int which) {
-    const double limit = std::sqrt(dz_to_pole * (2.0 * R - dz_to_pole));  // sqrt(R^2 - (z - c_z)^2)
-    const Polygon polygon = slice(cell, z);
-    if (polygon.size() < 3 || !(limit > 0.0)) return Moments{};
-    return radial_polar_2d(polygon, {c[0], c[1]}, Profile{limit, p, K / std::pow(R * R, p)}, y, z, which);
-  };
-  Moments sum;
-  for (std::size_t k = 0; k + 1 < knots.size(); ++k) {
-    std::array<double, 5> parts{};
-    for (int which = 0; which < 5; ++which) {
-      parts[static_cast<std::size_t>(which)] = tanh_sinh(
-          [&](double z, double) {
-            const double to_pole = R - std::abs(z - c[2]);
-            const Moments s = slice_moments(z, to_pole, which);
-            switch (which) {
-              case 0: return s.mass;
-              case 1: return s.first[0];
-              case 2: return s.first[1];
-              case 3: return s.first[2];
-              default: return s.second;
-            }
-          },
-          knots[k], knots[k + 1]);
-    }
-    sum.mass += parts[0];
-    sum.first[0] += parts[1];
-    sum.first[1] += parts[2];
-    sum.first[2] += parts[3];
-    sum.second += parts[4];
-  }
-  return sum;
 }
 
 }  // namespace blobflow::analysis::testing

@@ -17,6 +17,7 @@
 
 #include <boost/math/special_functions/beta.hpp>
 
+#include "blobflow/analysis/exact_solutions.hpp"
 #include "blobflow/analysis/law1d.hpp"
 #include "blobflow/analysis/law_nd.hpp"
 #include "law_references.hpp"
@@ -389,7 +390,7 @@ TEST(RadialPowerLaw, FacetIntegralsMatchDirectQuadrature) {
           if (std::abs(h) < R) {
             const double limit = std::sqrt(R * R - h * h);
             expected = testing::radial_polar_2d(polygon, {0.0, 0.0},
-                                                testing::Profile{limit, p, law.normalization() / std::pow(R * R, p)},
+                                                testing::power_profile(limit, p, law.normalization() / std::pow(R * R, p)),
                                                 Point3{}, 0.0, 0)
                            .mass;
           }
@@ -412,7 +413,7 @@ TEST(RadialPowerLaw, CellsMatchPolarBruteForce2D) {
       const ConvexCell cell = random_cell(2, z, 0.15, rng);
       const Point3 y{z[0] + 0.02, z[1] - 0.04, 0.0};
       const Moments ref = testing::radial_polar_2d(polygon_of(cell), {c[0], c[1]},
-                                                   testing::Profile{R, p, law.normalization() / std::pow(R * R, p)}, y);
+                                                   testing::power_profile(R, p, law.normalization() / std::pow(R * R, p)), y);
       SCOPED_TRACE("p = " + std::to_string(p) + " at " + std::to_string(where));
       expect_moments(integrate(law, cell, y), ref, kReference);
     }
@@ -430,7 +431,7 @@ TEST(RadialPowerLaw, LargeExponentsMatchPolarBruteForce2D) {
     const ConvexCell cell = random_cell(2, z, 0.3, rng);
     const Point3 y{z[0] + 0.02, z[1] - 0.04, 0.0};
     const Moments ref = testing::radial_polar_2d(polygon_of(cell), {c[0], c[1]},
-                                                 testing::Profile{R, p, law.normalization() / std::pow(R * R, p)}, y);
+                                                 testing::power_profile(R, p, law.normalization() / std::pow(R * R, p)), y);
     SCOPED_TRACE("p = " + std::to_string(p));
     expect_moments(integrate(law, cell, y), ref, kReference, law.normalization() * cell_measure(cell));
   }
@@ -566,6 +567,261 @@ TEST(RadialPowerLaw, OneDimensionalIntervalsMatchBarenblattLaw1D) {
       const double variance = out.second / out.mass - std::pow(out.first[0] / out.mass, 2);
       EXPECT_NEAR(variance, expected.variance, 1e-12 * expected.variance + kRoundOff * width * width);
     }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Gaussian laws
+
+/// The Gaussian's quadrature bound (GaussianLawND::kQuadratureError, twice for a cell) with room for the summation of
+/// a few hundred simplices: quantities computed on different fans agree to this.
+constexpr double kGaussian = 1e-12;
+
+/// Correlated covariances of the tests, row-major.
+std::vector<double> test_covariance(int d) {
+  if (d == 1) return {0.7};
+  if (d == 2) return {0.7, 0.3, 0.3, 0.5};
+  return {0.7, 0.3, 0.1, 0.3, 0.5, -0.2, 0.1, -0.2, 0.9};
+}
+
+TEST(GaussianLawND, TruncationBoxHoldsAllButTheTailAndUnitMass) {
+  for (int d = 1; d <= 3; ++d) {
+    const Point3 mean{0.3, -0.1, 0.2};
+    const GaussianLawND law(d, mean, test_covariance(d));
+    // d erfc(k / sqrt 2) = kTailMass
+    EXPECT_NEAR(d * std::erfc(law.truncation() / std::sqrt(2.0)), GaussianLawND::kTailMass, 1e-3 * GaussianLawND::kTailMass);
+    const Box box = law.support_box();
+    for (int k = 0; k < d; ++k) EXPECT_NEAR(box.hi[k] - mean[k], law.truncation() * std::sqrt(law.covariance(k, k)), 1e-14);
+    const CellIntegrals out = integrate(law, box_cell(box), mean);
+    double trace = 0.0;
+    for (int k = 0; k < d; ++k) trace += law.covariance(k, k);
+    EXPECT_NEAR(out.mass, 1.0, kGaussian) << d;
+    for (int k = 0; k < 3; ++k) EXPECT_NEAR(out.first[k], 0.0, kGaussian) << d;
+    EXPECT_NEAR(out.second, trace, kGaussian * trace) << d;
+    EXPECT_TRUE(law.interior(mean));
+    EXPECT_FALSE(law.interior({box.hi[0] + 1e-9, mean[1], mean[2]}));
+    EXPECT_EQ(law.density({box.hi[0] + 1e-9, mean[1], mean[2]}), 0.0);
+  }
+}
+
+TEST(GaussianLawND, FactoriesFollowTheExactSolutions) {
+  const HeatKernel heat(2, 3.0, 0.5, 0.2);
+  const GaussianLawND h = heat_kernel_law(heat, 0.7);
+  EXPECT_DOUBLE_EQ(h.covariance(0, 0), heat.variance(0.7));
+  EXPECT_DOUBLE_EQ(h.covariance(0, 1), 0.0);
+  const std::array<double, 2> point{0.3, -0.4};
+  EXPECT_NEAR(h.density({0.3, -0.4, 0.0}), heat.density(point, 0.7) / heat.mass(), 1e-15);
+  const CellIntegrals out = integrate(h, box_cell(h.support_box()), {});
+  EXPECT_NEAR(out.second, heat.second_moment(0.7) / heat.mass(), kGaussian);
+  const std::vector<double> mu0{1.0, -2.0, 0.5};
+  const LinearFokkerPlanck fp(3, 1.0, 0.3, mu0);
+  const GaussianLawND f = fokker_planck_law(fp, 0.4);
+  for (int k = 0; k < 3; ++k) EXPECT_DOUBLE_EQ(f.mean()[k], fp.mean(k, 0.4));
+  EXPECT_DOUBLE_EQ(f.covariance(2, 2), fp.variance(0.4));
+  const CellIntegrals about_origin = integrate(f, box_cell(f.support_box()), {});
+  EXPECT_NEAR(about_origin.second, fp.second_moment(0.4) / fp.mass(), kGaussian * fp.second_moment(0.4));
+}
+
+TEST(GaussianLawND, RejectsInvalidArguments) {
+  EXPECT_THROW(GaussianLawND(0, {}, std::vector<double>{}), std::invalid_argument);
+  EXPECT_THROW(GaussianLawND(2, {}, std::vector<double>{1.0, 0.0, 0.0}), std::invalid_argument);
+  EXPECT_THROW(GaussianLawND(2, {}, std::vector<double>{1.0, 0.5, 0.4, 1.0}), std::invalid_argument);  // asymmetric
+  EXPECT_THROW(GaussianLawND(2, {}, std::vector<double>{1.0, 2.0, 2.0, 1.0}), std::invalid_argument);  // indefinite
+  EXPECT_THROW(GaussianLawND(1, {std::nan("")}, std::vector<double>{1.0}), std::invalid_argument);
+  EXPECT_THROW(isotropic_gaussian_law(2, {}, 0.0), std::invalid_argument);
+  EXPECT_THROW(heat_kernel_law(HeatKernel(4), 1.0), std::invalid_argument);
+}
+
+TEST(GaussianLawND, HalvesOfACutCellAddUp) {
+  std::mt19937 rng(kSeed + 6);
+  std::normal_distribution<double> gauss;
+  for (int d = 2; d <= 3; ++d) {
+    const GaussianLawND law(d, {0.3, -0.1, 0.2}, test_covariance(d));
+    for (const double size : {0.05, 0.4, 1.5}) {
+      const Point3 z{1.1, 0.4, -0.5};
+      const ConvexCell whole = random_cell(d, z, size, rng);
+      Point3 n{};
+      for (int k = 0; k < d; ++k) n[k] = gauss(rng);
+      n = unit(n);
+      ConvexCell left = whole, right = whole;
+      clip(left, n, dot(n, z), 9, 0.0);
+      clip(right, {-n[0], -n[1], -n[2]}, -dot(n, z), 9, 0.0);
+      const CellIntegrals a = integrate(law, left, z), b = integrate(law, right, z), all = integrate(law, whole, z);
+      SCOPED_TRACE("d = " + std::to_string(d) + " size " + std::to_string(size));
+      expect_moments(all, {a.mass + b.mass, {a.first[0] + b.first[0], a.first[1] + b.first[1], a.first[2] + b.first[2]},
+                           a.second + b.second},
+                     kGaussian);
+      EXPECT_NEAR(a.facet_mass.back(), b.facet_mass.back(), kGaussian * a.facet_mass.back());
+    }
+  }
+}
+
+/// An isotropic Gaussian is radial: 2D cells against the polar brute force, near and far from the mean.
+TEST(GaussianLawND, CellsMatchPolarBruteForce2D) {
+  std::mt19937 rng(kSeed + 7);
+  const double variance = 0.6;
+  const Point3 mean{0.2, 0.1, 0.0};
+  const GaussianLawND law = isotropic_gaussian_law(2, mean, variance);
+  for (const double distance : {0.0, 1.0, 3.0}) {
+    for (const double size : {0.03, 0.3}) {
+      const Point3 z{mean[0] + 0.8 * distance, mean[1] + 0.6 * distance, 0.0};
+      const ConvexCell cell = random_cell(2, z, size, rng);
+      const Point3 y{z[0] + 0.1 * size, z[1], 0.0};
+      const Moments ref =
+          testing::radial_polar_2d(polygon_of(cell), {mean[0], mean[1]}, testing::gaussian_profile(variance, 2), y);
+      SCOPED_TRACE("distance " + std::to_string(distance) + " size " + std::to_string(size));
+      expect_moments(integrate(law, cell, y), ref, kGaussian);
+    }
+  }
+}
+
+/// 3D isotropic cells against slices: the 3D density on the plane at height z is (2 pi v)^(-1/2) exp(-(z - m)^2/(2v))
+/// times the 2D Gaussian, whose integral over the slice polygon the 2D law gives (checked above).
+TEST(GaussianLawND, CellsMatchSlicedQuadrature3D) {
+  std::mt19937 rng(kSeed + 8);
+  const double variance = 0.6;
+  const Point3 mean{0.2, 0.1, -0.1};
+  const GaussianLawND law = isotropic_gaussian_law(3, mean, variance);
+  const GaussianLawND plane = isotropic_gaussian_law(2, {mean[0], mean[1], 0.0}, variance);
+  for (const double distance : {0.3, 2.0}) {
+    const Point3 z{mean[0] + 0.48 * distance, mean[1] + 0.6 * distance, mean[2] + 0.64 * distance};
+    const ConvexCell cell = random_cell(3, z, 0.2, rng);
+    const Point3 y{z[0] + 0.01, z[1] - 0.02, z[2]};
+    std::vector<double> knots;
+    for (const Point3& v : cell.vertices) knots.push_back(v[2]);
+    std::sort(knots.begin(), knots.end());
+    const auto slice = [&](double height, int which) {
+      const testing::Polygon polygon = testing::slice(cell, height);
+      if (polygon.size() < 3) return 0.0;
+      Box box{2, {1e300, 1e300}, {-1e300, -1e300}};
+      for (const auto& q : polygon)
+        for (int k = 0; k < 2; ++k) {
+          box.lo[k] = std::min(box.lo[k], q[static_cast<std::size_t>(k)] - 1.0);
+          box.hi[k] = std::max(box.hi[k], q[static_cast<std::size_t>(k)] + 1.0);
+        }
+      ConvexCell flat = box_cell(box);
+      for (std::size_t k = 0; k < polygon.size(); ++k) {
+        const auto& a = polygon[k];
+        const auto& b = polygon[(k + 1) % polygon.size()];
+        const Point3 n2 = unit({b[1] - a[1], a[0] - b[0], 0.0});
+        clip(flat, n2, n2[0] * a[0] + n2[1] * a[1], 0, 0.0);
+      }
+      const CellIntegrals out = integrate(plane, flat, {y[0], y[1], 0.0});
+      const double dz = height - y[2];
+      const double factor = std::exp(-0.5 * (height - mean[2]) * (height - mean[2]) / variance) /
+                            std::sqrt(2.0 * std::numbers::pi * variance);
+      switch (which) {
+        case 0: return factor * out.mass;
+        case 1: return factor * out.first[0];
+        case 2: return factor * out.first[1];
+        case 3: return factor * dz * out.mass;
+        default: return factor * (out.second + dz * dz * out.mass);
+      }
+    };
+    Moments ref;
+    for (std::size_t k = 0; k + 1 < knots.size(); ++k) {
+      if (!(knots[k + 1] > knots[k])) continue;
+      std::array<double, 5> part{};
+      for (int which = 0; which < 5; ++which)
+        part[static_cast<std::size_t>(which)] =
+            testing::tanh_sinh([&](double h, double) { return slice(h, which); }, knots[k], knots[k + 1]);
+      ref = ref + Moments{part[0], {part[1], part[2], part[3]}, part[4]};
+    }
+    SCOPED_TRACE("distance " + std::to_string(distance));
+    expect_moments(integrate(law, cell, y), ref, kGaussian);
+  }
+}
+
+/// Affine invariance: the law N(mu, L L^T) over a cell P has the mass of N(0, I) over L^-1 (P - mu), and first moment
+/// L times the standard law's (about the mapped seed); this checks the anisotropic case against the isotropic one.
+TEST(GaussianLawND, CorrelatedLawIsTheStandardLawOfTheWhitenedCell) {
+  std::mt19937 rng(kSeed + 9);
+  for (int d = 2; d <= 3; ++d) {
+    const Point3 mean{0.3, -0.1, 0.2};
+    const std::vector<double> sigma = test_covariance(d);
+    const GaussianLawND law(d, mean, sigma);
+    const GaussianLawND standard = isotropic_gaussian_law(d, {}, 1.0);
+    // L by Cholesky, and its inverse, for the mapping
+    std::array<std::array<double, 3>, 3> L{}, Li{};
+    const auto n = static_cast<std::size_t>(d);
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t j = 0; j <= i; ++j) {
+        double sum = sigma[i * n + j];
+        for (std::size_t k = 0; k < j; ++k) sum -= L[i][k] * L[j][k];
+        L[i][j] = i == j ? std::sqrt(sum) : sum / L[j][j];
+      }
+    for (std::size_t c = 0; c < n; ++c)
+      for (std::size_t i = c; i < n; ++i) {
+        double sum = i == c ? 1.0 : 0.0;
+        for (std::size_t k = c; k < i; ++k) sum -= L[i][k] * Li[k][c];
+        Li[i][c] = sum / L[i][i];
+      }
+    const auto whiten = [&](const Point3& x) {
+      Point3 z{};
+      for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t k = 0; k <= i; ++k) z[i] += Li[i][k] * (x[k] - mean[k]);
+      return z;
+    };
+    const Point3 z0{0.9, 0.4, -0.2};
+    const ConvexCell cell = random_cell(d, z0, 0.3, rng);
+    ConvexCell mapped = cell;
+    for (Point3& v : mapped.vertices) v = whiten(v);
+    for (auto& facet : mapped.facets) {  // the plane through the mapped vertices: normal L^T n
+      Point3 normal{};
+      for (std::size_t j = 0; j < n; ++j)
+        for (std::size_t i = j; i < n; ++i) normal[j] += L[i][j] * facet.normal[i];
+      facet.normal = unit(normal);
+      facet.offset = dot(facet.normal, mapped.vertices[static_cast<std::size_t>(facet.vertices[0])]);
+    }
+    const CellIntegrals a = integrate(law, cell, z0), b = integrate(standard, mapped, whiten(z0));
+    EXPECT_NEAR(a.mass, b.mass, kGaussian * b.mass) << d;
+    for (std::size_t i = 0; i < n; ++i) {
+      double expected = 0.0;
+      for (std::size_t k = 0; k <= i; ++k) expected += L[i][k] * b.first[k];
+      EXPECT_NEAR(a.first[i], expected, kGaussian * b.mass) << d;
+    }
+  }
+}
+
+TEST(GaussianLawND, FacetIntegralIsTheDerivativeOfTheMass) {
+  std::mt19937 rng(kSeed + 10);
+  for (int d = 2; d <= 3; ++d) {
+    const GaussianLawND law(d, {0.3, -0.1, 0.2}, test_covariance(d));
+    for (const double size : {0.1, 0.8}) {
+      const Point3 z{0.9, 0.2, -0.4};
+      const ConvexCell base = random_cell(d, z, size, rng);
+      const Point3 n = unit({0.3, -0.9, d == 3 ? 0.4 : 0.0});
+      const double step = 1e-5 * size;
+      const auto mass_at = [&](double c, std::vector<double>* facets) {
+        ConvexCell cell = base;
+        clip(cell, n, c, 42, 0.0);
+        const CellIntegrals out = integrate(law, cell, z);
+        if (facets) *facets = out.facet_mass;
+        return out.mass;
+      };
+      std::vector<double> facets;
+      mass_at(dot(n, z), &facets);
+      const double derivative =
+          (mass_at(dot(n, z) + step, nullptr) - mass_at(dot(n, z) - step, nullptr)) / (2.0 * step);
+      // the difference of two masses each within kGaussian: the quadrature adds kGaussian mass / step
+      EXPECT_NEAR(derivative, facets.back(), kFiniteDifference * facets.back() + 2.0 * kGaussian / step * 0.05)
+          << "d = " << d << " size " << size;
+    }
+  }
+}
+
+TEST(GaussianLawND, IntervalsMatchGaussianLaw1D) {
+  const GaussianLaw1D reference(0.4, 0.8);
+  const GaussianLawND law(1, {0.4}, std::vector<double>{0.64});
+  for (const auto& [a, b] : std::vector<std::pair<double, double>>{{-1.0, 0.5}, {0.39, 0.41}, {2.0, 3.5}, {-4.0, 4.0}}) {
+    const IntervalMoments expected = reference.moments(a, b);
+    const Point3 y{0.5 * (a + b), 0.0, 0.0};
+    const CellIntegrals out = integrate(law, box_cell(Box{1, {a}, {b}}), y);
+    EXPECT_NEAR(out.mass, expected.mass, kGaussian * expected.mass);
+    EXPECT_NEAR(out.first[0] / out.mass, expected.mean - y[0], kGaussian * (b - a));
+    EXPECT_NEAR(out.second / out.mass - std::pow(out.first[0] / out.mass, 2), expected.variance,
+                kGaussian * expected.variance);
+    EXPECT_NEAR(out.facet_mass[0], law.density({a, 0.0, 0.0}), 1e-15);
   }
 }
 

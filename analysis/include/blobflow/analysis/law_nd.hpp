@@ -5,6 +5,7 @@
 // cell's seed) so that small cells far from the origin lose no digits to cancellation.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <span>
 #include <vector>
@@ -141,6 +142,71 @@ RadialPowerLaw confined_porous_medium_law(const ConfinedPorousMedium& solution, 
 
 /// The uniform law on the ball of radius `radius` about `centre` (p = 0). \throws as RadialPowerLaw.
 RadialPowerLaw uniform_ball_law(int dimension, const Point3& centre, double radius);
+
+/// The normal law N(mu, Sigma) on R^d, d = 1, 2, 3, for any symmetric positive definite Sigma, truncated to the box
+/// mu_k +- k sigma_k (sigma_k^2 = Sigma_kk) with k = sqrt(2) erfc^-1(kTailMass / d), so that the mass outside the box
+/// (at most d erfc(k / sqrt 2) by the union bound) is below kTailMass: the density is the Gaussian's inside the box and
+/// 0 outside, and its total mass differs from 1 by less than kTailMass, below double round-off. integrate() integrates
+/// the Gaussian over the whole cell (cells are cut to the support box by the solver; a mixture's may reach beyond it,
+/// where the Gaussian has less than kTailMass).
+///
+/// Integration (docs/math.md §6.1): the cell's fan of simplices, each integrated about y by a collapsed Gauss rule with
+/// n <= 10 points per direction, n chosen per simplex (bisecting it when needed) from the Bernstein-ellipse bound of
+/// the Gauss rules for the entire function exp(-|z|^2/2) in whitened coordinates z = L^-1 (x - mu) (derivation in
+/// gaussian_law.cpp), so that the mass and the second moment of a cell carry relative errors below about
+/// 2 kQuadratureError, and each facet integral likewise (d - 1 directions).
+class GaussianLawND final : public LawND {
+ public:
+  /// Mass the truncation box leaves outside, at most.
+  static constexpr double kTailMass = 1e-17;
+  /// Error each simplex may make, relative to its share of the cell's mass (see above): a cell's mass is then within
+  /// 2e-13 relative, inside the 1e-12 that makes a Newton residual of 1e-12 meaningful.
+  static constexpr double kQuadratureError = 1e-13;
+
+  /// \param covariance d x d entries, row-major. \throws std::invalid_argument unless dimension is 1, 2 or 3, the
+  /// first d entries of mean are finite, covariance has d^2 finite entries, is symmetric (to 1e-12 of its largest
+  /// entry) and positive definite (a Cholesky pivot <= 0 is named).
+  GaussianLawND(int dimension, const Point3& mean, std::span<const double> covariance);
+
+  int dimension() const override { return d_; }
+  Box support_box() const override { return box_; }
+  double density(const Point3& x) const override;
+  /// Inside the truncation box.
+  bool interior(const Point3& x) const override;
+  /// The mean.
+  Point3 centre() const override { return mean_; }
+  void integrate(const ConvexCell& cell, const Point3& y, CellIntegrals& out) const override;
+
+  const Point3& mean() const { return mean_; }
+  /// Sigma_ij, i, j < d.
+  double covariance(int i, int j) const;
+  /// k: the box is mu_k +- k sigma_k.
+  double truncation() const { return truncation_; }
+
+ private:
+  struct Engine;
+  Point3 whiten(const Point3& x) const;
+
+  int d_;
+  Point3 mean_;
+  Box box_;
+  std::array<std::array<double, 3>, 3> cholesky_{};  // L, lower triangular
+  std::array<std::array<double, 3>, 3> inverse_{};   // L^-1
+  double log_peak_ = 0.0;                             // log((2 pi)^(-d/2) / det L)
+  double l_norm_ = 0.0;                               // Frobenius norm of L, >= its spectral norm
+  double truncation_ = 0.0;
+};
+
+/// N(mean, variance I). \throws std::invalid_argument unless dimension is 1, 2 or 3 and variance is finite and > 0.
+GaussianLawND isotropic_gaussian_law(int dimension, const Point3& mean, double variance);
+
+/// The heat kernel's law rho(., t) / M: N(0, v(t) I), v(t) = s0^2 + 2 D t (exact_solutions.hpp).
+/// \throws std::invalid_argument for a dimension above 3 or a t the kernel refuses.
+GaussianLawND heat_kernel_law(const HeatKernel& kernel, double t);
+
+/// The linear Fokker-Planck solution's law rho(., t) / M: N(mu0 e^-t, s^2(t) I) (exact_solutions.hpp).
+/// \throws std::invalid_argument for a dimension above 3 or a t the solution refuses.
+GaussianLawND fokker_planck_law(const LinearFokkerPlanck& solution, double t);
 
 /// A probability law that is a convex combination of laws of one dimension: rho = sum_k w_k rho_k / sum_k w_k.
 /// Its support box is the smallest box holding the components' boxes; integrals are the weighted sums of the
