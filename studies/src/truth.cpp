@@ -26,6 +26,10 @@ class ExactTruth final : public Truth {
     if (u_->dimension() != 1) return nullptr;
     return u_->law(t);
   }
+  std::shared_ptr<const analysis::LawND> law_nd(double t) const override {
+    if (u_->dimension() == 1) return nullptr;
+    return u_->law_nd(t);
+  }
   const ExactSolution* exact() const override { return u_.get(); }
 
  private:

@@ -46,6 +46,8 @@ class Truth {
   virtual ~Truth() = default;
   /// The law u(., t) / M in 1D, or null where the truth has none at t (d > 1, a time the reference did not reach).
   virtual std::shared_ptr<const analysis::Law1D> law(double t) const = 0;
+  /// The law u(., t) / M in 2D and 3D, where the truth is an exact solution (semi-discrete W2), else null.
+  virtual std::shared_ptr<const analysis::LawND> law_nd(double) const { return nullptr; }
   /// The exact solution, where the truth is one (its energy and second moment are compared too), else null.
   virtual const ExactSolution* exact() const { return nullptr; }
 };
