@@ -161,6 +161,7 @@ struct LawKind {
   std::string_view syntax;       ///< how it is written, for --help
   std::vector<std::string_view> keys;
   ExactLaw (*build)(const SpecInput&);
+  std::vector<std::string_view> positional = {};  ///< keys that may also be given as bare numbers, in this order
 };
 
 const Registry<LawKind>& law_kinds() {
@@ -168,7 +169,7 @@ const Registry<LawKind>& law_kinds() {
       {"barenblatt", "the Barenblatt profile U_m(x, D t) (wpme with rhobar == 1 is D = 0.5)",
        "barenblatt:t=T[,m=2][,mass=1][,D=1][,d=DIM]", {"t", "m", "mass", "D", "d"}, barenblatt},
       {"uniform", "uniform on [LO, HI]^d, or on a box (1 or d numbers each)",
-       "uniform:LO,HI or uniform:lo=LO...,hi=HI...", {"lo", "hi", "d"}, uniform},
+       "uniform:LO,HI or uniform:lo=LO...,hi=HI...", {"lo", "hi", "d"}, uniform, {"lo", "hi"}},
       {"ball", "uniform on a ball", "ball:radius=R[,centre=C...][,d=DIM]", {"radius", "centre", "d"}, ball},
       {"gaussian", "N(mean, cov): cov is 1 number (times the identity) or d^2 (row-major)",
        "gaussian:cov=C[,mean=M...][,d=DIM]", {"cov", "mean", "d"}, gaussian},
@@ -196,8 +197,9 @@ std::optional<std::vector<double>> parse_numbers(std::string_view text) {
   return out;
 }
 
-/// KEY=VALUE items separated by commas; `uniform:LO,HI` is read as lo=LO,hi=HI.
-Values parse_values(const std::string& text, std::string_view kind, std::string_view body, const LawKind& entry) {
+/// KEY=VALUE items separated by commas; a kind with positional keys also takes exactly that many bare values
+/// (`uniform:LO,HI` is lo=LO,hi=HI).
+Values parse_values(const std::string& text, std::string_view body, const LawKind& entry) {
   Values values;
   std::vector<std::string_view> items;
   for (std::size_t start = 0; start <= body.size() && !body.empty();) {
@@ -205,12 +207,12 @@ Values parse_values(const std::string& text, std::string_view kind, std::string_
     items.push_back(body.substr(start, comma - start));
     start = comma + 1;
   }
-  const bool positional = kind == "uniform" && items.size() == 2 &&
+  const bool positional = !entry.positional.empty() && items.size() == entry.positional.size() &&
                           std::none_of(items.begin(), items.end(), [](auto s) { return s.find('=') != s.npos; });
   for (std::size_t n = 0; n < items.size(); ++n) {
     const std::string_view item = items[n];
     const std::size_t eq = item.find('=');
-    const std::string key = positional ? (n == 0 ? "lo" : "hi") : std::string(item.substr(0, eq));
+    const std::string key = positional ? std::string(entry.positional[n]) : std::string(item.substr(0, eq));
     const std::string_view value = positional ? item : eq == item.npos ? std::string_view() : item.substr(eq + 1);
     if (!positional && eq == item.npos)
       throw LawSpecError("--exact " + text + ": \"" + std::string(item) + "\": expected KEY=NUMBER[ NUMBER...]");
@@ -236,7 +238,7 @@ ExactLaw parse_exact_law(const std::string& text, int default_dimension) {
   const std::string_view body = colon == std::string::npos ? std::string_view() : std::string_view(text).substr(colon + 1);
   const LawKind* entry = law_kinds().find(kind);
   if (!entry) throw LawSpecError("--exact " + text + ": unknown law \"" + kind + "\": " + law_kinds().rule_for(kind));
-  const Values values = parse_values(text, kind, body, *entry);
+  const Values values = parse_values(text, body, *entry);
   int d = default_dimension;
   if (const auto it = values.find("d"); it != values.end()) {
     const double v = it->second.size() == 1 ? it->second[0] : 0.0;
