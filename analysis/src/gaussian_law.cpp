@@ -7,18 +7,25 @@
 // a priori bound. In whitened coordinates z = L^-1 (x - mu) (Sigma = L L^T) the density is
 // phi(z) = (2 pi)^(-d/2) |det L|^-1 exp(-|z|^2/2), entire. The collapsed rule is a tensor of Gauss rules along chords of
 // the simplex, nested; applying the 1D bound one direction at a time (the others on real nodes) gives, for k directions,
-//   |error| <= k * 4 M rho^(1-2n) / (rho - 1) * |S|,
+//   |error of the integral of phi| <= k * 4 M rho^(1-2n) / (rho - 1) * |S|,
 // the Gauss bound for a positive weight: twice the weight's integral times the Chebyshev truncation error
 // 2 M rho^-(2n-1) / (rho - 1) of a function analytic and bounded by M in the Bernstein ellipse E_rho of each chord
 // (Trefethen, "Approximation Theory and Approximation Practice", Thms 8.1 and 19.3). On the ellipse of a chord of length
 // <= delta (the simplex's diameter in z) the points have real parts within e = (rho + 1/rho - 2) delta / 4 of the
 // simplex and imaginary parts below eta = (rho - 1/rho) delta / 4, and |exp(-(a + i b)^2/2)| = exp(-(|a|^2 - |b|^2)/2),
 // so M <= phi(0) exp(-(|g| - r - e)_+^2 / 2 + eta^2 / 2) with g the centroid and r the largest distance from it to a
-// vertex. The moments' weights |x - y|^2 grow on the ellipse to at most (max_S |x - y| + ||L|| (e + eta))^2, which
-// enters as a factor relative to the cell's mean square distance from y. rho is chosen among a ladder of values per
-// simplex. Each simplex may err by kQuadratureError times its share of an estimate of the cell's mass (its centroid
-// value times its measure, plus the cell's estimate over the number of simplices), so the cell's mass and second moment
-// carry relative errors below about 2 kQuadratureError.
+// vertex; rho is the best of a ladder of values. The moments' weights (x - y), |x - y|^2 are polynomials of degree <= 2:
+// the rule integrates them times phi's approximation of degree 2n - 3, so cells take one point more than the mass
+// bound asks (facets, which need only the mass, do not).
+// Allowances: each simplex of the fan may err by kQuadratureError (E_S + E |S| / |P|), E_S an estimate of its integral
+// (the 3-point rule) and E their sum over the cell P; the allowances sum to 2 kQuadratureError E, and a bisected simplex
+// hands each half an allowance computed the same way, so that the error budget follows the mass.
+// A piece whose integral is provably below its allowance is taken with the 3-point rule: along u = g/|g| the piece spans
+// [a, a + w] with a > 0, |z| >= u.z gives phi <= phi(0) e^(-a^2/2) e^(-a (t - a)), and a simplex's cross-sections are at
+// most d |S| / w (it holds the double cone over its largest one), so its integral is at most
+// phi(0) e^(-a^2/2) |S| min(1, d / (w a)).
+// Cost: the bound follows the Gaussian's variation e^(|g| delta) across a piece, so cells reaching far into the tail
+// (the outer cells of a sample, which extend to the truncation box) are bisected deeply; see bench/bench_laws.cpp.
 #include <boost/math/special_functions/erf.hpp>
 #include <algorithm>
 #include <array>
@@ -49,7 +56,8 @@ constexpr int kMaxDepth = 48;
 constexpr double kLogUnderflow = -745.0;
 
 struct Shape {
-  double centroid_norm;  // |g| in z
+  Point3 centroid;       // g in z
+  double centroid_norm;  // |g|
   double radius;         // max |z_k - g|
   double diameter;       // max |z_i - z_j|
 };
@@ -59,6 +67,7 @@ struct Piece {
   std::array<Point3, 4> x{};
   std::array<Point3, 4> z{};
   double measure = 0.0;
+  double estimate = 0.0;   // a first estimate of its integral
   double allowance = 0.0;  // the error this piece may make (absolute, mass units)
 };
 
@@ -66,7 +75,7 @@ Shape shape_of(const Piece& s, int corners) {
   Point3 g{};
   for (int k = 0; k < corners; ++k)
     for (int j = 0; j < 3; ++j) g[j] += s.z[static_cast<std::size_t>(k)][j] / corners;
-  Shape shape{detail::norm3(g), 0.0, 0.0};
+  Shape shape{g, detail::norm3(g), 0.0, 0.0};
   for (int k = 0; k < corners; ++k) {
     shape.radius = std::max(shape.radius, detail::norm3(detail::sub3(s.z[static_cast<std::size_t>(k)], g)));
     for (int l = k + 1; l < corners; ++l)
@@ -92,6 +101,10 @@ double estimate(const Piece& s, int corners, double log_peak) {
   return s.measure * sum;
 }
 
+double allowance(double estimate, double share) {
+  return std::max(GaussianLawND::kQuadratureError * (estimate + share), std::numeric_limits<double>::min());
+}
+
 /// The fewest points per direction meeting the mass bound k 4 M rho^(1-2n) / (rho - 1) |S| <= allowance, or
 /// kMaxPoints + 1. log_peak: log phi(0).
 int points_needed(const Shape& shape, int directions, double log_peak, double measure, double allowance) {
@@ -111,44 +124,10 @@ int points_needed(const Shape& shape, int directions, double log_peak, double me
 }  // namespace
 
 struct GaussianLawND::Engine {
-  /// Integrates one piece (bisecting as needed) into sums; returns nothing, adds to sums.
-  /// extra: points added to the mass bound's n (1 for cells: the weight |x - y|^2 takes two degrees of the rule).
-  static void piece(const GaussianLawND& law, Piece s, int corners, const Point3& y, int extra, int depth,
-                    detail::MomentSums& sums) {
-    const Shape shape = shape_of(s, corners);
-    const double log_peak = law.log_peak_;
-    // sup of phi over the simplex itself bounds its contribution: skip what underflows
-    const double reach0 = std::max(0.0, shape.centroid_norm - shape.radius);
-    if (log_peak - 0.5 * reach0 * reach0 + std::log(s.measure) < kLogUnderflow) return;
-    const int directions = corners - 1;
-    const int n = points_needed(shape, directions, log_peak, s.measure, s.allowance) + extra;
-    if (n > kMaxPoints && depth < kMaxDepth) {
-      // bisect the longest edge (in z)
-      int a = 0, b = 1;
-      double longest = -1.0;
-      for (int i = 0; i < corners; ++i)
-        for (int j = i + 1; j < corners; ++j) {
-          const double len = detail::norm3(detail::sub3(s.z[static_cast<std::size_t>(i)], s.z[static_cast<std::size_t>(j)]));
-          if (len > longest) {
-            longest = len;
-            a = i;
-            b = j;
-          }
-        }
-      Piece left = s, right = s;
-      for (int j = 0; j < 3; ++j) {
-        const double xm = 0.5 * (s.x[static_cast<std::size_t>(a)][j] + s.x[static_cast<std::size_t>(b)][j]);
-        const double zm = 0.5 * (s.z[static_cast<std::size_t>(a)][j] + s.z[static_cast<std::size_t>(b)][j]);
-        left.x[static_cast<std::size_t>(b)][j] = right.x[static_cast<std::size_t>(a)][j] = xm;
-        left.z[static_cast<std::size_t>(b)][j] = right.z[static_cast<std::size_t>(a)][j] = zm;
-      }
-      left.measure = right.measure = 0.5 * s.measure;
-      left.allowance = right.allowance = 0.5 * s.allowance;
-      piece(law, left, corners, y, extra, depth + 1, sums);
-      piece(law, right, corners, y, extra, depth + 1, sums);
-      return;
-    }
-    const detail::SimplexRule& rule = detail::simplex_rule(directions, std::min(n, kMaxPoints));
+  /// Adds the n-point collapsed rule's moments of a piece about y.
+  static void add_rule(const GaussianLawND& law, const Piece& s, int corners, const Point3& y, int n,
+                       detail::MomentSums& sums) {
+    const detail::SimplexRule& rule = detail::simplex_rule(corners - 1, n);
     std::array<Point3, 4> rel{};
     for (int k = 0; k < corners; ++k) rel[static_cast<std::size_t>(k)] = detail::sub3(s.x[static_cast<std::size_t>(k)], y);
     double mass = 0.0, second = 0.0;
@@ -161,7 +140,7 @@ struct GaussianLawND::Engine {
           z[j] += lambda[static_cast<std::size_t>(k)] * s.z[static_cast<std::size_t>(k)][j];
           d[j] += lambda[static_cast<std::size_t>(k)] * rel[static_cast<std::size_t>(k)][j];
         }
-      const double wf = rule.weights[i] * std::exp(log_peak - 0.5 * detail::dot3(z, z));
+      const double wf = rule.weights[i] * std::exp(law.log_peak_ - 0.5 * detail::dot3(z, z));
       mass += wf;
       for (int j = 0; j < 3; ++j) first[j] += wf * d[j];
       second += wf * detail::dot3(d, d);
@@ -169,6 +148,74 @@ struct GaussianLawND::Engine {
     sums.mass += s.measure * mass;
     for (int j = 0; j < 3; ++j) sums.first[j] += s.measure * first[j];
     sums.second += s.measure * second;
+  }
+
+  /// Integrates one piece into sums, bisecting it at its longest edge (in z) when needed.
+  /// extra: points added to the mass bound's n (1 for cells: the weight |x - y|^2 takes two degrees of the rule).
+  /// density_share: the whole region's estimated integral per unit measure; a piece's allowance is
+  /// kQuadratureError (its estimate + density_share |piece|), so the allowances sum to at most twice kQuadratureError
+  /// times the estimate, and bisection hands each half an allowance in proportion to its own mass (halving it instead
+  /// would tighten the demand on the pieces that hold the mass with every level).
+  static void piece(const GaussianLawND& law, Piece s, int corners, const Point3& y, int extra, double density_share,
+                    int depth, detail::MomentSums& sums) {
+    const Shape shape = shape_of(s, corners);
+    const double log_peak = law.log_peak_;
+    const int directions = corners - 1;
+    // Along u = g/|g| the piece spans [a, a + w]; where a > 0, |z| >= u.z gives phi <= peak e^(-a^2/2) e^(-a(t - a))
+    // and, the cross-sections of a simplex being at most d |S| / w, its integral is at most
+    // peak e^(-a^2/2) |S| min(1, d / (w a)). A piece whose integral cannot exceed its allowance needs no care.
+    double a = 0.0, w = 0.0;
+    if (shape.centroid_norm > 0.0) {
+      double lo = 1e300, hi = -1e300;
+      for (int k = 0; k < corners; ++k) {
+        const double t = detail::dot3(s.z[static_cast<std::size_t>(k)], shape.centroid) / shape.centroid_norm;
+        lo = std::min(lo, t);
+        hi = std::max(hi, t);
+      }
+      a = std::max(lo, 0.0);
+      w = hi - lo;
+    }
+    const double decay = a > 0.0 && w > 0.0 ? std::min(1.0, directions / (w * a)) : 1.0;
+    const double log_bound = log_peak - 0.5 * a * a + std::log(s.measure * decay);
+    if (log_bound < kLogUnderflow) return;
+    if (log_bound <= std::log(s.allowance)) {
+      add_rule(law, s, corners, y, kEstimatePoints, sums);
+      return;
+    }
+    const int n = points_needed(shape, directions, log_peak, s.measure, s.allowance) + extra;
+    if (n <= kMaxPoints) {
+      add_rule(law, s, corners, y, n, sums);
+      return;
+    }
+    if (depth >= kMaxDepth) {
+      add_rule(law, s, corners, y, kMaxPoints, sums);
+      return;
+    }
+    int i0 = 0, i1 = 1;
+    double longest = -1.0;
+    for (int i = 0; i < corners; ++i)
+      for (int j = i + 1; j < corners; ++j) {
+        const double len = detail::norm3(detail::sub3(s.z[static_cast<std::size_t>(i)], s.z[static_cast<std::size_t>(j)]));
+        if (len > longest) {
+          longest = len;
+          i0 = i;
+          i1 = j;
+        }
+      }
+    Piece left = s, right = s;
+    for (int j = 0; j < 3; ++j) {
+      const double xm = 0.5 * (s.x[static_cast<std::size_t>(i0)][j] + s.x[static_cast<std::size_t>(i1)][j]);
+      const double zm = 0.5 * (s.z[static_cast<std::size_t>(i0)][j] + s.z[static_cast<std::size_t>(i1)][j]);
+      left.x[static_cast<std::size_t>(i1)][j] = right.x[static_cast<std::size_t>(i0)][j] = xm;
+      left.z[static_cast<std::size_t>(i1)][j] = right.z[static_cast<std::size_t>(i0)][j] = zm;
+    }
+    left.measure = right.measure = 0.5 * s.measure;
+    for (Piece* half : {&left, &right}) {
+      half->estimate = estimate(*half, corners, log_peak);
+      half->allowance = allowance(half->estimate, density_share * half->measure);
+    }
+    piece(law, left, corners, y, extra, density_share, depth + 1, sums);
+    piece(law, right, corners, y, extra, density_share, depth + 1, sums);
   }
 };
 
@@ -273,7 +320,7 @@ void GaussianLawND::integrate(const ConvexCell& cell, const Point3& seed, CellIn
   static thread_local std::vector<Piece> pieces;
   pieces.clear();
   const int corners = d_ + 1;
-  double mass_estimate = 0.0;
+  double mass_estimate = 0.0, total_measure = 0.0;
   detail::for_each_simplex(cell, [&](const detail::Simplex& s) {
     Piece piece;
     for (int k = 0; k < corners; ++k) {
@@ -281,16 +328,16 @@ void GaussianLawND::integrate(const ConvexCell& cell, const Point3& seed, CellIn
       piece.z[static_cast<std::size_t>(k)] = whiten(s.vertex[static_cast<std::size_t>(k)]);
     }
     piece.measure = s.measure;
-    piece.allowance = estimate(piece, corners, log_peak_);
-    mass_estimate += piece.allowance;
+    piece.estimate = estimate(piece, corners, log_peak_);
+    mass_estimate += piece.estimate;
+    total_measure += piece.measure;
     pieces.push_back(piece);
   });
-  const double floor = std::numeric_limits<double>::min();
-  const double share = mass_estimate / static_cast<double>(std::max<std::size_t>(pieces.size(), 1));
+  const double density_share = total_measure > 0.0 ? mass_estimate / total_measure : 0.0;
   detail::MomentSums sums;
   for (Piece& piece : pieces) {
-    piece.allowance = std::max(kQuadratureError * (piece.allowance + share), floor);
-    Engine::piece(*this, piece, corners, y, 1, 0, sums);
+    piece.allowance = allowance(piece.estimate, density_share * piece.measure);
+    Engine::piece(*this, piece, corners, y, 1, density_share, 0, sums);
   }
   detail::store_moments(sums, out);
   if (d_ == 1) {
@@ -303,7 +350,7 @@ void GaussianLawND::integrate(const ConvexCell& cell, const Point3& seed, CellIn
   // facets: the same bound with d - 1 directions, against an estimate of the facet's own integral
   for (std::size_t f = 0; f < cell.facets.size(); ++f) {
     pieces.clear();
-    double facet_estimate = 0.0;
+    double facet_estimate = 0.0, facet_measure_sum = 0.0;
     detail::for_each_facet_simplex(cell, cell.facets[f], [&](const detail::Simplex& s) {
       Piece piece;
       for (int k = 0; k < d_; ++k) {
@@ -311,15 +358,16 @@ void GaussianLawND::integrate(const ConvexCell& cell, const Point3& seed, CellIn
         piece.z[static_cast<std::size_t>(k)] = whiten(s.vertex[static_cast<std::size_t>(k)]);
       }
       piece.measure = s.measure;
-      piece.allowance = estimate(piece, d_, log_peak_);
-      facet_estimate += piece.allowance;
+      piece.estimate = estimate(piece, d_, log_peak_);
+      facet_estimate += piece.estimate;
+      facet_measure_sum += piece.measure;
       pieces.push_back(piece);
     });
-    const double facet_share = facet_estimate / static_cast<double>(std::max<std::size_t>(pieces.size(), 1));
+    const double facet_share = facet_measure_sum > 0.0 ? facet_estimate / facet_measure_sum : 0.0;
     detail::MomentSums facet_sums;
     for (Piece& piece : pieces) {
-      piece.allowance = std::max(kQuadratureError * (piece.allowance + facet_share), floor);
-      Engine::piece(*this, piece, d_, piece.x[0], 0, 0, facet_sums);
+      piece.allowance = allowance(piece.estimate, facet_share * piece.measure);
+      Engine::piece(*this, piece, d_, piece.x[0], 0, facet_share, 0, facet_sums);
     }
     out.facet_mass[f] = facet_sums.mass;
   }

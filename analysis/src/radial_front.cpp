@@ -15,12 +15,22 @@
 //   - 3D mass kernel g = F_2^q(r)/r^3: Gh = [H(T) - H(|h|)] / rho^2 with T = sqrt(h^2 + rho^2),
 //     H = F_1 - F_2 / t, written without cancellation as
 //     Gh = (A/R^2)^q E/(2(q+1)y) - avg/(T (T+|h|)) + (F_2(|h|)/|h|)/(T (T+|h|)), avg = int_|h|^T s^2 f_q / (T - |h|)
-//     (a short Gauss or Gauss-Jacobi quadrature; exact for integer q); beyond the sphere H(T) is elementary and the
+//     (a short Gauss or Gauss-Jacobi quadrature, exact for integer q: then Gh is the polynomial
+//     [P(h^2 + rho^2) - P(h^2)] / rho^2, P = F_1 - F_2/t being a polynomial in t^2); beyond the sphere H(T) is
+//     elementary and the
 //     edge integral is closed-form: C Delta(angle) - F_2(R) J with
 //     J = h' int ds / (rho^2 T) = (1/|h|) atan(|h| s / (h' T)) between the ends.
-// Inside the circle the edge integrals run over the angle psi of s = -s_c cos(psi) (s_c the half-chord), which makes
-// the front factor (s_c^2 - s^2)^k = (s_c sin(psi))^(2k); when 2p is not an integer the pieces are graded toward the
-// front (psi = b sigma^3) so that the remaining endpoint singularity is mild.
+// Inside the circle the edge integrals are taken
+//   - for integer p by Gauss-Legendre in s with p + 3 points, exact: every kernel is a polynomial in s;
+//   - for a piece at least its own length from both crossings, by Gauss-Legendre in s with the number of points the
+//     Bernstein ellipse of the nearest crossing asks for;
+//   - otherwise over the angle psi of s = -s_c cos(psi) (s_c the half-chord), which makes the front factor
+//     (s_c^2 - s^2)^k = (s_c sin(psi))^(2k) analytic when 2p is an integer; when it is not, pieces within half their
+//     width of a crossing are graded toward it (psi = b sigma^3), so that the remaining endpoint singularity is mild.
+// Half-integer p (m = 3, 5/3, ...) needs one square root per point: E_(q+1)(y)/y = (1 - a^2)/(y (1 + a)) with
+// a = (1 - y)^(q+1), a^2 an integer power. Everything runs in long double except the inner integrals of the 3D mass
+// kernel for non-integer p, positive sums whose double round-off the facet sums amplify only by the cell's distance
+// from c over its size.
 #include "radial_front.hpp"
 
 #include <algorithm>
@@ -89,6 +99,25 @@ ProfileAt profile_at(const RadialProfile& profile, Real y, Real one_minus_y) {
     v.kernel[1] = (sum + v.power[1]) / (2 * static_cast<Real>(p + 2));
     return v;
   }
+  if (profile.half_integer) {
+    // p = k + 1/2: (1 - y)^p = (1 - y)^k sqrt(1 - y), and with a = (1 - y)^(q+1),
+    // E_(q+1)(y) / y = (1 - a^2) / (y (1 + a)) = sum_{i < 2q+2} (1 - y)^i / (1 + a): one square root, no cancellation
+    const int k = static_cast<int>(profile.exponent);
+    const Real root = std::sqrt(one_minus_y);
+    Real power = 1;
+    for (int i = 0; i < k; ++i) power *= one_minus_y;
+    v.power[0] = power * root;
+    v.power[1] = v.power[0] * one_minus_y;
+    Real sum = 0, term = 1;
+    for (int i = 0; i < 2 * k + 3; ++i) {  // sum_{i < 2p+2}, 2p + 2 = 2k + 3
+      sum += term;
+      term *= one_minus_y;
+    }
+    v.kernel[0] = sum / ((1 + v.power[1]) * (2 * profile.exponent + 2));  // a = (1 - y)^(p+1)
+    sum += term + term * one_minus_y;                                      // sum_{i < 2p+4}
+    v.kernel[1] = sum / ((1 + v.power[1] * one_minus_y) * (2 * profile.exponent + 4));
+    return v;
+  }
   const Real p = profile.exponent;
   const bool near_centre = y < 0.5L;
   const Real log_rest = near_centre ? std::log1p(-y) : std::log(one_minus_y);
@@ -102,6 +131,15 @@ ProfileAt profile_at(const RadialProfile& profile, Real y, Real one_minus_y) {
   return v;
 }
 
+/// Gauss-Legendre points in s for a piece of width w at distance gap >= w from the front: with t = 1 + 2 gap / w the
+/// Bernstein parameter is rho = t + sqrt(t^2 - 1) >= 5.8, and 4 rho^(1-2n)/(rho - 1) <= 1e-20 (extended precision)
+/// needs about 46 / (2 ln rho) + 1 points; two more for the growth of the kernels on the ellipse.
+int interior_points(Real gap, Real width) {
+  const double t = 1.0 + 2.0 * static_cast<double>(gap / width);
+  const double rho = t + std::sqrt(t * t - 1.0);
+  return std::clamp(static_cast<int>(std::ceil(46.0 / (2.0 * std::log(rho)))) + 3, 4, kMaxRulePoints);
+}
+
 /// Calls node(s, root2, weight) for a quadrature of int_{s_lo}^{s_hi} g(s) ds over a piece of the chord
 /// [-s_c, s_c], with root2 = s_c^2 - s^2 formed without cancellation and the weight including ds/dpsi.
 /// For an integer p every integrand is a polynomial in s of degree <= 2p + 4 (the 2D kernels are sums of powers of
@@ -112,6 +150,18 @@ void chord_quadrature(const RadialProfile& profile, Real s_c, Real s_lo, Real s_
   if (profile.polynomial) {
     const ExtendedRule1D& rule = gauss_legendre_extended(profile.integer_exponent + 3);
     const Real width = s_hi - s_lo;
+    for (std::size_t i = 0; i < rule.nodes.size(); ++i) {
+      const Real s = s_lo + width * rule.nodes[i];
+      node(s, (s_c - s) * (s_c + s), width * rule.weights[i]);
+    }
+    return;
+  }
+  // A piece at least its own length away from both crossings: the integrand is analytic in s on a Bernstein ellipse
+  // of parameter >= 3 + sqrt 8, and Gauss-Legendre in s (no trigonometric functions) reaches extended round-off.
+  const Real gap = std::min(s_lo + s_c, s_c - s_hi);
+  if (gap >= s_hi - s_lo) {
+    const Real width = s_hi - s_lo;
+    const ExtendedRule1D& rule = gauss_legendre_extended(interior_points(gap, width));
     for (std::size_t i = 0; i < rule.nodes.size(); ++i) {
       const Real s = s_lo + width * rule.nodes[i];
       node(s, (s_c - s) * (s_c + s), width * rule.weights[i]);
@@ -150,26 +200,42 @@ void chord_quadrature(const RadialProfile& profile, Real s_c, Real s_lo, Real s_
     plain(psi_lo, psi_hi, chi_hi);
     return;
   }
-  const Real half = kPi / 2;
-  const int graded_points = std::min(kMaxRulePoints, chord_points(p, half) + kGradedExtraPoints);
-  const ExtendedRule1D& rule = gauss_legendre_extended(graded_points);
-  if (psi_lo < half) {  // psi in [psi_lo, b], graded toward psi = 0: psi = b sigma^3
-    const Real b = std::min(psi_hi, half);
-    const Real sigma_min = std::cbrt(psi_lo / b);
-    for (std::size_t i = 0; i < rule.nodes.size(); ++i) {
-      const Real sigma = sigma_min + (1 - sigma_min) * rule.nodes[i];
-      const Real psi = b * sigma * sigma * sigma;
-      emit(psi, kPi - psi, (1 - sigma_min) * rule.weights[i] * 3 * b * sigma * sigma);
-    }
+  // Grade toward an end of the chord only when the piece comes within half its width of it; elsewhere the front is
+  // far enough for the plain rule (Bernstein parameter >= 2 + sqrt 3 in psi).
+  const Real width = psi_hi - psi_lo;
+  const bool near_lo = psi_lo < width / 2;
+  const bool near_hi = chi_hi < width / 2;
+  if (!near_lo && !near_hi) {
+    plain(psi_lo, psi_hi, chi_hi);
+    return;
   }
-  if (psi_hi > half) {  // chi = pi - psi in [chi_hi, b], graded toward chi = 0
-    const Real b = std::min(kPi - psi_lo, half);
-    const Real sigma_min = std::cbrt(chi_hi / b);
+  const Real half = kPi / 2;
+  const auto graded_to_zero = [&](Real from, Real to) {  // psi in [from, to], psi = to sigma^3
+    const ExtendedRule1D& rule = gauss_legendre_extended(std::min(kMaxRulePoints, chord_points(p, to) + kGradedExtraPoints));
+    const Real sigma_min = std::cbrt(from / to);
     for (std::size_t i = 0; i < rule.nodes.size(); ++i) {
       const Real sigma = sigma_min + (1 - sigma_min) * rule.nodes[i];
-      const Real chi = b * sigma * sigma * sigma;
-      emit(kPi - chi, chi, (1 - sigma_min) * rule.weights[i] * 3 * b * sigma * sigma);
+      const Real psi = to * sigma * sigma * sigma;
+      emit(psi, kPi - psi, (1 - sigma_min) * rule.weights[i] * 3 * to * sigma * sigma);
     }
+  };
+  const auto graded_to_pi = [&](Real chi_from, Real chi_to) {  // chi = pi - psi in [chi_from, chi_to]
+    const ExtendedRule1D& rule =
+        gauss_legendre_extended(std::min(kMaxRulePoints, chord_points(p, chi_to) + kGradedExtraPoints));
+    const Real sigma_min = std::cbrt(chi_from / chi_to);
+    for (std::size_t i = 0; i < rule.nodes.size(); ++i) {
+      const Real sigma = sigma_min + (1 - sigma_min) * rule.nodes[i];
+      const Real chi = chi_to * sigma * sigma * sigma;
+      emit(kPi - chi, chi, (1 - sigma_min) * rule.weights[i] * 3 * chi_to * sigma * sigma);
+    }
+  };
+  if (near_lo && near_hi) {  // the piece spans most of the chord: split at psi = pi/2
+    graded_to_zero(psi_lo, std::min(psi_hi, half));
+    if (psi_hi > half) graded_to_pi(chi_hi, std::min(kPi - psi_lo, half));
+  } else if (near_lo) {
+    graded_to_zero(psi_lo, psi_hi);
+  } else {
+    graded_to_pi(chi_hi, kPi - psi_lo);
   }
 }
 
@@ -280,40 +346,75 @@ struct FaceConstants {
   std::array<Real, 2> outside{};     // F_1(R) - F_1(|h|) + F_2(|h|)/|h|
 };
 
+/// x^p for a non-integer p: a square root times an integer power when p is a half-integer.
+double fractional_power(const RadialProfile& profile, double x) {
+  if (!profile.half_integer) return std::pow(x, profile.exponent);
+  double result = std::sqrt(x);
+  for (int i = 0; i < static_cast<int>(profile.exponent); ++i) result *= x;
+  return result;
+}
+
 /// int_a^R s^2 (1 - s^2/R^2)^(p+q) ds for q = 0, 1 by the Gauss-Jacobi rule of weight (1-t)^p; rest = R - a.
+/// These inner integrals (non-integer p only) are positive sums and run in double: they enter the 3D mass kernel
+/// with relative error ~1e-16, against which the facet sums' cancellation, (size of the cell's distance from c over
+/// its size) for the mass, is modest in 3D.
 std::array<Real, 2> tail_f2(const RadialProfile& profile, Real a, Real rest) {
-  const Real R = profile.radius;
-  const Real p = profile.exponent;
-  const ExtendedRule1D& rule = profile.jacobi;
-  Real sum0 = 0, sum1 = 0;
+  const double R = static_cast<double>(profile.radius);
+  const double p = profile.exponent;
+  const double start = static_cast<double>(a), length = static_cast<double>(rest);
+  const Rule1D& rule = profile.jacobi_double;
+  double sum0 = 0, sum1 = 0;
   for (std::size_t i = 0; i < rule.nodes.size(); ++i) {
-    const Real t = rule.nodes[i];
-    const Real s = a + rest * t;
-    const Real outer = (R + s) / R;
-    const Real base = rule.weights[i] * s * s * std::pow(outer, p);
+    const double t = rule.nodes[i];
+    const double s = start + length * t;
+    const double outer = (R + s) / R;
+    const double base = rule.weights[i] * s * s * fractional_power(profile, outer);
     sum0 += base;
     sum1 += base * (1 - t) * outer;
   }
-  const Real ratio = rest / R;
-  const Real lead = R * std::pow(ratio, p + 1);
+  const double ratio = length / R;
+  const double lead = R * std::pow(ratio, p + 1);
   return {lead * sum0, lead * ratio * sum1};
 }
 
-/// (1/(b - a)) int_a^b s^2 (1 - s^2/R^2)^(p+q) ds by Gauss-Legendre with `points` points, q = 0, 1.
+/// (1/(b - a)) int_a^b s^2 (1 - s^2/R^2)^(p+q) ds by Gauss-Legendre with `points` points, q = 0, 1 (exact for an
+/// integer p with p + 3 points; in double otherwise, see tail_f2).
 std::array<Real, 2> mean_f2(const RadialProfile& profile, Real a, Real b, int points) {
-  const Real R = profile.radius;
-  const Real p = profile.exponent;
-  const ExtendedRule1D& rule = gauss_legendre_extended(points);
-  Real sum0 = 0, sum1 = 0;
+  if (profile.polynomial) {
+    const Real R = profile.radius;
+    const ExtendedRule1D& rule = gauss_legendre_extended(points);
+    Real sum0 = 0, sum1 = 0;
+    for (std::size_t i = 0; i < rule.nodes.size(); ++i) {
+      const Real s = a + (b - a) * rule.nodes[i];
+      const Real rest = (R - s) * (R + s) / (R * R);
+      const Real base = rule.weights[i] * s * s * power(rest, profile.integer_exponent);
+      sum0 += base;
+      sum1 += base * rest;
+    }
+    return {sum0, sum1};
+  }
+  const double R = static_cast<double>(profile.radius);
+  const double start = static_cast<double>(a), length = static_cast<double>(b - a);
+  const Rule1D& rule = gauss_legendre(points);
+  double sum0 = 0, sum1 = 0;
   for (std::size_t i = 0; i < rule.nodes.size(); ++i) {
-    const Real s = a + (b - a) * rule.nodes[i];
-    const Real rest = (R - s) * (R + s) / (R * R);
-    const Real base =
-        rule.weights[i] * s * s * (profile.polynomial ? power(rest, profile.integer_exponent) : std::pow(rest, p));
+    const double s = start + length * rule.nodes[i];
+    const double rest = (R - s) * (R + s) / (R * R);
+    const double base = rule.weights[i] * s * s * fractional_power(profile, rest);
     sum0 += base;
     sum1 += base * rest;
   }
   return {sum0, sum1};
+}
+
+/// Gauss-Legendre points for an inner integral over an interval of length `span` whose nearest singularity (the front)
+/// lies `rest` beyond its end: the Bernstein parameter is t + sqrt(t^2 - 1), t = 1 + 2 rest/span, and 4 rho^(1-2n)/(rho-1)
+/// <= 1e-17 needs about 39.1 / (2 ln rho) + 1 points.
+int inner_points(Real rest, Real span) {
+  const double t = 1.0 + 2.0 * static_cast<double>(rest / span);
+  const double rho = t + std::sqrt(t * t - 1.0);
+  const int n = static_cast<int>(std::ceil(39.1 / (2.0 * std::log(rho)))) + 1;
+  return std::clamp(n, 2, kRadialInnerPoints);
 }
 
 FaceConstants face_constants(const RadialProfile& profile, Real h) {
@@ -342,7 +443,7 @@ FaceConstants face_constants(const RadialProfile& profile, Real h) {
   } else {
     c.f2_tail_h = tail_f2(profile, c.ah, R - c.ah);
     if (R - c.ah >= c.ah) {
-      f2_over_h = mean_f2(profile, 0, c.ah, kRadialInnerPoints);
+      f2_over_h = mean_f2(profile, 0, c.ah, inner_points(R - c.ah, c.ah));
     } else {
       for (std::size_t q = 0; q < 2; ++q) f2_over_h[q] = (R3 * profile.f2_total[q] - c.f2_tail_h[q]) / c.ah;
     }
@@ -368,7 +469,7 @@ std::array<Real, 2> mass_kernel_3d(const RadialProfile& profile, const FaceConst
   if (profile.polynomial) {
     mean = mean_f2(profile, c.ah, T, profile.integer_exponent + 3);
   } else if (rest >= span) {
-    mean = mean_f2(profile, c.ah, T, kRadialInnerPoints);
+    mean = mean_f2(profile, c.ah, T, inner_points(rest, span));
   } else {
     const std::array<Real, 2> tail = tail_f2(profile, T, rest);
     for (std::size_t q = 0; q < 2; ++q) mean[q] = (c.f2_tail_h[q] - tail[q]) / span;

@@ -25,8 +25,10 @@ struct RadialProfile {
   double normalization = 1.0;   ///< K
   bool polynomial = false;      ///< p is an integer <= RadialPowerLaw::kPolynomialMaxExponent
   bool analytic_in_angle = false;  ///< 2p is an integer: the angle integrands are analytic up to the front
+  bool half_integer = false;       ///< p = k + 1/2: powers are square roots times integer powers
   int integer_exponent = 0;     ///< p when polynomial
   ExtendedRule1D jacobi;        ///< Gauss-Jacobi, weight (1 - t)^p, kRadialInnerPoints (when not polynomial)
+  Rule1D jacobi_double;         ///< the same in double, for the inner integrals of the 3D mass kernel
   std::array<double, 2> f2_total{};  ///< int_0^R s^2 (1 - s^2/R^2)^q ds for q = p, p + 1
 };
 

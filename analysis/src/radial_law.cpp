@@ -160,7 +160,11 @@ RadialPowerLaw::RadialPowerLaw(int dimension, const Point3& centre, double radiu
   profile.polynomial = exponent == std::floor(exponent) && exponent <= kPolynomialMaxExponent;
   profile.integer_exponent = profile.polynomial ? static_cast<int>(exponent) : 0;
   profile.analytic_in_angle = 2.0 * exponent == std::floor(2.0 * exponent);
-  if (!profile.polynomial) profile.jacobi = detail::gauss_jacobi_extended(detail::kRadialInnerPoints, exponent);
+  profile.half_integer = profile.analytic_in_angle && exponent != std::floor(exponent);
+  if (!profile.polynomial) {
+    profile.jacobi = detail::gauss_jacobi_extended(detail::kRadialInnerPoints, exponent);
+    profile.jacobi_double = detail::gauss_jacobi(detail::kRadialInnerPoints, exponent);
+  }
   for (std::size_t q = 0; q < 2; ++q)
     profile.f2_total[q] = 0.5 * boost::math::beta(1.5, exponent + 1.0 + static_cast<double>(q));
 }

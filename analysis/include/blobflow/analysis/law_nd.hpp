@@ -153,8 +153,10 @@ RadialPowerLaw uniform_ball_law(int dimension, const Point3& centre, double radi
 /// Integration (docs/math.md §6.1): the cell's fan of simplices, each integrated about y by a collapsed Gauss rule with
 /// n <= 10 points per direction, n chosen per simplex (bisecting it when needed) from the Bernstein-ellipse bound of
 /// the Gauss rules for the entire function exp(-|z|^2/2) in whitened coordinates z = L^-1 (x - mu) (derivation in
-/// gaussian_law.cpp), so that the mass and the second moment of a cell carry relative errors below about
-/// 2 kQuadratureError, and each facet integral likewise (d - 1 directions).
+/// gaussian_law.cpp), so that the mass of a cell carries a relative error below 2 kQuadratureError (the moments
+/// likewise, relative to the cell's mass times its mean square distance from y), and each facet integral likewise
+/// (d - 1 directions). Cost grows with the Gaussian's variation across the cell: cells reaching from the bulk into
+/// the far tail (in 3D, the outer cells of a sample extending to the truncation box) are the expensive ones.
 class GaussianLawND final : public LawND {
  public:
   /// Mass the truncation box leaves outside, at most.
