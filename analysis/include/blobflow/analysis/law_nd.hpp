@@ -77,11 +77,13 @@ class UniformBoxLaw final : public LawND {
 ///     to facet integrals of radial antiderivatives about c, and (3D) each facet integral to integrals along its
 ///     edges in the facet's plane, with the radial antiderivatives in closed form (in 3D the incomplete beta integrals
 ///     int s^2 (1 - s^2/R^2)^q ds enter only over short intervals, by Gauss or Gauss-Jacobi rules, exact for integer
-///     p). The edge integrals are split where the edge crosses the sphere; inside they are taken in the angle psi of
-///     s = -s_c cos(psi) (s_c the half-chord), which turns the front factor (s_c^2 - s^2)^k into sin^(2k)(psi):
-///     analytic when 2p is an integer, with the number of Gauss points growing with p (trigonometric degree 2p + 6);
-///     otherwise graded toward the front (psi ~ sigma^3), an O(n^-(12p+12)) rule. Outside the sphere the
-///     antiderivatives are constant multiples of |x - c|^-d and the edge integrals are closed-form angles.
+///     p). The edge integrals are split where the edge crosses the sphere. Inside, for integer p every kernel is a
+///     polynomial in the edge coordinate s and p + 3 Gauss points are exact; otherwise a piece far from the crossings
+///     takes Gauss-Legendre in s (points from the Bernstein ellipse of the nearest crossing), and a piece near one the
+///     angle psi of s = -s_c cos(psi) (s_c the half-chord), which turns the front factor (s_c^2 - s^2)^k into
+///     sin^(2k)(psi): analytic when 2p is an integer, with the number of Gauss points growing with p (trigonometric
+///     degree 2p + 6); otherwise graded toward the front (psi ~ sigma^3), an O(n^-(12p+12)) rule. Outside the sphere
+///     the antiderivatives are constant multiples of |x - c|^-d and the edge integrals are closed-form angles.
 ///     The quadrature error is below kQuadratureError relative to K |P|. The sums run in extended precision
 ///     (long double, 64-bit mantissa on x86-64): taking the moments from c to y cancels by up to (|y - c| / h)^3 for a
 ///     cell of size h (cubed for the second moment, squared for the first, once for the mass), and the 11 extra bits
