@@ -80,7 +80,10 @@ TEST(SemiDiscreteW2, OneDimensionalSolveEqualsTheQuantileFormula) {
   std::uniform_real_distribution<double> mass(0.2, 1.0);
   for (const std::size_t n : {1u, 2u, 7u, 100u, 1000u}) {
     std::vector<double> x(n), m(n);
-    for (std::size_t i = 0; i < n; ++i) x[i] = -0.5 + 3.0 * (static_cast<double>(i) + 0.5 + jitter(rng)) / n, m[i] = mass(rng);
+    for (std::size_t i = 0; i < n; ++i) {
+      x[i] = -0.5 + 3.0 * (static_cast<double>(i) + 0.5 + jitter(rng)) / static_cast<double>(n);
+      m[i] = mass(rng);
+    }
     const SemiDiscreteResult r = semidiscrete_w2(x, m, UniformBoxLaw(unit_box(1)));
     const double exact = wasserstein_1d(x, m, UniformLaw1D(0.0, 1.0)).w2;
     EXPECT_EQ(r.status, SemiDiscreteStatus::converged) << "n = " << n << ", residual " << r.residual;
@@ -96,7 +99,7 @@ TEST(SemiDiscreteW2, OneDimensionalBarenblattEqualsTheQuantileFormula) {
     const double radius = profile.support_radius(1.0);
     const std::size_t n = 200;
     std::vector<double> x(n), masses(n, 1.0);
-    for (std::size_t i = 0; i < n; ++i) x[i] = 1.1 * radius * (2.0 * (static_cast<double>(i) + 0.5) / n - 1.0);
+    for (std::size_t i = 0; i < n; ++i) x[i] = 1.1 * radius * (2.0 * (static_cast<double>(i) + 0.5) / static_cast<double>(n) - 1.0);
     const SemiDiscreteResult r = semidiscrete_w2(x, masses, barenblatt_law(profile, 1.0));
     const double exact = wasserstein_1d(x, masses, BarenblattLaw1D(profile, 1.0)).w2;
     EXPECT_EQ(r.status, SemiDiscreteStatus::converged) << "m = " << m << ", residual " << r.residual;
