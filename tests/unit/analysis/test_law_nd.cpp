@@ -65,6 +65,24 @@ ConvexCell random_cell(int d, const Point3& z, double size, std::mt19937& rng, i
   return cell;
 }
 
+/// The 2D cell bounded by a counter-clockwise polygon: a box around it cut by its edges' half-planes.
+ConvexCell cell_of(const testing::Polygon& polygon) {
+  Box box{2, {1e300, 1e300}, {-1e300, -1e300}};
+  for (const auto& q : polygon)
+    for (int k = 0; k < 2; ++k) {
+      box.lo[k] = std::min(box.lo[k], q[static_cast<std::size_t>(k)] - 1.0);
+      box.hi[k] = std::max(box.hi[k], q[static_cast<std::size_t>(k)] + 1.0);
+    }
+  ConvexCell flat = box_cell(box);
+  for (std::size_t k = 0; k < polygon.size(); ++k) {
+    const auto& a = polygon[k];
+    const auto& b = polygon[(k + 1) % polygon.size()];
+    const Point3 n2 = unit({b[1] - a[1], a[0] - b[0], 0.0});
+    clip(flat, n2, n2[0] * a[0] + n2[1] * a[1], 0, 0.0);
+  }
+  return flat;
+}
+
 /// The counter-clockwise vertex loop of a 2D cell.
 testing::Polygon polygon_of(const ConvexCell& cell) {
   testing::Polygon polygon;
@@ -490,19 +508,7 @@ Moments sliced_reference(const RadialPowerLaw& law, const ConvexCell& cell, cons
     const RadialPowerLaw disc(2, {c[0], c[1], 0.0}, limit, p);
     // 3D density on the slice: K3 (limit/R)^(2p) (1 - r^2/limit^2)^p = that factor over K2 times the disc's density
     const double factor = law.normalization() * std::pow(limit / R, 2.0 * p) / disc.normalization();
-    Box box{2, {1e300, 1e300}, {-1e300, -1e300}};
-    for (const auto& q : polygon)
-      for (int k = 0; k < 2; ++k) {
-        box.lo[k] = std::min(box.lo[k], q[static_cast<std::size_t>(k)] - 1.0);
-        box.hi[k] = std::max(box.hi[k], q[static_cast<std::size_t>(k)] + 1.0);
-      }
-    ConvexCell flat = box_cell(box);
-    for (std::size_t k = 0; k < polygon.size(); ++k) {
-      const auto& a = polygon[k];
-      const auto& b = polygon[(k + 1) % polygon.size()];
-      const Point3 n2 = unit({b[1] - a[1], a[0] - b[0], 0.0});
-      clip(flat, n2, n2[0] * a[0] + n2[1] * a[1], 0, 0.0);
-    }
+    ConvexCell flat = cell_of(polygon);
     CellIntegrals out;
     disc.integrate(flat, {y[0], y[1], 0.0}, out);
     const double dz = z - y[2];
@@ -693,19 +699,7 @@ TEST(GaussianLawND, CellsMatchSlicedQuadrature3D) {
     const auto slice = [&](double height, int which) {
       const testing::Polygon polygon = testing::slice(cell, height);
       if (polygon.size() < 3) return 0.0;
-      Box box{2, {1e300, 1e300}, {-1e300, -1e300}};
-      for (const auto& q : polygon)
-        for (int k = 0; k < 2; ++k) {
-          box.lo[k] = std::min(box.lo[k], q[static_cast<std::size_t>(k)] - 1.0);
-          box.hi[k] = std::max(box.hi[k], q[static_cast<std::size_t>(k)] + 1.0);
-        }
-      ConvexCell flat = box_cell(box);
-      for (std::size_t k = 0; k < polygon.size(); ++k) {
-        const auto& a = polygon[k];
-        const auto& b = polygon[(k + 1) % polygon.size()];
-        const Point3 n2 = unit({b[1] - a[1], a[0] - b[0], 0.0});
-        clip(flat, n2, n2[0] * a[0] + n2[1] * a[1], 0, 0.0);
-      }
+      ConvexCell flat = cell_of(polygon);
       const CellIntegrals out = integrate(plane, flat, {y[0], y[1], 0.0});
       const double dz = height - y[2];
       const double factor = std::exp(-0.5 * (height - mean[2]) * (height - mean[2]) / variance) /
