@@ -95,6 +95,10 @@ using detail::describe;
 /// The clip tolerance in units of the problem's length scale (the larger of the domain's diameter and its largest
 /// coordinate): ~1e4 ulps, far above the round-off of a vertex made by a few dozen cuts, far below any cell resolved.
 constexpr double kRelativeTolerance = 1e-12;
+/// In 1D a cut moves one end point and makes no vertices to merge, so the tolerance only has to absorb the round-off
+/// of the end point itself (a few ulps): 1e-12 would move cell ends, and so cell masses, by 1e-12 of the domain,
+/// above the 1e-12 mass residual the semi-discrete solver asks for.
+constexpr double kRelativeTolerance1D = 1e-15;
 /// Target number of seeds per bucket: small enough that the rings stay fine near the stopping radius (~2 cell
 /// diameters), large enough that few buckets are empty (measured best by bench_power_diagram).
 constexpr double kSeedsPerBucket = 2.0;
@@ -495,7 +499,7 @@ PowerDiagram::Impl::Impl(int d, std::span<const double> coordinates, const Box& 
     scale2 += largest * largest;
     diameter2 += (domain_.hi[k] - domain_.lo[k]) * (domain_.hi[k] - domain_.lo[k]);
   }
-  tolerance_ = kRelativeTolerance * std::max(length, std::sqrt(diameter2));
+  tolerance_ = (d == 1 ? kRelativeTolerance1D : kRelativeTolerance) * std::max(length, std::sqrt(diameter2));
   scale_ = std::sqrt(scale2);
   build_tree();
   build_grid();

@@ -1,5 +1,6 @@
-// Observed orders of convergence. fit_power_law fits log y = intercept + exponent log x by ordinary least squares
-// (centred sums, so that large log x values do not cancel) and reports the slope's standard error
+// Observed orders of convergence. fit_line fits y = intercept + slope x, and fit_power_law the same line to log y
+// against log x, by ordinary least squares (one core, least_squares: centred sums, so that large x values do not
+// cancel) and reports the slope's standard error
 // sqrt(SSR/(n-2) / Sxx) with the two-sided 95% interval exponent +- t_{0.975, n-2} std_error (Student's t,
 // boost::math::students_t). With two points the line is exact: std_error = 0 and the interval is the exponent.
 // pairwise_rates gives the classical rate between consecutive refinements, log(y_(k+1)/y_k) / log(x_(k+1)/x_k).
@@ -37,66 +38,115 @@ PowerLawFit failure(std::size_t n_points, std::string message) {
   return fit;
 }
 
-}  // namespace
+LineFit line_failure(std::size_t n_points, std::string message) {
+  LineFit fit;
+  fit.n_points = n_points;
+  fit.message = std::move(message);
+  return fit;
+}
 
-PowerLawFit fit_power_law(std::span<const double> x, std::span<const double> y) {
-  using detail::format_value;
-  const std::size_t n = x.size();
-  if (y.size() != n)
-    return failure(n, "fit_power_law: x has " + std::to_string(n) + " points but y has " + std::to_string(y.size()));
-  if (n < 2) return failure(n, "fit_power_law: " + std::to_string(n) + " points: need at least 2");
+/// The (weighted: `w` not empty) least-squares line v = intercept + slope u of data the caller has validated
+/// (n >= 2 finite points, u not all equal, weights finite and > 0), with the slope's standard error and 95% interval
+/// (see the top of this file). Fails only when the (weighted) spread of u is not > 0: `too_close` is the message.
+LineFit least_squares(std::span<const double> u, std::span<const double> v, std::span<const double> w,
+                      const std::string& too_close) {
+  const std::size_t n = u.size();
+  const auto weight = [&](std::size_t i) { return w.empty() ? 1.0 : w[i]; };
+  double total_weight = 0.0;
+  double mean_u = 0.0;
+  double mean_v = 0.0;
   for (std::size_t i = 0; i < n; ++i) {
-    if (!positive_finite(x[i]))
-      return failure(
-          n, "fit_power_law: x[" + std::to_string(i) + "] = " + format_value(x[i]) + ": must be finite and > 0");
-    if (!positive_finite(y[i]))
-      return failure(
-          n, "fit_power_law: y[" + std::to_string(i) + "] = " + format_value(y[i]) + ": must be finite and > 0");
+    total_weight += weight(i);
+    mean_u += weight(i) * u[i];
+    mean_v += weight(i) * v[i];
   }
-  bool all_x_equal = true;
-  for (std::size_t i = 1; i < n; ++i) all_x_equal = all_x_equal && x[i] == x[0];
-  if (all_x_equal)
-    return failure(n, "fit_power_law: all x are equal (" + format_value(x[0]) + "): the exponent is undefined");
-  const double count = static_cast<double>(n);
-  double mean_log_x = 0.0;
-  double mean_log_y = 0.0;
+  mean_u /= total_weight;
+  mean_v /= total_weight;
+  double suu = 0.0;
+  double suv = 0.0;
   for (std::size_t i = 0; i < n; ++i) {
-    mean_log_x += std::log(x[i]);
-    mean_log_y += std::log(y[i]);
+    const double du = u[i] - mean_u;
+    suu += weight(i) * du * du;
+    suv += weight(i) * du * (v[i] - mean_v);
   }
-  mean_log_x /= count;
-  mean_log_y /= count;
-  double sxx = 0.0;
-  double sxy = 0.0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const double dx = std::log(x[i]) - mean_log_x;
-    sxx += dx * dx;
-    sxy += dx * (std::log(y[i]) - mean_log_y);
-  }
-  if (!(sxx > 0.0)) return failure(n, "fit_power_law: the x values are too close to fit an exponent");
-
-  PowerLawFit fit;
+  if (!(suu > 0.0) || !std::isfinite(suu)) return line_failure(n, too_close);
+  LineFit fit;
   fit.ok = true;
   fit.n_points = n;
-  fit.exponent = sxy / sxx;
-  fit.intercept = mean_log_y - fit.exponent * mean_log_x;
+  fit.slope = suv / suu;
+  fit.intercept = mean_v - fit.slope * mean_u;
   if (n == 2) {
     fit.std_error = 0.0;
-    fit.ci95_low = fit.ci95_high = fit.exponent;
+    fit.ci95_low = fit.ci95_high = fit.slope;
     return fit;
   }
-  double ssr = 0.0;  // sum of squared residuals
+  double ssr = 0.0;  // (weighted) sum of squared residuals
   for (std::size_t i = 0; i < n; ++i) {
-    const double residual = std::log(y[i]) - (fit.intercept + fit.exponent * std::log(x[i]));
-    ssr += residual * residual;
+    const double residual = v[i] - (fit.intercept + fit.slope * u[i]);
+    ssr += weight(i) * residual * residual;
   }
-  const double degrees_of_freedom = count - 2.0;
-  fit.std_error = std::sqrt(ssr / degrees_of_freedom / sxx);
+  const double degrees_of_freedom = static_cast<double>(n) - 2.0;
+  fit.std_error = std::sqrt(ssr / degrees_of_freedom / suu);
   const boost::math::students_t student(degrees_of_freedom);
   const double t_quantile = boost::math::quantile(boost::math::complement(student, 0.5 * (1.0 - kConfidenceLevel)));
-  fit.ci95_low = fit.exponent - t_quantile * fit.std_error;
-  fit.ci95_high = fit.exponent + t_quantile * fit.std_error;
+  fit.ci95_low = fit.slope - t_quantile * fit.std_error;
+  fit.ci95_high = fit.slope + t_quantile * fit.std_error;
   return fit;
+}
+
+/// The power law of a least-squares line in log-log coordinates.
+PowerLawFit power_law_of(const LineFit& line) {
+  if (!line.ok) return failure(line.n_points, line.message);
+  PowerLawFit fit;
+  fit.ok = true;
+  fit.n_points = line.n_points;
+  fit.exponent = line.slope;
+  fit.intercept = line.intercept;
+  fit.std_error = line.std_error;
+  fit.ci95_low = line.ci95_low;
+  fit.ci95_high = line.ci95_high;
+  return fit;
+}
+
+/// The message of the first of `x`, `y` that breaks the rules of a fit (sizes agree, n >= 2, every value finite and,
+/// with `positive`, > 0; x not all equal), or "" where both are fine. `where` names the function.
+std::string invalid_data(std::span<const double> x, std::span<const double> y, bool positive,
+                         const std::string& where) {
+  using detail::format_value;
+  const std::size_t n = x.size();
+  if (y.size() != n) return where + ": x has " + std::to_string(n) + " points but y has " + std::to_string(y.size());
+  if (n < 2) return where + ": " + std::to_string(n) + " points: need at least 2";
+  const auto valid = [&](double value) { return positive ? positive_finite(value) : std::isfinite(value); };
+  const std::string rule = positive ? ": must be finite and > 0" : ": must be finite";
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!valid(x[i])) return where + ": x[" + std::to_string(i) + "] = " + format_value(x[i]) + rule;
+    if (!valid(y[i])) return where + ": y[" + std::to_string(i) + "] = " + format_value(y[i]) + rule;
+  }
+  if (std::all_of(x.begin(), x.end(), [&](double v) { return v == x[0]; }))
+    return where + ": all x are equal (" + format_value(x[0]) + "): the " + (positive ? "exponent" : "slope") +
+           " is undefined";
+  return "";
+}
+
+std::vector<double> logs(std::span<const double> values) {
+  std::vector<double> out(values.size());
+  std::transform(values.begin(), values.end(), out.begin(), [](double v) { return std::log(v); });
+  return out;
+}
+
+}  // namespace
+
+LineFit fit_line(std::span<const double> x, std::span<const double> y) {
+  if (const std::string invalid = invalid_data(x, y, false, "fit_line"); !invalid.empty())
+    return line_failure(x.size(), invalid);
+  return least_squares(x, y, {}, "fit_line: the x values are too close to fit a slope");
+}
+
+PowerLawFit fit_power_law(std::span<const double> x, std::span<const double> y) {
+  if (const std::string invalid = invalid_data(x, y, true, "fit_power_law"); !invalid.empty())
+    return failure(x.size(), invalid);
+  return power_law_of(
+      least_squares(logs(x), logs(y), {}, "fit_power_law: the x values are too close to fit an exponent"));
 }
 
 std::vector<double> pairwise_rates(std::span<const double> x, std::span<const double> y) {
@@ -125,46 +175,10 @@ PowerLawFit fit_power_law(std::span<const double> x, std::span<const double> y, 
     if (!positive_finite(weights[i]))
       return failure(n, "fit_power_law: weights[" + std::to_string(i) + "] = " + format_value(weights[i]) +
                             ": must be finite and > 0");
-  PowerLawFit fit = fit_power_law(x, y);  // validates x and y with the same messages
-  if (!fit.ok) return fit;
-  double total_weight = 0.0;
-  double mean_log_x = 0.0;
-  double mean_log_y = 0.0;
-  for (std::size_t i = 0; i < n; ++i) {
-    total_weight += weights[i];
-    mean_log_x += weights[i] * std::log(x[i]);
-    mean_log_y += weights[i] * std::log(y[i]);
-  }
-  mean_log_x /= total_weight;
-  mean_log_y /= total_weight;
-  double sxx = 0.0;
-  double sxy = 0.0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const double dx = std::log(x[i]) - mean_log_x;
-    sxx += weights[i] * dx * dx;
-    sxy += weights[i] * dx * (std::log(y[i]) - mean_log_y);
-  }
-  if (!(sxx > 0.0) || !std::isfinite(sxx))
-    return failure(n, "fit_power_law: the weighted x values are too close to fit an exponent");
-  fit.exponent = sxy / sxx;
-  fit.intercept = mean_log_y - fit.exponent * mean_log_x;
-  if (n == 2) {
-    fit.std_error = 0.0;
-    fit.ci95_low = fit.ci95_high = fit.exponent;
-    return fit;
-  }
-  double weighted_ssr = 0.0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const double residual = std::log(y[i]) - (fit.intercept + fit.exponent * std::log(x[i]));
-    weighted_ssr += weights[i] * residual * residual;
-  }
-  const double degrees_of_freedom = static_cast<double>(n) - 2.0;
-  fit.std_error = std::sqrt(weighted_ssr / degrees_of_freedom / sxx);
-  const boost::math::students_t student(degrees_of_freedom);
-  const double t_quantile = boost::math::quantile(boost::math::complement(student, 0.5 * (1.0 - kConfidenceLevel)));
-  fit.ci95_low = fit.exponent - t_quantile * fit.std_error;
-  fit.ci95_high = fit.exponent + t_quantile * fit.std_error;
-  return fit;
+  if (const std::string invalid = invalid_data(x, y, true, "fit_power_law"); !invalid.empty())
+    return failure(n, invalid);
+  return power_law_of(least_squares(logs(x), logs(y), weights,
+                                    "fit_power_law: the weighted x values are too close to fit an exponent"));
 }
 
 std::string_view to_string(RatePointStatus status) {

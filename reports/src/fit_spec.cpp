@@ -35,7 +35,9 @@ void to_json(nlohmann::json& j, const FitSpec& fit) {
        {"trajectories", fit.trajectories},
        {"divergence_figure", fit.divergence_figure},
        {"density_figure", fit.density_figure},
-       {"floor", fit.floor}};
+       {"floor", fit.floor},
+       {"expected", fit.expected},
+       {"t_window", fit.t_window}};
 }
 
 void from_json(const nlohmann::json& j, FitSpec& fit) {
@@ -55,6 +57,8 @@ void from_json(const nlohmann::json& j, FitSpec& fit) {
   read_key(j, "divergence_figure", fit.divergence_figure);
   read_key(j, "density_figure", fit.density_figure);
   read_key(j, "floor", fit.floor);
+  read_key(j, "expected", fit.expected);
+  read_key(j, "t_window", fit.t_window);
 }
 
 }  // namespace blobflow

@@ -57,7 +57,9 @@ std::optional<double> number(const json& v) {
 
 // Typed accessors of a run record (one line of runs.jsonl).
 std::string record_id(const json& record) { return record["id"].get<std::string>(); }
-bool record_ok(const json& record) { return record["status"] == "ok"; }
+bool record_ok(const json& record) {
+  return record["status"].is_string() && successful_status(record["status"].get<std::string>());
+}
 bool has_summary(const json& record) { return record.contains("summary") && record["summary"].is_object(); }
 const json& record_outputs(const json& record) { return record["summary"]["metrics"]["outputs"]; }
 double wall_seconds(const json& record) { return record["summary"]["metrics"]["wall_seconds"].get<double>(); }
@@ -73,18 +75,22 @@ const json* output_at(const json& record, std::optional<double> t) {
   return nullptr;
 }
 
-/// A metric of a record at the fit's time: w1, w2, winf, energy, second_moment, or |value - exact| for
+/// A metric in one output of a record: w1, w2, winf, energy, second_moment, ..., or |value - exact| for
 /// energy_error and second_moment_error.
-std::optional<double> metric_of(const json& record, const std::string& metric, std::optional<double> t) {
-  const json* o = output_at(record, t);
-  if (!o) return std::nullopt;
+std::optional<double> metric_in(const json& output, const std::string& metric) {
   if (metric == "energy_error" || metric == "second_moment_error") {
     const std::string base = metric.substr(0, metric.size() - 6);
-    const auto value = number((*o)[base]), exact = number((*o)[base + "_exact"]);
+    const auto value = number(output.value(base, json())), exact = number(output.value(base + "_exact", json()));
     if (!value || !exact) return std::nullopt;
     return std::abs(*value - *exact);
   }
-  return number((*o)[metric]);
+  return number(output.value(metric, json()));
+}
+
+/// A metric of a record at the fit's time (metric_in), or nothing where that output was not reached.
+std::optional<double> metric_of(const json& record, const std::string& metric, std::optional<double> t) {
+  const json* o = output_at(record, t);
+  return o ? metric_in(*o, metric) : std::nullopt;
 }
 
 /// The numeric value of an axis for a record: the resolved N and eps where they exist (d > 1 rounds N to a
@@ -320,6 +326,7 @@ struct Builder {
   StudyReport report;
   Document document;
   std::string csv, rates_md, rates_tex;  ///< rates.csv from its header line on, rates.md and rates.tex
+  std::string slopes_csv;                ///< slopes.csv (time-slope fits) from its header line on; empty: none
 
   const json& record(const std::string& id) { return runs.records[id]; }
 
@@ -812,8 +819,164 @@ void add_fit_figures(Builder& b, const FitView& f) {
     for (std::size_t gi = 0; gi < f.groups.size(); ++gi) add_density_figure(b, f, gi);
 }
 
+/// A table of the report as a Markdown table (rates.md).
+std::string markdown_of(const TableBlock& block) {
+  Table table(block.header);
+  for (const auto& row : block.rows) table.add_row(row);
+  return table.to_markdown();
+}
+
+/// What a time-slope fit shows of one run: the metric at every output time that has it, the least-squares line on
+/// those in the fit's window, and the run's expected slope (the summary metric the fit names).
+struct TimeSlope {
+  const json* record = nullptr;
+  std::vector<double> t, value;
+  analysis::LineFit line;
+  std::optional<double> t_first, t_last;  ///< the first and last fitted output times (none: no output fitted)
+  std::optional<double> expected;
+
+  std::optional<double> difference() const {
+    return line.ok && expected ? std::optional(line.slope - *expected) : std::nullopt;
+  }
+  /// difference / |expected|; nothing where the expected slope is 0.
+  std::optional<double> relative_difference() const {
+    return difference() && *expected != 0.0 ? std::optional(*difference() / std::abs(*expected)) : std::nullopt;
+  }
+};
+
+TimeSlope time_slope(const FitSpec& fit, const json& record) {
+  TimeSlope s;
+  s.record = &record;
+  if (!has_summary(record)) {
+    s.line.message = "the run recorded no outputs";
+    return s;
+  }
+  const auto inside = [&](double t) {
+    const double slack = kTimeMatch * std::max(1.0, std::abs(t));
+    return fit.t_window.empty() || (t >= fit.t_window[0] - slack && t <= fit.t_window[1] + slack);
+  };
+  std::vector<double> fitted_t, fitted_value;
+  for (const json& o : record_outputs(record)) {
+    const auto value = metric_in(o, fit.metric);
+    if (!value) continue;
+    s.t.push_back(o["t"].get<double>());
+    s.value.push_back(*value);
+    if (inside(s.t.back())) fitted_t.push_back(s.t.back()), fitted_value.push_back(*value);
+  }
+  s.line = analysis::fit_line(fitted_t, fitted_value);
+  if (!fitted_t.empty()) s.t_first = fitted_t.front(), s.t_last = fitted_t.back();
+  if (!fit.expected.empty()) s.expected = number(record["summary"]["metrics"].value(fit.expected, json()));
+  return s;
+}
+
+/// "particles = 961, mass = 37.699": a run's coordinates, numbers to 5 significant digits, N and eps as the run
+/// resolved them; "reference run" for a sweep's reference.
+std::string run_label(const json& record) {
+  std::string coords;
+  for (const auto& [key, value] : record["coords"].items()) {
+    const auto resolved = has_summary(record) ? axis_value(record, key) : number(value);
+    coords += (coords.empty() ? "" : ", ") + short_key(key) + " = " +
+              (resolved ? format_significant(*resolved) : value_text(value));
+  }
+  return coords.empty() ? "reference run" : coords;
+}
+
+/// The table of a time-slope fit (one row per run) and its rows of slopes.csv.
+TableBlock time_slope_table(Builder& b, const FitSpec& fit, const std::vector<TimeSlope>& slopes) {
+  TableBlock table{
+      {"run", "coordinates", "N", "eps", "status", "points", "t first", "t last", "d/dt " + fit.metric, "95% CI"},
+      {},
+      {}};
+  if (!fit.expected.empty())
+    table.header.insert(table.header.end(), {fit.expected, "difference", "relative difference"});
+  for (const TimeSlope& s : slopes) {
+    const json& r = *s.record;
+    const auto resolved = [&](const char* key) { return has_summary(r) ? axis_value(r, key) : std::nullopt; };
+    const auto fitted = [&](double v) { return s.line.ok ? std::optional(v) : std::nullopt; };
+    std::vector<std::string> row = {
+        record_id(r), run_label(r), format_significant(resolved("discretization.particles")),
+        format_scientific(resolved("discretization.epsilon")), r["status"].get<std::string>(),
+        std::to_string(s.line.n_points), s.t_first ? format_shortest(*s.t_first) : "-",
+        s.t_last ? format_shortest(*s.t_last) : "-",
+        format_scientific(fitted(s.line.slope)),
+        s.line.ok ? format_scientific(s.line.ci95_low) + " to " + format_scientific(s.line.ci95_high) : s.line.message};
+    if (!fit.expected.empty())
+      row.insert(row.end(), {format_scientific(s.expected), format_scientific(s.difference()),
+                             format_scientific(s.relative_difference())});
+    table.rows.push_back(row);
+    const auto cell = [](std::optional<double> v) { return v ? format_shortest(*v) : std::string(); };
+    b.slopes_csv += fit.name + "," + record_id(r) + ",\"" + run_label(r) + "\"," +
+                    cell(resolved("discretization.particles")) + "," + cell(resolved("discretization.epsilon")) + "," +
+                    r["status"].get<std::string>() + "," + std::to_string(s.line.n_points) + "," +
+                    cell(s.t_first) + "," + cell(s.t_last) + "," + cell(fitted(s.line.slope)) + "," +
+                    cell(fitted(s.line.ci95_low)) + "," + cell(fitted(s.line.ci95_high)) + "," + cell(s.expected) +
+                    "," + cell(s.difference()) + "," + cell(s.relative_difference()) + "\n";
+  }
+  return table;
+}
+
+/// The metric against t of every run of a time-slope fit, each with the line of its expected slope through its first
+/// output.
+void add_time_slope_figure(Builder& b, const FitSpec& fit, const std::vector<TimeSlope>& slopes) {
+  Plot plot{fit.name, fit.name + ": " + fit.metric + " against t", "t", fit.metric, false, false, {}};
+  for (std::size_t k = 0; k < slopes.size(); ++k) {
+    const TimeSlope& s = slopes[k];
+    if (s.t.empty()) continue;
+    const int color = static_cast<int>(k) + 1;
+    plot.series.push_back({run_label(*s.record), s.t, s.value, {}, Style::points_lines, color});
+    if (s.expected)
+      plot.series.push_back({"", {s.t.front(), s.t.back()},
+                             {s.value.front(), s.value.front() + *s.expected * (s.t.back() - s.t.front())}, {},
+                             Style::dashed, color});
+  }
+  if (plot.series.empty()) return b.add_note("No run of fit " + fit.name + " recorded " + fit.metric + ": no figure.");
+  b.add_figure(plot, "Figure " + plot.name + ": " + fit.metric + " at the output times of each run (markers)" +
+                         (fit.expected.empty() ? std::string(".")
+                                               : "; dashed in the same colour: the line through the run's first "
+                                                 "output with the slope " + fit.expected + " of that run."));
+}
+
+/// A time-slope fit: per run, the least-squares slope of the metric against t beside its expected slope, a table, the
+/// lines printed with the fits and the figure.
+void add_time_slope_fit(Builder& b, const FitSpec& fit) {
+  if (b.slopes_csv.empty())
+    b.slopes_csv = "fit,run,coordinates,particles,epsilon,status,points,t_first,t_last,slope,slope_ci95_low,"
+                   "slope_ci95_high,expected,difference,relative_difference\n";
+  std::vector<TimeSlope> slopes;
+  for (const json* r : b.runs.ordered)
+    if ((*r)["sweep"] == fit.sweep) slopes.push_back(time_slope(fit, *r));
+  const std::string window = fit.t_window.empty() ? "all its output times"
+                                                  : "its output times in [" + format_shortest(fit.t_window[0]) + ", " +
+                                                        format_shortest(fit.t_window[1]) + "]";
+  const std::string heading =
+      fit.name + ": d/dt " + fit.metric + " per run" + (fit.expected.empty() ? "" : " against " + fit.expected);
+  b.document.add(Heading{2, heading, ""});
+  TableBlock table = time_slope_table(b, fit, slopes);
+  b.rates_md += "## " + heading + "\n\n" + markdown_of(table) + "\n\n";
+  b.document.add(std::move(table));
+  b.document.add(Paragraph{{text(
+      "d/dt " + fit.metric + ": the least-squares slope of " + fit.metric + " against t over " + window +
+      " that the run reached, with its 95% confidence interval (Student's t, points - 2 degrees of freedom)" +
+      (fit.expected.empty() ? "." : "; " + fit.expected + ": the run's summary metric; difference = slope - " +
+                                        fit.expected + "; relative difference = difference / |" + fit.expected +
+                                        "| (none where it is 0)."))}});
+  for (const TimeSlope& s : slopes) {
+    std::string line = s.line.ok ? "d/dt " + fit.metric + " = " + format_scientific(s.line.slope) + " over " +
+                                       std::to_string(s.line.n_points) + " outputs"
+                                 : "d/dt " + fit.metric + ": not available (" + s.line.message + ")";
+    if (s.difference())
+      line += ", " + fit.expected + " " + format_scientific(s.expected) + ", difference " +
+              format_scientific(s.difference());
+    const std::string status = (*s.record)["status"].get<std::string>();
+    b.report.fits.push_back({fit.name, record_id(*s.record) + ", " + run_label(*s.record), line + "; status " + status,
+                             s.line.ok, s.line.slope, s.line.ci95_low, s.line.ci95_high, s.line.n_points});
+  }
+  add_time_slope_figure(b, fit, slopes);
+}
+
 /// One fit: its groups, tables and figures.
 void add_fit(Builder& b, const FitSpec& fit) {
+  if (fit.over_time()) return add_time_slope_fit(b, fit);
   FitView f{fit, fit.compare_to_reference ? "|" + fit.metric + " - reference|" : fit.metric,
             fit.t ? "t = " + format_shortest(*fit.t) : "t_final", "", {}};
   f.heading = fit.name + ": " + f.error_name + " at " + f.t_text + " against " + f.axis() +
@@ -867,12 +1030,18 @@ void add_introduction(Builder& b, const json& study) {
   b.document.add(Paragraph{{text(study.value("description", ""))}});
   const std::string counts = std::to_string(b.report.n_recorded) + " of " + std::to_string(b.report.n_planned) +
                              " planned runs recorded, " + std::to_string(b.report.n_failed) + " failed.";
-  b.document.add(Paragraph{{text(counts + " Tables: "), link("rates.csv", "rates.csv"), text(", "),
-                            link("rates.md", "rates.md"), text(", "), link("rates.tex", "rates.tex"),
-                            text("; results: "), link("runs.jsonl", "runs.jsonl"), text(".")}});
+  Paragraph links{{text(counts + " Tables: "), link("rates.csv", "rates.csv"), text(", "), link("rates.md", "rates.md"),
+                   text(", "), link("rates.tex", "rates.tex")}};
+  const auto fits = study["fits"].get<std::vector<FitSpec>>();
+  if (std::any_of(fits.begin(), fits.end(), [](const FitSpec& f) { return f.over_time(); }))
+    links.spans.insert(links.spans.end(), {text(", "), link("slopes.csv", "slopes.csv")});
+  links.spans.insert(links.spans.end(), {text("; results: "), link("runs.jsonl", "runs.jsonl"), text(".")});
+  b.document.add(std::move(links));
 }
 
 }  // namespace
+
+bool successful_status(std::string_view status) { return status == "ok" || status == "collapsed"; }
 
 std::vector<json> read_run_records(const std::filesystem::path& jsonl) {
   std::vector<json> records;
@@ -894,7 +1063,7 @@ StudyReport build_study_report(const std::filesystem::path& dir, const ReportOpt
   const std::string csv_header =
       "fit,group,x,error,pairwise_rate,status,slope,slope_ci95_low,slope_ci95_high,points_used,replicates,error_min,"
       "error_max,floor\n";
-  Builder b{dir, options, load_runs(dir, study), {}, {}, csv_header, {}, {}};
+  Builder b{dir, options, load_runs(dir, study), {}, {}, csv_header, {}, {}, {}};
   b.report.n_planned = b.runs.n_planned;
   b.report.n_recorded = b.runs.records.size();
   for (const json* r : b.runs.ordered) b.report.n_failed += !record_ok(*r);
@@ -907,6 +1076,7 @@ StudyReport build_study_report(const std::filesystem::path& dir, const ReportOpt
   write_text(dir / "rates.csv", b.csv);
   write_text(dir / "rates.md", "# " + title + ": rates\n\n" + b.rates_md);
   write_text(dir / "rates.tex", "% " + title + ": rates (generated by blobflow)\n" + b.rates_tex);
+  if (!b.slopes_csv.empty()) write_text(dir / "slopes.csv", b.slopes_csv);
   write_text(dir / "report.md", render_markdown(b.document));
   write_text(dir / "index.html", render_html(b.document));
   return b.report;

@@ -75,4 +75,8 @@ std::string format_fixed(std::optional<double> value, int decimals) {
   return format_with(value, "%.*f", std::max(0, decimals));
 }
 
+std::string format_significant(std::optional<double> value, int significant) {
+  return format_with(value, "%.*g", std::max(1, significant));
+}
+
 }  // namespace blobflow::reports

@@ -442,6 +442,7 @@ std::string_view to_string(RunStatus status) {
     case RunStatus::step_size_underflow: return "step_size_underflow";
     case RunStatus::max_steps_exceeded: return "max_steps_exceeded";
     case RunStatus::solver_failure: return "solver_failure";
+    case RunStatus::collapsed: return "collapsed";
   }
   return "unknown";
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "blobflow/build_info.hpp"
+#include "blobflow/reports/study_report.hpp"
 #include "blobflow/reports/table.hpp"
 #include "blobflow/solvers/drifted_field.hpp"
 #include "blobflow/solvers/integrators.hpp"
@@ -46,6 +47,7 @@ diagnostics.csv to DIR (default: out/<config file name without extension>).
   -o, --output DIR          output directory
   -q, --quiet               print nothing but errors
 Exit code 1 when the run ends with a numerical failure (status in summary.json); its files are still written.
+A run stopped by its collapse check (integrator.collapse_radius) ends with status collapsed and exit code 0.
 
 configuration keys (section.key = default: meaning):
 )";
@@ -54,8 +56,9 @@ constexpr const char* kStudyUsage = R"(usage: blobflow study [STUDY.toml | NAME]
                       [--set section.key=value ...] [--no-render]
 
 Runs every run of a study file (or of a built-in study: blobflow list studies) on THREADS threads, appends each
-finished run to DIR/runs.jsonl at once, and builds the report: rates.csv/md/tex, figures/, report.md, index.html.
-A failed run is recorded with its status and the study goes on (exit code 1 at the end).
+finished run to DIR/runs.jsonl at once, and builds the report: rates.csv/md/tex, slopes.csv (time-slope fits),
+figures/, report.md, index.html. A failed run is recorded with its status and the study goes on (exit code 1 at
+the end; a run its collapse check stopped, status collapsed, is no failure).
   -j, --threads THREADS     worker threads (default: all cores); results do not depend on it
   -o, --output DIR          output directory (default: out/study-NAME)
   --resume                  keep DIR/runs.jsonl and skip the runs recorded there (after a kill, say)
@@ -68,8 +71,8 @@ rank 0 hands them out one at a time and writes runs.jsonl and the report; -j is 
 
 constexpr const char* kReportUsage = R"(usage: blobflow report DIR [--no-render]
 
-Rebuilds the report of a study (rates.csv/md/tex, figures/, report.md, index.html) from DIR/study.json and
-DIR/runs.jsonl, without running anything.
+Rebuilds the report of a study (rates.csv/md/tex, slopes.csv, figures/, report.md, index.html) from
+DIR/study.json and DIR/runs.jsonl, without running anything.
 )";
 
 struct UsageError : std::runtime_error {
@@ -156,13 +159,16 @@ int command_run(const Options& o) {
     reports::Table table(
         {"t", "W1", "W2", "Winf", "mass", "second moment", "exact", "energy E_eps", "exact energy"});
     for (const OutputMetrics& m : r.outputs)
-      table.add_row({reports::format_fixed(m.t, 4), reports::format_scientific(m.w1), reports::format_scientific(m.w2),
-                     reports::format_scientific(m.winf), reports::format_scientific(m.mass, 8),
-                     reports::format_scientific(m.second_moment, 8), reports::format_scientific(m.second_moment_exact, 8),
-                     reports::format_scientific(m.energy, 8), reports::format_scientific(m.energy_exact, 8)});
+      table.add_row({reports::format_fixed(m.t, 4), reports::format_scientific(m.get("w1")),
+                     reports::format_scientific(m.get("w2")), reports::format_scientific(m.get("winf")),
+                     reports::format_scientific(m.get("mass"), 8),
+                     reports::format_scientific(m.get("second_moment"), 8),
+                     reports::format_scientific(m.get("second_moment_exact"), 8),
+                     reports::format_scientific(m.get("energy"), 8),
+                     reports::format_scientific(m.get("energy_exact"), 8)});
     std::cout << table.to_text() << "\nfiles in " << out_dir.string() << "\n";
   }
-  return r.status == RunStatus::ok ? kExitOk : kExitFailure;
+  return reports::successful_status(to_string(r.status)) ? kExitOk : kExitFailure;
 }
 
 int command_study(const Options& o) {

@@ -411,6 +411,9 @@ const std::vector<KeySpec>& key_table() {
        "adaptive: absolute tolerance in length units"},
       {"integrator", "max_steps", integer([](C& c) -> auto& { return c.integrator.max_steps; }, 1, kMaxInt64),
        "must be >= 1", "largest number of steps (accepted + rejected)"},
+      {"integrator", "collapse_radius", field([](C& c) -> auto& { return c.collapse_radius; }), "must be >= 0",
+       "stop with status \"collapsed\" once the particles' RMS distance from their centroid is below this many eps "
+       "(0: never; docs/math.md §4.7)"},
       {"output", "times", field([](C& c) -> auto& { return c.output.times; }),
        "each must lie in (problem.t0, problem.t_final]", "output times; t_final is always included"},
       {"output", "diagnostics_every", field([](C& c) -> auto& { return c.output.diagnostics_every; }),
@@ -584,6 +587,8 @@ void validate_steps_and_output(const RunConfig& c, Violations& v) {
   if (!(in.rtol > 0.0) || !std::isfinite(in.rtol)) v.fail("integrator.rtol", format_double(in.rtol), "must be > 0");
   if (!(in.atol > 0.0) || !std::isfinite(in.atol)) v.fail("integrator.atol", format_double(in.atol), "must be > 0");
   if (in.max_steps < 1) v.fail("integrator.max_steps", std::to_string(in.max_steps), "must be >= 1");
+  if (!(c.collapse_radius >= 0.0) || !std::isfinite(c.collapse_radius))
+    v.fail("integrator.collapse_radius", format_double(c.collapse_radius), "must be >= 0");
 
   const bool times_valid = std::isfinite(p.t0) && std::isfinite(p.t_final) && p.t_final > p.t0;
   for (double t : c.output.times)
@@ -766,6 +771,8 @@ nlohmann::json to_json(const RunConfig& c) {
   j["output"]["times"] = c.resolved_output_times();
   // The seed only where it is used, so that the configuration hash of a deterministic placement ignores it.
   if (c.discretization.placement != "random") j["discretization"].erase("seed");
+  // The collapse check only where it is on, so that runs without it keep the hashes they had before it existed.
+  if (c.collapse_radius == 0.0) j["integrator"].erase("collapse_radius");
   return j;
 }
 

@@ -19,9 +19,10 @@
 
 #include "blobflow/analysis/barenblatt.hpp"
 #include "blobflow/analysis/law1d.hpp"
+#include "blobflow/analysis/semidiscrete_ot.hpp"
 #include "blobflow/analysis/wasserstein1d.hpp"
 #include "blobflow/analysis/wasserstein2d.hpp"
-#include "blobflow/solvers/registry.hpp"
+#include "blobflow/studies/law_spec.hpp"
 
 namespace blobflow {
 namespace {
@@ -33,26 +34,28 @@ constexpr int kExitUsage = 2;
 /// 17 significant digits, so equal times agree exactly; 1e-12 also accepts a --time typed with fewer digits).
 constexpr double kTimeMatchTolerance = 1e-12;
 
-constexpr const char* kDistanceUsage = R"(usage: blobflow distance A.csv (B.csv | --exact SPEC) [-p 1|2|inf] [--time T]
-                         [--max-cells N] [--tolerance REL]
+/// The usage text; the list of exact laws comes from law_spec.cpp's table.
+std::string distance_usage() {
+  return R"(usage: blobflow distance A.csv (B.csv | --exact SPEC) [-p 1|2|inf] [--time T]
+                         [--grid [--max-cells N] [--tolerance REL]]
 
 Prints the Wasserstein distance W_p between the particles of A.csv and those of B.csv, or an exact law. Files have
 the columns of particles.csv: t,i,x1[,x2,x3][,mass] (equal masses when there is no mass column). The snapshot at
 the last time in each file is used, or the one at time T. Both measures are divided by their masses; W_p is printed,
 not W_p^p.
-  1D: exact W1, W2 and W-inf (monotone coupling), against particles or an exact law.
+  1D: exact W1, W2 and W-inf (monotone coupling), against particles or a law with a quantile function
+      (barenblatt, uniform, ball, gaussian); W2 by semi-discrete transport against a mixture.
   2D, 3D: W2 only. Between two files: exact discrete optimal transport (network simplex; N M arcs, for up to a
-      few thousand particles). Against an exact law: exact discrete transport to a midpoint quadrature of its
-      density, refined from 16 cells per axis until two refinements agree to REL (default 1e-3) or N cells per
-      axis (default 64) are reached; the printed uncertainty is the difference of the last two refinements.
+      few thousand particles). Against an exact law: semi-discrete optimal transport (power cells and Newton's
+      method, docs/math.md §6.1), exact up to the printed residual; exit code 1 if it did not converge.
   -p 1|2|inf        which distance (default 2)
   --time T          use the snapshot at time T in every file
-  --exact SPEC      an exact law:
-      barenblatt:t=T[,m=2][,mass=1][,D=1][,d=DIM]   the Barenblatt profile U_m(x, D t) (wpme with rhobar == 1
-                                                    is D = 0.5); d defaults to the dimension of A.csv
-      uniform:LO,HI                                 uniform on [LO, HI]^d
-exit codes: 0 success, 1 run-time failure, 2 bad usage or bad input
-)";
+  --grid            2D/3D cross-check instead: exact discrete transport to a midpoint quadrature of the density,
+                    refined from 16 cells per axis until two refinements agree to REL (--tolerance, default 1e-3)
+                    or N cells per axis (--max-cells, default 64); it prints the change of the last refinement
+  --exact SPEC      an exact law (VALUE: one number, or several separated by spaces, then quote the SPEC):
+)" + exact_law_help() + "exit codes: 0 success, 1 run-time failure or no convergence, 2 bad usage or bad input\n";
+}
 
 /// Bad usage or bad input: exit code 2.
 struct DistanceUsageError : std::invalid_argument {
@@ -184,71 +187,34 @@ ParticleSnapshot read_particles_csv(const std::string& path, double time) {
 
 namespace {
 
-/// An exact law parsed from --exact.
-/// The exact laws `--exact` can name.
-enum class ExactLaw { barenblatt, uniform };
-constexpr NamedChoice<ExactLaw> kExactLaws[] = {
-    {"barenblatt", "the Barenblatt profile U_m(x, D t)", ExactLaw::barenblatt},
-    {"uniform", "uniform on [LO, HI]^d", ExactLaw::uniform},
-};
-
-struct ExactSpec {
-  std::string text;
-  ExactLaw law = ExactLaw::barenblatt;
-  int dimension = 0;  // 0: take the particles' dimension
-  double t = std::numeric_limits<double>::quiet_NaN();
-  double m = 2.0, mass = 1.0, diffusion = 1.0;
-  double lo = 0.0, hi = 1.0;
-};
-
-ExactSpec parse_spec(const std::string& text) {
-  ExactSpec spec;
-  spec.text = text;
-  const std::size_t colon = text.find(':');
-  const std::string kind = text.substr(0, colon);
-  const std::string body = colon == std::string::npos ? std::string() : text.substr(colon + 1);
-  const std::vector<std::string_view> items = body.empty() ? std::vector<std::string_view>{} : split(body);
-  const auto bad = [&](const std::string& rule) { return DistanceUsageError("--exact " + text + ": " + rule); };
-  const auto* named = Registry<NamedChoice<ExactLaw>>(kExactLaws).find(kind);
-  if (!named) throw bad("unknown law \"" + kind + "\" (known: barenblatt, uniform)");
-  spec.law = named->value;
-  if (spec.law == ExactLaw::uniform) {
-    if (items.size() != 2) throw bad("uniform needs two numbers LO,HI (e.g. uniform:-0.5,0.5)");
-    const auto lo = parse_double(items[0]);
-    const auto hi = parse_double(items[1]);
-    if (!lo || !hi || !(*lo < *hi)) throw bad("LO and HI must be finite numbers with LO < HI");
-    spec.lo = *lo;
-    spec.hi = *hi;
-    return spec;
-  }
-  for (const std::string_view item : items) {
-    const std::size_t eq = item.find('=');
-    const std::string key = trim(item.substr(0, eq));
-    const std::optional<double> value =
-        eq == std::string_view::npos ? std::nullopt : parse_double(item.substr(eq + 1));
-    if (!value) throw bad("\"" + std::string(item) + "\": expected key=number");
-    if (key == "t") spec.t = *value;
-    else if (key == "m") spec.m = *value;
-    else if (key == "mass") spec.mass = *value;
-    else if (key == "D") spec.diffusion = *value;
-    else if (key == "d") {
-      if (*value != std::floor(*value) || *value < 1 || *value > 3) throw bad("d = " + trim(item.substr(eq + 1)) + ": must be 1, 2 or 3");
-      spec.dimension = static_cast<int>(*value);
-    } else
-      throw bad("unknown key \"" + key + "\" (known: t, m, mass, D, d)");
-  }
-  if (!(spec.t > 0.0)) throw bad("t must be given and > 0 (e.g. barenblatt:t=1)");
-  return spec;
-}
-
 std::string p_name(const std::string& p) { return p == "inf" ? "Winf" : "W" + p; }
 
 double pick(const analysis::WassersteinDistances& d, const std::string& p) {
   return p == "1" ? d.w1 : p == "2" ? d.w2 : d.winf;
 }
 
+/// The cross-check of the semi-discrete W2: exact discrete transport to a refined midpoint quadrature of the density.
+int grid_cross_check(const ParticleSnapshot& a, const analysis::LawND& law, const analysis::QuadratureRefinement& refinement,
+                     std::ostream& out) {
+  analysis::DensityOnBox density;
+  const analysis::Box box = law.support_box();
+  density.dimension = box.dimension;
+  density.lo = box.lo;
+  density.hi = box.hi;
+  density.density = [&law](std::span<const double> x) {
+    analysis::Point3 p{};
+    std::copy(x.begin(), x.end(), p.begin());
+    return law.density(p);
+  };
+  const analysis::RefinedDistance r = analysis::wasserstein2_to_density(a.x, a.masses, density, refinement);
+  out << "W2 = " << format(r.w2) << " +- " << format(r.uncertainty) << "   (exact discrete transport to a midpoint "
+      << "quadrature of " << r.cells_per_axis << "^" << a.dimension << " cells; uncertainty = change from the previous "
+      << "grid" << (r.converged ? "" : "; NOT converged to the tolerance: raise --max-cells") << ")\n";
+  return kExitOk;
+}
+
 int run_distance(const std::vector<std::string>& files, const std::string& exact, const std::string& p, double time,
-                 const analysis::QuadratureRefinement& refinement, std::ostream& out) {
+                 bool grid, const analysis::QuadratureRefinement& refinement, std::ostream& out) {
   const ParticleSnapshot a = read_particles_csv(files[0], time);
   const int d = a.dimension;
   out << "A: " << files[0] << " (t = " << a.t << ", N = " << a.masses.size() << ", d = " << d << ")\n";
@@ -269,44 +235,30 @@ int run_distance(const std::vector<std::string>& files, const std::string& exact
     }
     return kExitOk;
   }
-  ExactSpec spec = parse_spec(exact);
-  if (spec.dimension == 0) spec.dimension = d;
-  if (spec.dimension != d)
-    throw DistanceUsageError("--exact " + exact + ": d = " + std::to_string(spec.dimension) +
+  ExactLaw law;
+  try {
+    law = parse_exact_law(exact, d);
+  } catch (const LawSpecError& e) {
+    throw DistanceUsageError(e.what());
+  }
+  if (law.dimension != d)
+    throw DistanceUsageError("--exact " + exact + ": d = " + std::to_string(law.dimension) +
                              ": must equal the dimension of " + files[0] + " (" + std::to_string(d) + ")");
   out << "B: " << exact << "\n";
-  std::unique_ptr<analysis::Barenblatt> profile;
-  if (spec.law == ExactLaw::barenblatt) {
-    try {
-      profile = std::make_unique<analysis::Barenblatt>(d, spec.m, spec.mass, spec.diffusion);
-    } catch (const std::invalid_argument& e) {
-      throw DistanceUsageError("--exact " + exact + ": " + e.what());
-    }
-  }
-  if (d == 1) {
-    std::unique_ptr<analysis::Law1D> law;
-    if (profile) law = std::make_unique<analysis::BarenblattLaw1D>(*profile, spec.t);
-    else law = std::make_unique<analysis::UniformLaw1D>(spec.lo, spec.hi);
-    out << p_name(p) << " = " << format(pick(analysis::wasserstein_1d(a.x, a.masses, *law), p))
+  if (law.law_1d) {
+    out << p_name(p) << " = " << format(pick(analysis::wasserstein_1d(a.x, a.masses, *law.law_1d), p))
         << "   (exact, quantile coupling)\n";
     return kExitOk;
   }
-  analysis::DensityOnBox density;
-  if (profile) {
-    density = analysis::barenblatt_density(*profile, spec.t);
-  } else {
-    density.dimension = d;
-    for (int k = 0; k < d; ++k) {
-      density.lo[static_cast<std::size_t>(k)] = spec.lo;
-      density.hi[static_cast<std::size_t>(k)] = spec.hi;
-    }
-    density.density = [](std::span<const double>) { return 1.0; };
-  }
-  const analysis::RefinedDistance r = analysis::wasserstein2_to_density(a.x, a.masses, density, refinement);
-  out << "W2 = " << format(r.w2) << " +- " << format(r.uncertainty) << "   (exact discrete transport to a midpoint "
-      << "quadrature of " << r.cells_per_axis << "^" << d << " cells; uncertainty = change from the previous grid"
-      << (r.converged ? "" : "; NOT converged to the tolerance: raise --max-cells") << ")\n";
-  return kExitOk;
+  if (p != "2") throw DistanceUsageError("-p " + p + ": against " + exact + " only W2 is available (-p 2)");
+  if (grid) return grid_cross_check(a, *law.law, refinement, out);
+  const analysis::SemiDiscreteResult r = analysis::semidiscrete_w2(a.x, a.masses, *law.law);
+  out << "W2 = " << format(r.w2) << "   (semi-discrete optimal transport: " << analysis::to_string(r.status)
+      << " after " << r.iterations << " Newton iterations, residual max|m_i - nu_i| = " << format(r.residual)
+      << ", lower bound " << format(r.lower_bound);
+  if (r.n_merged > 0) out << ", " << r.n_merged << " coinciding particles merged";
+  out << ")\n";
+  return r.status == analysis::SemiDiscreteStatus::converged ? kExitOk : kExitFailure;
 }
 
 }  // namespace
@@ -318,6 +270,7 @@ int command_distance(int argc, char** argv, std::ostream& out, std::ostream& err
   double time = std::numeric_limits<double>::quiet_NaN();
   analysis::QuadratureRefinement refinement;
   refinement.max_cells_per_axis = 64;
+  bool grid = false;
   try {
     for (int i = 2; i < argc; ++i) {
       const std::string arg = argv[i];
@@ -326,10 +279,11 @@ int command_distance(int argc, char** argv, std::ostream& out, std::ostream& err
         return std::string(argv[++i]);
       };
       if (arg == "-h" || arg == "--help") {
-        out << kDistanceUsage;
+        out << distance_usage();
         return kExitOk;
       }
       if (arg == "--exact") exact = value();
+      else if (arg == "--grid") grid = true;
       else if (arg == "-p") {
         p = value();
         if (p != "1" && p != "2" && p != "inf") throw DistanceUsageError("-p " + p + ": must be 1, 2 or inf");
@@ -358,9 +312,9 @@ int command_distance(int argc, char** argv, std::ostream& out, std::ostream& err
     }
     if (files.empty() || files.size() > 2 || (files.size() == 2) == !exact.empty())
       throw DistanceUsageError("distance needs A.csv and either B.csv or --exact SPEC");
-    return run_distance(files, exact, p, time, refinement, out);
+    return run_distance(files, exact, p, time, grid, refinement, out);
   } catch (const DistanceUsageError& e) {
-    err << "blobflow distance: " << e.what() << "\n\n" << kDistanceUsage;
+    err << "blobflow distance: " << e.what() << "\n\n" << distance_usage();
     return kExitUsage;
   } catch (const std::invalid_argument& e) {  // bad input data: a file, or measures the distances reject
     err << "blobflow distance: " << e.what() << "\n";

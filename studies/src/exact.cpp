@@ -6,6 +6,7 @@
 
 #include "blobflow/analysis/barenblatt.hpp"
 #include "blobflow/analysis/exact_solutions.hpp"
+#include "blobflow/analysis/law_nd.hpp"
 #include "blobflow/reports/table.hpp"
 
 namespace blobflow {
@@ -18,6 +19,7 @@ double unit_ball_volume(int d) { return std::pow(std::numbers::pi, 0.5 * d) / st
 double gaussian_spacing_volume(int d, double variance) { return std::pow(2.0 * std::numbers::pi * variance, 0.5 * d); }
 
 std::string number(double v) { return reports::format_shortest(v); }
+
 
 /// pme (D = 1) or wpme with rhobar == 1 (D = 1/2): u = U_m(x, D t).
 class BarenblattSolution final : public ExactSolution {
@@ -32,6 +34,9 @@ class BarenblattSolution final : public ExactSolution {
   double density(std::span<const double> x, double t) const override { return u_.density(x, t); }
   std::unique_ptr<analysis::Law1D> law(double t) const override {
     return std::make_unique<analysis::BarenblattLaw1D>(u_, t);
+  }
+  std::unique_ptr<analysis::LawND> law_nd(double t) const override {
+    return std::make_unique<analysis::RadialPowerLaw>(analysis::barenblatt_law(u_, t));
   }
   double second_moment(double t) const override { return u_.second_moment(t); }
   // wpme 1/2 int u^2 (docs/math.md §2.2), pme int u^m / (m - 1) (docs/math.md §1.2).
@@ -58,6 +63,9 @@ class HeatSolution final : public ExactSolution {
   std::unique_ptr<analysis::Law1D> law(double t) const override {
     return std::make_unique<analysis::GaussianLaw1D>(u_.law(t));
   }
+  std::unique_ptr<analysis::LawND> law_nd(double t) const override {
+    return std::make_unique<analysis::GaussianLawND>(analysis::heat_kernel_law(u_, t));
+  }
   double second_moment(double t) const override { return u_.second_moment(t); }
   std::optional<double> energy(double) const override { return std::nullopt; }
   double placement_radius(double t) const override { return kGaussianPlacementRadius * std::sqrt(u_.variance(t)); }
@@ -80,6 +88,9 @@ class ConfinedSolution final : public ExactSolution {
   double density(std::span<const double> x, double t) const override { return u_.density(x, t - t0_); }
   std::unique_ptr<analysis::Law1D> law(double t) const override {
     return std::make_unique<analysis::ConfinedPorousMediumLaw1D>(u_.law(t - t0_));
+  }
+  std::unique_ptr<analysis::LawND> law_nd(double t) const override {
+    return std::make_unique<analysis::RadialPowerLaw>(analysis::confined_porous_medium_law(u_, t - t0_));
   }
   double second_moment(double t) const override { return u_.second_moment(t - t0_); }
   // int rho^m/(m - 1) + int V rho with V = |x|^2/2 (docs/math.md §1.2, §4.5).
@@ -108,6 +119,9 @@ class FokkerPlanckSolution final : public ExactSolution {
   double density(std::span<const double> x, double t) const override { return u_.density(x, t - t0_); }
   std::unique_ptr<analysis::Law1D> law(double t) const override {
     return std::make_unique<analysis::GaussianLaw1D>(u_.law(t - t0_));
+  }
+  std::unique_ptr<analysis::LawND> law_nd(double t) const override {
+    return std::make_unique<analysis::GaussianLawND>(analysis::fokker_planck_law(u_, t - t0_));
   }
   double second_moment(double t) const override { return u_.second_moment(t - t0_); }
   std::optional<double> energy(double) const override { return std::nullopt; }

@@ -1,12 +1,17 @@
-// The metrics of a run (metrics.hpp): moments, distances to the truth, distances to the steady state and
-// divergences of the blob density against the target.
+// The metrics of a run (metrics.hpp): the energy, moments, distances to the truth, distances to the steady state and
+// divergences of the blob density against the target, and the key table, kOutputKeys, of the values they set.
 #include "blobflow/studies/metrics.hpp"
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
+#include <numbers>
+#include <stdexcept>
+#include <string>
 
 #include "blobflow/analysis/divergences.hpp"
 #include "blobflow/analysis/piecewise_law1d.hpp"
+#include "blobflow/analysis/semidiscrete_ot.hpp"
 #include "blobflow/analysis/wasserstein1d.hpp"
 #include "blobflow/solvers/targets.hpp"
 #include "blobflow/solvers/velocity_field.hpp"
@@ -18,60 +23,124 @@ bool all_finite(std::span<const double> v) {
   return std::all_of(v.begin(), v.end(), [](double c) { return std::isfinite(c); });
 }
 
-template <std::optional<double> OutputMetrics::*Field>
-std::optional<double> field(const OutputMetrics& m) {
-  return m.*Field;
+/// The reasons a run does not write a key, each given the facts of the run.
+std::string_view always(const RunFacts&) { return ""; }
+std::string_view no_truth(const RunFacts& f) {
+  if (f.exact || f.reference) return "";
+  return "the problem has no exact solution in blobflow (none with a target, an interaction or a potential other "
+         "than |x|^2/2) and no reference solution (those exist in 1D, with a target or a potential)";
 }
-template <double OutputMetrics::*Field>
-std::optional<double> value(const OutputMetrics& m) {
-  return m.*Field;
+std::string_view no_truth_1d(const RunFacts& f) {
+  if (f.dimension != 1) return "W1 and W-inf to the truth are computed in 1D only (W2 in every dimension)";
+  return no_truth(f);
+}
+std::string_view no_semidiscrete_solve(const RunFacts& f) {
+  if (f.dimension == 1) return "the 1D distances are exact formulas, not a Newton solve";
+  return no_truth(f);
+}
+std::string_view no_exact(const RunFacts& f) {
+  if (f.exact) return "";
+  return f.reference ? "the truth is a numerical reference solution, which has no exact energy or second moment"
+                     : no_truth(f);
+}
+std::string_view no_exact_energy(const RunFacts& f) {
+  if (f.exact && !f.exact_energy)
+    return "the exact solution has no continuum energy comparable with E_eps (m = 1: the blobs' own entropy)";
+  return no_exact(f);
+}
+std::string_view no_target_box(const RunFacts& f) {
+  if (f.target_box) return "";
+  return f.target ? "the target has no box to compare the densities on"
+                  : "only wpme runs with a target (not rhobar == 1 on R^d) compare the blob density with it";
+}
+std::string_view no_steady_state(const RunFacts& f) {
+  if (f.dimension != 1) return "distances to the steady state are computed in 1D only";
+  return no_target_box(f);
 }
 
+std::string_view no_second_moment_rate(const RunFacts& f) {
+  if (f.second_moment_rate) return "";
+  return "the continuum d/dt int |x|^2 rho is a known constant only for pme with m = 1 and no potential, without an "
+         "interaction or with the Newtonian one (docs/math.md §4.7)";
+}
+
+/// The per-run numbers of summary.json's metrics that fits may name.
+constexpr SummaryKey kSummaryKeys[] = {
+    {"quantization_floor_w2", "W2 of N equal weights at the steady law's quantile midpoints (docs/math.md §2.5)",
+     no_steady_state},
+    {"second_moment_rate_exact", "the continuum's constant d/dt int |x|^2 rho (docs/math.md §4.7)",
+     no_second_moment_rate},
+};
+
+/// The keys of summary.json's outputs[], in its order: name, meaning, the name() of the metric that sets it, and
+/// why a run does not.
 constexpr OutputKey kOutputKeys[] = {
-    {"w1", "W1 to the truth (1D)", field<&OutputMetrics::w1>},
-    {"w2", "W2 to the truth (1D)", field<&OutputMetrics::w2>},
-    {"winf", "W-infinity to the truth (1D)", field<&OutputMetrics::winf>},
-    {"energy", "the regularized energy E_eps of the particles", value<&OutputMetrics::energy>},
-    {"energy_exact", "the continuum energy of the exact solution", field<&OutputMetrics::energy_exact>},
-    {"mass", "sum_i m_i", value<&OutputMetrics::mass>},
-    {"second_moment", "sum_i m_i |x_i|^2", value<&OutputMetrics::second_moment>},
-    {"second_moment_exact", "int |x|^2 u(x, t) dx of the exact solution",
-     field<&OutputMetrics::second_moment_exact>},
-    {"kl", "KL(blob density | rhobar) on the target's box", field<&OutputMetrics::kl>},
-    {"kl_quadrature_error", "the quadrature error of kl", field<&OutputMetrics::kl_quadrature_error>},
-    {"chi2", "chi^2(blob density | rhobar) on the target's box", field<&OutputMetrics::chi2>},
-    {"chi2_quadrature_error", "the quadrature error of chi2", field<&OutputMetrics::chi2_quadrature_error>},
-    {"w1_steady", "W1 to the steady state rhobar / int rhobar (1D)", field<&OutputMetrics::w1_steady>},
-    {"w2_steady", "W2 to the steady state rhobar / int rhobar (1D)", field<&OutputMetrics::w2_steady>},
+    {"w1", "W1 to the truth (1D)", "truth", no_truth_1d},
+    {"w2", "W2 to the truth (exact in 1D; semi-discrete transport in 2D and 3D, docs/math.md §6.1)", "truth",
+     no_truth},
+    {"w2_residual", "2D, 3D: max_i |m_i - nu_i| of the semi-discrete solve behind w2 (the cells' masses against the "
+                    "particles')", "truth", no_semidiscrete_solve},
+    {"winf", "W-infinity to the truth (1D)", "truth", no_truth_1d},
+    {"energy", "the regularized energy E_eps of the particles", "energy", always},
+    {"energy_exact", "the continuum energy of the exact solution", "truth", no_exact_energy},
+    {"mass", "sum_i m_i", "moments", always},
+    {"second_moment", "sum_i m_i |x_i|^2", "moments", always},
+    {"second_moment_exact", "int |x|^2 u(x, t) dx of the exact solution", "truth", no_exact},
+    {"kl", "KL(blob density | rhobar) on the target's box", "divergences", no_target_box},
+    {"kl_quadrature_error", "the quadrature error of kl", "divergences", no_target_box},
+    {"chi2", "chi^2(blob density | rhobar) on the target's box", "divergences", no_target_box},
+    {"chi2_quadrature_error", "the quadrature error of chi2", "divergences", no_target_box},
+    {"w1_steady", "W1 to the steady state rhobar / int rhobar (1D)", "steady_state", no_steady_state},
+    {"w2_steady", "W2 to the steady state rhobar / int rhobar (1D)", "steady_state", no_steady_state},
+};
+
+/// The regularized energy E_eps of the particles, evaluated by the run for its diagnostics.
+class EnergyMetric final : public Metric {
+ public:
+  std::string_view name() const override { return "energy"; }
+  void measure(const MetricInput& in, OutputMetrics& out) const override { out.set("energy", in.energy); }
 };
 
 /// Mass and second moment of the particles.
 class MomentsMetric final : public Metric {
  public:
   explicit MomentsMetric(int d) : dim_(static_cast<std::size_t>(d)) {}
+  std::string_view name() const override { return "moments"; }
   void measure(const MetricInput& in, OutputMetrics& out) const override {
+    double mass = 0.0, second_moment = 0.0;
     for (std::size_t i = 0; i < in.masses.size(); ++i) {
-      out.mass += in.masses[i];
-      for (std::size_t k = 0; k < dim_; ++k) out.second_moment += in.masses[i] * in.x[i * dim_ + k] * in.x[i * dim_ + k];
+      mass += in.masses[i];
+      for (std::size_t k = 0; k < dim_; ++k) second_moment += in.masses[i] * in.x[i * dim_ + k] * in.x[i * dim_ + k];
     }
+    out.set("mass", mass);
+    out.set("second_moment", second_moment);
   }
 
  private:
   std::size_t dim_;
 };
 
-/// W1, W2, W-inf to the truth's law (1D), and the exact energy and second moment where the truth is exact.
+/// W1, W2, W-inf to the truth's law (1D; W2 by semi-discrete transport in 2D and 3D), between the probability measures obtained by dividing each measure by its
+/// mass; the exact energy and second moment where the truth is exact.
 class TruthMetric final : public Metric {
  public:
   explicit TruthMetric(const Truth& truth) : truth_(truth) {}
+  std::string_view name() const override { return "truth"; }
   void measure(const MetricInput& in, OutputMetrics& out) const override {
     if (const ExactSolution* u = truth_.exact()) {
-      out.second_moment_exact = u->second_moment(in.t);
-      out.energy_exact = u->energy(in.t);
+      out.set("second_moment_exact", u->second_moment(in.t));
+      out.set("energy_exact", u->energy(in.t));
+    }
+    if (const auto law = truth_.law_nd(in.t); law && all_finite(in.x)) {
+      const analysis::SemiDiscreteResult r = analysis::semidiscrete_w2(in.x, in.masses, *law);
+      out.set("w2", r.w2);
+      out.set("w2_residual", r.residual);
     }
     if (const auto law = truth_.law(in.t)) {
       const analysis::WassersteinDistances w = analysis::wasserstein_1d(in.x, in.masses, *law);
-      out.w1 = w.w1, out.w2 = w.w2, out.winf = w.winf;
+      out.set("w1", w.w1);
+      out.set("w2", w.w2);
+      out.set("winf", w.winf);
     }
   }
 
@@ -79,33 +148,40 @@ class TruthMetric final : public Metric {
   const Truth& truth_;
 };
 
-/// W1 and W2 to the steady state rhobar / int rhobar (1D wpme with a target).
+/// W1 and W2 to the steady state rhobar / int rhobar (1D wpme with a target; docs/math.md §2.2): exact for
+/// piecewise-constant targets (on their support), within a cell of kSteadyStateCells for Gaussian and mixtures.
 class SteadyStateMetric final : public Metric {
  public:
   explicit SteadyStateMetric(std::shared_ptr<const analysis::Law1D> steady) : steady_(std::move(steady)) {}
+  std::string_view name() const override { return "steady_state"; }
   void measure(const MetricInput& in, OutputMetrics& out) const override {
     if (!all_finite(in.x)) return;
     const analysis::WassersteinDistances w = analysis::wasserstein_1d(in.x, in.masses, *steady_);
-    out.w1_steady = w.w1, out.w2_steady = w.w2;
+    out.set("w1_steady", w.w1);
+    out.set("w2_steady", w.w2);
   }
 
  private:
   std::shared_ptr<const analysis::Law1D> steady_;
 };
 
-/// KL and chi^2 of the blob density zeta_eps * rho^N against rhobar on the target's box (docs/math.md §6).
+/// KL and chi^2 of the blob density zeta_eps * rho^N against rhobar on the target's box, both normalized there, with
+/// their quadrature errors (docs/math.md §6).
 class DivergenceMetric final : public Metric {
  public:
   DivergenceMetric(analysis::BoxGrid grid, std::shared_ptr<const Target> target, analysis::PointFunction zeta)
       : grid_(grid), target_(std::move(target)), zeta_(std::move(zeta)) {
     rhobar_ = [t = target_](std::span<const double> y) { return t->density(y); };
   }
+  std::string_view name() const override { return "divergences"; }
   void measure(const MetricInput& in, OutputMetrics& out) const override {
     if (!all_finite(in.x)) return;
     const analysis::Divergences div = analysis::blob_divergences(grid_, in.x, in.masses, zeta_, rhobar_);
     if (div.status != analysis::DivergenceStatus::ok) return;
-    out.kl = div.kl.value, out.chi2 = div.chi2.value;
-    out.kl_quadrature_error = div.kl.quadrature_error, out.chi2_quadrature_error = div.chi2.quadrature_error;
+    out.set("kl", div.kl.value);
+    out.set("chi2", div.chi2.value);
+    out.set("kl_quadrature_error", div.kl.quadrature_error);
+    out.set("chi2_quadrature_error", div.chi2.quadrature_error);
   }
 
  private:
@@ -113,6 +189,19 @@ class DivergenceMetric final : public Metric {
   std::shared_ptr<const Target> target_;
   analysis::PointFunction zeta_, rhobar_;
 };
+
+/// Throws std::logic_error where `out` holds a key whose metric in the key table is none of `done`, the metrics
+/// measured so far: the last of them set a key of another.
+void check_key_owners(std::span<const std::unique_ptr<const Metric>> done, const OutputMetrics& out) {
+  for (std::size_t k = 0; k < std::size(kOutputKeys); ++k) {
+    if (!out.value(k)) continue;
+    const auto owns = [&](const auto& metric) { return metric->name() == kOutputKeys[k].metric; };
+    if (std::none_of(done.begin(), done.end(), owns))
+      throw std::logic_error("metric '" + std::string(done.back()->name()) + "' set the output key '" +
+                             std::string(kOutputKeys[k].name) + "', which belongs to '" +
+                             std::string(kOutputKeys[k].metric) + "'");
+  }
+}
 
 /// W2 of N equal-weight particles at the quantile midpoints Q((i + 1/2)/N) of `law` against it: the quantization
 /// floor of docs/math.md §2.5, (int_S dx/rhobar_n)^(1/2) / (sqrt(12) N) asymptotically, computed exactly here.
@@ -158,17 +247,67 @@ std::shared_ptr<const analysis::Law1D> steady_state_law_of(const Target& target)
 
 std::span<const OutputKey> output_keys() { return kOutputKeys; }
 
+std::span<const SummaryKey> summary_keys() { return kSummaryKeys; }
+
+std::optional<double> second_moment_rate_exact(const RunConfig& config) {
+  const auto& p = config.problem;
+  const std::string& interaction = config.interaction.kind;
+  if (p.equation != "pme" || config.exponent() != 1.0 || config.potential.kind != "none" ||
+      (interaction != "none" && interaction != "newtonian"))
+    return std::nullopt;
+  const double diffusion = 2.0 * p.dimension * p.mass;  // int |x|^2 Lap rho = 2 d M
+  if (interaction == "none") return diffusion;
+  // Symmetrized, the pair term is -int int rho rho (x - y) . grad W(x - y) with z . grad W(z) = chi / (2 pi).
+  return diffusion - config.interaction.chi * p.mass * p.mass / (2.0 * std::numbers::pi);
+}
+
+RunFacts run_facts(const RunConfig& config) {
+  RunFacts f;
+  f.dimension = config.problem.dimension;
+  const std::shared_ptr<const ExactSolution> exact = exact_solution_of(config);
+  f.exact = exact != nullptr;
+  f.exact_energy = exact && exact->energy(config.problem.t0).has_value();
+  f.reference = uses_reference_solution(config, f.exact);
+  const std::shared_ptr<const Target> target = run_target(config, f.dimension);
+  f.target = target != nullptr;
+  f.target_box = target && target->box().has_value();
+  f.second_moment_rate = second_moment_rate_exact(config).has_value();
+  return f;
+}
+
+std::string why_unwritten(const RunConfig& config, std::string_view key) {
+  for (const SummaryKey& k : kSummaryKeys)
+    if (k.name == key) return std::string(k.unwritten(run_facts(config)));
+  return std::string(kOutputKeys[output_key_index(key)].unwritten(run_facts(config)));
+}
+
+std::size_t output_key_index(std::string_view name) {
+  for (std::size_t k = 0; k < std::size(kOutputKeys); ++k)
+    if (kOutputKeys[k].name == name) return k;
+  throw std::logic_error("'" + std::string(name) + "' is not an output key (metrics.cpp, kOutputKeys)");
+}
+
+OutputMetrics::OutputMetrics() : values_(std::size(kOutputKeys)) {}
+
+std::optional<double> OutputMetrics::get(std::string_view name) const { return values_[output_key_index(name)]; }
+
+void OutputMetrics::set(std::string_view name, std::optional<double> value) { values_[output_key_index(name)] = value; }
+
 OutputMetrics RunMetrics::measure(const MetricInput& in) const {
   OutputMetrics out;
   out.t = in.t;
-  out.energy = in.energy;
-  for (const auto& metric : metrics) metric->measure(in, out);
+  for (std::size_t i = 0; i < metrics.size(); ++i) {
+    metrics[i]->measure(in, out);
+    check_key_owners(std::span(metrics).first(i + 1), out);
+  }
   return out;
 }
 
 RunMetrics make_metrics(const RunConfig& config, const Truth* truth, double epsilon, std::size_t n_particles) {
   const int d = config.problem.dimension;
   RunMetrics out;
+  out.second_moment_rate_exact = second_moment_rate_exact(config);
+  out.metrics.push_back(std::make_unique<const EnergyMetric>());
   out.metrics.push_back(std::make_unique<const MomentsMetric>(d));
   if (truth) out.metrics.push_back(std::make_unique<const TruthMetric>(*truth));
   const std::shared_ptr<const Target> target = run_target(config, d);

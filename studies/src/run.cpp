@@ -6,9 +6,11 @@
 #include <chrono>
 #include <cmath>
 #include <ctime>
+#include <optional>
 
 #include "blobflow/analysis/law1d.hpp"
 #include "blobflow/build_info.hpp"
+#include "blobflow/reports/table.hpp"
 #include "blobflow/solvers/engines.hpp"
 #include "blobflow/solvers/potentials.hpp"
 #include "blobflow/solvers/targets.hpp"
@@ -115,25 +117,6 @@ double place_uniform_data(const RunConfig& config, Placement placement, Prepared
   return std::pow(hi - lo, d);
 }
 
-/// The configured problem's exact solution from the data at t0, where blobflow knows one (exact.hpp): none with a
-/// target, an interaction or a potential other than |x|^2 / 2.
-std::shared_ptr<const ExactSolution> exact_solution_of(const RunConfig& config) {
-  const auto& p = config.problem;
-  const PotentialSpec& v = config.potential;
-  const bool unit_confinement = is_quadratic_potential(v) && v.strength == 1.0 &&
-                                std::all_of(v.center.begin(), v.center.end(), [](double c) { return c == 0.0; });
-  const bool extra_terms = !is_uniform_on_whole_space(config.target) || has_interaction(config.interaction) ||
-                           (has_potential(v) && !unit_confinement);
-  if (extra_terms) return nullptr;
-  ExactSolutionSpec spec;
-  spec.weighted = equation_has_target(p.equation);
-  spec.dimension = p.dimension;
-  spec.m = config.exponent();
-  spec.mass = p.mass;
-  spec.t0 = p.t0;
-  spec.quadratic_confinement = is_quadratic_potential(v);
-  return make_exact_solution(spec);
-}
 
 /// The field's choices: the configuration's names and the discretized problem's N, h and eps.
 FieldSpec field_spec(const RunConfig& config, const PreparedProblem& problem) {
@@ -160,10 +143,27 @@ struct Recording {
   std::vector<OutputMetrics> outputs;
 };
 
+/// The RMS distance of the particles from their centroid, sqrt(sum_i m_i |x_i - c|^2 / M) with c = sum_i m_i x_i / M.
+double rms_radius(std::span<const double> x, std::span<const double> masses, std::size_t d) {
+  double mass = 0.0, centroid[3] = {0.0, 0.0, 0.0};
+  for (std::size_t i = 0; i < masses.size(); ++i) {
+    mass += masses[i];
+    for (std::size_t k = 0; k < d; ++k) centroid[k] += masses[i] * x[i * d + k];
+  }
+  double sum = 0.0;
+  for (std::size_t i = 0; i < masses.size(); ++i)
+    for (std::size_t k = 0; k < d; ++k) {
+      const double offset = x[i * d + k] - centroid[k] / mass;
+      sum += masses[i] * offset * offset;
+    }
+  return std::sqrt(sum / mass);
+}
+
 /// Integrates the run, recording energies every `output.diagnostics_every` steps and the metrics at t0 and every
-/// output time. `x` ends at the last finite state.
+/// output time. `x` ends at the last finite state. With `collapse_below` > 0 the run stops, with status collapsed,
+/// after the first accepted step whose particles have an RMS radius (rms_radius) below it.
 IntegrationStats integrate_and_record(const RunConfig& config, const VelocityField& field, const RunMetrics& metrics,
-                                      State& x, Recording& rec) {
+                                      double collapse_below, State& x, Recording& rec) {
   const double t0 = config.problem.t0;
   const std::span<const double> masses = field.masses();
   const double e0 = field.energy(x);
@@ -173,9 +173,16 @@ IntegrationStats integrate_and_record(const RunConfig& config, const VelocityFie
 
   std::size_t step = 0;
   const auto every = static_cast<std::size_t>(config.output.diagnostics_every);
+  const auto d = static_cast<std::size_t>(config.problem.dimension);
+  std::optional<double> collapsed_radius;  // the RMS radius that stopped the run
   const StepObserver on_step = [&](double t, std::span<const double> xs) {
     ++step;
     if (every > 0 && step % every == 0) rec.diagnostics.push_back({t, step, field.energy(xs)});
+    if (collapse_below <= 0.0) return ObserverAction::proceed;
+    const double radius = rms_radius(xs, masses, d);
+    if (radius >= collapse_below) return ObserverAction::proceed;
+    collapsed_radius = radius;
+    return ObserverAction::stop;
   };
   const OutputObserver on_output = [&](std::size_t, double t, std::span<const double> xs) {
     if (rec.diagnostics.back().step != step) rec.diagnostics.push_back({t, step, field.energy(xs)});
@@ -184,6 +191,12 @@ IntegrationStats integrate_and_record(const RunConfig& config, const VelocityFie
   };
   const std::vector<double> output_times = config.resolved_output_times();
   IntegrationStats stats = integrate(field, x, t0, output_times, config.integrator, on_step, on_output);
+  if (stats.stopped && collapsed_radius) {
+    stats.status = RunStatus::collapsed;
+    stats.message = "the particles' RMS distance from their centroid, " +
+                    reports::format_scientific(*collapsed_radius) + ", fell below integrator.collapse_radius * eps = " +
+                    reports::format_scientific(collapse_below) + " at t = " + reports::format_shortest(stats.t_reached);
+  }
   if (stats.status != RunStatus::ok && rec.snapshots.back().t != stats.t_reached)
     rec.snapshots.push_back({stats.t_reached, x});  // the last finite state
   return stats;
@@ -233,7 +246,8 @@ nlohmann::json summary_json(const RunConfig& config, const RunResult& result, nl
             {"energy_evaluations", result.stats.energy_evaluations},
             {"solver_iterations", result.stats.solver_iterations},
             {"wall_seconds", result.wall_seconds},
-            {"quantization_floor_w2", optional_json(result.quantization_floor_w2)}}}};
+            {"quantization_floor_w2", optional_json(result.quantization_floor_w2)},
+            {"second_moment_rate_exact", optional_json(result.second_moment_rate_exact)}}}};
 }
 
 }  // namespace
@@ -297,9 +311,10 @@ RunResult run_simulation(const RunConfig& config, const std::filesystem::path& o
   result.h = problem.h;
   result.epsilon = problem.epsilon;
   result.quantization_floor_w2 = metrics.quantization_floor_w2;
+  result.second_moment_rate_exact = metrics.second_moment_rate_exact;
   Recording rec;
   State x = problem.particles.x;
-  result.stats = integrate_and_record(config, *field, metrics, x, rec);
+  result.stats = integrate_and_record(config, *field, metrics, config.collapse_radius * problem.epsilon, x, rec);
   result.status = result.stats.status;
   result.message = result.stats.message;
   result.outputs = std::move(rec.outputs);

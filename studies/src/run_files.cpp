@@ -11,9 +11,10 @@ nlohmann::json outputs_json(std::span<const OutputMetrics> outputs) {
   nlohmann::json out = nlohmann::json::array();
   for (const OutputMetrics& m : outputs) {
     nlohmann::json row = {{"t", m.t}};
-    for (const OutputKey& key : output_keys()) {
-      const std::optional<double> v = key.get(m);
-      row[std::string(key.name)] = v ? nlohmann::json(*v) : nlohmann::json();
+    const std::span<const OutputKey> keys = output_keys();
+    for (std::size_t k = 0; k < keys.size(); ++k) {
+      const std::optional<double> v = m.value(k);
+      row[std::string(keys[k].name)] = v ? nlohmann::json(*v) : nlohmann::json();
     }
     out.push_back(std::move(row));
   }

@@ -239,7 +239,7 @@ StudyOutcome run_study(const StudyOptions& options, std::ostream& out) {
     for (std::size_t k; (k = next.fetch_add(1)) < todo.size();) {
       nlohmann::json record = execute(spec.config_text, spec.config_name, todo[k], dir);
       if (distributed) record["mpi_rank"] = place.rank;
-      store(record.dump(), todo[k].id, record["status"] == "ok");
+      store(record.dump(), todo[k].id, reports::successful_status(record["status"].get<std::string>()));
     }
   };
   {
@@ -255,7 +255,8 @@ StudyOutcome run_study(const StudyOptions& options, std::ostream& out) {
           },
           [&](const std::string& record_line) {
             const nlohmann::json record = nlohmann::json::parse(record_line);
-            store(record_line, record["id"].get<std::string>(), record["status"] == "ok");
+            store(record_line, record["id"].get<std::string>(),
+                  reports::successful_status(record["status"].get<std::string>()));
           });
   }
   ::close(fd);

@@ -28,8 +28,12 @@ std::vector<std::string> fit_metrics() {
   names.insert(names.end(), {"energy_error", "second_moment_error"});
   return names;
 }
-/// The summary metrics a fit may draw as a floor guide (metrics.<name>, one number per run).
-constexpr const char* kFloors[] = {"quantization_floor_w2"};
+/// The summary metrics a fit may name as its floor or expected value (metrics.<name>, one number per run).
+std::vector<std::string> summary_metrics() {
+  std::vector<std::string> names;
+  for (const SummaryKey& key : summary_keys()) names.emplace_back(key.name);
+  return names;
+}
 
 /// "a, b, c" of a list of names.
 template <class List>
@@ -245,11 +249,12 @@ FitSpec read_fit(const toml::table& t, const std::string& where, std::vector<std
     else if (k == "divergence_figure") bool_value(f.divergence_figure);
     else if (k == "density_figure") bool_value(f.density_figure);
     else if (k == "floor") string_value(f.floor);
+    else if (k == "expected") string_value(f.expected);
     else if (k == "t" || k == "expected_slope") {
       const auto number = value.value<double>();
       if (!number) errors.push_back(where + "." + k + ": must be a number");
       else (k == "t" ? f.t : f.expected_slope) = *number;
-    } else if (k == "group_by" || k == "reference_slopes") {
+    } else if (k == "group_by" || k == "reference_slopes" || k == "t_window") {
       const toml::array* a = value.as_array();
       if (!a) {
         errors.push_back(where + "." + k + ": must be an array");
@@ -258,16 +263,44 @@ FitSpec read_fit(const toml::table& t, const std::string& where, std::vector<std
       for (const toml::node& e : *a) {
         if (k == "group_by" && e.as_string()) f.group_by.push_back(e.as_string()->get());
         else if (k == "reference_slopes" && e.value<double>()) f.reference_slopes.push_back(*e.value<double>());
+        else if (k == "t_window" && e.value<double>()) f.t_window.push_back(*e.value<double>());
         else errors.push_back(where + "." + k + ": element " + toml_text(e) + " has the wrong type");
       }
     } else {
       errors.push_back(where + "." + k +
                        ": unknown key (known: name, sweep, metric, t, against, group_by, best_over, "
                        "compare_to_reference, expected_slope, reference_slopes, energy_figure, trajectories, "
-                       "divergence_figure, density_figure, floor)");
+                       "divergence_figure, density_figure, floor, expected, t_window)");
     }
   }
   return f;
+}
+
+/// The rules of a time-slope fit (against = "t"): none of the keys of rate fits, a window [lo, hi], a known expected
+/// summary metric; and of a rate fit: none of the time-slope keys.
+void check_time_slope_keys(const FitSpec& f, const std::string& where, std::vector<std::string>& errors) {
+  if (!f.over_time()) {
+    for (const auto& [key, given] : {std::pair{"expected", !f.expected.empty()}, {"t_window", !f.t_window.empty()}})
+      if (given) errors.push_back(where + "." + key + ": only with against = \"t\" (a time-slope fit)");
+    return;
+  }
+  const std::pair<const char*, bool> rate_keys[] = {
+      {"t", f.t.has_value()}, {"group_by", !f.group_by.empty()}, {"best_over", !f.best_over.empty()},
+      {"compare_to_reference", f.compare_to_reference}, {"expected_slope", f.expected_slope.has_value()},
+      {"reference_slopes", !f.reference_slopes.empty()}, {"energy_figure", f.energy_figure},
+      {"trajectories", f.trajectories}, {"divergence_figure", f.divergence_figure},
+      {"density_figure", f.density_figure}, {"floor", !f.floor.empty()}};
+  for (const auto& [key, given] : rate_keys)
+    if (given)
+      errors.push_back(where + "." + key + ": not with against = \"t\" (a time-slope fit has one row per run: the " +
+                       "slope of its metric against t)");
+  if (!f.t_window.empty() && (f.t_window.size() != 2 || !(f.t_window[0] < f.t_window[1])))
+    errors.push_back(where + ".t_window = " + nlohmann::json(f.t_window).dump() +
+                     ": must be [lo, hi] with lo < hi (the output times fitted)");
+  const std::vector<std::string> known = summary_metrics();
+  if (!f.expected.empty() && std::find(known.begin(), known.end(), f.expected) == known.end())
+    errors.push_back(where + ".expected = \"" + f.expected + "\": must be one of " + joined(known) +
+                     " (a summary metric of each run)");
 }
 
 /// The rules of a fit: a known metric and floor, and axes of its sweep.
@@ -279,11 +312,11 @@ void check_fit(const FitSpec& f, const StudySpec& spec, const std::string& where
   for (const std::string& m : metrics) metric_known = metric_known || f.metric == m;
   if (!metric_known)
     errors.push_back(where + ".metric = \"" + f.metric + "\": must be one of " + joined(metrics));
-  bool floor_known = f.floor.empty();
-  for (const char* m : kFloors) floor_known = floor_known || f.floor == m;
-  if (!floor_known)
-    errors.push_back(where + ".floor = \"" + f.floor + "\": must be one of " + joined(kFloors) +
+  const std::vector<std::string> floors = summary_metrics();
+  if (!f.floor.empty() && std::find(floors.begin(), floors.end(), f.floor) == floors.end())
+    errors.push_back(where + ".floor = \"" + f.floor + "\": must be one of " + joined(floors) +
                      " (a summary metric drawn as a guide)");
+  check_time_slope_keys(f, where, errors);
   if (!f.floor.empty() && f.compare_to_reference)
     errors.push_back(where + ".floor = \"" + f.floor + "\": not with compare_to_reference (a floor bounds an error "
                      "against the truth, not a difference of runs)");
@@ -298,8 +331,9 @@ void check_fit(const FitSpec& f, const StudySpec& spec, const std::string& where
         if (a.key == key) return true;
       return false;
     };
-    if (!is_axis(f.against))
-      errors.push_back(where + ".against = \"" + f.against + "\": not an axis of sweep \"" + f.sweep + "\"");
+    if (!is_axis(f.against) && !f.over_time())
+      errors.push_back(where + ".against = \"" + f.against + "\": not an axis of sweep \"" + f.sweep +
+                       "\" (nor \"t\", the slope against time within each run)");
     for (const std::string& g : f.group_by)
       if (!is_axis(g) || g == f.against)
         errors.push_back(where + ".group_by: \"" + g + "\" is not another axis of sweep \"" + f.sweep + "\"");
@@ -353,6 +387,48 @@ StudySpec load_study(const std::string& file_or_name) {
   throw ConfigError({"study \"" + file_or_name + "\": neither a file nor a built-in study (known: " + known + ")"});
 }
 
+namespace {
+
+/// The output key a fit's metric is read from: the key itself, or the exact value an error is formed with.
+std::string_view source_key(const std::string& metric) {
+  if (metric == "energy_error") return "energy_exact";
+  if (metric == "second_moment_error") return "second_moment_exact";
+  return metric;
+}
+
+/// Whether `key` is a key of output_keys() or summary_keys() (a misspelt one is reported by check_fit).
+bool is_run_key(std::string_view key) {
+  const auto outputs = output_keys();
+  const auto summaries = summary_keys();
+  return std::any_of(outputs.begin(), outputs.end(), [&](const OutputKey& k) { return k.name == key; }) ||
+         std::any_of(summaries.begin(), summaries.end(), [&](const SummaryKey& k) { return k.name == key; });
+}
+
+/// A fit on a metric (or a floor, an expected value) that a run of its sweep does not write would fit or show
+/// nothing: an error naming the fit's key, its value and why, once per fit and key.
+void check_fits_have_metric(const StudySpec& spec, const SweepSpec& sweep, const RunConfig& config,
+                            const std::string& id, std::vector<std::string>& errors) {
+  for (std::size_t n = 0; n < spec.fits.size(); ++n) {
+    const FitSpec& f = spec.fits[n];
+    if (f.sweep != sweep.name) continue;
+    const std::pair<const char*, const std::string*> named[] = {
+        {"metric", &f.metric}, {"floor", &f.floor}, {"expected", &f.expected}};
+    for (const auto& [fit_key, value] : named) {
+      const std::string_view key = fit_key == std::string_view("metric") ? source_key(*value) : *value;
+      if (key.empty() || !is_run_key(key)) continue;
+      const std::string why = why_unwritten(config, key);
+      if (why.empty()) continue;
+      const std::string prefix = "fit[" + std::to_string(n) + "]." + fit_key + " = \"" + *value + "\"";
+      const bool reported = std::any_of(errors.begin(), errors.end(),
+                                        [&](const std::string& e) { return e.rfind(prefix, 0) == 0; });
+      if (!reported)
+        errors.push_back(prefix + ": run " + id + " of sweep \"" + sweep.name + "\" does not compute it: " + why);
+    }
+  }
+}
+
+}  // namespace
+
 std::vector<PlannedRun> expand_study(const StudySpec& spec, const std::vector<std::string>& extra) {
   std::vector<PlannedRun> runs;
   std::vector<std::string> errors;
@@ -369,6 +445,7 @@ std::vector<PlannedRun> expand_study(const StudySpec& spec, const std::vector<st
     if (!last.empty()) overrides.push_back(last);
     try {
       const RunConfig config = parse_run_config(spec.config_text, spec.config_name, overrides);
+      check_fits_have_metric(spec, sweep, config, id, errors);
       runs.push_back({id, sweep.name, runs.size(), std::move(coords), reference, overrides,
                       fnv1a_hex(to_json(config).dump())});
     } catch (const ConfigError& e) {

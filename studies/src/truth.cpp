@@ -26,6 +26,10 @@ class ExactTruth final : public Truth {
     if (u_->dimension() != 1) return nullptr;
     return u_->law(t);
   }
+  std::shared_ptr<const analysis::LawND> law_nd(double t) const override {
+    if (u_->dimension() == 1) return nullptr;
+    return u_->law_nd(t);
+  }
   const ExactSolution* exact() const override { return u_.get(); }
 
  private:
@@ -163,6 +167,29 @@ std::unique_ptr<const Truth> reference_solution(const RunConfig& config, const a
 
 }  // namespace
 
+std::shared_ptr<const ExactSolution> exact_solution_of(const RunConfig& config) {
+  const auto& p = config.problem;
+  const PotentialSpec& v = config.potential;
+  const bool unit_confinement = is_quadratic_potential(v) && v.strength == 1.0 &&
+                                std::all_of(v.center.begin(), v.center.end(), [](double c) { return c == 0.0; });
+  const bool extra_terms = !is_uniform_on_whole_space(config.target) || has_interaction(config.interaction) ||
+                           (has_potential(v) && !unit_confinement);
+  if (extra_terms) return nullptr;
+  ExactSolutionSpec spec;
+  spec.weighted = equation_has_target(p.equation);
+  spec.dimension = p.dimension;
+  spec.m = config.exponent();
+  spec.mass = p.mass;
+  spec.t0 = p.t0;
+  spec.quadratic_confinement = is_quadratic_potential(v);
+  return make_exact_solution(spec);
+}
+
+bool uses_reference_solution(const RunConfig& config, bool has_exact) {
+  const bool has_extra_terms = !is_uniform_on_whole_space(config.target) || has_potential(config.potential);
+  return !has_exact && config.problem.dimension == 1 && has_extra_terms;
+}
+
 TruthChoice make_truth(const RunConfig& config, std::shared_ptr<const ExactSolution> exact,
                        const analysis::Law1D* initial) {
   TruthChoice out;
@@ -171,8 +198,7 @@ TruthChoice make_truth(const RunConfig& config, std::shared_ptr<const ExactSolut
     out.truth = std::make_unique<const ExactTruth>(std::move(exact));
     return out;
   }
-  const bool has_extra_terms = !is_uniform_on_whole_space(config.target) || has_potential(config.potential);
-  if (initial && has_extra_terms) out.truth = reference_solution(config, *initial, out.description);
+  if (initial && uses_reference_solution(config, false)) out.truth = reference_solution(config, *initial, out.description);
   return out;
 }
 

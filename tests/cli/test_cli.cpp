@@ -114,6 +114,19 @@ TEST(Cli, NonFiniteRunExitsWithOneAndKeepsItsFiles) {
   EXPECT_TRUE(std::filesystem::exists(out / "particles.csv"));
 }
 
+TEST(Cli, ACollapsedRunIsASuccessAndSaysWhereItStopped) {
+  // 2D Keller-Segel at 12 pi on a 15 x 15 lattice: the collapse check of the configuration stops it (status
+  // collapsed, exit code 0); the regularized particles themselves would go on to t_final.
+  const auto out = temp_dir("collapsed");
+  const Outcome o = blobflow("run " + std::string(BLOBFLOW_CONFIGS) + "/keller-segel-2d.toml --set problem.mass=37.7 " +
+                             "--set discretization.particles=12 -o " + out.string());
+  EXPECT_EQ(o.exit_code, 0) << o.output;
+  expect_contains(o.output, "status collapsed: the particles' RMS distance from their centroid");
+  std::ifstream in(out / "summary.json");
+  ASSERT_TRUE(in.good());
+  EXPECT_EQ(nlohmann::json::parse(in)["status"], "collapsed");
+}
+
 TEST(Cli, ListsTheRegisteredChoices) {
   const Outcome integrators = blobflow("list integrators");
   EXPECT_EQ(integrators.exit_code, 0);
@@ -128,6 +141,7 @@ TEST(Cli, ListsTheRegisteredChoices) {
   for (const char* name : {"midpoint", "adams-bashforth-moulton", "cash-karp54", "fehlberg78", "bulirsch-stoer"})
     expect_contains(integrators.output, name);
   expect_contains(blobflow("list engines").output, "truncated");
+  expect_contains(blobflow("list studies").output, "keller-segel");
 }
 
 }  // namespace

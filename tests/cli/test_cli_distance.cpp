@@ -125,16 +125,50 @@ TEST(CliDistance, TimeOptionSelectsTheSnapshotAndTheLastTimeIsTheDefault) {
   EXPECT_NEAR(value(blobflow("distance " + a + " " + b + " --time 0.5"), "W2"), 0.2, kPrintedTolerance);
 }
 
-TEST(CliDistance, TwoDimensionalLatticeAgainstUniformSquareIsWithinItsUncertainty) {
-  // A 4 x 4 lattice of cell centres against the uniform square [0, 1]^2: W2^2 = 2 x 1/(12 x 16) (two 1D floors).
+/// The n x n lattice of cell centres of [0, 1]^2.
+std::vector<std::vector<double>> square_lattice(int n) {
   std::vector<std::vector<double>> lattice;
-  for (int i = 0; i < 4; ++i)
-    for (int j = 0; j < 4; ++j) lattice.push_back({(i + 0.5) / 4, (j + 0.5) / 4});
-  const Outcome o = blobflow("distance " + write("lattice.csv", csv(1.0, lattice)) + " --exact uniform:0,1");
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < n; ++j) lattice.push_back({(i + 0.5) / n, (j + 0.5) / n});
+  return lattice;
+}
+
+TEST(CliDistance, TwoDimensionalLatticeAgainstUniformSquareIsExact) {
+  // A 4 x 4 lattice of cell centres against the uniform square [0, 1]^2: W2^2 = 2 x 1/(12 x 16) (two 1D floors), by
+  // semi-discrete transport; the --grid cross-check agrees within the change it prints.
+  const std::string file = write("lattice.csv", csv(1.0, square_lattice(4)));
+  const Outcome o = blobflow("distance " + file + " --exact uniform:0,1");
   ASSERT_EQ(o.exit_code, 0) << o.output;
-  const double w2 = value(o, "W2");
-  const double uncertainty = std::stod(o.output.substr(o.output.find("+- ") + 3));
-  EXPECT_LE(std::abs(w2 - std::sqrt(2.0 / 192.0)), uncertainty + kPrintedTolerance) << o.output;
+  EXPECT_NEAR(value(o, "W2"), std::sqrt(2.0 / 192.0), kPrintedTolerance) << o.output;
+  expect_contains(o.output, "semi-discrete optimal transport: converged");
+  const Outcome grid = blobflow("distance " + file + " --exact uniform:0,1 --grid");
+  ASSERT_EQ(grid.exit_code, 0) << grid.output;
+  const double uncertainty = std::stod(grid.output.substr(grid.output.find("+- ") + 3));
+  EXPECT_LE(std::abs(value(grid, "W2") - std::sqrt(2.0 / 192.0)), uncertainty + kPrintedTolerance) << grid.output;
+}
+
+TEST(CliDistance, SemiDiscreteAgreesWithNetworkSimplexToAFineSampleWithinTheSampleError) {
+  // A = 60 scattered particles, B = the 40 x 40 lattice of cell centres, a sample of the uniform square whose own
+  // W2 to the square is 1/sqrt(6 x 1600) exactly (docs/math.md §6.1). By the triangle inequality the exact W2(A, B)
+  // (network simplex) and W2(A, square) (semi-discrete) differ by at most that.
+  std::vector<std::vector<double>> scattered;
+  for (int i = 0; i < 60; ++i) scattered.push_back({std::fmod(0.618034 * i, 1.0), std::fmod(0.414214 * i * i, 1.0)});
+  const std::string a = write("scattered.csv", csv(1.0, scattered));
+  const std::string b = write("fine.csv", csv(1.0, square_lattice(40)));
+  const Outcome to_sample = blobflow("distance " + a + " " + b);
+  const Outcome to_law = blobflow("distance " + a + " --exact uniform:0,1");
+  ASSERT_EQ(to_sample.exit_code, 0) << to_sample.output;
+  ASSERT_EQ(to_law.exit_code, 0) << to_law.output;
+  const double sample_error = 1.0 / std::sqrt(6.0 * 1600.0);
+  EXPECT_LE(std::abs(value(to_sample, "W2") - value(to_law, "W2")), sample_error)
+      << to_sample.output << to_law.output;
+}
+
+TEST(CliDistance, ThreeDimensionalBallAndGaussianSpecsAreSolved) {
+  // One particle at the centre of the unit ball in 3D: W2^2 = int |x|^2 = 3/5; of N(0, 0.5 I): 3 x 0.5.
+  const std::string one = write("one3d.csv", csv(1.0, {{0.0, 0.0, 0.0}}));
+  EXPECT_NEAR(value(blobflow("distance " + one + " --exact ball:radius=1"), "W2"), std::sqrt(0.6), kPrintedTolerance);
+  EXPECT_NEAR(value(blobflow("distance " + one + " --exact gaussian:cov=0.5"), "W2"), std::sqrt(1.5), 1e-10);
 }
 
 TEST(CliDistance, BadInputsExitWithTwoNamingTheProblem) {
@@ -167,6 +201,10 @@ TEST(CliDistance, BadInputsExitWithTwoNamingTheProblem) {
       {"distance " + good + " --exact barenblatt:t=1,d=2", "must equal the dimension"},
       {"distance " + good + " " + good2d, "must equal that of"},
       {"distance " + good + " --exact uniform:0,1 --time 7", "no rows at t = 7"},
+      {"distance " + good + " --exact ball:radius=-1", "radius = -1"},
+      {"distance " + good2d + " --exact mixture:weights=1,means=0,cov=1", "means has 1 numbers: must have 2"},
+      {"distance " + good2d + " --exact gaussian:cov=1,cov=2", "cov given twice"},
+      {"distance " + good2d + " --exact \"gaussian:mean=0 x,cov=1\"", "must be finite numbers separated by spaces"},
       {"distance " + good + " --exact uniform:0,1 --frobnicate", "unknown option --frobnicate"},
   };
   for (const Case& c : cases) {

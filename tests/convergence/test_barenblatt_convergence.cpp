@@ -20,9 +20,9 @@ TEST(BarenblattConvergence, W2ErrorAtFinalTimeDecreasesAtOrderAtLeastPointEight)
     const RunConfig config = parse_run_config(base, "barenblatt-1d.toml", {"discretization.particles=" + std::to_string(n)});
     const RunResult r = run_simulation(config);
     ASSERT_EQ(r.status, RunStatus::ok) << r.message;
-    ASSERT_TRUE(r.outputs.back().w2.has_value());
+    ASSERT_TRUE(r.outputs.back().get("w2").has_value());
     n_values.push_back(static_cast<double>(r.n_particles));
-    errors.push_back(*r.outputs.back().w2);
+    errors.push_back(*r.outputs.back().get("w2"));
   }
   for (std::size_t k = 1; k < errors.size(); ++k) EXPECT_LT(errors[k], errors[k - 1]) << "N = " << n_values[k];
   const analysis::PowerLawFit fit = analysis::fit_power_law(n_values, errors);

@@ -7,6 +7,7 @@
 #include <limits>
 #include <random>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "blobflow/analysis/rate_fit.hpp"
@@ -111,6 +112,57 @@ TEST(FitPowerLaw, InvalidDataIsReportedNotFitted) {
   };
   for (const Case& c : cases) {
     const PowerLawFit fit = fit_power_law(c.x, c.y);
+    EXPECT_FALSE(fit.ok) << c.fragment;
+    EXPECT_NE(fit.message.find(c.fragment), std::string::npos) << fit.message;
+  }
+}
+
+TEST(FitLine, ExactLinesRecoverSlopeAndInterceptWhateverTheirSign) {
+  // y = 37.7 - 75.4 t (a second moment falling to 0 at t = 0.5): exact data, so no residual and a zero-width
+  // interval; a rising line through negative values too (fit_power_law would refuse both).
+  for (const auto& [intercept, slope] : {std::pair{37.7, -75.4}, std::pair{-3.0, 2.5}}) {
+    std::vector<double> t, y;
+    for (int k = 0; k <= 4; ++k) {
+      t.push_back(0.25 + 0.0625 * k);
+      y.push_back(intercept + slope * t.back());
+    }
+    const LineFit fit = fit_line(t, y);
+    ASSERT_TRUE(fit.ok) << fit.message;
+    EXPECT_EQ(fit.n_points, 5U);
+    EXPECT_NEAR(fit.slope, slope, kExactFitTolerance * std::abs(slope));
+    EXPECT_NEAR(fit.intercept, intercept, kExactFitTolerance * std::abs(intercept));
+    EXPECT_NEAR(fit.ci95_high - fit.ci95_low, 0.0, kExactFitTolerance * std::abs(slope));
+  }
+}
+
+TEST(FitLine, HandWorkedExampleGivesSlopeStandardErrorAndStudentInterval) {
+  // x = 0, 1, 2, 3 and y = 0, 1, 1, 3: Sxx = 5, Sxy = 4.5, slope 0.9, intercept -0.1, residuals 0.1, 0.2, -0.7, 0.4,
+  // SSR = 0.7, std_error = sqrt(0.7/2/5); Student's t with 2 degrees of freedom: t_q = (2q - 1)/sqrt(2 q (1 - q)).
+  constexpr double kLevel = 0.975;
+  const double t_quantile = (2.0 * kLevel - 1.0) / std::sqrt(2.0 * kLevel * (1.0 - kLevel));
+  const LineFit fit = fit_line(std::vector<double>{0.0, 1.0, 2.0, 3.0}, std::vector<double>{0.0, 1.0, 1.0, 3.0});
+  ASSERT_TRUE(fit.ok) << fit.message;
+  EXPECT_NEAR(fit.slope, 0.9, kExactFitTolerance);
+  EXPECT_NEAR(fit.intercept, -0.1, kExactFitTolerance);
+  EXPECT_NEAR(fit.std_error, std::sqrt(0.07), kExactFitTolerance);
+  EXPECT_NEAR(fit.ci95_low, 0.9 - t_quantile * std::sqrt(0.07), kExactFitTolerance);
+  EXPECT_NEAR(fit.ci95_high, 0.9 + t_quantile * std::sqrt(0.07), kExactFitTolerance);
+}
+
+TEST(FitLine, InvalidDataIsReportedNotFitted) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  struct Case {
+    std::vector<double> x, y;
+    const char* fragment;
+  };
+  const std::vector<Case> cases = {
+      {{1.0}, {1.0}, "fit_line: 1 points: need at least 2"},
+      {{1.0, 2.0}, {1.0}, "but y has 1"},
+      {{1.0, 2.0, 3.0}, {1.0, nan, 3.0}, "y[1] = nan: must be finite"},
+      {{0.3, 0.3}, {1.0, 2.0}, "all x are equal (0.3): the slope is undefined"},
+  };
+  for (const Case& c : cases) {
+    const LineFit fit = fit_line(c.x, c.y);
     EXPECT_FALSE(fit.ok) << c.fragment;
     EXPECT_NE(fit.message.find(c.fragment), std::string::npos) << fit.message;
   }

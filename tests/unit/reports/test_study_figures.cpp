@@ -147,7 +147,8 @@ TEST(StudyFigureKeys, BadValuesNameKeyValueAndRule) {
   const std::string metric = violations_of(kFitHead + "metric = \"kl_divergence\"\n");
   EXPECT_NE(metric.find("fit[0].metric = \"kl_divergence\": must be one of"), std::string::npos) << metric;
   EXPECT_NE(metric.find("w2_steady"), std::string::npos) << metric;  // the rule lists the new metrics
-  EXPECT_NE(violations_of(kFitHead + "divergence_figur = true\n").find("density_figure, floor)"), std::string::npos);
+  EXPECT_NE(violations_of(kFitHead + "divergence_figur = true\n").find("density_figure, floor, expected, t_window)"),
+            std::string::npos);
 }
 
 TEST(StudyFigureKeys, NewMetricsAndFiguresAreAccepted) {

@@ -45,6 +45,7 @@ RunConfig every_section_set() {
   c.integrator.rtol = 1e-6;
   c.integrator.atol = 1e-9;
   c.integrator.max_steps = 5000;
+  c.collapse_radius = 2.0;
   c.output.times = {0.125, 0.25};
   c.output.diagnostics_every = 5;
   return c;
@@ -61,6 +62,8 @@ TEST(ConfigKeys, JsonRoundTripsTheDefaultsAndEverySection) {
   const RunConfig c = every_section_set();
   EXPECT_TRUE(validate(c).empty()) << validate(c).front();
   expect_round_trip(c);
+  // The collapse check is recorded where it is on (the defaults' JSON below has no such key).
+  EXPECT_EQ(to_json(c)["integrator"]["collapse_radius"], 2.0);
   RunConfig automatic_floor = c;
   automatic_floor.target.floor_fraction.reset();
   expect_round_trip(automatic_floor);

@@ -42,15 +42,15 @@ TEST(SteadyState, UniformTargetFloorIsOneOverSqrt12N) {
   EXPECT_NEAR(*r.quantization_floor_w2, floor_w2, kRelativeRoundoff * floor_w2);
   // The initial particles are the quantile midpoints of the uniform law on [-0.5, 0.5]: the steady law itself.
   const OutputMetrics& first = r.outputs.front();
-  ASSERT_TRUE(first.w1_steady && first.w2_steady);
-  EXPECT_NEAR(*first.w2_steady, floor_w2, kRelativeRoundoff * floor_w2);
-  EXPECT_NEAR(*first.w1_steady, 0.25 / n, kRelativeRoundoff / n);
-  for (const OutputMetrics& m : r.outputs) EXPECT_TRUE(m.w1_steady && m.w2_steady) << "t = " << m.t;
+  ASSERT_TRUE(first.get("w1_steady") && first.get("w2_steady"));
+  EXPECT_NEAR(*first.get("w2_steady"), floor_w2, kRelativeRoundoff * floor_w2);
+  EXPECT_NEAR(*first.get("w1_steady"), 0.25 / n, kRelativeRoundoff / n);
+  for (const OutputMetrics& m : r.outputs) EXPECT_TRUE(m.get("w1_steady") && m.get("w2_steady")) << "t = " << m.t;
   // The JSON keys other tools read.
   const auto& metrics = r.summary["metrics"];
   EXPECT_DOUBLE_EQ(metrics["quantization_floor_w2"].get<double>(), *r.quantization_floor_w2);
-  EXPECT_DOUBLE_EQ(metrics["outputs"][0]["w2_steady"].get<double>(), *first.w2_steady);
-  EXPECT_DOUBLE_EQ(metrics["outputs"][0]["w1_steady"].get<double>(), *first.w1_steady);
+  EXPECT_DOUBLE_EQ(metrics["outputs"][0]["w2_steady"].get<double>(), *first.get("w2_steady"));
+  EXPECT_DOUBLE_EQ(metrics["outputs"][0]["w1_steady"].get<double>(), *first.get("w1_steady"));
 }
 
 TEST(SteadyState, PiecewiseTargetFloorIsOneOverThreeN) {
@@ -60,7 +60,7 @@ TEST(SteadyState, PiecewiseTargetFloorIsOneOverThreeN) {
   ASSERT_TRUE(r.quantization_floor_w2.has_value());
   EXPECT_NEAR(*r.quantization_floor_w2, floor_w2, kRelativeRoundoff * floor_w2);
   // The uniform initial data are not the steady state: farther than the floor.
-  EXPECT_GT(*r.outputs.front().w2_steady, floor_w2);
+  EXPECT_GT(*r.outputs.front().get("w2_steady"), floor_w2);
 }
 
 TEST(SteadyState, GaussianTargetLawIsWithinOneCellOfTheExactOne) {
@@ -79,18 +79,18 @@ TEST(SteadyState, GaussianTargetLawIsWithinOneCellOfTheExactOne) {
   const double exact_floor = analysis::wasserstein_1d(x, w, exact).w2;
   ASSERT_TRUE(r.quantization_floor_w2.has_value());
   std::printf("Gaussian target, N = %zu: floor %.6e (exact law %.6e), w2_steady(t0) %.6e\n", n,
-              *r.quantization_floor_w2, exact_floor, *r.outputs.front().w2_steady);
+              *r.quantization_floor_w2, exact_floor, *r.outputs.front().get("w2_steady"));
   EXPECT_NEAR(*r.quantization_floor_w2, exact_floor, 2.0 * h);
   // The initial particles: quantile midpoints of the uniform law on [-0.5, 0.5].
   std::vector<double> start(n);
   for (std::size_t i = 0; i < n; ++i) start[i] = -0.5 + (static_cast<double>(i) + 0.5) / static_cast<double>(n);
-  EXPECT_NEAR(*r.outputs.front().w2_steady, analysis::wasserstein_1d(start, w, exact).w2, h);
+  EXPECT_NEAR(*r.outputs.front().get("w2_steady"), analysis::wasserstein_1d(start, w, exact).w2, h);
 }
 
 TEST(SteadyState, AbsentWithoutATarget) {
   const RunResult r = short_run({});
   EXPECT_FALSE(r.quantization_floor_w2.has_value());
-  EXPECT_FALSE(r.outputs.front().w2_steady.has_value());
+  EXPECT_FALSE(r.outputs.front().get("w2_steady").has_value());
   EXPECT_TRUE(r.summary["metrics"]["quantization_floor_w2"].is_null());
 }
 

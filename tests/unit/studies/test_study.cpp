@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "blobflow/reports/fit_spec.hpp"
 #include "blobflow/reports/study_report.hpp"
 #include "blobflow/studies/config.hpp"
 #include "blobflow/studies/study_spec.hpp"
@@ -71,6 +72,22 @@ TEST(StudySpec, BadStudyFilesNameTheKeyTheValueAndTheRule) {
   EXPECT_THROW(load_study("no-such-study"), ConfigError);
 }
 
+TEST(StudySpec, AFitOnAMetricTheRunsDoNotComputeIsAnErrorSayingWhy) {
+  const StudySpec spec = parse_study(
+      "[study]\nname = \"a\"\nconfig = \"barenblatt-1d\"\n[[sweep]]\nname = \"s\"\n"
+      "axes.discretization.particles = [10, 20]\n[[fit]]\nname = \"f\"\nsweep = \"s\"\nmetric = \"kl\"\n"
+      "against = \"discretization.particles\"\n",
+      "a.toml", ".");
+  std::string message;
+  try {
+    expand_study(spec, {});
+  } catch (const ConfigError& e) {
+    for (const auto& v : e.violations()) message += v + "\n";
+  }
+  EXPECT_EQ(message, "fit[0].metric = \"kl\": run s-0000 of sweep \"s\" does not compute it: only wpme runs with a "
+                     "target (not rhobar == 1 on R^d) compare the blob density with it\n");
+}
+
 TEST(StudySpec, ExpansionIsTheProductWithTheLastAxisFastestPlusTheReference) {
   const StudySpec spec = parse_study(kSmallStudy, "small.toml", ".");
   const auto runs = expand_study(spec);
@@ -100,6 +117,56 @@ TEST(StudySpec, EveryBuiltInStudyExpandsIntoValidRuns) {
     const StudySpec spec = load_study(name);
     EXPECT_EQ(spec.name, name);
     EXPECT_GT(expand_study(spec).size(), 1u) << name;
+  }
+}
+
+const std::string kTimeSlopeHead = R"(
+[study]
+name = "a"
+config = "keller-segel-2d"
+[[sweep]]
+name = "s"
+axes.problem.mass = [1.0, 2.0]
+[[fit]]
+name = "f"
+sweep = "s"
+metric = "second_moment"
+)";
+
+TEST(StudySpec, TimeSlopeFitsTakeTheirOwnKeysAndRefuseThoseOfRateFits) {
+  const std::string good = kTimeSlopeHead + "against = \"t\"\nexpected = \"second_moment_rate_exact\"\n";
+  EXPECT_EQ(violations_of(good + "t_window = [0.25, 0.5]\n"), "");
+  const StudySpec spec = parse_study(good + "t_window = [0.25, 0.5]\n", "a.toml", ".");
+  ASSERT_EQ(spec.fits.size(), 1u);
+  EXPECT_TRUE(spec.fits[0].over_time());
+  EXPECT_EQ(spec.fits[0].t_window, (std::vector<double>{0.25, 0.5}));
+  EXPECT_EQ(expand_study(spec).size(), 2u);
+  EXPECT_NE(violations_of(good + "group_by = [\"problem.mass\"]\n")
+                .find("fit[0].group_by: not with against = \"t\" (a time-slope fit has one row per run"),
+            std::string::npos);
+  EXPECT_NE(violations_of(good + "t_window = [0.5, 0.25]\n")
+                .find("fit[0].t_window = [0.5,0.25]: must be [lo, hi] with lo < hi"),
+            std::string::npos);
+  EXPECT_NE(violations_of(kTimeSlopeHead + "against = \"t\"\nexpected = \"nope\"\n")
+                .find("fit[0].expected = \"nope\": must be one of quantization_floor_w2, second_moment_rate_exact"),
+            std::string::npos);
+  EXPECT_NE(violations_of(kTimeSlopeHead + "against = \"problem.mass\"\nexpected = \"second_moment_rate_exact\"\n")
+                .find("fit[0].expected: only with against = \"t\""),
+            std::string::npos);
+  // An expected value the runs do not write is refused at expansion, saying why.
+  const StudySpec wpme = parse_study(
+      "[study]\nname = \"a\"\nconfig = \"barenblatt-1d\"\n[[sweep]]\nname = \"s\"\n"
+      "axes.discretization.particles = [10, 20]\n[[fit]]\nname = \"f\"\nsweep = \"s\"\nmetric = \"second_moment\"\n"
+      "against = \"t\"\nexpected = \"second_moment_rate_exact\"\n",
+      "a.toml", ".");
+  try {
+    expand_study(wpme, {});
+    ADD_FAILURE() << "an expected value no run writes was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("fit[0].expected = \"second_moment_rate_exact\": run s-0000 of sweep \"s\" "
+                                         "does not compute it: the continuum d/dt int |x|^2 rho is a known constant"),
+              std::string::npos)
+        << e.what();
   }
 }
 
@@ -222,6 +289,84 @@ TEST(StudyReport, JointSweepPicksTheBestEpsAndFitsTheKnownPowerLaw) {
   EXPECT_NE(best_eps.find("100 0.16\n200 0.08\n400 0.04\n800 0.02\n"), std::string::npos) << best_eps;
   EXPECT_NE(read(dir / "rates.tex").find("\\begin{tabular}"), std::string::npos);
   EXPECT_NE(read(dir / "index.html").find("best-u-curves-1.svg"), std::string::npos);
+}
+
+/// A record with second_moment = m0 + rate t at t = 0.25, 0.30, ..., 0.50, one output outside the fit window
+/// (t = 0.6, an outlier that must not be fitted), and the summary metric second_moment_rate_exact = expected.
+nlohmann::json time_slope_record(const std::string& id, double m0, double rate, double expected,
+                                 const std::string& status) {
+  nlohmann::json outputs = nlohmann::json::array();
+  for (int k = 0; k <= 5; ++k) {
+    const double t = 0.25 + 0.05 * k;
+    outputs.push_back({{"t", t}, {"second_moment", m0 + rate * t}});
+  }
+  outputs.push_back({{"t", 0.6}, {"second_moment", 1e3}});
+  nlohmann::json summary;
+  summary["config"]["problem"]["t_final"] = 1.0;
+  summary["resolved"] = {{"particles", 961}, {"epsilon", 0.17}};
+  summary["metrics"] = {{"wall_seconds", 0.5}, {"outputs", outputs}, {"second_moment_rate_exact", expected}};
+  return {{"id", id},         {"sweep", "s"},          {"coords", {{"problem.mass", m0}}}, {"reference", false},
+          {"config_hash", "h" + id}, {"status", status}, {"summary", summary}};
+}
+
+TEST(StudyReport, TimeSlopeFitRecoversKnownSlopesAndComparesThemWithEachRunsExpectedValue) {
+  // Exact lines: the fitted slopes are the lines' own (4 and -2) to round-off, the outlier outside [0.25, 0.5] is
+  // left out, and the differences with the expected values 3.5 and 0 are 0.5 (relative 1/7) and -2 (no relative).
+  const auto dir = fresh_dir("time-slope");
+  nlohmann::json runs = nlohmann::json::array();
+  for (const char* id : {"s-0", "s-1"}) runs.push_back({{"id", id}, {"config_hash", std::string("h") + id}});
+  FitSpec fit;
+  fit.name = "rate";
+  fit.sweep = "s";
+  fit.metric = "second_moment";
+  fit.against = kTimeAxis;
+  fit.expected = "second_moment_rate_exact";
+  fit.t_window = {0.25, 0.5};
+  std::ofstream(dir / "study.json") << nlohmann::json{{"name", "slopes"}, {"runs", runs}, {"fits", {fit}}}.dump();
+  std::ofstream(dir / "runs.jsonl") << time_slope_record("s-0", 10.0, 4.0, 3.5, "ok").dump() + "\n" +
+                                           time_slope_record("s-1", 5.0, -2.0, 0.0, "collapsed").dump() + "\n";
+  const reports::StudyReport report = reports::build_study_report(dir, {false, false});
+  EXPECT_EQ(report.n_failed, 0u);
+  ASSERT_EQ(report.fits.size(), 2u);
+  for (const auto& [f, slope] : {std::pair{report.fits[0], 4.0}, std::pair{report.fits[1], -2.0}}) {
+    ASSERT_TRUE(f.ok) << f.line;
+    EXPECT_NEAR(f.slope, slope, kExactFitTolerance);
+    EXPECT_NEAR(f.ci95_high - f.ci95_low, 0.0, kExactFitTolerance);
+    EXPECT_EQ(f.points_used, 6u);
+  }
+  EXPECT_NE(report.fits[1].line.find("status collapsed"), std::string::npos) << report.fits[1].line;
+  std::istringstream csv(read(dir / "slopes.csv"));
+  std::string header, first, second;
+  std::getline(csv, header), std::getline(csv, first), std::getline(csv, second);
+  EXPECT_EQ(header, "fit,run,coordinates,particles,epsilon,status,points,t_first,t_last,slope,slope_ci95_low,"
+                    "slope_ci95_high,expected,difference,relative_difference");
+  const auto cells = [](const std::string& line) {
+    std::vector<double> out;
+    std::istringstream s(line.substr(line.rfind('"') + 2));
+    for (std::string cell; std::getline(s, cell, ',');) out.push_back(cell.empty() ? NAN : std::atof(cell.c_str()));
+    return out;
+  };
+  // particles, epsilon, status (0), points, t_first, t_last, slope, CI, expected, difference, relative difference
+  const std::vector<double> a = cells(first), b = cells(second);
+  ASSERT_EQ(a.size(), 12u);
+  EXPECT_EQ(a[3], 6.0);
+  EXPECT_EQ(a[4], 0.25);
+  EXPECT_EQ(a[5], 0.5);
+  EXPECT_NEAR(a[10], 0.5, kExactFitTolerance);
+  EXPECT_NEAR(a[11], 0.5 / 3.5, kExactFitTolerance);
+  ASSERT_EQ(b.size(), 11u);  // the relative difference is empty where the expected slope is 0
+  EXPECT_NEAR(b[10], -2.0, kExactFitTolerance);
+  EXPECT_NE(first.find(",ok,"), std::string::npos);
+  EXPECT_NE(second.find(",collapsed,"), std::string::npos);
+  // The figure: each run's outputs and, dashed, the line of its expected slope through its first output.
+  ASSERT_EQ(report.figures.size(), 1u);
+  EXPECT_EQ(report.figures[0].name, "rate");
+  EXPECT_NE(read(dir / "figures" / "rate.dat").find("0.25 11\n0.6 12.225"), std::string::npos)
+      << read(dir / "figures" / "rate.dat");
+  EXPECT_NE(read(dir / "report.md").find("| second_moment_rate_exact | difference | relative difference |"),
+            std::string::npos);
+  EXPECT_NE(read(dir / "rates.md").find("## rate: d/dt second_moment per run against second_moment_rate_exact"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -25,6 +25,24 @@ struct PowerLawFit {
   std::size_t n_points = 0;
 };
 
+/// The fitted straight line y ~ intercept + slope * x.
+struct LineFit {
+  bool ok = false;          ///< false when the data cannot be fitted; `message` says why
+  std::string message;
+  double slope = 0.0;
+  double intercept = 0.0;   ///< fitted y at x = 0
+  double std_error = 0.0;   ///< standard error of the slope (0 with two points)
+  double ci95_low = 0.0;    ///< 95% confidence interval of the slope, slope +- t_{0.975, n-2} std_error (Student's t;
+  double ci95_high = 0.0;   ///< equal to it with two points)
+  std::size_t n_points = 0;
+};
+
+/// Fits y = intercept + slope * x by ordinary least squares, with the slope's standard error
+/// sqrt(SSR / (n - 2) / Sxx) and 95% interval. Needs at least two finite points with distinct x; otherwise
+/// ok == false with a message naming the bad point (never a silent number). fit_power_law is this line in log-log
+/// coordinates.
+LineFit fit_line(std::span<const double> x, std::span<const double> y);
+
 /// Fits log y = intercept + exponent * log x by ordinary least squares. Needs at least two points with
 /// distinct x; every x and y must be finite and positive, otherwise ok == false (never a silent number).
 PowerLawFit fit_power_law(std::span<const double> x, std::span<const double> y);

@@ -11,9 +11,14 @@
 
 namespace blobflow {
 
-/// One rate fit of the report: `metric` at time `t` against the sweep axis `against`, one fit per group of runs
+/// The `against` of a time-slope fit: the metric against time within each run.
+inline constexpr const char* kTimeAxis = "t";
+
+/// One fit of the report. A rate fit: `metric` at time `t` against the sweep axis `against`, one fit per group of runs
 /// that agree on the `group_by` axes. With `best_over`, the error at each x is the least over that axis (the joint
 /// N x eps mode); with `compare_to_reference`, the error is |metric - metric of the sweep's reference run|.
+/// A time-slope fit (against = kTimeAxis): per run, the least-squares slope of `metric` against t over its output
+/// times in `t_window`, beside the run's summary metric `expected`.
 struct FitSpec {
   std::string name;
   std::string sweep;
@@ -32,6 +37,10 @@ struct FitSpec {
   bool divergence_figure = false;        ///< KL and chi^2 against rhobar over time, finest run of each group
   bool density_figure = false;           ///< 1D blob density at the output times against rhobar and the exact solution
   std::string floor;                     ///< a summary metric drawn against the axis as a guide ("quantization_floor_w2")
+  std::string expected;                  ///< time-slope: the summary metric each run's slope is compared with
+  std::vector<double> t_window;          ///< time-slope: [lo, hi], the output times fitted; empty: all of them
+
+  bool over_time() const { return against == kTimeAxis; }
 };
 
 /// The fit as an object of study.json's "fits": every field, an absent t or expected_slope as null.

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <iosfwd>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -19,6 +20,10 @@ namespace blobflow::reports {
 /// writing it) and lines that are not JSON objects are skipped. \throws std::runtime_error when the file exists
 /// but cannot be read.
 std::vector<nlohmann::json> read_run_records(const std::filesystem::path& jsonl);
+
+/// Whether a recorded run status is a successful end: "ok" (t_final reached) or "collapsed" (stopped by the run's
+/// collapse check, integrator.collapse_radius). Every other status (a numerical failure, "error") is a failure.
+bool successful_status(std::string_view status);
 
 /// One figure of a report: its file stem under figures/ and the caption the report shows.
 struct ReportFigure {

@@ -32,5 +32,8 @@ std::string format_scientific(std::optional<double> value, int significant = 4);
 std::string format_shortest(double value);
 /// `value` with `decimals` digits after the point ("0.98"); "-" when absent.
 std::string format_fixed(std::optional<double> value, int decimals = 2);
+/// `value` with at most `significant` significant digits, in the shorter of fixed and scientific notation
+/// ("37.699", "1e-08"); "-" when absent.
+std::string format_significant(std::optional<double> value, int significant = 5);
 
 }  // namespace blobflow::reports

@@ -22,13 +22,17 @@
 
 namespace blobflow {
 
-/// How a run ended. `ok` is the only success.
+/// How a run ended. `ok` (t_final reached) and `collapsed` (stopped where the run asked to be stopped) are its
+/// successful ends; the others are numerical failures.
 enum class RunStatus {
   ok,
   non_finite_state,      ///< a position became NaN or infinite
   step_size_underflow,   ///< the adaptive step fell below kMinRelativeStep times the time span
   max_steps_exceeded,    ///< more than IntegratorSpec::max_steps steps (accepted plus rejected)
   solver_failure,        ///< implicit-euler: a step's minimization did not converge within its iteration limit
+  /// Set by the run driver (studies/run.cpp), never by integrate(): the particles' RMS distance from their centroid
+  /// fell below integrator.collapse_radius times eps (the blob method's picture of blow-up, docs/math.md §4.7).
+  collapsed,
 };
 
 /// The name written to summary.json ("ok", "non_finite_state", ...).

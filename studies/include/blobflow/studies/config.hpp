@@ -57,6 +57,9 @@ struct RunConfig {
   PotentialSpec potential;        ///< external potential V ([potential]); kind "none" by default
   InteractionSpec interaction;    ///< interaction kernel W ([interaction]); kind "none" by default
   IntegratorSpec integrator;
+  /// integrator.collapse_radius: the run stops with status `collapsed` once the particles' RMS distance from their
+  /// centroid is below this many eps (0: never). A stopping rule of the run driver (run.cpp), not of integrate().
+  double collapse_radius = 0.0;
   struct Output {
     std::vector<double> times;              ///< output times in (t0, t_final]; t_final is always included
     std::int64_t diagnostics_every = 1;     ///< accepted steps between energy diagnostics (0: output times only)

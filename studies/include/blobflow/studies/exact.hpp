@@ -15,6 +15,7 @@
 #include <string>
 
 #include "blobflow/analysis/law1d.hpp"
+#include "blobflow/analysis/law_nd.hpp"
 
 namespace blobflow {
 
@@ -29,6 +30,8 @@ class ExactSolution {
   virtual double density(std::span<const double> x, double t) const = 0;
   /// 1D: the law u(., t) / M, input of analysis::wasserstein_1d.
   virtual std::unique_ptr<analysis::Law1D> law(double t) const = 0;
+  /// The law u(., t) / M in any dimension, as semi-discrete transport integrates it (analysis/law_nd.hpp).
+  virtual std::unique_ptr<analysis::LawND> law_nd(double t) const = 0;
   /// int |x|^2 u(x, t) dx.
   virtual double second_moment(double t) const = 0;
   /// The continuum energy the regularized one approximates (wpme: 1/2 int u^2; pme: int u^m/(m-1)); empty where

@@ -1,6 +1,7 @@
-// What a run measures at its output times: a list of Metric objects, each filling its fields of OutputMetrics from
-// the particles, the run's truth (truth.hpp) and its target. The keys of summary.json's `metrics.outputs[]` are
-// declared once, in output_keys(), with what each means.
+// What a run measures at its output times: a list of Metric objects, each setting its keys of OutputMetrics from the
+// particles, the run's truth (truth.hpp) and its target. The keys of summary.json's `metrics.outputs[]` are declared
+// once, in the key table of metrics.cpp (output_keys()): their order, what each means and which metric sets it. A new
+// metric is its class and its rows there; readers ask OutputMetrics for a key by name.
 #pragma once
 
 #include <cstddef>
@@ -17,33 +18,72 @@
 
 namespace blobflow {
 
-/// Metrics at one output time (t0 included). Distances are between the probability measures obtained by dividing
-/// each measure by its mass; they are absent where no exact 1D distance is available (d > 1, no exact solution).
-struct OutputMetrics {
-  double t = 0.0;
-  std::optional<double> w1, w2, winf;
-  double energy = 0.0;                        ///< regularized energy E_eps of the particles
-  std::optional<double> energy_exact;         ///< the continuum energy of the exact solution (wpme: 1/2 int u^2)
-  double mass = 0.0;                          ///< sum_i m_i
-  double second_moment = 0.0;                 ///< sum_i m_i |x_i|^2
-  std::optional<double> second_moment_exact;  ///< int |x|^2 u(x, t) dx
-  /// wpme with a target: KL(rho_eps | rhobar) and chi^2(rho_eps | rhobar) of the blob density zeta_eps * rho^N on the
-  /// target's box (both normalized there; docs/math.md §6), with their quadrature errors.
-  std::optional<double> kl, chi2, kl_quadrature_error, chi2_quadrature_error;
-  /// 1D wpme with a target: W1 and W2 of the particles to the steady state rhobar / int rhobar (docs/math.md §2.2),
-  /// exact for piecewise-constant targets (on their support), within a cell of kSteadyStateCells for Gaussian and
-  /// mixtures.
-  std::optional<double> w1_steady, w2_steady;
+/// What decides, before a run, which keys its outputs will have.
+struct RunFacts {
+  int dimension = 1;
+  bool exact = false;         ///< the problem has an exact solution (truth.hpp, exact_solution_of)
+  bool exact_energy = false;  ///< ... whose continuum energy is comparable with E_eps (ExactSolution::energy)
+  bool reference = false;     ///< it is measured against a 1D reference solution (uses_reference_solution)
+  bool target = false;        ///< wpme with a target other than rhobar == 1 on R^d
+  bool target_box = false;    ///< ... that has a box (Target::box)
+  bool second_moment_rate = false;  ///< the continuum d/dt int |x|^2 rho is a known constant (second_moment_rate_exact)
 };
+RunFacts run_facts(const RunConfig& config);
 
-/// One key of summary.json's outputs[] (besides `t`): its name, its meaning, and where OutputMetrics holds it.
+/// One key of summary.json's outputs[] (besides `t`): its name, its meaning, the metric that sets it, and why runs
+/// with the given facts do not write it ("" where they do).
 struct OutputKey {
   std::string_view name;
   std::string_view description;
-  std::optional<double> (*get)(const OutputMetrics&);
+  std::string_view metric;  ///< the Metric::name() of the one metric that sets it
+  std::string_view (*unwritten)(const RunFacts&);
 };
 /// Every key, in the order summary.json lists them.
 std::span<const OutputKey> output_keys();
+/// The position of `name` in output_keys(). Throws std::logic_error naming it where it is not a key: a misspelt key
+/// is a bug of the code that asks, not a metric the run lacks.
+std::size_t output_key_index(std::string_view name);
+
+/// One number of summary.json's `metrics` that a run writes once (not per output time) and a fit may name (`floor`,
+/// `expected`): its name, its meaning, and why runs with the given facts do not write it ("" where they do; null
+/// is written then).
+struct SummaryKey {
+  std::string_view name;
+  std::string_view description;
+  std::string_view (*unwritten)(const RunFacts&);
+};
+/// Every such key: quantization_floor_w2, second_moment_rate_exact.
+std::span<const SummaryKey> summary_keys();
+
+/// Why runs of `config` do not write `key` (a key of output_keys() or summary_keys()), or "" where they do. A written
+/// output key may still be empty at some time (a reference solve that failed, non-finite particles).
+std::string why_unwritten(const RunConfig& config, std::string_view key);
+
+/// d/dt int |x|^2 rho of the continuum problem where it is the same constant for every solution (docs/math.md §4.6,
+/// §4.7): pme with m = 1 (the heat equation) and no potential, 2 d M, less chi M^2 / (2 pi) with the Newtonian
+/// interaction (2D Keller-Segel); nothing for every other problem.
+std::optional<double> second_moment_rate_exact(const RunConfig& config);
+
+/// Metrics at one output time (t0 included): `t` and, for each key of output_keys(), its value or nothing where no
+/// metric of the run defined it (distances where no exact 1D distance is available, d > 1 or no truth). What each
+/// key means is its description in output_keys(). Made once per output time: one small allocation.
+class OutputMetrics {
+ public:
+  OutputMetrics();
+
+  double t = 0.0;
+
+  /// The value of the key `name`, or nothing where it is undefined. Throws std::logic_error for a name that is not a
+  /// key (output_key_index).
+  std::optional<double> get(std::string_view name) const;
+  /// The value of the key at position `index` of output_keys() (index < output_keys().size()).
+  std::optional<double> value(std::size_t index) const { return values_[index]; }
+  /// Sets the key `name` to `value` (nothing: undefined). Throws std::logic_error for a name that is not a key.
+  void set(std::string_view name, std::optional<double> value);
+
+ private:
+  std::vector<std::optional<double>> values_;  ///< by position in output_keys()
+};
 
 /// Cells of the piecewise-constant approximation of a smooth target's steady state (its divergence box, 12 standard
 /// deviations): W-inf to the exact law <= one cell, 6e-4 sd, far below particle errors at N <= 1e3 (>= 0.29/N sd).
@@ -62,10 +102,13 @@ struct MetricInput {
   double energy = 0.0;             ///< E_eps(x), evaluated once for the diagnostics
 };
 
-/// One measurement made at every output time.
+/// One measurement made at every output time: it sets the keys of output_keys() whose `metric` is its name().
 class Metric {
  public:
   virtual ~Metric() = default;
+  /// The name the key table gives as the `metric` of the keys it sets.
+  virtual std::string_view name() const = 0;
+  /// Sets its keys at one time (OutputMetrics::set), leaving unset those undefined there.
   virtual void measure(const MetricInput& in, OutputMetrics& out) const = 0;
 };
 
@@ -75,14 +118,16 @@ struct RunMetrics {
   /// W2 of N equal-weight particles at the quantile midpoints of the steady state against it (docs/math.md §2.5), where
   /// w2_steady is defined: the least w2_steady that N equal weights can reach.
   std::optional<double> quantization_floor_w2;
+  /// The continuum's constant d/dt int |x|^2 rho, where it has one (second_moment_rate_exact).
+  std::optional<double> second_moment_rate_exact;
   /// The box of the run's target (Target::box), where KL and chi^2 are computed; recorded in summary.json.
   std::optional<AxisBox> target_box;
 
-  /// Every metric at one time.
+  /// Every metric at one time. Throws std::logic_error where a metric set a key the key table gives to another.
   OutputMetrics measure(const MetricInput& in) const;
 };
 
-/// The metrics of `config`: mass and second moment always; distances, energy and second moment against `truth`
+/// The metrics of `config`: energy, mass and second moment always; distances, energy and second moment against `truth`
 /// (may be null); for wpme with a target, the distances to its steady state (1D) and the divergences of the blob
 /// density of width `epsilon` against it. `n_particles` sets the quantization floor.
 RunMetrics make_metrics(const RunConfig& config, const Truth* truth, double epsilon, std::size_t n_particles);

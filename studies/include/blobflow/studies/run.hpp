@@ -47,6 +47,8 @@ struct RunResult {
   /// W2 of N equal-weight particles at the quantile midpoints of the steady state against it (docs/math.md §2.5), where
   /// w2_steady is defined: the least w2_steady that N equal weights can reach.
   std::optional<double> quantization_floor_w2;
+  /// The continuum's constant d/dt int |x|^2 rho (docs/math.md §4.7), where it has one.
+  std::optional<double> second_moment_rate_exact;
   nlohmann::json summary;              ///< the content of summary.json
 };
 

@@ -46,9 +46,19 @@ class Truth {
   virtual ~Truth() = default;
   /// The law u(., t) / M in 1D, or null where the truth has none at t (d > 1, a time the reference did not reach).
   virtual std::shared_ptr<const analysis::Law1D> law(double t) const = 0;
+  /// The law u(., t) / M in 2D and 3D, where the truth is an exact solution (semi-discrete W2), else null.
+  virtual std::shared_ptr<const analysis::LawND> law_nd(double) const { return nullptr; }
   /// The exact solution, where the truth is one (its energy and second moment are compared too), else null.
   virtual const ExactSolution* exact() const { return nullptr; }
 };
+
+/// The configured problem's exact solution from the data at t0, where blobflow knows one (exact.hpp): none with a
+/// target, an interaction or a potential other than |x|^2 / 2.
+std::shared_ptr<const ExactSolution> exact_solution_of(const RunConfig& config);
+
+/// Whether runs of `config` are measured against a 1D reference solution: no exact solution, d = 1, and a target or
+/// a potential (an interaction kernel alone has none).
+bool uses_reference_solution(const RunConfig& config, bool has_exact);
 
 /// The truth of `config` and its description for summary.json ("" when there is none; a failed reference solve
 /// says why). `exact` is the problem's exact solution (PreparedProblem::exact, may be null), `initial` the law of
