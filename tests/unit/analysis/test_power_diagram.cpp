@@ -1,14 +1,16 @@
 // Unit tests of power_diagram.hpp: Voronoi cells of lattices are the lattice's squares and cubes with the right
 // neighbours; cells of random seeds and weights (seeds outside the box, weight spreads that hide seeds, weights that
-// vary smoothly by a large fraction of diam^2, a few extreme weights) partition the box, share each facet with the
-// neighbour it names, and equal the box cut by every other seed's half-space (a brute force written from the defining
-// inequality, independent of the search and its pruning rules); 1D cells equal the sorted-midpoint construction
-// (w = 0) and the closed-form power boundaries (w != 0); input is validated.
+// vary smoothly by a large fraction of diam^2, a few extreme weights, the weights of semi-discrete transport at its
+// solution) partition the box, share each facet with the neighbour it names, and equal the box cut by every other
+// seed's half-space (a brute force written from the defining inequality, independent of the search and its pruning
+// rules); 1D cells equal the sorted-midpoint construction (w = 0) and the closed-form power boundaries (w != 0); input
+// is validated.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <memory>
 #include <numeric>
 #include <random>
 #include <stdexcept>
@@ -16,8 +18,11 @@
 #include <utility>
 #include <vector>
 
+#include "blobflow/analysis/barenblatt.hpp"
 #include "blobflow/analysis/convex_cell.hpp"
+#include "blobflow/analysis/law_nd.hpp"
 #include "blobflow/analysis/power_diagram.hpp"
+#include "blobflow/analysis/semidiscrete_ot.hpp"
 #include "cell_checks.hpp"
 
 namespace blobflow::analysis {
@@ -169,10 +174,11 @@ void expect_partition(const PowerDiagram& diagram, const std::vector<ConvexCell>
   }
 }
 
-/// Every cell equals the brute-force cell: same measure, same emptiness, same set of neighbours.
+/// Every cell (every `stride`-th for large N) equals the brute-force cell: same measure, same emptiness, same set of
+/// neighbours.
 void expect_brute_force(const PowerDiagram& diagram, const std::vector<double>& weights,
-                        const std::vector<ConvexCell>& cells, const std::string& what) {
-  for (std::size_t i = 0; i < cells.size(); ++i) {
+                        const std::vector<ConvexCell>& cells, const std::string& what, std::size_t stride = 1) {
+  for (std::size_t i = 0; i < cells.size(); i += stride) {
     const ConvexCell reference = brute_force_cell(diagram, weights, i);
     EXPECT_NEAR(cell_measure(cells[i]), cell_measure(reference), kMeasure) << what << ", cell " << i;
     EXPECT_EQ(cells[i].empty(), reference.empty()) << what << ", cell " << i;
@@ -311,6 +317,81 @@ TEST(PowerDiagram, ExtremeWeightsMatchBruteForce) {
     EXPECT_GT(cell_measure(cells[n]), 0.1) << what;
     const auto hidden = std::count_if(cells.begin(), cells.end(), [](const ConvexCell& cell) { return cell.empty(); });
     EXPECT_GT(hidden, static_cast<std::ptrdiff_t>(n / 10)) << what << ": the large weight hides too few seeds";
+    if (HasFailure()) return;
+  }
+}
+
+/// Particles as bench_semidiscrete places them: a jittered side^d lattice over `box`, each point of positive density
+/// kept with that density as its mass, the set dilated by 2% about the law's centre (the outer ring past the front).
+Problem transport_particles(std::mt19937_64& rng, const LawND& law, const Box& box, int side,
+                            std::vector<double>& mass) {
+  std::uniform_real_distribution<double> jitter(-0.3, 0.3);
+  const int d = law.dimension();
+  const Point3 c = law.centre();
+  Problem p;
+  p.d = d;
+  mass.clear();
+  const int total = d == 2 ? side * side : side * side * side;
+  for (int q = 0; q < total; ++q) {
+    Point3 y{};
+    for (std::size_t k = 0, rest = static_cast<std::size_t>(q); k < static_cast<std::size_t>(d);
+         ++k, rest /= static_cast<std::size_t>(side)) {
+      const double h = (box.hi[k] - box.lo[k]) / side;
+      y[k] = box.lo[k] + h * (static_cast<double>(rest % static_cast<std::size_t>(side)) + 0.5 + jitter(rng));
+    }
+    const double rho = law.density(y);
+    if (rho <= 0.0) continue;
+    for (std::size_t k = 0; k < static_cast<std::size_t>(d); ++k) p.seeds.push_back(c[k] + 1.02 * (y[k] - c[k]));
+    mass.push_back(rho);
+  }
+  return p;
+}
+
+TEST(PowerDiagram, TransportWeightsAtTheSolutionMatchBruteForce) {
+  // The weights the semi-discrete solver ends with on the problems of bench_semidiscrete (Barenblatt profiles with the
+  // particles dilated past the front, a Gaussian over +- 5.5 standard deviations in its truncation box): they spread
+  // by a few thousandths of diam^2, a number of squared lattice spacings that grows as N^(1/d) (about 50 in 2D at
+  // N ~ 8000, 2 in 3D at N ~ 2000), and the cells of the outer particles reach the box. The 2D problems are large
+  // enough for the search of most cells to go past the grid's rings, so every stride-th cell is compared.
+  struct Transport {
+    const char* name;
+    std::shared_ptr<const LawND> law;
+    int side;            // lattice points per axis
+    double half_width;   // > 0: the lattice covers the centre +- this, else the support box
+    std::size_t stride;  // every stride-th cell is compared with the brute force
+    double spread;       // least max w - min w at the solution, in squared lattice spacings
+  };
+  const auto barenblatt = [](int d, double m) {
+    return std::make_shared<RadialPowerLaw>(barenblatt_law(Barenblatt(d, m), 1.0));
+  };
+  const Transport problems[] = {
+      {"2D Barenblatt m = 2", barenblatt(2, 2.0), 100, 0.0, 7, 40.0},
+      {"2D Barenblatt m = 3", barenblatt(2, 3.0), 100, 0.0, 7, 40.0},
+      {"2D Gaussian", std::make_shared<GaussianLawND>(isotropic_gaussian_law(2, Point3{}, 1.0)), 60, 5.5, 3, 10.0},
+      {"3D Barenblatt m = 2", barenblatt(3, 2.0), 16, 0.0, 3, 1.5},
+  };
+  std::mt19937_64 rng(kSeed + 7);
+  for (const Transport& t : problems) {
+    const LawND& law = *t.law;
+    const Box support = law.support_box();
+    Box lattice = support;
+    for (std::size_t k = 0; k < static_cast<std::size_t>(law.dimension()) && t.half_width > 0.0; ++k) {
+      lattice.lo[k] = law.centre()[k] - t.half_width;
+      lattice.hi[k] = law.centre()[k] + t.half_width;
+    }
+    std::vector<double> mass;
+    Problem p = transport_particles(rng, law, lattice, t.side, mass);
+    const SemiDiscreteResult solved = semidiscrete_w2(p.seeds, mass, law);
+    ASSERT_EQ(solved.status, SemiDiscreteStatus::converged) << t.name;
+    ASSERT_EQ(solved.weights.size(), mass.size()) << t.name;
+    p.weights = solved.weights;
+    const PowerDiagram diagram(p.d, p.seeds, support);
+    const auto cells = all_cells(diagram, p.weights);
+    const std::string what = std::string(t.name) + ", N = " + std::to_string(mass.size());
+    expect_brute_force(diagram, p.weights, cells, what, t.stride);
+    const auto [lo, hi] = std::minmax_element(p.weights.begin(), p.weights.end());
+    const double spacing = (lattice.hi[0] - lattice.lo[0]) / t.side;
+    EXPECT_GT(*hi - *lo, t.spread * spacing * spacing) << what << ": the weights spread less than the problem should";
     if (HasFailure()) return;
   }
 }
