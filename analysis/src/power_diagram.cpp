@@ -54,17 +54,14 @@
 // box with buckets beyond them: the seeds the first stage did not cut by lie there (by the projection argument above;
 // the faces move out by kFaceMargin against rounding), and seed i does not. The node is skipped when
 //   F(v) = L(v) - pi_i(v) > 0 at every vertex v of the cell.
-// That suffices. With q = o + m(v), affine in v, F(v) = lambda (dist(q, P)^2 - |q - q_0|^2) + (affine in v) for some
-// point q_0, and per coordinate dist(t, [lo, hi])^2 - (t - s)^2 is linear below lo, concave on [lo, hi] and linear
-// above hi, with a continuous non-increasing derivative: F is concave for a box, and for a union of boxes as the least
-// of concave functions. So its minimum over the cell, the convex hull of the vertices, is at a vertex; then
-// pi_j > pi_i on the whole cell for every seed j of the node in P, and none of them cuts. With k = 0 and g = 0 the
-// bound is dist(v, P)^2 - max_j w_j, by the node's largest weight; the fit keeps it sharp where the weights vary (the
-// cell of y_j lies near y_j - grad w / 2, up to a fraction of the domain away; for w = a |y - c|^2 + b with a <= 3/4
-// the fit is exact, and o + m(v) is where the seed whose cell holds v lies).
-// Before the vertices, a node is tested on a ball B(c, t) about the centre c of the cell's box. F + |v|^2 / lambda is
-// convex (its dist^2 term is, the rest is affine), and dist(o + m(c + u), P) >= D - |u| / lambda with
-// D = dist(o + m(c), P), so for |u| <= t
+// That suffices: pi_j - pi_i is affine, so pi_j(v) - pi_i(v) >= F(v) > 0 at every vertex gives pi_j > pi_i on the
+// whole cell, the convex hull of the vertices, for every seed j of the node in P, and none of them cuts. With k = 0
+// and g = 0 the bound is dist(v, P)^2 - max_j w_j, by the node's largest weight; the fit keeps it sharp where the
+// weights vary (the cell of y_j lies near y_j - grad w / 2, up to a fraction of the domain away; for
+// w = a |y - c|^2 + b with a <= 3/4 the fit is exact, and o + m(v) is where the seed whose cell holds v lies).
+// Before the vertices, a node is tested on a ball B(c, t) about the centre c of the cell's box, one box of P at a time
+// (F is the least of the F of its boxes). For a box P, F + |v|^2 / lambda is convex (its dist^2 term is, the rest is
+// affine), and dist(o + m(c + u), P) >= D - |u| / lambda with D = dist(o + m(c), P), so for |u| <= t
 //   F(c + u) >= F(c) - |grad F(c)| t - t^2 / lambda,
 //   F(c + u) >= F(c) - 2 t (D + |y_i - o - m(c)|)  if t <= lambda D.
 // The largest t for which either is positive (for each box of P) is the node's key, a lower bound of the distance from
