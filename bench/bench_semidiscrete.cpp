@@ -1,17 +1,21 @@
 // Cost of the semi-discrete W2 (analysis/semidiscrete_ot.hpp, docs/math.md §6.1) against N: wall seconds of whole
 // solves and their Newton iterations, single thread, for the laws the 2D/3D studies measure against.
 //
-// Particles: an n^d lattice over the law's support box (Gaussians: +- 5.5 standard deviations), each point weighted by the density there (points of zero
-// density dropped, as the lattice placement of a run does), every point moved by a deterministic jitter of up to
-// 0.3 lattice spacings per coordinate, and the whole set dilated by kSpread about the centre so that the outer
-// particles lie past the front of a compactly supported law, where blobs spread (the solver's start must then pull
-// them in). Cases: the 2D and 3D Barenblatt profiles with m = 2 (a quadratic on a disc/ball) and m = 3 (Hölder at
-// the front), the 2D uniform square and an isotropic Gaussian.
+// Particles: an n^d lattice over the law's support box (Gaussians: +- 5.5 standard deviations), each point weighted by
+// the density there (points of zero density dropped, as the lattice placement of a run does), every point moved by a
+// deterministic jitter of up to 0.3 lattice spacings per coordinate, and the whole set dilated by kSpread about the
+// centre so that the outer particles lie past the front of a compactly supported law, where blobs spread (the solver's
+// start must then pull them in). Cases: the 2D and 3D Barenblatt profiles with m = 2 (a quadratic on a disc/ball) and
+// m = 3 (Hölder at the front), the 2D uniform square and an isotropic Gaussian.
 //
-// Usage: bench_semidiscrete [DAT]   prints a table; with DAT also writes it as gnuplot data blocks, one per case.
+// Usage: bench_semidiscrete [--case TEXT] [--side N] [DAT]
+//   prints a table of every case and lattice side, or only of the cases whose name contains TEXT and only the lattice
+//   with N points per axis (any N, not only the table's); with DAT also writes it as gnuplot data blocks, one per
+//   case. Exits 2 on bad arguments.
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <memory>
@@ -95,16 +99,49 @@ std::vector<Case> cases() {
   return out;
 }
 
+/// The command line: which cases and sides to run, and where to write the data blocks.
+struct Selection {
+  std::string name;  // a case runs if its name contains this
+  int side = 0;      // > 0: only this lattice side
+  std::string dat;
+};
+
+/// Parses the command line into `out`; false (after printing the usage) on bad arguments.
+bool parse(int argc, char** argv, Selection& out) {
+  for (int a = 1; a < argc; ++a) {
+    const std::string arg = argv[a];
+    if (arg == "--case" && a + 1 < argc) {
+      out.name = argv[++a];
+    } else if (arg == "--side" && a + 1 < argc) {
+      out.side = std::atoi(argv[++a]);
+      if (out.side < 1) {
+        std::fprintf(stderr, "--side %s: must be a positive integer\n", argv[a]);
+        return false;
+      }
+    } else if (arg.rfind("--", 0) != 0 && out.dat.empty()) {
+      out.dat = arg;
+    } else {
+      std::fprintf(stderr, "usage: bench_semidiscrete [--case TEXT] [--side N] [DAT]\n");
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  Selection selection;
+  if (!parse(argc, argv, selection)) return 2;
   std::ofstream dat;
-  if (argc > 1) dat.open(argv[1]);
+  if (!selection.dat.empty()) dat.open(selection.dat);
   std::printf("%-22s %8s %6s %10s %12s %s\n", "case", "N", "iter", "seconds", "residual", "status");
   std::vector<double> x, m;
   for (const Case& c : cases()) {
+    if (c.name.find(selection.name) == std::string::npos) continue;
     if (dat) dat << "\"" << c.name << "\"\n# N iterations seconds residual\n";
-    for (const int side : c.sides) {
+    const std::vector<int> sides = selection.side > 0 ? std::vector<int>{selection.side} : c.sides;
+    for (const int side : sides) {
       particles(c, side, x, m);
       const auto start = std::chrono::steady_clock::now();
       const auto r = blobflow::analysis::semidiscrete_w2(x, m, *c.law);
