@@ -352,7 +352,8 @@ TEST(PowerDiagram, TransportWeightsAtTheSolutionMatchBruteForce) {
   // particles dilated past the front, a Gaussian over +- 5.5 standard deviations in its truncation box): they spread
   // by a few thousandths of diam^2, a number of squared lattice spacings that grows as N^(1/d) (about 50 in 2D at
   // N ~ 8000, 2 in 3D at N ~ 2000), and the cells of the outer particles reach the box. The 2D problems are large
-  // enough for the search of most cells to go past the grid's rings, so every stride-th cell is compared.
+  // enough for the search of about half the cells to go past the grid's rings into the tree, so every stride-th cell
+  // is compared.
   struct Transport {
     const char* name;
     std::shared_ptr<const LawND> law;
