@@ -20,6 +20,7 @@
 #include "blobflow/studies/config.hpp"
 #include "blobflow/studies/density_table.hpp"
 #include "blobflow/studies/run.hpp"
+#include "blobflow/studies/study.hpp"
 #include "blobflow/studies/study_spec.hpp"
 
 #include "test_files.hpp"
@@ -489,6 +490,103 @@ TEST(DensityTable, TwoDimensionalTableKeepsFiveEvenlySpreadTimesAndTheNormalized
       ++checked;
     }
   EXPECT_GT(checked, 0u);
+}
+
+/// The blocks of a heat-map figure's .dat file: "map: <title>" or "points: <title>" -> rows of numbers.
+std::map<std::string, std::vector<std::vector<double>>> heat_map_blocks(const std::filesystem::path& path) {
+  std::map<std::string, std::vector<std::vector<double>>> blocks;
+  std::istringstream in(read(path));
+  std::string line, label;
+  while (std::getline(in, line)) {
+    if (line.rfind("# ", 0) == 0) {
+      label = line.substr(2);
+      blocks[label];
+    } else if (!line.empty()) {
+      std::istringstream row(line);
+      std::vector<double> values;
+      for (double v; row >> v;) values.push_back(v);
+      blocks[label].push_back(values);
+    }
+  }
+  return blocks;
+}
+
+/// A small 2D Barenblatt study (wpme, 64 particles on a lattice, eps = 2 h) with output times 0.375 and 0.5.
+const std::string kStudy2D = R"(
+[study]
+name = "tiny-2d"
+config = "barenblatt-2d"
+[[sweep]]
+name = "n"
+set.discretization.epsilon = "2*h"
+set.problem.t_final = 0.5
+set.output.times = [0.375]
+axes.discretization.particles = [64]
+[[fit]]
+name = "f"
+sweep = "n"
+metric = "w2"
+against = "discretization.particles"
+density_figure = true
+)";
+
+TEST(StudyReportFigures, TwoDimensionalRunsGetParticleAndBlobDensityHeatMaps) {
+  const auto dir = fresh_dir("density-2d");
+  std::ofstream(dir / "s.toml") << kStudy2D;
+  std::ostringstream log;
+  const StudyOutcome outcome = run_study({(dir / "s.toml").string(), dir / "out", {}, 1, false, false, false}, log);
+  ASSERT_EQ(outcome.n_failed, 0u) << log.str();
+  const auto out = dir / "out";
+  const reports::StudyReport report = reports::build_study_report(out, {false, false});
+  std::vector<std::string> names;
+  for (const auto& f : report.figures) names.push_back(f.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"f-particles-1", "f-density-1"}));  // one N: no error figure
+
+  // Figure (a): per output time (t0, 0.375, 0.5) the exact u / M on the grid of densities.csv and every particle.
+  const auto table = csv_columns(read(out / "runs" / "n-0000" / "densities.csv"));
+  const std::size_t grid = kDensityGridPoints2D * kDensityGridPoints2D;
+  ASSERT_EQ(table.at("exact").size(), 3 * grid);
+  const auto parts = heat_map_blocks(out / "figures" / "f-particles-1.dat");
+  std::size_t n = 0;
+  for (const std::string& row : csv_columns(read(out / "runs" / "n-0000" / "particles.csv")).at("t")) n += row == "0.5";
+  const std::vector<std::string> times = {"0.25", "0.375", "0.5"};
+  for (std::size_t k = 0; k < times.size(); ++k) {
+    const auto& map = parts.at("map: t = " + times[k]);
+    ASSERT_EQ(map.size(), grid) << times[k];
+    for (std::size_t i = 0; i < grid; i += 97) {  // a sample of the points: the heat map is the exact column
+      EXPECT_EQ(map[i][0], std::stod(table.at("x1")[k * grid + i]));
+      EXPECT_EQ(map[i][2], std::stod(table.at("exact")[k * grid + i]));
+    }
+    EXPECT_EQ(parts.at("points: t = " + times[k]).size(), n) << times[k];
+  }
+  // Figure (b): the blob density at the three times (a probability density on the grid), and blob - exact.
+  const auto dens = heat_map_blocks(out / "figures" / "f-density-1.dat");
+  EXPECT_EQ(dens.size(), 6u);
+  for (const std::string& t : times) {
+    const auto& blob = dens.at("map: blob, t = " + t);
+    const auto& diff = dens.at("map: blob - exact, t = " + t);
+    ASSERT_EQ(blob.size(), grid);
+    ASSERT_EQ(diff.size(), grid);
+    std::vector<std::string> x1, x2, value;
+    for (const auto& row : blob) {
+      x1.push_back(reports::format_shortest(row[0]));
+      x2.push_back(reports::format_shortest(row[1]));
+      value.push_back(reports::format_shortest(row[2]));
+    }
+    EXPECT_NEAR(trapezoid_2d(x1, x2, value, 0), 1.0, kBlobMass2DTolerance) << t;
+    const auto& exact = parts.at("map: t = " + t);
+    for (std::size_t i = 0; i < grid; i += 89)  // the difference is taken point by point, then written to 7 digits
+      EXPECT_NEAR(diff[i][2], blob[i][2] - exact[i][2], kSevenDigits * std::max(blob[i][2], exact[i][2])) << t;
+  }
+  const std::string md = read(out / "report.md");
+  EXPECT_NE(md.find("Figure f-particles-1: the particles x_i (red dots) of the run n-0000"), std::string::npos) << md;
+  EXPECT_NE(md.find("over the exact solution u(x, t) / M as a heat map"), std::string::npos);
+  EXPECT_NE(md.find("Figure f-density-1: the blob density zeta_eps * rho^N / M of the run n-0000"), std::string::npos);
+  EXPECT_NE(md.find("at t = 0.25, 0.375, 0.5"), std::string::npos);
+  EXPECT_NE(md.find("in the bottom row its difference from the exact solution"), std::string::npos);
+  const std::string gp = read(out / "figures" / "f-density-1.gp");
+  EXPECT_NE(gp.find("set multiplot layout 2,3"), std::string::npos) << gp;
+  EXPECT_NE(gp.find("set size ratio -1"), std::string::npos);
 }
 
 }  // namespace
