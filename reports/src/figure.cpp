@@ -236,6 +236,7 @@ bool write_heat_maps(const std::filesystem::path& dir, const HeatMapFigure& figu
     out << "set terminal " << terminal << "\nset output " << quoted(figure.name + extension) << "\nset multiplot layout "
         << rows << "," << figure.columns << " title " << quoted(figure.title) << "\n" << panels << "unset multiplot\n";
   out << "unset output\n";
+  out.close();  // the whole script on disk before gnuplot reads it
   if (!out) throw std::runtime_error((dir / gp).string() + ": cannot write the file");
   return render_script(dir, gp, figure.name + ".png", render);
 }

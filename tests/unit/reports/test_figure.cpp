@@ -77,7 +77,8 @@ TEST(HeatMaps, BadPanelsAreErrors) {
 TEST(HeatMaps, GnuplotRendersTheScriptWithoutComplaint) {
   if (std::system("command -v gnuplot >/dev/null 2>&1") != 0) GTEST_SKIP() << "gnuplot is not installed";
   const auto dir = test::fresh_dir("figure", "heat-maps-render");
-  write_heat_maps(dir, two_panels(), /*render=*/false);
+  EXPECT_TRUE(write_heat_maps(dir, two_panels(), /*render=*/true));  // the script is complete when gnuplot reads it
+  std::filesystem::remove(dir / "maps.png");
   const std::string command = "cd '" + dir.string() + "' && gnuplot maps.gp 2> gnuplot.err";
   ASSERT_EQ(std::system(command.c_str()), 0) << read(dir / "gnuplot.err");
   EXPECT_EQ(read(dir / "gnuplot.err"), "");  // no warning either (an irregular image grid, an empty block)
