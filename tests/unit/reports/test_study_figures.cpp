@@ -195,6 +195,38 @@ TEST(BuiltinStudies, TargetsStudyExpandsAndValidates) {
     }
 }
 
+TEST(BuiltinStudies, TwoDimensionalStudiesDrawDensityHeatMaps) {
+  // keller-segel: the three masses at N = 441 (a 21 x 21 lattice) with a few output times, one fit with the figures.
+  const StudySpec ks = load_study("keller-segel");
+  std::size_t snapshots = 0;
+  for (const PlannedRun& r : expand_study(ks))
+    if (r.sweep == "snapshots") {
+      ++snapshots;
+      const RunConfig c = parse_run_config(ks.config_text, ks.config_name, r.overrides);
+      EXPECT_EQ(c.problem.dimension, 2);
+      EXPECT_EQ(c.output.times, (std::vector<double>{0.5, 0.75, 1.0}));
+    }
+  EXPECT_EQ(snapshots, 3u);
+  ASSERT_EQ(ks.fits.size(), 2u);
+  EXPECT_TRUE(ks.fits[1].density_figure);
+  EXPECT_EQ(ks.fits[1].sweep, "snapshots");
+  // barenblatt-nd: the earlier fits are unchanged; the last one draws 2D wpme at N = 1024.
+  const StudySpec nd = load_study("barenblatt-nd");
+  ASSERT_EQ(nd.fits.size(), 6u);
+  for (std::size_t k = 0; k + 1 < nd.fits.size(); ++k) EXPECT_FALSE(nd.fits[k].density_figure) << nd.fits[k].name;
+  EXPECT_TRUE(nd.fits.back().density_figure);
+  std::size_t pictures = 0;
+  for (const PlannedRun& r : expand_study(nd))
+    if (r.sweep == nd.fits.back().sweep) {
+      ++pictures;
+      const RunConfig c = parse_run_config(nd.config_text, nd.config_name, r.overrides);
+      EXPECT_EQ(c.problem.dimension, 2);
+      EXPECT_EQ(c.problem.equation, "wpme");
+      EXPECT_EQ(c.discretization.particles, 1024);
+    }
+  EXPECT_EQ(pictures, 1u);
+}
+
 TEST(BuiltinStudies, DefaultStudyHasTheTalksExperiment) {
   const StudySpec spec = load_study("default");
   const std::vector<PlannedRun> runs = expand_study(spec);
