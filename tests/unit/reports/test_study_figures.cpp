@@ -210,9 +210,9 @@ TEST(BuiltinStudies, TwoDimensionalStudiesDrawDensityHeatMaps) {
   ASSERT_EQ(ks.fits.size(), 2u);
   EXPECT_TRUE(ks.fits[1].density_figure);
   EXPECT_EQ(ks.fits[1].sweep, "snapshots");
-  // barenblatt-nd: the earlier fits are unchanged; the last one draws 2D wpme at N = 1024.
+  // barenblatt-nd: only the last fit draws, 2D wpme at N = 1024.
   const StudySpec nd = load_study("barenblatt-nd");
-  ASSERT_EQ(nd.fits.size(), 6u);
+  ASSERT_GE(nd.fits.size(), 2u);
   for (std::size_t k = 0; k + 1 < nd.fits.size(); ++k) EXPECT_FALSE(nd.fits[k].density_figure) << nd.fits[k].name;
   EXPECT_TRUE(nd.fits.back().density_figure);
   std::size_t pictures = 0;
