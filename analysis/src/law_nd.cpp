@@ -147,6 +147,115 @@ void UniformBoxLaw::integrate(const ConvexCell& cell, const Point3& seed, CellIn
                         volume_;
 }
 
+namespace {
+
+double box_volume(const Box& b) {
+  double v = 1.0;
+  for (int k = 0; k < b.dimension; ++k) v *= b.hi[k] - b.lo[k];
+  return v;
+}
+
+bool box_inside(const Box& inner, const Box& outer) {
+  for (int k = 0; k < outer.dimension; ++k)
+    if (!(inner.lo[k] >= outer.lo[k] && inner.hi[k] <= outer.hi[k])) return false;
+  return true;
+}
+
+bool interiors_meet(const Box& a, const Box& b) {
+  for (int k = 0; k < a.dimension; ++k)
+    if (!(std::max(a.lo[k], b.lo[k]) < std::min(a.hi[k], b.hi[k]))) return false;
+  return true;
+}
+
+/// "[lo0, hi0] x [lo1, hi1]": a box in a message.
+std::string box_text(const Box& b) {
+  std::string s;
+  for (int k = 0; k < b.dimension; ++k)
+    s += (k ? " x [" : "[") + detail::format_value(b.lo[k]) + ", " + detail::format_value(b.hi[k]) + "]";
+  return s;
+}
+
+/// out += c part, facet by facet.
+void add_scaled(CellIntegrals& out, double c, const CellIntegrals& part) {
+  out.mass += c * part.mass;
+  for (int j = 0; j < 3; ++j) out.first[j] += c * part.first[j];
+  out.second += c * part.second;
+  for (std::size_t f = 0; f < out.facet_mass.size(); ++f) out.facet_mass[f] += c * part.facet_mass[f];
+}
+
+void set_zero(CellIntegrals& out, std::size_t facets) {
+  out.facet_mass.assign(facets, 0.0);
+  out.mass = out.second = 0.0;
+  out.first = {};
+}
+
+}  // namespace
+
+PiecewiseConstantLawND::PiecewiseConstantLawND(const Box& hull, double background, std::vector<Piece> pieces)
+    : hull_(hull), background_(background), hull_coefficient_(0.0), pieces_(std::move(pieces)) {
+  const char* where = "PiecewiseConstantLawND";
+  if (!(background >= 0.0) || !std::isfinite(background))
+    throw std::invalid_argument(describe(where, "background", background, "must be finite and >= 0"));
+  const double hull_volume = box_volume(hull_.support_box());
+  double mass = background * hull_volume;
+  for (std::size_t k = 0; k < pieces_.size(); ++k) {
+    const Piece& p = pieces_[k];
+    const std::string name = "pieces[" + std::to_string(k) + "]";
+    if (p.box.dimension != hull.dimension)
+      throw std::invalid_argument(describe(where, name + ".box.dimension", p.box.dimension,
+                                           "must equal the hull's dimension " + std::to_string(hull.dimension)));
+    uniform_.emplace_back(p.box);  // checks the box itself
+    if (!box_inside(p.box, hull_.support_box()))
+      throw std::invalid_argument(std::string(where) + ": " + name + ".box = " + box_text(p.box) +
+                                  ": must lie inside the hull " + box_text(hull_.support_box()));
+    if (!(p.value >= 0.0) || !std::isfinite(p.value))
+      throw std::invalid_argument(describe(where, name + ".value", p.value, "must be finite and >= 0"));
+    for (std::size_t j = 0; j < k; ++j)
+      if (interiors_meet(pieces_[j].box, p.box))
+        throw std::invalid_argument(std::string(where) + ": " + name + ".box = " + box_text(p.box) +
+                                    ": overlaps pieces[" + std::to_string(j) + "].box = " + box_text(pieces_[j].box) +
+                                    " (the pieces' interiors must be disjoint)");
+    coefficient_.push_back((p.value - background) * box_volume(p.box));
+    mass += coefficient_.back();
+  }
+  if (!(mass > 0.0)) throw std::invalid_argument(describe(where, "total mass", mass, "must be > 0"));
+  background_ /= mass;
+  hull_coefficient_ = background_ * hull_volume;
+  for (Piece& p : pieces_) p.value /= mass;
+  for (double& c : coefficient_) c /= mass;
+}
+
+double PiecewiseConstantLawND::density(const Point3& x) const {
+  if (!inside_box(hull_.support_box(), x)) return 0.0;
+  for (const Piece& p : pieces_)
+    if (inside_box(p.box, x)) return p.value;
+  return background_;
+}
+
+Point3 PiecewiseConstantLawND::centre() const {
+  if (background_ > 0.0 || pieces_.empty()) return hull_.centre();
+  std::size_t heaviest = 0;
+  for (std::size_t k = 1; k < pieces_.size(); ++k)
+    if (pieces_[k].value * box_volume(pieces_[k].box) > pieces_[heaviest].value * box_volume(pieces_[heaviest].box))
+      heaviest = k;
+  return uniform_[heaviest].centre();
+}
+
+void PiecewiseConstantLawND::integrate(const ConvexCell& cell, const Point3& y, CellIntegrals& out) const {
+  detail::check_cell_dimension("PiecewiseConstantLawND::integrate", cell, dimension());
+  CellIntegrals part;
+  set_zero(out, cell.facets.size());
+  if (hull_coefficient_ != 0.0) {
+    hull_.integrate(cell, y, part);
+    add_scaled(out, hull_coefficient_, part);
+  }
+  for (std::size_t k = 0; k < uniform_.size(); ++k) {
+    if (coefficient_[k] == 0.0) continue;
+    uniform_[k].integrate(cell, y, part);
+    add_scaled(out, coefficient_[k], part);
+  }
+}
+
 MixtureLaw::MixtureLaw(std::vector<double> weights, std::vector<std::shared_ptr<const LawND>> components)
     : weights_(std::move(weights)), components_(std::move(components)) {
   if (components_.empty())
@@ -199,17 +308,11 @@ Point3 MixtureLaw::centre() const {
 void MixtureLaw::integrate(const ConvexCell& cell, const Point3& y, CellIntegrals& out) const {
   detail::check_cell_dimension("MixtureLaw::integrate", cell, dimension());
   CellIntegrals part;  // local: a component may itself be a mixture
-  out.facet_mass.assign(cell.facets.size(), 0.0);
-  out.mass = out.second = 0.0;
-  out.first = {};
+  set_zero(out, cell.facets.size());
   for (std::size_t k = 0; k < components_.size(); ++k) {
-    const double w = weights_[k];
-    if (w == 0.0) continue;
+    if (weights_[k] == 0.0) continue;
     components_[k]->integrate(cell, y, part);
-    out.mass += w * part.mass;
-    for (int j = 0; j < 3; ++j) out.first[j] += w * part.first[j];
-    out.second += w * part.second;
-    for (std::size_t f = 0; f < out.facet_mass.size(); ++f) out.facet_mass[f] += w * part.facet_mass[f];
+    add_scaled(out, weights_[k], part);
   }
 }
 

@@ -1,8 +1,10 @@
-// Log-log figures as .dat + .gp pairs, rendered by gnuplot through gnuplot-iostream (see figure.hpp).
+// Curves and heat maps as .dat + .gp pairs, rendered by gnuplot through gnuplot-iostream (see figure.hpp).
 #include "blobflow/reports/figure.hpp"
 
 #include "blobflow/reports/table.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -18,6 +20,78 @@ std::string quoted(const std::string& s) {
   std::string out = "'";
   for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
   return out + "'";
+}
+
+/// Runs `gp` in `dir` with gnuplot when `render` is true and gnuplot is installed; whether `png` exists afterwards.
+bool render_script(const std::filesystem::path& dir, const std::string& gp, const std::string& png, bool render) {
+  if (!render || std::system("command -v gnuplot >/dev/null 2>&1") != 0) return false;
+  {
+    // gnuplot-iostream opens a pipe to gnuplot; closing it (end of scope) lets gnuplot finish and exit.
+    Gnuplot gnuplot("gnuplot");
+    gnuplot << "cd " << quoted(dir.string()) << "\nload " << quoted(gp) << "\n";
+  }
+  return std::filesystem::exists(dir / png);
+}
+
+/// Pixels of one heat-map panel (with its colour box and title) in the PNG and SVG images.
+constexpr int kPanelWidth = 520, kPanelHeight = 460;
+/// Room for the figure's title above the panels, in pixels.
+constexpr int kTitleHeight = 40;
+/// Pixels per inch of the PDF page (a panel of 520 x 460 pixels is 5.2 x 4.6 inches).
+constexpr double kPdfPixelsPerInch = 100.0;
+
+/// Significant digits of a heat map's data: those of densities.csv in 2D (kDensityDigits2D); a colour needs 3.
+constexpr int kHeatMapDigits = 7;
+
+/// `v` with kHeatMapDigits significant digits.
+std::string heat_map_number(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.*g", kHeatMapDigits, v);
+  return buffer;
+}
+
+/// The gnuplot palette commands (palette and range) of a panel.
+std::string palette_commands(const HeatMapPanel& panel) {
+  const std::string palette =
+      panel.palette == Palette::sequential
+          ? "set palette defined (0 '#ffffff', 1 '#c6dbef', 2 '#6baed6', 3 '#2171b5', 4 '#08306b')\n"
+          : "set palette defined (-1 '#2166ac', -0.5 '#92c5de', 0 '#f7f7f7', 0.5 '#f4a582', 1 '#b2182b')\n";
+  return palette + "set cbrange [" + format_shortest(panel.low) + ":" + format_shortest(panel.high) + "]\n";
+}
+
+/// Writes the data of a HeatMapFigure: per panel its map (a blank line after each scan line), then its points.
+/// Returns per panel the indices of its two blocks in the file (-1: left out).
+std::vector<std::pair<int, int>> write_heat_map_data(const std::filesystem::path& path, const HeatMapFigure& figure) {
+  std::ofstream out(path);
+  std::vector<std::pair<int, int>> blocks;
+  int next = 0;
+  for (const HeatMapPanel& p : figure.panels) {
+    if (p.x1.size() != p.value.size() || p.x2.size() != p.value.size() || p.points_x1.size() != p.points_x2.size())
+      throw std::runtime_error("figure " + figure.name + ": panel " + p.title + " has columns of unequal length");
+    if (!(p.low < p.high))
+      throw std::runtime_error("figure " + figure.name + ": panel " + p.title + " has the empty colour range [" +
+                               format_shortest(p.low) + ", " + format_shortest(p.high) + "]");
+    std::pair<int, int> at{-1, -1};
+    if (!p.value.empty()) {
+      out << "# map: " << p.title << "\n";
+      for (std::size_t k = 0; k < p.value.size(); ++k) {
+        if (k > 0 && p.x2[k] != p.x2[k - 1]) out << "\n";  // the end of a scan line
+        out << heat_map_number(p.x1[k]) << " " << heat_map_number(p.x2[k]) << " " << heat_map_number(p.value[k]) << "\n";
+      }
+      out << "\n\n";
+      at.first = next++;
+    }
+    if (!p.points_x1.empty()) {
+      out << "# points: " << p.title << "\n";
+      for (std::size_t k = 0; k < p.points_x1.size(); ++k)
+        out << heat_map_number(p.points_x1[k]) << " " << heat_map_number(p.points_x2[k]) << "\n";
+      out << "\n\n";
+      at.second = next++;
+    }
+    blocks.push_back(at);
+  }
+  if (!out) throw std::runtime_error(path.string() + ": cannot write the file");
+  return blocks;
 }
 
 }  // namespace
@@ -55,13 +129,7 @@ bool write_loglog_figure(const std::filesystem::path& dir, const LogLogFigure& f
     out << "unset output\n";
     if (!out) throw std::runtime_error((dir / gp).string() + ": cannot write the file");
   }
-  if (!render || std::system("command -v gnuplot >/dev/null 2>&1") != 0) return false;
-  {
-    // gnuplot-iostream opens a pipe to gnuplot; closing it (end of scope) lets gnuplot finish and exit.
-    Gnuplot gnuplot("gnuplot");
-    gnuplot << "cd " << quoted(dir.string()) << "\nload " << quoted(gp) << "\n";
-  }
-  return std::filesystem::exists(dir / (figure.name + ".png"));
+  return render_script(dir, gp, figure.name + ".png", render);
 }
 
 bool write_plot(const std::filesystem::path& dir, const Plot& plot, bool render, bool pdf) {
@@ -115,12 +183,62 @@ bool write_plot(const std::filesystem::path& dir, const Plot& plot, bool render,
     out << "unset output\n";
     if (!out) throw std::runtime_error((dir / gp).string() + ": cannot write the file");
   }
-  if (!render || std::system("command -v gnuplot >/dev/null 2>&1") != 0) return false;
-  {
-    Gnuplot gnuplot("gnuplot");
-    gnuplot << "cd " << quoted(dir.string()) << "\nload " << quoted(gp) << "\n";
+  return render_script(dir, gp, plot.name + ".png", render);
+}
+
+bool write_heat_maps(const std::filesystem::path& dir, const HeatMapFigure& figure, bool render, bool pdf) {
+  if (figure.columns == 0) throw std::runtime_error("figure " + figure.name + ": columns = 0: must be >= 1");
+  std::filesystem::create_directories(dir);
+  const std::string dat = figure.name + ".dat", gp = figure.name + ".gp";
+  const std::vector<std::pair<int, int>> blocks = write_heat_map_data(dir / dat, figure);
+  // One box for all panels: the extent of every map and every point.
+  double lo1 = INFINITY, hi1 = -INFINITY, lo2 = INFINITY, hi2 = -INFINITY;
+  for (const HeatMapPanel& p : figure.panels) {
+    for (const auto& [x1, x2] : {std::pair{&p.x1, &p.x2}, std::pair{&p.points_x1, &p.points_x2}})
+      for (std::size_t k = 0; k < x1->size(); ++k)
+        lo1 = std::min(lo1, (*x1)[k]), hi1 = std::max(hi1, (*x1)[k]), lo2 = std::min(lo2, (*x2)[k]),
+        hi2 = std::max(hi2, (*x2)[k]);
   }
-  return std::filesystem::exists(dir / (plot.name + ".png"));
+  // The panels, drawn once per terminal: a panel with nothing to draw leaves its place empty.
+  std::string panels;
+  for (std::size_t k = 0; k < figure.panels.size(); ++k) {
+    const HeatMapPanel& p = figure.panels[k];
+    const auto [map, points] = blocks[k];
+    if (map < 0 && points < 0) {
+      panels += "set multiplot next\n";
+      continue;
+    }
+    panels += "set title " + quoted(p.title) + "\n" + palette_commands(p) + (map < 0 ? "unset" : "set") + " colorbox\n";
+    std::string plot = "plot ";
+    if (map >= 0) plot += quoted(dat) + " index " + std::to_string(map) + " using 1:2:3 with image notitle";
+    if (points >= 0)
+      plot += std::string(map >= 0 ? ", " : "") + quoted(dat) + " index " + std::to_string(points) +
+              " using 1:2 with points pt 7 ps 0.2 lc rgb '#d62728' notitle";
+    panels += plot + "\n";
+  }
+  const std::size_t rows = (figure.panels.size() + figure.columns - 1) / figure.columns;
+  const int width = kPanelWidth * static_cast<int>(figure.columns);
+  const int height = kPanelHeight * static_cast<int>(rows) + kTitleHeight;
+  std::ofstream out(dir / gp);
+  out << "# " << figure.title << " (data: " << dat << "); render with: gnuplot " << gp << "\n"
+      << "set size ratio -1\nunset key\nset tics out font ',8'\nset cbtics font ',8'\nset title font ',10'\n"
+      << "set xlabel " << quoted(figure.x_label) << "\nset ylabel " << quoted(figure.y_label) << "\n";
+  if (lo1 < hi1 && lo2 < hi2)
+    out << "set xrange [" << format_shortest(lo1) << ":" << format_shortest(hi1) << "]\nset yrange ["
+        << format_shortest(lo2) << ":" << format_shortest(hi2) << "]\n";
+  const std::string size = " size " + std::to_string(width) + "," + std::to_string(height);
+  char inches[64];
+  std::snprintf(inches, sizeof inches, " size %.2fin,%.2fin", width / kPdfPixelsPerInch, height / kPdfPixelsPerInch);
+  std::vector<std::pair<std::string, std::string>> terminals = {{"pngcairo noenhanced" + size, ".png"},
+                                                                {"svg noenhanced" + size, ".svg"}};
+  if (pdf) terminals.emplace_back("pdfcairo noenhanced" + std::string(inches), ".pdf");
+  for (const auto& [terminal, extension] : terminals)
+    out << "set terminal " << terminal << "\nset output " << quoted(figure.name + extension) << "\nset multiplot layout "
+        << rows << "," << figure.columns << " title " << quoted(figure.title) << "\n" << panels << "unset multiplot\n";
+  out << "unset output\n";
+  out.close();  // the whole script on disk before gnuplot reads it
+  if (!out) throw std::runtime_error((dir / gp).string() + ": cannot write the file");
+  return render_script(dir, gp, figure.name + ".png", render);
 }
 
 }  // namespace blobflow::reports

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -28,8 +29,12 @@ using nlohmann::json;
 constexpr double kTimeMatch = 1e-9;
 /// Largest number of particle paths drawn in a trajectory figure (more are unreadable).
 constexpr std::size_t kMaxTrajectories = 24;
-/// Largest number of output times drawn in a density figure (more curves overlap unreadably).
+/// Largest number of output times drawn in a density figure (more curves overlap unreadably; in 2D, more panels side
+/// by side get too small to read). A 2D run writes its table at this many times (density_table.hpp).
 constexpr std::size_t kMaxDensitySnapshots = 5;
+/// Largest number of particles drawn over a heat map: beyond ~4000 dots a panel of a few hundred pixels is covered
+/// and the map underneath hidden; more are thinned to every k-th.
+constexpr std::size_t kMaxParticlesDrawn = 4096;
 
 std::string read_text(const std::filesystem::path& path) {
   std::ifstream in(path);
@@ -226,10 +231,10 @@ DivergenceSeries divergence_series(const std::filesystem::path& run_dir, const j
 }
 
 /// One output time of a run's densities.csv (studies/density_table.hpp): the grid and the densities on it; exact
-/// and target are empty where the run has none.
+/// and target are empty where the run has none. 1D: the grid x; 2D: the points (x[k], x2[k]), x1 varying fastest.
 struct DensityBlock {
   double t = 0.0;
-  std::vector<double> x, blob, exact, target;
+  std::vector<double> x, x2, blob, exact, target;
 };
 
 /// The cells of a CSV line, empty ones included.
@@ -243,23 +248,27 @@ std::vector<std::string> csv_cells(const std::string& line) {
   }
 }
 
-/// The blocks of a densities.csv in file order; none when the file is missing or has another header.
+/// The blocks of a densities.csv in file order (1D: t,x,blob,exact,target; 2D: t,x1,x2,blob,exact,target); none
+/// when the file is missing or has another header.
 std::vector<DensityBlock> read_density_table(const std::filesystem::path& csv) {
   std::ifstream in(csv);
   std::vector<DensityBlock> blocks;
   std::string line;
-  if (!std::getline(in, line) || line != "t,x,blob,exact,target") return blocks;
+  if (!std::getline(in, line) || (line != "t,x,blob,exact,target" && line != "t,x1,x2,blob,exact,target"))
+    return blocks;
+  const std::size_t d = line == "t,x,blob,exact,target" ? 1 : 2;  // the densities' columns follow the coordinates
   const auto value = [](const std::string& cell) { return std::strtod(cell.c_str(), nullptr); };
   while (std::getline(in, line)) {
     const std::vector<std::string> cells = csv_cells(line);
-    if (cells.size() != 5) continue;
+    if (cells.size() != 4 + d) continue;
     const double t = value(cells[0]);
-    if (blocks.empty() || blocks.back().t != t) blocks.push_back({t, {}, {}, {}, {}});
+    if (blocks.empty() || blocks.back().t != t) blocks.push_back({t, {}, {}, {}, {}, {}});
     DensityBlock& b = blocks.back();
     b.x.push_back(value(cells[1]));
-    b.blob.push_back(value(cells[2]));
-    if (!cells[3].empty()) b.exact.push_back(value(cells[3]));
-    if (!cells[4].empty()) b.target.push_back(value(cells[4]));
+    if (d == 2) b.x2.push_back(value(cells[2]));
+    b.blob.push_back(value(cells[d + 1]));
+    if (!cells[d + 2].empty()) b.exact.push_back(value(cells[d + 2]));
+    if (!cells[d + 3].empty()) b.target.push_back(value(cells[d + 3]));
   }
   return blocks;
 }
@@ -334,6 +343,13 @@ struct Builder {
     const bool rendered = write_plot(dir / "figures", plot, options.render, options.pdf);
     report.figures.push_back({plot.name, caption, rendered});
     const std::string stem = "figures/" + plot.name;
+    document.add(FigureBlock{caption, stem + ".png", stem + ".svg", stem + ".dat", stem + ".gp"});
+  }
+
+  void add_figure(const HeatMapFigure& figure, const std::string& caption) {
+    const bool rendered = write_heat_maps(dir / "figures", figure, options.render, options.pdf);
+    report.figures.push_back({figure.name, caption, rendered});
+    const std::string stem = "figures/" + figure.name;
     document.add(FigureBlock{caption, stem + ".png", stem + ".svg", stem + ".dat", stem + ".gp"});
   }
 
@@ -773,14 +789,137 @@ void add_divergence_figure(Builder& b, const FitView& f) {
                         sources + ".");
 }
 
-/// The 1D blob density of the finest run of group gi at up to kMaxDensitySnapshots output times against the exact
-/// solution and rhobar / int rhobar, from its densities.csv; nothing where the run wrote none (d > 1).
+/// The particles of a 2D run's particles.csv (columns t,i,x1,x2,mass) at the given times, every `stride`-th of the
+/// n of them so that at most kMaxParticlesDrawn are drawn; empty where the file is missing or not 2D.
+struct ParticlesAt {
+  std::vector<std::vector<double>> x1, x2;  ///< per time
+  std::size_t n = 0, stride = 1;
+};
+
+ParticlesAt particles_at(const std::filesystem::path& csv, const std::vector<double>& times) {
+  std::vector<std::string> header;
+  const auto rows = read_csv(csv, header);
+  ParticlesAt out;
+  out.x1.resize(times.size());
+  out.x2.resize(times.size());
+  if (header.size() != 5 || header[2] != "x1" || header[3] != "x2") return out;
+  for (const auto& row : rows)
+    if (row.size() == 5) out.n = std::max(out.n, static_cast<std::size_t>(row[1]) + 1);
+  out.stride = (out.n + kMaxParticlesDrawn - 1) / kMaxParticlesDrawn;
+  out.stride = std::max<std::size_t>(out.stride, 1);
+  for (const auto& row : rows) {
+    if (row.size() != 5 || static_cast<std::size_t>(row[1]) % out.stride != 0) continue;
+    for (std::size_t k = 0; k < times.size(); ++k)
+      if (std::abs(row[0] - times[k]) <= kTimeMatch * std::max(1.0, std::abs(times[k]))) {
+        out.x1[k].push_back(row[2]);
+        out.x2[k].push_back(row[3]);
+      }
+  }
+  return out;
+}
+
+/// The colour scales the 2D density figures share across times: [0, high] for densities, [-diff, diff] for
+/// blob - exact; and the least blob value (below 0 only for sign-changing mollifiers).
+struct DensityScales {
+  double high = 0.0, diff = 0.0, blob_min = 0.0;
+};
+
+DensityScales density_scales(const std::vector<const DensityBlock*>& shown, bool exact, bool target) {
+  DensityScales s;
+  for (const DensityBlock* d : shown)
+    for (std::size_t k = 0; k < d->blob.size(); ++k) {
+      s.high = std::max(s.high, d->blob[k]);
+      s.blob_min = std::min(s.blob_min, d->blob[k]);
+      if (exact) s.high = std::max(s.high, d->exact[k]), s.diff = std::max(s.diff, std::abs(d->blob[k] - d->exact[k]));
+      else if (target) s.high = std::max(s.high, d->target[k]);
+    }
+  // A colour range must not be empty: a density that is 0 everywhere, a blob that equals the exact solution.
+  if (!(s.high > 0.0)) s.high = 1.0;
+  if (!(s.diff > 0.0)) s.diff = std::numeric_limits<double>::min();
+  return s;
+}
+
+/// The 2D figures of the finest run of group gi from its densities.csv and particles.csv, at the times `shown`:
+/// <fit>-particles-<gi> (the particles over the exact solution, else over the target, as a heat map) and
+/// <fit>-density-<gi> (the blob density, and below it blob - exact where there is an exact solution).
+void add_density_maps(Builder& b, const FitView& f, std::size_t gi, const std::vector<const DensityBlock*>& shown) {
+  const Group& g = f.groups[gi];
+  const Point& finest = g.points.back();
+  const bool exact = std::all_of(shown.begin(), shown.end(), [](auto* d) { return d->exact.size() == d->x.size(); });
+  const bool target = std::all_of(shown.begin(), shown.end(), [](auto* d) { return d->target.size() == d->x.size(); });
+  const DensityScales scale = density_scales(shown, exact, target);
+  std::vector<double> times;
+  for (const DensityBlock* d : shown) times.push_back(d->t);
+  const ParticlesAt particles = particles_at(b.dir / "runs" / finest.id / "particles.csv", times);
+  const std::string suffix = "-" + std::to_string(gi + 1), label = f.finest_label(g);
+  HeatMapFigure parts{f.spec.name + "-particles" + suffix,
+                      f.spec.name + ": particles" +
+                          (exact ? " over the exact density u / M" : target ? " over rhobar / int rhobar" : "") + ", " +
+                          label,
+                      "x1", "x2", shown.size(), {}};
+  HeatMapFigure dens{f.spec.name + "-density" + suffix,
+                     f.spec.name + ": blob density" + (exact ? " (top) and blob - exact (bottom)" : "") + ", " + label,
+                     "x1", "x2", shown.size(), {}};
+  std::string at;
+  for (std::size_t k = 0; k < shown.size(); ++k) {
+    const DensityBlock& d = *shown[k];
+    const std::string t = "t = " + format_shortest(d.t);
+    at += (at.empty() ? "" : ", ") + format_shortest(d.t);
+    const std::vector<double>* background = exact ? &d.exact : target ? &d.target : nullptr;
+    HeatMapPanel p{t, {}, {}, {}, particles.x1[k], particles.x2[k], Palette::sequential, 0.0, scale.high};
+    if (background) p.x1 = d.x, p.x2 = d.x2, p.value = *background;
+    parts.panels.push_back(std::move(p));
+    dens.panels.push_back({"blob, " + t, d.x, d.x2, d.blob, {}, {}, Palette::sequential, 0.0, scale.high});
+  }
+  for (std::size_t k = 0; exact && k < shown.size(); ++k) {
+    const DensityBlock& d = *shown[k];
+    HeatMapPanel p{"blob - exact, t = " + format_shortest(d.t), d.x, d.x2, d.blob, {}, {}, Palette::diverging,
+                   -scale.diff, scale.diff};
+    for (std::size_t i = 0; i < p.value.size(); ++i) p.value[i] -= d.exact[i];
+    dens.panels.push_back(std::move(p));
+  }
+  const std::string run = " of the run " + finest.id + " (" + label + ") at t = " + at;
+  const std::string thinned =
+      particles.stride > 1 ? "; one in " + std::to_string(particles.stride) + " of the " + std::to_string(particles.n) +
+                                 " particles"
+                           : "";
+  const std::string beneath = exact    ? "over the exact solution u(x, t) / M as a heat map from its densities.csv"
+                              : target ? "over the target rhobar / int rhobar on its box as a heat map from its "
+                                         "densities.csv"
+                                       : "(the run has no exact solution or target to draw beneath them)";
+  const std::string shared = exact || target ? " (one colour scale for all times, shared with figure " + dens.name + ")"
+                                             : "";
+  b.add_figure(parts, "Figure " + parts.name + ": the particles x_i (red dots" + thinned + ")" + run +
+                          " from its particles.csv, " + beneath + shared + "; equal scales on both axes.");
+  const std::string grid = std::to_string(std::lround(std::sqrt(double(shown.front()->x.size()))));
+  const std::string below_zero = scale.blob_min < 0.0 ? "; its dips below 0 (down to " +
+                                                            format_scientific(scale.blob_min) + ") are drawn white"
+                                                      : "";
+  b.add_figure(dens, "Figure " + dens.name + ": the blob density zeta_eps * rho^N / M" + run +
+                         " from its densities.csv (" + grid + " x " + grid + " grid points)" +
+                         (exact ? " in the top row, and in the bottom row its difference from the exact solution, "
+                                  "blob - u(x, t) / M (red above, blue below; a symmetric scale up to the largest "
+                                  "|difference|, " + format_scientific(scale.diff) + ")"
+                                : "") +
+                         "; one colour scale for the blob density at all times" +
+                         (exact || target ? ", shared with figure " + parts.name : "") + below_zero +
+                         "; equal scales on both axes.");
+}
+
+/// The blob density of the finest run of group gi at up to kMaxDensitySnapshots output times, from its densities.csv:
+/// in 1D against the exact solution and rhobar / int rhobar; in 2D as heat maps (add_density_maps); nothing where the
+/// run wrote none (3D).
 void add_density_figure(Builder& b, const FitView& f, std::size_t gi) {
   const Group& g = f.groups[gi];
   if (g.points.empty()) return;
   const Point& finest = g.points.back();
   const std::vector<DensityBlock> blocks = read_density_table(b.dir / "runs" / finest.id / "densities.csv");
   if (blocks.empty()) return;
+  if (!blocks.front().x2.empty()) {
+    std::vector<const DensityBlock*> shown;
+    for (std::size_t idx : spread_indices(blocks.size(), kMaxDensitySnapshots)) shown.push_back(&blocks[idx]);
+    return add_density_maps(b, f, gi, shown);
+  }
   const bool exact = !blocks.front().exact.empty(), target = !blocks.front().target.empty();
   Plot dens{f.spec.name + "-density-" + std::to_string(gi + 1),
             f.spec.name + ": blob density at the output times, " + f.finest_label(g), "x", "density", false, false, {}};
@@ -804,7 +943,7 @@ void add_density_figure(Builder& b, const FitView& f, std::size_t gi) {
   b.add_figure(dens, "Figure " + dens.name + ": the blob density zeta_eps * rho^N / M (solid) of the run " + finest.id +
                          " (" + f.finest_label(g) + ") from its densities.csv at t = " + shown +
                          (exact ? "; dashed in the same colour: the exact solution u(x, t) / M" : "") +
-                         (target ? "; grey dashed: the target rhobar / int rhobar" + over : "") + ". 1D runs only.");
+                         (target ? "; grey dashed: the target rhobar / int rhobar" + over : "") + ".");
 }
 
 /// The figures a fit asks for besides its error figure, in the report's order.

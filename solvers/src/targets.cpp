@@ -106,6 +106,7 @@ struct GaussianComponent {
   int d = 1;
   std::array<double, 3> mean{};
   std::array<double, 9> cholesky{};  // lower triangular L with L L^T = covariance, row-major
+  std::array<double, 9> covariance{};  // as given, row-major in a 3 x 3 array
   std::array<double, 3> sd{};        // sqrt(covariance_kk), the standard deviation of each coordinate
   double log_norm = 0.0;            // log of (2 pi)^(-d/2) det(covariance)^(-1/2)
 
@@ -137,6 +138,7 @@ GaussianComponent make_component(int d, std::span<const double> mean, std::span<
     g.sd[i] = std::sqrt(cov[i * n + i]);
     for (std::size_t j = 0; j < n; ++j) {
       if (!std::isfinite(cov[i * n + j])) bad(cov_field, list(cov), "entries must be finite");
+      g.covariance[3 * i + j] = cov[i * n + j];
       // Symmetry to a few ulps of the larger entry: the matrix is typed by a person or produced by arithmetic.
       constexpr double kSymmetryUlps = 8.0;
       const double scale = std::max(std::abs(cov[i * n + j]), std::abs(cov[j * n + i]));
@@ -192,6 +194,18 @@ class GaussianMixtureTarget final : public Target {
       }
     }
     return hull;
+  }
+  std::vector<NormalComponent> normal_components() const override {
+    if (floor_ > 0.0) return {};
+    std::vector<NormalComponent> out;
+    const auto n = static_cast<std::size_t>(dim_);
+    for (std::size_t k = 0; k < components_.size(); ++k) {
+      NormalComponent c{.weight = weights_[k], .mean = components_[k].mean};
+      for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t j = 0; j < n; ++j) c.covariance[i * n + j] = components_[k].covariance[3 * i + j];
+      out.push_back(c);
+    }
+    return out;
   }
   std::string describe() const override {
     return label_ + (floor_ > 0.0 ? " (floor " + number(floor_) + ")" : std::string());

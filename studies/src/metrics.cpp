@@ -54,8 +54,18 @@ std::string_view no_target_box(const RunFacts& f) {
                   : "only wpme runs with a target (not rhobar == 1 on R^d) compare the blob density with it";
 }
 std::string_view no_steady_state(const RunFacts& f) {
-  if (f.dimension != 1) return "distances to the steady state are computed in 1D only";
-  return no_target_box(f);
+  if (f.steady_state || !f.target_box) return no_target_box(f);
+  return "the steady state is a law blobflow integrates in 2D and 3D only for uniform-box, piecewise and floorless "
+         "gaussian and mixture targets (with a floor rhobar has infinite mass on R^d)";
+}
+std::string_view no_steady_state_1d(const RunFacts& f) {
+  if (f.dimension != 1)
+    return "W1 to the steady state and its quantization floor are computed in 1D only (W2 in every dimension)";
+  return no_steady_state(f);
+}
+std::string_view no_steady_state_solve(const RunFacts& f) {
+  if (f.dimension == 1) return "the 1D distances are exact formulas, not a Newton solve";
+  return no_steady_state(f);
 }
 
 std::string_view no_second_moment_rate(const RunFacts& f) {
@@ -67,7 +77,7 @@ std::string_view no_second_moment_rate(const RunFacts& f) {
 /// The per-run numbers of summary.json's metrics that fits may name.
 constexpr SummaryKey kSummaryKeys[] = {
     {"quantization_floor_w2", "W2 of N equal weights at the steady law's quantile midpoints (docs/math.md §2.5)",
-     no_steady_state},
+     no_steady_state_1d},
     {"second_moment_rate_exact", "the continuum's constant d/dt int |x|^2 rho (docs/math.md §4.7)",
      no_second_moment_rate},
 };
@@ -90,8 +100,11 @@ constexpr OutputKey kOutputKeys[] = {
     {"kl_quadrature_error", "the quadrature error of kl", "divergences", no_target_box},
     {"chi2", "chi^2(blob density | rhobar) on the target's box", "divergences", no_target_box},
     {"chi2_quadrature_error", "the quadrature error of chi2", "divergences", no_target_box},
-    {"w1_steady", "W1 to the steady state rhobar / int rhobar (1D)", "steady_state", no_steady_state},
-    {"w2_steady", "W2 to the steady state rhobar / int rhobar (1D)", "steady_state", no_steady_state},
+    {"w1_steady", "W1 to the steady state rhobar / int rhobar (1D)", "steady_state", no_steady_state_1d},
+    {"w2_steady", "W2 to the steady state rhobar / int rhobar (exact in 1D; semi-discrete transport in 2D and 3D)",
+     "steady_state", no_steady_state},
+    {"w2_steady_residual", "2D, 3D: max_i |m_i - nu_i| of the semi-discrete solve behind w2_steady", "steady_state",
+     no_steady_state_solve},
 };
 
 /// The regularized energy E_eps of the particles, evaluated by the run for its diagnostics.
@@ -120,8 +133,8 @@ class MomentsMetric final : public Metric {
   std::size_t dim_;
 };
 
-/// W1, W2, W-inf to the truth's law (1D; W2 by semi-discrete transport in 2D and 3D), between the probability measures obtained by dividing each measure by its
-/// mass; the exact energy and second moment where the truth is exact.
+/// W1, W2, W-inf to the truth's law (1D; W2 by semi-discrete transport in 2D and 3D), between the probability measures
+/// obtained by dividing each measure by its mass; the exact energy and second moment where the truth is exact.
 class TruthMetric final : public Metric {
  public:
   explicit TruthMetric(const Truth& truth) : truth_(truth) {}
@@ -148,21 +161,30 @@ class TruthMetric final : public Metric {
   const Truth& truth_;
 };
 
-/// W1 and W2 to the steady state rhobar / int rhobar (1D wpme with a target; docs/math.md §2.2): exact for
-/// piecewise-constant targets (on their support), within a cell of kSteadyStateCells for Gaussian and mixtures.
+/// The distances to the steady state rhobar / int rhobar of wpme with a target (docs/math.md §2.2): in 1D W1 and W2,
+/// exact for piecewise-constant targets (on their support), within a cell of kSteadyStateCells for Gaussian and
+/// mixtures (steady_state_law_of); in 2D and 3D W2 by semi-discrete transport with its residual (steady_state_law_nd).
 class SteadyStateMetric final : public Metric {
  public:
-  explicit SteadyStateMetric(std::shared_ptr<const analysis::Law1D> steady) : steady_(std::move(steady)) {}
+  explicit SteadyStateMetric(std::shared_ptr<const analysis::Law1D> steady) : steady_1d_(std::move(steady)) {}
+  explicit SteadyStateMetric(std::shared_ptr<const analysis::LawND> steady) : steady_nd_(std::move(steady)) {}
   std::string_view name() const override { return "steady_state"; }
   void measure(const MetricInput& in, OutputMetrics& out) const override {
     if (!all_finite(in.x)) return;
-    const analysis::WassersteinDistances w = analysis::wasserstein_1d(in.x, in.masses, *steady_);
-    out.set("w1_steady", w.w1);
-    out.set("w2_steady", w.w2);
+    if (steady_1d_) {
+      const analysis::WassersteinDistances w = analysis::wasserstein_1d(in.x, in.masses, *steady_1d_);
+      out.set("w1_steady", w.w1);
+      out.set("w2_steady", w.w2);
+    } else {
+      const analysis::SemiDiscreteResult r = analysis::semidiscrete_w2(in.x, in.masses, *steady_nd_);
+      out.set("w2_steady", r.w2);
+      out.set("w2_steady_residual", r.residual);
+    }
   }
 
  private:
-  std::shared_ptr<const analysis::Law1D> steady_;
+  std::shared_ptr<const analysis::Law1D> steady_1d_;
+  std::shared_ptr<const analysis::LawND> steady_nd_;
 };
 
 /// KL and chi^2 of the blob density zeta_eps * rho^N against rhobar on the target's box, both normalized there, with
@@ -243,6 +265,37 @@ std::shared_ptr<const analysis::Law1D> steady_state_law_of(const Target& target)
   return std::make_shared<const analysis::PiecewiseConstantLaw1D>(edges, masses);
 }
 
+analysis::Box law_box(int d, const std::array<double, 3>& lo, const std::array<double, 3>& hi) {
+  return analysis::Box{.dimension = d, .lo = lo, .hi = hi};
+}
+
+/// The steady state rhobar / int rhobar of a 2D or 3D target as a law semi-discrete transport integrates exactly:
+/// piecewise-constant targets (a uniform box, piecewise) on the hull of their pieces, as in 1D (the floor outside has
+/// infinite mass, so the hull is where the steady state lives); gaussian and mixture targets without a floor on R^d.
+/// Null for the others: a floored Gaussian has infinite mass on R^d, a grid target no box.
+std::shared_ptr<const analysis::LawND> steady_state_law_nd(const Target& target) {
+  const int d = target.dimension();
+  if (d == 1) return nullptr;
+  if (const PiecewiseInverse* pieces = target.piecewise_inverse()) {
+    const AxisBox hull = *target.box();
+    std::vector<analysis::PiecewiseConstantLawND::Piece> parts;
+    for (const InverseDensityBox& b : pieces->boxes) parts.push_back({law_box(d, b.lo, b.hi), 1.0 / b.inverse});
+    return std::make_shared<const analysis::PiecewiseConstantLawND>(law_box(d, hull.lo, hull.hi),
+                                                                    1.0 / pieces->outside, std::move(parts));
+  }
+  const std::vector<NormalComponent> normals = target.normal_components();
+  if (normals.empty()) return nullptr;
+  std::vector<double> weights;
+  std::vector<std::shared_ptr<const analysis::LawND>> laws;
+  for (const NormalComponent& c : normals) {
+    weights.push_back(c.weight);
+    laws.push_back(std::make_shared<const analysis::GaussianLawND>(
+        d, c.mean, std::span(c.covariance).first(static_cast<std::size_t>(d * d))));
+  }
+  if (laws.size() == 1) return laws.front();
+  return std::make_shared<const analysis::MixtureLaw>(std::move(weights), std::move(laws));
+}
+
 }  // namespace
 
 std::span<const OutputKey> output_keys() { return kOutputKeys; }
@@ -271,6 +324,7 @@ RunFacts run_facts(const RunConfig& config) {
   const std::shared_ptr<const Target> target = run_target(config, f.dimension);
   f.target = target != nullptr;
   f.target_box = target && target->box().has_value();
+  f.steady_state = f.dimension == 1 ? f.target_box : target && steady_state_law_nd(*target);
   f.second_moment_rate = second_moment_rate_exact(config).has_value();
   return f;
 }
@@ -314,6 +368,8 @@ RunMetrics make_metrics(const RunConfig& config, const Truth* truth, double epsi
   if (const auto steady = target ? steady_state_law_of(*target) : nullptr) {
     out.quantization_floor_w2 = quantization_floor_w2(*steady, n_particles);
     out.metrics.push_back(std::make_unique<const SteadyStateMetric>(steady));
+  } else if (const auto steady_nd = target ? steady_state_law_nd(*target) : nullptr) {
+    out.metrics.push_back(std::make_unique<const SteadyStateMetric>(steady_nd));
   }
   if (const std::optional<AxisBox> box = target ? target->box() : std::nullopt) {
     out.target_box = box;

@@ -325,7 +325,7 @@ RunResult run_simulation(const RunConfig& config, const std::filesystem::path& o
     std::filesystem::create_directories(out_dir);
     const int d = config.problem.dimension;
     write_file(out_dir / "particles.csv", particles_csv(rec.snapshots, masses, d));
-    if (d == 1) {  // the densities a report draws, on its grid (density_table.hpp)
+    if (d <= 2) {  // the densities a report draws, on its grid (density_table.hpp; none in 3D)
       std::vector<DensitySnapshot> at_outputs;
       for (const Snapshot& s : rec.snapshots) at_outputs.push_back({s.t, s.x});
       write_file(out_dir / "densities.csv",

@@ -13,6 +13,8 @@
 #include <numbers>
 #include <random>
 #include <stdexcept>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/math/special_functions/beta.hpp>
@@ -860,6 +862,77 @@ TEST(GaussianLawND, IntervalsMatchGaussianLaw1D) {
     EXPECT_NEAR(out.second / out.mass - std::pow(out.first[0] / out.mass, 2), expected.variance,
                 kGaussian * expected.variance);
     EXPECT_NEAR(out.facet_mass[0], law.density({a, 0.0, 0.0}), 1e-15);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Piecewise-constant laws
+
+/// Background 0.5 on the hull [0, 3] x [0, 2], value 2 on [1, 2] x [0, 1] and 0.1 (below the background) on
+/// [2, 3] x [1, 2]: total mass 0.5 * 6 + 1.5 * 1 - 0.4 * 1 = 4.1.
+PiecewiseConstantLawND two_piece_law() {
+  return PiecewiseConstantLawND(Box{2, {0.0, 0.0}, {3.0, 2.0}}, 0.5,
+                                {{Box{2, {1.0, 0.0}, {2.0, 1.0}}, 2.0}, {Box{2, {2.0, 1.0}, {3.0, 2.0}}, 0.1}});
+}
+
+TEST(PiecewiseConstantLawND, EqualsTheUniformLawsOfItsConstantParts) {
+  const PiecewiseConstantLawND law = two_piece_law();
+  constexpr double kMass = 4.1;
+  EXPECT_NEAR(law.density({1.5, 0.5, 0.0}), 2.0 / kMass, kRoundOff);
+  EXPECT_NEAR(law.density({2.5, 1.5, 0.0}), 0.1 / kMass, kRoundOff);
+  EXPECT_NEAR(law.density({0.5, 1.5, 0.0}), 0.5 / kMass, kRoundOff);
+  EXPECT_EQ(law.density({3.5, 1.5, 0.0}), 0.0);
+  EXPECT_TRUE(law.interior({0.5, 0.5, 0.0}));
+  EXPECT_FALSE(law.interior({-0.5, 0.5, 0.0}));
+  EXPECT_EQ(law.centre(), (Point3{1.5, 1.0, 0.0}));
+  // The hull split into boxes on which the density is constant: a positive mixture of uniform laws, the same law.
+  const std::vector<std::pair<Box, double>> parts = {
+      {Box{2, {0.0, 0.0}, {1.0, 2.0}}, 0.5}, {Box{2, {1.0, 0.0}, {2.0, 1.0}}, 2.0}, {Box{2, {1.0, 1.0}, {2.0, 2.0}}, 0.5},
+      {Box{2, {2.0, 0.0}, {3.0, 1.0}}, 0.5}, {Box{2, {2.0, 1.0}, {3.0, 2.0}}, 0.1}};
+  std::vector<double> weights;
+  std::vector<std::shared_ptr<const LawND>> components;
+  for (const auto& [box, value] : parts) {
+    weights.push_back(value * (box.hi[0] - box.lo[0]) * (box.hi[1] - box.lo[1]));
+    components.push_back(std::make_shared<UniformBoxLaw>(box));
+  }
+  const MixtureLaw split(weights, components);
+  std::mt19937 rng(kSeed);
+  std::uniform_real_distribution<double> where(-0.5, 3.5);
+  for (int trial = 0; trial < 50; ++trial) {
+    const Point3 z{where(rng), 0.6 * where(rng), 0.0};
+    const ConvexCell cell = random_cell(2, z, 0.7, rng);
+    const Point3 y{z[0] + 0.1, z[1] - 0.2, 0.0};
+    const CellIntegrals a = integrate(law, cell, y), b = integrate(split, cell, y);
+    const Moments ref{b.mass, b.first, b.second};
+    if (b.mass > 0.0) expect_moments(a, ref, kRoundOff, 1.0 / 4.1);
+    for (std::size_t f = 0; f < cell.facets.size(); ++f) EXPECT_NEAR(a.facet_mass[f], b.facet_mass[f], kRoundOff);
+  }
+  EXPECT_NEAR(integrate(law, box_cell(law.support_box()), {}).mass, 1.0, kRoundOff);
+}
+
+TEST(PiecewiseConstantLawND, WithoutBackgroundLivesOnItsPieces) {
+  const PiecewiseConstantLawND law(Box{2, {0.0, 0.0}, {4.0, 1.0}}, 0.0,
+                                   {{Box{2, {0.0, 0.0}, {1.0, 1.0}}, 1.0}, {Box{2, {2.0, 0.0}, {4.0, 1.0}}, 1.0}});
+  EXPECT_FALSE(law.interior({1.5, 0.5, 0.0}));
+  EXPECT_EQ(law.centre(), (Point3{3.0, 0.5, 0.0}));  // the heavier piece's centre
+  EXPECT_NEAR(integrate(law, box_cell(Box{2, {0.0, 0.0}, {2.0, 1.0}}), {}).mass, 1.0 / 3.0, kRoundOff);
+}
+
+TEST(PiecewiseConstantLawND, RejectsInvalidArguments) {
+  const Box hull{2, {0.0, 0.0}, {2.0, 2.0}};
+  const Box inside{2, {0.0, 0.0}, {1.0, 1.0}};
+  EXPECT_THROW(PiecewiseConstantLawND(hull, -1.0, {}), std::invalid_argument);
+  EXPECT_THROW(PiecewiseConstantLawND(hull, 0.0, {}), std::invalid_argument);  // no mass
+  EXPECT_THROW(PiecewiseConstantLawND(hull, 1.0, {{inside, -1.0}}), std::invalid_argument);
+  EXPECT_THROW(PiecewiseConstantLawND(hull, 1.0, {{Box{2, {1.0, 1.0}, {3.0, 2.0}}, 1.0}}), std::invalid_argument);
+  EXPECT_THROW(PiecewiseConstantLawND(hull, 1.0, {{Box{3, {}, {1.0, 1.0, 1.0}}, 1.0}}), std::invalid_argument);
+  try {
+    PiecewiseConstantLawND(hull, 1.0, {{inside, 2.0}, {Box{2, {0.5, 0.5}, {1.5, 1.5}}, 2.0}});
+    ADD_FAILURE() << "overlapping pieces accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("pieces[1].box = [0.5, 1.5] x [0.5, 1.5]: overlaps pieces[0].box"),
+              std::string::npos)
+        << e.what();
   }
 }
 

@@ -7,11 +7,13 @@
 #include <cmath>
 #include <random>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "blobflow/analysis/barenblatt.hpp"
 #include "blobflow/analysis/law1d.hpp"
 #include "blobflow/analysis/law_nd.hpp"
+#include "blobflow/analysis/piecewise_law1d.hpp"
 #include "blobflow/analysis/semidiscrete_ot.hpp"
 #include "blobflow/analysis/wasserstein1d.hpp"
 
@@ -88,6 +90,29 @@ TEST(SemiDiscreteW2, OneDimensionalSolveEqualsTheQuantileFormula) {
     const double exact = wasserstein_1d(x, m, UniformLaw1D(0.0, 1.0)).w2;
     EXPECT_EQ(r.status, SemiDiscreteStatus::converged) << "n = " << n << ", residual " << r.residual;
     EXPECT_NEAR(r.w2, exact, kExactTolerance * exact) << "n = " << n;
+  }
+}
+
+TEST(SemiDiscreteW2, ProductOfPiecewiseAndUniformLawsSplitsIntoItsMarginals) {
+  // rho = 3 on [0, 1/2] x [0, 1] and 1 on [1/2, 1] x [0, 1] (normalized) is the product of a piecewise-constant law in
+  // x and the uniform law in y; so is the tensor grid of particles at the x-marginal's quantile midpoints and the y
+  // cell centres. The product of the marginals' optimal plans is optimal, so W2^2 = W2^2(x) + W2^2(y), with
+  // W2^2(y) = 1 / (12 ny^2) and W2(x) from the 1D quantile formula.
+  const PiecewiseConstantLawND law(unit_box(2), 1.0, {{Box{2, {0.0, 0.0}, {0.5, 1.0}}, 3.0}});
+  const std::vector<double> edges{0.0, 0.5, 1.0}, cell_masses{1.5, 0.5};
+  const PiecewiseConstantLaw1D marginal(edges, cell_masses);
+  for (const auto& [nx, ny] : {std::pair{1, 1}, std::pair{6, 4}, std::pair{40, 25}}) {
+    std::vector<double> xs(static_cast<std::size_t>(nx)), x;
+    for (int i = 0; i < nx; ++i) xs[static_cast<std::size_t>(i)] = marginal.quantile((i + 0.5) / nx);
+    for (int j = 0; j < ny; ++j)
+      for (const double xi : xs) x.insert(x.end(), {xi, (j + 0.5) / ny});
+    const std::vector<double> masses(x.size() / 2, 1.0);
+    const SemiDiscreteResult r = semidiscrete_w2(x, masses, law);
+    const double wx = wasserstein_1d(xs, std::vector<double>(xs.size(), 1.0), marginal).w2;
+    const double expected = std::sqrt(wx * wx + 1.0 / (12.0 * ny * ny));
+    EXPECT_EQ(r.status, SemiDiscreteStatus::converged) << nx << " x " << ny;
+    EXPECT_NEAR(r.w2, expected, kExactTolerance * expected) << nx << " x " << ny;
+    EXPECT_LE(r.residual, kResidual);
   }
 }
 

@@ -1,8 +1,9 @@
-// Figures are kept as .dat + .gp pairs that gnuplot can render (reports/figure.hpp).
+// Figures are kept as .dat + .gp pairs that gnuplot can render (reports/figure.hpp): curves and heat maps.
 #include "blobflow/reports/figure.hpp"
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -31,6 +32,58 @@ TEST(Figure, WritesOneDataBlockPerSeriesAndAScriptThatPlotsThemAll) {
 TEST(Figure, SeriesOfUnequalLengthIsAnError) {
   const auto dir = std::filesystem::temp_directory_path() / "blobflow-test-figure-bad";
   EXPECT_THROW(write_loglog_figure(dir, {"bad", "t", "x", "y", {{"s", {1, 2}, {1}, true}}}, false), std::runtime_error);
+}
+
+/// Two panels: a map on a 3 x 2 grid with two points over it, and points alone.
+HeatMapFigure two_panels() {
+  HeatMapPanel map{"t = 0", {0, 1, 2, 0, 1, 2}, {0, 0, 0, 1, 1, 1}, {0, 1, 2, 3, 4, 5}, {0.5, 1.5}, {0.5, 0.5},
+                   Palette::sequential, 0.0, 5.0};
+  HeatMapPanel points{"t = 1", {}, {}, {}, {0.25}, {0.75}, Palette::diverging, -1.0, 1.0};
+  return {"maps", "two panels", "x1", "x2", 2, {map, points}};
+}
+
+TEST(HeatMaps, WritesEachPanelsMapAndPointsAsBlocksAndAMultiplotScript) {
+  const auto dir = test::fresh_dir("figure", "heat-maps");
+  EXPECT_FALSE(write_heat_maps(dir, two_panels(), /*render=*/false));
+  const std::string dat = read(dir / "maps.dat");
+  // The map's scan lines (x1 fastest) end with a blank line; two blank lines end a block.
+  EXPECT_NE(dat.find("# map: t = 0\n0 0 0\n1 0 1\n2 0 2\n\n0 1 3\n1 1 4\n2 1 5\n\n\n"), std::string::npos) << dat;
+  EXPECT_NE(dat.find("# points: t = 0\n0.5 0.5\n1.5 0.5\n\n\n# points: t = 1\n0.25 0.75\n"), std::string::npos) << dat;
+  const std::string gp = read(dir / "maps.gp");
+  for (const std::string line :
+       {"set size ratio -1\n", "set multiplot layout 1,2 title 'two panels'\n", "set cbrange [0:5]\n",
+        "set cbrange [-1:1]\n", "plot 'maps.dat' index 0 using 1:2:3 with image notitle, 'maps.dat' index 1 using 1:2",
+        "unset colorbox\nplot 'maps.dat' index 2 using 1:2 with points", "set xrange [0:2]\nset yrange [0:1]\n",
+        "set output 'maps.png'\n", "set output 'maps.svg'\n"})
+    EXPECT_NE(gp.find(line), std::string::npos) << line << "\n" << gp;
+}
+
+TEST(HeatMaps, BadPanelsAreErrors) {
+  const auto dir = test::fresh_dir("figure", "heat-maps-bad");
+  HeatMapFigure unequal = two_panels();
+  unequal.panels[0].value.pop_back();
+  EXPECT_THROW(write_heat_maps(dir, unequal, false), std::runtime_error);
+  HeatMapFigure points = two_panels();
+  points.panels[1].points_x2.push_back(0.0);
+  EXPECT_THROW(write_heat_maps(dir, points, false), std::runtime_error);
+  HeatMapFigure empty_range = two_panels();
+  empty_range.panels[0].high = 0.0;
+  EXPECT_THROW(write_heat_maps(dir, empty_range, false), std::runtime_error);
+  HeatMapFigure no_columns = two_panels();
+  no_columns.columns = 0;
+  EXPECT_THROW(write_heat_maps(dir, no_columns, false), std::runtime_error);
+}
+
+TEST(HeatMaps, GnuplotRendersTheScriptWithoutComplaint) {
+  if (std::system("command -v gnuplot >/dev/null 2>&1") != 0) GTEST_SKIP() << "gnuplot is not installed";
+  const auto dir = test::fresh_dir("figure", "heat-maps-render");
+  EXPECT_TRUE(write_heat_maps(dir, two_panels(), /*render=*/true));  // the script is complete when gnuplot reads it
+  std::filesystem::remove(dir / "maps.png");
+  const std::string command = "cd '" + dir.string() + "' && gnuplot maps.gp 2> gnuplot.err";
+  ASSERT_EQ(std::system(command.c_str()), 0) << read(dir / "gnuplot.err");
+  EXPECT_EQ(read(dir / "gnuplot.err"), "");  // no warning either (an irregular image grid, an empty block)
+  EXPECT_GT(std::filesystem::file_size(dir / "maps.png"), 0u);
+  EXPECT_GT(std::filesystem::file_size(dir / "maps.svg"), 0u);
 }
 
 }  // namespace

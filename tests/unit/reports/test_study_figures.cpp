@@ -3,10 +3,11 @@
 // the density snapshots, the floor guide and column; density_table.hpp: densities.csv): bad values named by key,
 // value and rule; the built-in targets and default studies expand and validate without running; the figures' data
 // on hand-made records (the density blocks are probability densities, the KL series is the recorded one, the floor
-// is the recorded summary metric); the columns of densities.csv.
+// is the recorded summary metric); the columns of densities.csv in 1D and 2D.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -19,6 +20,7 @@
 #include "blobflow/studies/config.hpp"
 #include "blobflow/studies/density_table.hpp"
 #include "blobflow/studies/run.hpp"
+#include "blobflow/studies/study.hpp"
 #include "blobflow/studies/study_spec.hpp"
 
 #include "test_files.hpp"
@@ -191,6 +193,38 @@ TEST(BuiltinStudies, TargetsStudyExpandsAndValidates) {
       EXPECT_EQ(c.problem.initial, "uniform");
       EXPECT_EQ(c.discretization.particles, 100);
     }
+}
+
+TEST(BuiltinStudies, TwoDimensionalStudiesDrawDensityHeatMaps) {
+  // keller-segel: the three masses at N = 441 (a 21 x 21 lattice) with a few output times, one fit with the figures.
+  const StudySpec ks = load_study("keller-segel");
+  std::size_t snapshots = 0;
+  for (const PlannedRun& r : expand_study(ks))
+    if (r.sweep == "snapshots") {
+      ++snapshots;
+      const RunConfig c = parse_run_config(ks.config_text, ks.config_name, r.overrides);
+      EXPECT_EQ(c.problem.dimension, 2);
+      EXPECT_EQ(c.output.times, (std::vector<double>{0.5, 0.75, 1.0}));
+    }
+  EXPECT_EQ(snapshots, 3u);
+  ASSERT_EQ(ks.fits.size(), 2u);
+  EXPECT_TRUE(ks.fits[1].density_figure);
+  EXPECT_EQ(ks.fits[1].sweep, "snapshots");
+  // barenblatt-nd: only the last fit draws, 2D wpme at N = 1024.
+  const StudySpec nd = load_study("barenblatt-nd");
+  ASSERT_GE(nd.fits.size(), 2u);
+  for (std::size_t k = 0; k + 1 < nd.fits.size(); ++k) EXPECT_FALSE(nd.fits[k].density_figure) << nd.fits[k].name;
+  EXPECT_TRUE(nd.fits.back().density_figure);
+  std::size_t pictures = 0;
+  for (const PlannedRun& r : expand_study(nd))
+    if (r.sweep == nd.fits.back().sweep) {
+      ++pictures;
+      const RunConfig c = parse_run_config(nd.config_text, nd.config_name, r.overrides);
+      EXPECT_EQ(c.problem.dimension, 2);
+      EXPECT_EQ(c.problem.equation, "wpme");
+      EXPECT_EQ(c.discretization.particles, 1024);
+    }
+  EXPECT_EQ(pictures, 1u);
 }
 
 TEST(BuiltinStudies, DefaultStudyHasTheTalksExperiment) {
@@ -377,9 +411,214 @@ TEST(DensityTable, HoldsTheRunsBlobDensityTargetAndExactSolution) {
   EXPECT_NE(e.at("exact").front(), "");
   EXPECT_NEAR(trapezoid(xy(e.at("x"), e.at("exact"))), 1.0, kDensityMassTolerance);
 
-  RunConfig two_d = b;
-  two_d.problem.dimension = 2;  // 2D: no density table
-  EXPECT_EQ(density_table_csv(two_d, 0.04, nullptr, halves, {{1.0, ends}}), "");
+  RunConfig three_d = b;
+  three_d.problem.dimension = 3;  // 3D: no density table
+  const std::vector<double> corners = {-1.0, -1.0, -1.0, 1.0, 1.0, 1.0};
+  EXPECT_EQ(density_table_csv(three_d, 0.04, nullptr, halves, {{1.0, corners}}), "");
+}
+
+// The 2D table (t, x1, x2, blob, exact, target with 7 significant digits) on its kDensityGridPoints2D^2 grid.
+// The blob column against 1: the grid reaches 4.5 eps past the outermost particles, so a Gaussian blob loses at most
+// Q(4.5) = 3.4e-6 of its mass past each of the grid's four sides, 1.4e-5 in all; the trapezoid rule on a Gaussian
+// with spacing below eps / 3 is exact to far below that, and the 7 printed digits add 5e-7.
+constexpr double kBlobMass2DTolerance = 2e-5;
+// A value printed with 7 significant digits is within half a unit of the 7th digit, 5e-7 relative, of the number.
+constexpr double kSevenDigits = 5e-7;
+
+/// The 2D Barenblatt run (wpme, rhobar == 1, exact U_2(x, t/2)).
+RunConfig barenblatt_2d() { return parse_run_config("[problem]\nequation = \"wpme\"\ndimension = 2\n", "b2.toml"); }
+
+/// The product trapezoid rule on the table's grid (x1 varying fastest) for one block of rows [first, first + G^2).
+double trapezoid_2d(const std::vector<std::string>& x1, const std::vector<std::string>& x2,
+                    const std::vector<std::string>& v, std::size_t first) {
+  const std::size_t g = kDensityGridPoints2D;
+  const double h1 = (std::stod(x1[first + g - 1]) - std::stod(x1[first])) / double(g - 1);
+  const double h2 = (std::stod(x2[first + g * g - 1]) - std::stod(x2[first])) / double(g - 1);
+  double sum = 0.0;
+  for (std::size_t k2 = 0; k2 < g; ++k2)
+    for (std::size_t k1 = 0; k1 < g; ++k1) {
+      const double w = (k1 == 0 || k1 == g - 1 ? 0.5 : 1.0) * (k2 == 0 || k2 == g - 1 ? 0.5 : 1.0);
+      sum += w * std::stod(v[first + k2 * g + k1]);
+    }
+  return sum * h1 * h2;
+}
+
+/// Five particles of unequal masses (total 2, so that the table's division by the mass matters) at two times (the
+/// cloud moves and spreads), particle-major.
+const std::vector<double> kMasses5 = {0.2, 0.6, 0.4, 0.5, 0.3};
+const std::vector<double> kAtQuarter = {0.0, 0.0, 0.3, 0.1, -0.2, 0.25, 0.1, -0.35, -0.3, -0.1};
+const std::vector<double> kAtOne = {0.1, 0.0, 0.6, 0.2, -0.4, 0.5, 0.2, -0.7, -0.6, -0.2};
+
+TEST(DensityTable, TwoDimensionalBlobColumnIsAProbabilityDensityOnItsGrid) {
+  constexpr double kEps = 0.08;
+  const RunConfig config = barenblatt_2d();
+  const std::string csv =
+      density_table_csv(config, kEps, prepare_problem(config).exact, kMasses5, {{0.25, kAtQuarter}, {1.0, kAtOne}});
+  ASSERT_EQ(csv.substr(0, csv.find('\n')), "t,x1,x2,blob,exact,target");
+  const auto d = csv_columns(csv);
+  const std::size_t block = kDensityGridPoints2D * kDensityGridPoints2D;
+  ASSERT_EQ(d.at("blob").size(), 2 * block);
+  EXPECT_EQ(d.at("t").front(), "0.25");
+  EXPECT_EQ(d.at("t").back(), "1");
+  for (std::size_t first : {std::size_t{0}, block}) {
+    EXPECT_NEAR(trapezoid_2d(d.at("x1"), d.at("x2"), d.at("blob"), first), 1.0, kBlobMass2DTolerance) << first;
+  }
+  for (const std::string& cell : d.at("target")) EXPECT_EQ(cell, "");  // rhobar == 1 on R^2: no target
+}
+
+TEST(DensityTable, TwoDimensionalExactColumnIsTheExactSolutionAtTheGridPoints) {
+  constexpr double kEps = 0.08;
+  const RunConfig config = barenblatt_2d();
+  const auto exact = prepare_problem(config).exact;
+  const auto d = csv_columns(density_table_csv(config, kEps, exact, kMasses5, {{0.25, kAtQuarter}, {1.0, kAtOne}}));
+  // The grid as documented: both times' particles +- kDensityMarginEps eps per coordinate, x1 varying fastest.
+  std::array<double, 2> lo = {INFINITY, INFINITY}, hi = {-INFINITY, -INFINITY};
+  for (const auto* x : {&kAtQuarter, &kAtOne})
+    for (std::size_t i = 0; i < kMasses5.size(); ++i)
+      for (std::size_t c = 0; c < 2; ++c) lo[c] = std::min(lo[c], (*x)[2 * i + c]), hi[c] = std::max(hi[c], (*x)[2 * i + c]);
+  const std::size_t g = kDensityGridPoints2D;
+  std::size_t row = 0, inside = 0;
+  for (double t : {0.25, 1.0})
+    for (std::size_t k2 = 0; k2 < g; ++k2)
+      for (std::size_t k1 = 0; k1 < g; ++k1, ++row) {
+        std::array<double, 2> y;
+        for (std::size_t c = 0; c < 2; ++c) {
+          const double a = lo[c] - kDensityMarginEps * kEps, b = hi[c] + kDensityMarginEps * kEps;
+          y[c] = a + (b - a) * double(c == 0 ? k1 : k2) / double(g - 1);
+        }
+        ASSERT_NEAR(std::stod(d.at("x1")[row]), y[0], kSevenDigits * std::abs(y[0])) << row;
+        ASSERT_NEAR(std::stod(d.at("x2")[row]), y[1], kSevenDigits * std::abs(y[1])) << row;
+        const double u = exact->density(y, t) / config.problem.mass;
+        ASSERT_NEAR(std::stod(d.at("exact")[row]), u, kSevenDigits * u) << row;
+        inside += u > 0.0;
+      }
+  EXPECT_GT(inside, g * g / 4);  // the support covers much of the grid: the comparison is not all zeros
+}
+
+TEST(DensityTable, TwoDimensionalTableKeepsFiveEvenlySpreadTimesAndTheNormalizedTarget) {
+  // A wpme run towards the uniform target on [-0.5, 0.5]^2 with one particle at the origin, at 8 output times: the
+  // table keeps t0, the last and evenly spread ones between (indices 0, 2, 4, 5, 7), on a grid widened to the box.
+  const RunConfig config = parse_run_config(
+      "[problem]\nequation = \"wpme\"\ndimension = 2\ntarget = \"uniform\"\n[target]\nbox_lo = [-0.5, -0.5]\n"
+      "box_hi = [0.5, 0.5]\n",
+      "u2.toml");
+  const std::vector<double> origin = {0.0, 0.0}, one = {1.0};
+  std::vector<DensitySnapshot> snapshots;
+  for (int k = 0; k < 8; ++k) snapshots.push_back({0.125 * k, origin});
+  const auto d = csv_columns(density_table_csv(config, 0.04, nullptr, one, snapshots));
+  std::vector<std::string> times;
+  for (const std::string& t : d.at("t"))
+    if (times.empty() || times.back() != t) times.push_back(t);
+  EXPECT_EQ(times, (std::vector<std::string>{"0", "0.25", "0.5", "0.625", "0.875"}));
+  ASSERT_EQ(d.at("t").size(), kDensityTimes2D * kDensityGridPoints2D * kDensityGridPoints2D);
+  EXPECT_EQ(std::stod(d.at("x1").front()), -0.5);
+  EXPECT_EQ(std::stod(d.at("x2").back()), 0.5);
+  for (const std::string& cell : d.at("exact")) EXPECT_EQ(cell, "");
+  // rhobar / int_B rhobar = 1 inside the unit box: the midpoint rule integrates a constant exactly.
+  std::size_t checked = 0;
+  for (std::size_t row = 0; row < d.at("target").size(); ++row)
+    if (std::abs(std::stod(d.at("x1")[row])) < 0.49 && std::abs(std::stod(d.at("x2")[row])) < 0.49) {
+      ASSERT_NEAR(std::stod(d.at("target")[row]), 1.0, kSevenDigits) << row;
+      ++checked;
+    }
+  EXPECT_GT(checked, 0u);
+}
+
+/// The blocks of a heat-map figure's .dat file: "map: <title>" or "points: <title>" -> rows of numbers.
+std::map<std::string, std::vector<std::vector<double>>> heat_map_blocks(const std::filesystem::path& path) {
+  std::map<std::string, std::vector<std::vector<double>>> blocks;
+  std::istringstream in(read(path));
+  std::string line, label;
+  while (std::getline(in, line)) {
+    if (line.rfind("# ", 0) == 0) {
+      label = line.substr(2);
+      blocks[label];
+    } else if (!line.empty()) {
+      std::istringstream row(line);
+      std::vector<double> values;
+      for (double v; row >> v;) values.push_back(v);
+      blocks[label].push_back(values);
+    }
+  }
+  return blocks;
+}
+
+/// A small 2D Barenblatt study (wpme, 64 particles on a lattice, eps = 2 h) with output times 0.375 and 0.5.
+const std::string kStudy2D = R"(
+[study]
+name = "tiny-2d"
+config = "barenblatt-2d"
+[[sweep]]
+name = "n"
+set.discretization.epsilon = "2*h"
+set.problem.t_final = 0.5
+set.output.times = [0.375]
+axes.discretization.particles = [64]
+[[fit]]
+name = "f"
+sweep = "n"
+metric = "w2"
+against = "discretization.particles"
+density_figure = true
+)";
+
+TEST(StudyReportFigures, TwoDimensionalRunsGetParticleAndBlobDensityHeatMaps) {
+  const auto dir = fresh_dir("density-2d");
+  std::ofstream(dir / "s.toml") << kStudy2D;
+  std::ostringstream log;
+  const StudyOutcome outcome = run_study({(dir / "s.toml").string(), dir / "out", {}, 1, false, false, false}, log);
+  ASSERT_EQ(outcome.n_failed, 0u) << log.str();
+  const auto out = dir / "out";
+  const reports::StudyReport report = reports::build_study_report(out, {false, false});
+  std::vector<std::string> names;
+  for (const auto& f : report.figures) names.push_back(f.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"f-particles-1", "f-density-1"}));  // one N: no error figure
+
+  // Figure (a): per output time (t0, 0.375, 0.5) the exact u / M on the grid of densities.csv and every particle.
+  const auto table = csv_columns(read(out / "runs" / "n-0000" / "densities.csv"));
+  const std::size_t grid = kDensityGridPoints2D * kDensityGridPoints2D;
+  ASSERT_EQ(table.at("exact").size(), 3 * grid);
+  const auto parts = heat_map_blocks(out / "figures" / "f-particles-1.dat");
+  std::size_t n = 0;
+  for (const std::string& row : csv_columns(read(out / "runs" / "n-0000" / "particles.csv")).at("t")) n += row == "0.5";
+  const std::vector<std::string> times = {"0.25", "0.375", "0.5"};
+  for (std::size_t k = 0; k < times.size(); ++k) {
+    const auto& map = parts.at("map: t = " + times[k]);
+    ASSERT_EQ(map.size(), grid) << times[k];
+    for (std::size_t i = 0; i < grid; i += 97) {  // a sample of the points: the heat map is the exact column
+      EXPECT_EQ(map[i][0], std::stod(table.at("x1")[k * grid + i]));
+      EXPECT_EQ(map[i][2], std::stod(table.at("exact")[k * grid + i]));
+    }
+    EXPECT_EQ(parts.at("points: t = " + times[k]).size(), n) << times[k];
+  }
+  // Figure (b): the blob density at the three times (a probability density on the grid), and blob - exact.
+  const auto dens = heat_map_blocks(out / "figures" / "f-density-1.dat");
+  EXPECT_EQ(dens.size(), 6u);
+  for (const std::string& t : times) {
+    const auto& blob = dens.at("map: blob, t = " + t);
+    const auto& diff = dens.at("map: blob - exact, t = " + t);
+    ASSERT_EQ(blob.size(), grid);
+    ASSERT_EQ(diff.size(), grid);
+    std::vector<std::string> x1, x2, value;
+    for (const auto& row : blob) {
+      x1.push_back(reports::format_shortest(row[0]));
+      x2.push_back(reports::format_shortest(row[1]));
+      value.push_back(reports::format_shortest(row[2]));
+    }
+    EXPECT_NEAR(trapezoid_2d(x1, x2, value, 0), 1.0, kBlobMass2DTolerance) << t;
+    const auto& exact = parts.at("map: t = " + t);
+    for (std::size_t i = 0; i < grid; i += 89)  // the difference is taken point by point, then written to 7 digits
+      EXPECT_NEAR(diff[i][2], blob[i][2] - exact[i][2], kSevenDigits * std::max(blob[i][2], exact[i][2])) << t;
+  }
+  const std::string md = read(out / "report.md");
+  EXPECT_NE(md.find("Figure f-particles-1: the particles x_i (red dots) of the run n-0000"), std::string::npos) << md;
+  EXPECT_NE(md.find("over the exact solution u(x, t) / M as a heat map"), std::string::npos);
+  EXPECT_NE(md.find("Figure f-density-1: the blob density zeta_eps * rho^N / M of the run n-0000"), std::string::npos);
+  EXPECT_NE(md.find("at t = 0.25, 0.375, 0.5"), std::string::npos);
+  EXPECT_NE(md.find("in the bottom row its difference from the exact solution"), std::string::npos);
+  const std::string gp = read(out / "figures" / "f-density-1.gp");
+  EXPECT_NE(gp.find("set multiplot layout 2,3"), std::string::npos) << gp;
+  EXPECT_NE(gp.find("set size ratio -1"), std::string::npos);
 }
 
 }  // namespace

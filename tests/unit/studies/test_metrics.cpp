@@ -40,6 +40,10 @@ RunResult short_run(const std::vector<std::string>& overrides) {
 const std::vector<std::string> kTargetRun{
     "problem.equation=wpme", "problem.initial=uniform", "problem.initial_support=[-0.5,0.5]", "problem.t0=0",
     "problem.t_final=0.01", "problem.target=gaussian", "target.mean=[0.0]", "target.covariance=[0.04]"};
+const std::vector<std::string> kTargetRun2D{
+    "problem.equation=wpme", "problem.initial=uniform", "problem.initial_support=[-0.5,0.5]", "problem.t0=0",
+    "problem.t_final=0.01", "problem.dimension=2", "discretization.placement=lattice", "problem.target=uniform",
+    "target.box_lo=[-0.6]", "target.box_hi=[0.6]"};
 
 TEST(OutputMetrics, HoldsAValuePerKeyAndNothingElse) {
   OutputMetrics m;
@@ -83,7 +87,8 @@ TEST(RunMetrics, AMetricThatSetsAKeyOfAnotherThrows) {
 TEST(RunMetrics, EveryKeyIsSetByARunAndWrittenToSummaryJson) {
   std::set<std::string> set_somewhere;
   for (const RunResult& r : {short_run({}), short_run(kTargetRun),
-                             short_run({"problem.dimension=2", "discretization.placement=lattice"})}) {
+                             short_run({"problem.dimension=2", "discretization.placement=lattice"}),
+                             short_run(kTargetRun2D)}) {
     const auto& outputs = r.summary["metrics"]["outputs"];
     ASSERT_EQ(outputs.size(), r.outputs.size());
     for (std::size_t i = 0; i < r.outputs.size(); ++i) {

@@ -65,6 +65,40 @@ class UniformBoxLaw final : public LawND {
   double volume_;
 };
 
+/// A piecewise-constant law on a box: rho = background on the hull box, except value_k on each piece B_k (boxes inside
+/// the hull with pairwise disjoint interiors), divided by the total mass. The steady state rhobar / int rhobar of a
+/// piecewise-constant target on the hull of its pieces. Integrals are the signed sums of the uniform laws' exact ones,
+/// background |hull| U_hull + sum_k (value_k - background) |B_k| U_k: exact up to round-off, which grows by
+/// background / value_k inside a piece whose value is below the background.
+class PiecewiseConstantLawND final : public LawND {
+ public:
+  struct Piece {
+    Box box;
+    double value = 1.0;
+  };
+  /// \throws std::invalid_argument unless the hull is a valid UniformBoxLaw box, background is finite and >= 0, every
+  /// piece has the hull's dimension, lies inside the hull and has a finite value >= 0, no two pieces' interiors meet,
+  /// and the total mass is > 0.
+  PiecewiseConstantLawND(const Box& hull, double background, std::vector<Piece> pieces);
+
+  int dimension() const override { return hull_.dimension(); }
+  Box support_box() const override { return hull_.support_box(); }
+  double density(const Point3& x) const override;
+  /// The density is positive at x.
+  bool interior(const Point3& x) const override { return density(x) > 0.0; }
+  /// The hull's centre where the background is positive, else the centre of the heaviest piece.
+  Point3 centre() const override;
+  void integrate(const ConvexCell& cell, const Point3& y, CellIntegrals& out) const override;
+
+ private:
+  UniformBoxLaw hull_;
+  double background_;                   // density on the hull outside the pieces, divided by the mass
+  double hull_coefficient_;             // background |hull|, divided by the mass
+  std::vector<Piece> pieces_;           // values divided by the mass
+  std::vector<UniformBoxLaw> uniform_;  // the pieces' uniform laws
+  std::vector<double> coefficient_;     // (value_k - background) |B_k|, divided by the mass
+};
+
 /// The radial law rho(x) = K (1 - |x - c|^2 / R^2)_+^p on the ball of radius R about c in R^d, d = 1, 2, 3, p >= 0,
 /// K = Gamma(p + 1 + d/2) / (pi^(d/2) Gamma(p + 1) R^d): the Barenblatt profiles of the porous-medium equation
 /// (p = 1/(m-1)), the stationary and self-similar confined profiles, and the uniform ball (p = 0).

@@ -1,5 +1,6 @@
 // Figures for reports, kept as a data file plus a gnuplot script (name.dat + name.gp) so that anyone can restyle
-// and re-render them, and rendered to PNG and SVG with gnuplot (through gnuplot-iostream) when gnuplot is there.
+// and re-render them, and rendered to PNG and SVG with gnuplot (through gnuplot-iostream) when gnuplot is there:
+// curves (LogLogFigure, Plot) and panels of heat maps with points on top (HeatMapFigure).
 #pragma once
 
 #include <filesystem>
@@ -59,5 +60,38 @@ struct Plot {
 /// `pdf` also name.pdf. Returns whether the PNG was rendered. \throws std::runtime_error when a file cannot be
 /// written or a series' columns have unequal lengths.
 bool write_plot(const std::filesystem::path& dir, const Plot& plot, bool render = true, bool pdf = false);
+
+/// How the values of a heat map are coloured.
+enum class Palette {
+  sequential,  ///< white at the low end to dark blue at the high end (densities: white where there is no mass)
+  diverging,   ///< blue below 0, white at 0, red above (differences; give it a range symmetric about 0)
+};
+
+/// One panel of a HeatMapFigure: a map of values on a regular grid and points drawn on top, either may be empty.
+struct HeatMapPanel {
+  std::string title;
+  std::vector<double> x1, x2, value;            ///< the map, one entry per grid point, x1 varying fastest
+  std::vector<double> points_x1, points_x2;     ///< drawn as small red dots over the map (particles)
+  Palette palette = Palette::sequential;
+  double low = 0.0, high = 1.0;                 ///< the colour range; panels that are compared share it
+};
+
+/// Heat maps side by side (gnuplot `with image`, equal scales on both axes, all panels over one box), in rows of
+/// `columns` panels, each with its colour box.
+struct HeatMapFigure {
+  std::string name;  ///< file stem: name.dat, name.gp, name.png, name.svg
+  std::string title;
+  std::string x_label, y_label;
+  std::size_t columns = 1;
+  std::vector<HeatMapPanel> panels;
+};
+
+/// Writes dir/name.dat (per panel a block of the map, its scan lines separated by blank lines, then a block of the
+/// points; empty parts are left out) and dir/name.gp (a multiplot that renders name.png and name.svg, and name.pdf
+/// with `pdf`), then renders as write_plot does. Returns whether the PNG was rendered.
+/// \throws std::runtime_error when a file cannot be written, a panel's columns have unequal lengths, its colour
+/// range is empty (low >= high) or columns is 0.
+bool write_heat_maps(const std::filesystem::path& dir, const HeatMapFigure& figure, bool render = true,
+                     bool pdf = false);
 
 }  // namespace blobflow::reports

@@ -35,7 +35,7 @@ struct FitSpec {
   bool energy_figure = false;            ///< energy against time of the finest run of each group
   bool trajectories = false;             ///< particle paths of the finest run of the first group
   bool divergence_figure = false;        ///< KL and chi^2 against rhobar over time, finest run of each group
-  bool density_figure = false;           ///< 1D blob density at the output times against rhobar and the exact solution
+  bool density_figure = false;           ///< blob density at the output times (1D: curves; 2D: heat maps)
   std::string floor;                     ///< a summary metric drawn against the axis as a guide ("quantization_floor_w2")
   std::string expected;                  ///< time-slope: the summary metric each run's slope is compared with
   std::vector<double> t_window;          ///< time-slope: [lo, hi], the output times fitted; empty: all of them

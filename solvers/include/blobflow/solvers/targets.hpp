@@ -86,6 +86,13 @@ struct PiecewiseInverse {
   std::vector<InverseDensityBox> boxes;
 };
 
+/// One component weight N(mean, covariance) of a gaussian or mixture target (unused entries are 0).
+struct NormalComponent {
+  double weight = 1.0;
+  std::array<double, 3> mean{};
+  std::array<double, 9> covariance{};  ///< d x d, row-major
+};
+
 /// An axis-aligned box in d <= 3 dimensions (unused coordinates l >= d are [0, 0]).
 struct AxisBox {
   std::array<double, 3> lo{}, hi{};
@@ -107,6 +114,9 @@ class Target {
   virtual double inverse_density(std::span<const double> y) const = 0;
   /// The boxes of a piecewise-constant target, or nullptr for the others.
   virtual const PiecewiseInverse* piecewise_inverse() const { return nullptr; }
+  /// The components of a gaussian or mixture target without a floor, weights summing to 1: rhobar is exactly their
+  /// sum, a probability density. Empty for every other target, a floored one included.
+  virtual std::vector<NormalComponent> normal_components() const { return {}; }
   /// Where rhobar lives: the hull of the support of a bounded target (a uniform box, the pieces), the union of
   /// mean +- kGaussianBoxRadius standard deviations per coordinate of the components of a gaussian or mixture
   /// target; empty for grid targets. Divergences, steady states and density figures are computed on it.

@@ -26,6 +26,7 @@ struct RunFacts {
   bool reference = false;     ///< it is measured against a 1D reference solution (uses_reference_solution)
   bool target = false;        ///< wpme with a target other than rhobar == 1 on R^d
   bool target_box = false;    ///< ... that has a box (Target::box)
+  bool steady_state = false;  ///< ... whose steady state rhobar / int rhobar is a law blobflow integrates (metrics.cpp)
   bool second_moment_rate = false;  ///< the continuum d/dt int |x|^2 rho is a known constant (second_moment_rate_exact)
 };
 RunFacts run_facts(const RunConfig& config);
@@ -128,7 +129,7 @@ struct RunMetrics {
 };
 
 /// The metrics of `config`: energy, mass and second moment always; distances, energy and second moment against `truth`
-/// (may be null); for wpme with a target, the distances to its steady state (1D) and the divergences of the blob
+/// (may be null); for wpme with a target, the distances to its steady state and the divergences of the blob
 /// density of width `epsilon` against it. `n_particles` sets the quantization floor.
 RunMetrics make_metrics(const RunConfig& config, const Truth* truth, double epsilon, std::size_t n_particles);
 
