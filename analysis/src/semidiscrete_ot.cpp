@@ -3,9 +3,10 @@
 // Unknowns: the power weights w of the distinct particle positions y_i with target masses nu_i (sum 1).
 // m_i(w) = int_{L_i(w)} rho; for cells i != j sharing the facet F_ij, dm_i/dw_j = -c_ij with
 // c_ij = int_{F_ij} rho dsigma / (2 |y_i - y_j|) and dm_i/dw_i = sum_j c_ij: a weighted graph Laplacian whose kernel is
-// the constants, so one weight is held fixed and the reduced system is SPD (sparse LDL^T). Kitagawa–Mérigot–Thibert
-// damping: with eps0 = min(min_i m_i(w0), min_i nu_i)/2, a step alpha d is accepted when every cell keeps a mass
-// >= eps0 and |m - nu| (Euclidean) falls to at most (1 - alpha/2) times its value; alpha starts at 1 and is halved.
+// the constants, so one weight is held fixed (the best connected cell's) and the reduced system is SPD (sparse
+// LDL^T). Kitagawa–Mérigot–Thibert damping: with eps0 = min(min_i m_i(w0), min_i nu_i)/2, a step alpha d is accepted
+// when every cell keeps a mass >= eps0 and |m - nu| (Euclidean) falls to at most (1 - alpha/2) times its value; alpha
+// starts at 1 and is halved.
 #include "blobflow/analysis/semidiscrete_ot.hpp"
 
 #include <Eigen/SparseCholesky>
@@ -207,25 +208,37 @@ double distance(const std::vector<double>& a, const std::vector<double>& b) {
 }
 
 /// The Newton direction: J d = nu - m with d_0 = 0 (J's kernel is the constants). Empty on failure.
+/// The Newton step with the weight of the cell of the largest Jacobian diagonal held fixed: the reduced system's
+/// pivots are then bounded by a strong connection. Holding a cell far in a law's tail fixed instead (diagonal ~1e-30
+/// of the bulk's) bounds every pivot by that cell's conductance, and the LDL^T loses them all to round-off.
 std::vector<double> newton_direction(const Evaluation& e, const Seeds& seeds) {
-  const auto n = static_cast<Eigen::Index>(seeds.size());
+  const std::size_t n = seeds.size();
+  std::vector<double> diagonal(n, 0.0);
+  for (const auto& t : e.jacobian)
+    if (t.row() == t.col()) diagonal[static_cast<std::size_t>(t.row())] += t.value();
+  const auto fixed = static_cast<Eigen::Index>(std::max_element(diagonal.begin(), diagonal.end()) - diagonal.begin());
+  const auto reduced_index = [fixed](Eigen::Index i) { return i < fixed ? i : i - 1; };
   std::vector<Eigen::Triplet<double>> reduced;
   reduced.reserve(e.jacobian.size());
   for (const auto& t : e.jacobian)
-    if (t.row() > 0 && t.col() > 0) reduced.emplace_back(t.row() - 1, t.col() - 1, t.value());
-  Eigen::SparseMatrix<double> jac(n - 1, n - 1);
+    if (t.row() != fixed && t.col() != fixed)
+      reduced.emplace_back(reduced_index(t.row()), reduced_index(t.col()), t.value());
+  const auto m = static_cast<Eigen::Index>(n) - 1;
+  Eigen::SparseMatrix<double> jac(m, m);
   jac.setFromTriplets(reduced.begin(), reduced.end());
   Eigen::SimplicialLDLT<Eigen::SparseMatrix<double>> solver(jac);
   if (solver.info() != Eigen::Success) return {};
-  Eigen::VectorXd rhs(n - 1);
-  for (Eigen::Index i = 1; i < n; ++i) rhs[i - 1] = seeds.nu[i] - e.mass[i];
+  Eigen::VectorXd rhs(m);
+  for (Eigen::Index i = 0; i < static_cast<Eigen::Index>(n); ++i)
+    if (i != fixed) rhs[reduced_index(i)] = seeds.nu[static_cast<std::size_t>(i)] - e.mass[static_cast<std::size_t>(i)];
   const Eigen::VectorXd d = solver.solve(rhs);
   if (solver.info() != Eigen::Success || !d.allFinite()) return {};
   // LDL^T of a matrix that is only semi-definite (a cell cut off from the rest) succeeds with a zero pivot and
   // returns a useless step; a zero or negative pivot is a failure here.
   if ((solver.vectorD().array() <= 0.0).any()) return {};
-  std::vector<double> step(seeds.size(), 0.0);
-  for (Eigen::Index i = 1; i < n; ++i) step[i] = d[i - 1];
+  std::vector<double> step(n, 0.0);
+  for (Eigen::Index i = 0; i < static_cast<Eigen::Index>(n); ++i)
+    if (i != fixed) step[static_cast<std::size_t>(i)] = d[reduced_index(i)];
   return step;
 }
 
