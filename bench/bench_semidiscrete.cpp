@@ -8,10 +8,13 @@
 // them in). Cases: the 2D and 3D Barenblatt profiles with m = 2 (a quadratic on a disc/ball) and m = 3 (Hölder at
 // the front), the 2D uniform square and an isotropic Gaussian.
 //
-// Usage: bench_semidiscrete [DAT]   prints a table; with DAT also writes it as gnuplot data blocks, one per case.
+// Usage: bench_semidiscrete [--case TEXT] [--side N]... [DAT]   prints a table (N, Newton iterations, seconds,
+// residual, status, W2, so that two builds can be compared); with DAT also writes it as gnuplot data blocks, one per
+// case. --case keeps the cases whose name contains TEXT; --side (repeatable) replaces each case's lattice sizes.
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <memory>
@@ -98,19 +101,40 @@ std::vector<Case> cases() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::string only, dat_path;
+  std::vector<int> sides;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::printf("usage: bench_semidiscrete [--case TEXT] [--side N]... [DAT]\n");
+      return 0;
+    }
+    if ((arg == "--case" || arg == "--side") && i + 1 < argc) {
+      if (arg == "--case") only = argv[++i];
+      else sides.push_back(std::atoi(argv[++i]));
+      continue;
+    }
+    if (arg.rfind("--", 0) == 0 || !dat_path.empty()) {
+      std::fprintf(stderr, "usage: bench_semidiscrete [--case TEXT] [--side N]... [DAT]\n");
+      return 2;
+    }
+    dat_path = arg;
+  }
   std::ofstream dat;
-  if (argc > 1) dat.open(argv[1]);
-  std::printf("%-22s %8s %6s %10s %12s %s\n", "case", "N", "iter", "seconds", "residual", "status");
+  if (!dat_path.empty()) dat.open(dat_path);
+  std::printf("%-22s %8s %6s %10s %12s %-18s %s\n", "case", "N", "iter", "seconds", "residual", "status", "w2");
   std::vector<double> x, m;
-  for (const Case& c : cases()) {
+  for (Case c : cases()) {
+    if (c.name.find(only) == std::string::npos) continue;
+    if (!sides.empty()) c.sides = sides;
     if (dat) dat << "\"" << c.name << "\"\n# N iterations seconds residual\n";
     for (const int side : c.sides) {
       particles(c, side, x, m);
       const auto start = std::chrono::steady_clock::now();
       const auto r = blobflow::analysis::semidiscrete_w2(x, m, *c.law);
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      std::printf("%-22s %8zu %6d %10.3f %12.3e %s\n", c.name.c_str(), m.size(), r.iterations, seconds, r.residual,
-                  std::string(blobflow::analysis::to_string(r.status)).c_str());
+      std::printf("%-22s %8zu %6d %10.3f %12.3e %-18s %.15e\n", c.name.c_str(), m.size(), r.iterations, seconds,
+                  r.residual, std::string(blobflow::analysis::to_string(r.status)).c_str(), r.w2);
       std::fflush(stdout);
       if (dat) dat << m.size() << " " << r.iterations << " " << seconds << " " << r.residual << "\n";
     }
