@@ -3,6 +3,9 @@
 //   - radial_polar_2d: int over (convex polygon) of K ((R^2 - |x - c|^2)/S^2)_+^p w(x) in polar coordinates about c;
 //     the angle range is split at the directions of the polygon's vertices and of its edges' crossings with the circle,
 //     so that on each piece the radial limits are smooth and only the ends are singular;
+//   - cartesian_2d: int over (convex polygon) of any density f(x) w(x) in Cartesian coordinates, tanh-sinh along x
+//     and along each vertical chord, both split where the caller says the density peaks (a correlated Gaussian's
+//     conditional means), so that no narrow peak hides between the rule's points;
 //   - slice: the polygon where a plane z = const cuts a 3D cell (for references by slices).
 // Weights w: 1, the components of x - y and |x - y|^2 all at once (Moments).
 #pragma once
@@ -142,6 +145,69 @@ inline Moments radial_polar_2d(const Polygon& polygon, std::array<double, 2> c, 
     sum.first[1] += parts[2];
     sum.first[2] += parts[3];
     sum.second += parts[4];
+  }
+  return sum;
+}
+
+/// Moments about y of density(x0, x1) over a counter-clockwise convex polygon, in Cartesian coordinates: x0 runs over
+/// the polygon's range split at its vertices and at x_breaks, x1 over each vertical chord split at chord_breaks(x0).
+inline Moments cartesian_2d(const Polygon& polygon, const std::function<double(double, double)>& density,
+                            const Point3& y, const std::vector<double>& x_breaks,
+                            const std::function<std::vector<double>(double)>& chord_breaks) {
+  double lo = polygon.front()[0], hi = polygon.front()[0];
+  std::vector<double> xs;
+  for (const auto& p : polygon) {
+    lo = std::min(lo, p[0]);
+    hi = std::max(hi, p[0]);
+    xs.push_back(p[0]);
+  }
+  for (double b : x_breaks)
+    if (b > lo && b < hi) xs.push_back(b);
+  std::sort(xs.begin(), xs.end());
+  // the chord of the polygon at abscissa x0: the highest and lowest crossing of its edges
+  const auto chord = [&](double x0) {
+    double bottom = std::numeric_limits<double>::infinity(), top = -bottom;
+    for (std::size_t k = 0; k < polygon.size(); ++k) {
+      const auto& a = polygon[k];
+      const auto& b = polygon[(k + 1) % polygon.size()];
+      if ((x0 - a[0]) * (x0 - b[0]) > 0.0 || a[0] == b[0]) continue;
+      const double t = (x0 - a[0]) / (b[0] - a[0]);
+      const double c = a[1] + t * (b[1] - a[1]);
+      bottom = std::min(bottom, c);
+      top = std::max(top, c);
+    }
+    return std::array<double, 2>{bottom, top};
+  };
+  const auto inner = [&](double x0, int which) {
+    const auto [bottom, top] = chord(x0);
+    if (!(top > bottom)) return 0.0;
+    std::vector<double> cuts{bottom, top};
+    for (double b : chord_breaks(x0))
+      if (b > bottom && b < top) cuts.push_back(b);
+    std::sort(cuts.begin(), cuts.end());
+    double sum = 0.0;
+    for (std::size_t k = 0; k + 1 < cuts.size(); ++k)
+      sum += tanh_sinh(
+          [&](double x1, double) {
+            const double f = density(x0, x1), d0 = x0 - y[0], d1 = x1 - y[1];
+            switch (which) {
+              case 0: return f;
+              case 1: return f * d0;
+              case 2: return f * d1;
+              default: return f * (d0 * d0 + d1 * d1);
+            }
+          },
+          cuts[k], cuts[k + 1]);
+    return sum;
+  };
+  Moments sum;
+  for (std::size_t k = 0; k + 1 < xs.size(); ++k) {
+    if (!(xs[k + 1] > xs[k])) continue;
+    std::array<double, 4> parts{};
+    for (int which = 0; which < 4; ++which)
+      parts[static_cast<std::size_t>(which)] =
+          tanh_sinh([&](double x0, double) { return inner(x0, which); }, xs[k], xs[k + 1]);
+    sum = sum + Moments{parts[0], {parts[1], parts[2], 0.0}, parts[3]};
   }
   return sum;
 }

@@ -186,20 +186,37 @@ RadialPowerLaw uniform_ball_law(int dimension, const Point3& centre, double radi
 /// the Gaussian over the whole cell (cells are cut to the support box by the solver; a mixture's may reach beyond it,
 /// where the Gaussian has less than kTailMass).
 ///
-/// Integration (docs/math.md §6.1): the cell's fan of simplices, each integrated about y by a collapsed Gauss rule with
-/// n <= 10 points per direction, n chosen per simplex (bisecting it when needed) from the Bernstein-ellipse bound of
-/// the Gauss rules for the entire function exp(-|z|^2/2) in whitened coordinates z = L^-1 (x - mu) (derivation in
-/// gaussian_law.cpp), so that the mass of a cell carries a relative error below 2 kQuadratureError (the moments
-/// likewise, relative to the cell's mass times its mean square distance from y), and each facet integral likewise
-/// (d - 1 directions). Cost grows with the Gaussian's variation across the cell: cells reaching from the bulk into
-/// the far tail (in 3D, the outer cells of a sample extending to the truncation box) are the expensive ones.
+/// Integration (docs/math.md §6.1; derivations in gaussian_law.cpp), in whitened coordinates z = L^-1 (x - mu),
+/// Sigma = L L^T, where the law is the standard normal phi:
+///   - 1D, 3D: the cell's fan of simplices, each integrated about y by a collapsed Gauss rule with n <= 10 points per
+///     direction, n chosen per simplex (bisecting it when needed) from the Bernstein-ellipse bound of the Gauss rules
+///     for the entire function exp(-|z|^2/2), so that the mass of a cell carries a relative error below
+///     2 kQuadratureError (the moments likewise, relative to the cell's mass times its mean square distance from y),
+///     and each facet integral likewise (d - 1 directions). Cost grows with the Gaussian's variation across the cell:
+///     in 3D the outer cells of a sample, which extend to the truncation box, are the expensive ones.
+///   - 2D: the divergence theorem turns the mass (a signed sum of the masses of the triangles the edges span with the
+///     mean, or of the shadows they cast away from it), the moments about y and the facet integrals into integrals
+///     along the edges of the whitened cell, computed by Gauss-Legendre panels that follow the Gaussian along each
+///     edge (each panel within 1e-18 of its piece): a few microseconds per cell, however far it reaches into the tail.
+///     Facet integrals come from these edge integrals for every cell, with a relative error of round-off size (about
+///     |z|^2 ulps from exp's argument: 2e-14 at 10 standard deviations). The moments of a cell of diameter at least
+///     ||L|| (Frobenius norm; in x) come from the same sums, within kEdgeError relative; the sums cancel like
+///     1 / diameter^2 in the second moment of a smaller cell, which takes the fan instead (2 kQuadratureError).
 class GaussianLawND final : public LawND {
  public:
   /// Mass the truncation box leaves outside, at most.
   static constexpr double kTailMass = 1e-17;
-  /// Error each simplex may make, relative to its share of the cell's mass (see above): a cell's mass is then within
-  /// 2e-13 relative, inside the 1e-12 that makes a Newton residual of 1e-12 meaningful.
+  /// Error each simplex of the fan may make, relative to its share of the cell's mass (see above): a cell's mass is
+  /// then within 2e-13 relative, inside the 1e-12 that makes a Newton residual of 1e-12 meaningful.
   static constexpr double kQuadratureError = 1e-13;
+  /// 2D cells integrated along their edges: relative error of the mass, of the first moment (relative to (mass times
+  /// second moment)^(1/2)) and of the second moment, as measured against 40-digit quadrature for isotropic cells from
+  /// the mean out to 12 standard deviations (at most 6e-14; the tests hold strongly correlated laws to 1e-12). The
+  /// panels contribute below 1e-18; the rest is round-off, which the edge sums magnify by about 1 / diameter in the
+  /// mass and 1 / diameter^2 in the second moment (diameter in standard deviations, >= 1 here), and by 1 / width in
+  /// a sliver (about 2e-15 / width, width in standard deviations). In probability units the mass's error is of order
+  /// 1e-16.
+  static constexpr double kEdgeError = 1e-13;
 
   /// \param covariance d x d entries, row-major. \throws std::invalid_argument unless dimension is 1, 2 or 3, the
   /// first d entries of mean are finite, covariance has d^2 finite entries, is symmetric (to 1e-12 of its largest
