@@ -78,6 +78,13 @@ class PiecewiseConstantTarget final : public Target {
     return inverse_.outside;
   }
   const PiecewiseInverse* piecewise_inverse() const override { return &inverse_; }
+  /// The law the samplers draw from lives on the hull of the pieces (the floor outside has infinite mass).
+  double log_density(std::span<const double> y) const override {
+    const AxisBox hull = *box();
+    for (std::size_t l = 0; l < static_cast<std::size_t>(dim_); ++l)
+      if (!(y[l] >= hull.lo[l] && y[l] <= hull.hi[l])) return -INFINITY;
+    return -std::log(inverse_density(y));
+  }
   std::optional<AxisBox> box() const override {
     AxisBox hull;
     for (std::size_t l = 0; l < static_cast<std::size_t>(dim_); ++l) {
@@ -121,6 +128,22 @@ struct GaussianComponent {
       q += z[static_cast<std::size_t>(i)] * z[static_cast<std::size_t>(i)];
     }
     return log_norm - 0.5 * q;
+  }
+
+  /// The score grad log N(y; mean, covariance) = -covariance^-1 (y - mean), by forward and back substitution with L.
+  void score(std::span<const double> y, std::span<double> g) const {
+    std::array<double, 3> z{};
+    for (int i = 0; i < d; ++i) {
+      double r = y[static_cast<std::size_t>(i)] - mean[static_cast<std::size_t>(i)];
+      for (int j = 0; j < i; ++j) r -= cholesky[static_cast<std::size_t>(3 * i + j)] * z[static_cast<std::size_t>(j)];
+      z[static_cast<std::size_t>(i)] = r / cholesky[static_cast<std::size_t>(3 * i + i)];
+    }
+    for (int i = d - 1; i >= 0; --i) {
+      double r = z[static_cast<std::size_t>(i)];
+      for (int j = i + 1; j < d; ++j) r -= cholesky[static_cast<std::size_t>(3 * j + i)] * g[static_cast<std::size_t>(j)];
+      g[static_cast<std::size_t>(i)] = r / cholesky[static_cast<std::size_t>(3 * i + i)];
+    }
+    for (int i = 0; i < d; ++i) g[static_cast<std::size_t>(i)] = -g[static_cast<std::size_t>(i)];
   }
 };
 
@@ -184,6 +207,27 @@ class GaussianMixtureTarget final : public Target {
     if (components_.size() == 1 && floor_ == 0.0) return std::exp(-components_[0].log_density(y));  // no underflow
     return 1.0 / density(y);
   }
+  /// log sum_k w_k N_k(y) by the log-sum-exp of the components' log densities (finite where every exp underflows),
+  /// then the floor.
+  double log_density(std::span<const double> y) const override {
+    const double raw = log_raw_density(y, {});
+    return floor_ > 0.0 ? std::max(raw, std::log(floor_)) : raw;
+  }
+  bool has_score() const override { return true; }
+  /// sum_k r_k(y) grad log N_k(y) with the responsibilities r_k = w_k N_k(y) / sum_l w_l N_l(y) (0 on the floor).
+  void score(std::span<const double> y, std::span<double> g) const override {
+    const auto n = static_cast<std::size_t>(dim_);
+    std::array<double, 3> component_score{};
+    std::fill(g.begin(), g.begin() + dim_, 0.0);
+    std::vector<double> log_terms(components_.size());
+    const double log_total = log_raw_density(y, log_terms);
+    if (floor_ > 0.0 && log_total < std::log(floor_)) return;
+    for (std::size_t k = 0; k < components_.size(); ++k) {
+      const double responsibility = std::exp(log_terms[k] - log_total);
+      components_[k].score(y, component_score);
+      for (std::size_t i = 0; i < n; ++i) g[i] += responsibility * component_score[i];
+    }
+  }
   std::optional<AxisBox> box() const override {
     AxisBox hull;
     for (std::size_t l = 0; l < static_cast<std::size_t>(dim_); ++l) {
@@ -217,6 +261,18 @@ class GaussianMixtureTarget final : public Target {
     for (std::size_t k = 0; k < components_.size(); ++k) s += weights_[k] * std::exp(components_[k].log_density(y));
     return s;
   }
+  /// log sum_k w_k N_k(y), shifted by the largest term; `terms`, when not empty, receives log(w_k N_k(y)).
+  double log_raw_density(std::span<const double> y, std::span<double> terms) const {
+    double largest = -INFINITY, sum = 0.0;
+    std::vector<double> local;
+    if (terms.empty()) local.resize(components_.size()), terms = local;
+    for (std::size_t k = 0; k < components_.size(); ++k) {
+      terms[k] = std::log(weights_[k]) + components_[k].log_density(y);
+      largest = std::max(largest, terms[k]);
+    }
+    for (std::size_t k = 0; k < components_.size(); ++k) sum += std::exp(terms[k] - largest);
+    return largest + std::log(sum);
+  }
 
   int dim_;
   std::vector<double> weights_;
@@ -238,6 +294,14 @@ class GridTarget final : public Target {
 
   int dimension() const override { return dim_; }
   double inverse_density(std::span<const double> y) const override { return 1.0 / density(y); }
+  /// The law the samplers draw from lives on the grid's box (the floor outside has infinite mass).
+  double log_density(std::span<const double> y) const override {
+    for (std::size_t l = 0; l < static_cast<std::size_t>(dim_); ++l) {
+      const double s = (y[l] - origin_[l]) / spacing_[l];
+      if (!(s >= 0.0 && s <= static_cast<double>(count_[l] - 1))) return -INFINITY;
+    }
+    return std::log(density(y));
+  }
   double density(std::span<const double> y) const override {
     // Multilinear interpolation in the cell containing y; outside the grid's box only the floor.
     std::array<std::size_t, 3> cell{};
@@ -523,6 +587,10 @@ std::span<const ComponentInfo> target_registry() { return kTargetInfo; }
 
 bool is_uniform_on_whole_space(const TargetSpec& spec) {
   return spec.kind == kTargetKinds[0].name && spec.box_lo.empty() && spec.box_hi.empty();
+}
+
+void Target::score(std::span<const double>, std::span<double>) const {
+  throw std::logic_error("Target::score: " + describe() + " has no score grad log rhobar (has_score() is false)");
 }
 
 double Target::cell_inverse_density(std::span<const double> y, double dy) const {

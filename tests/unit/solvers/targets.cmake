@@ -13,3 +13,9 @@ blobflow_add_test(test_target_dynamics
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_target_dynamics.cpp
   LIBS blobflow::solvers
   LABELS unit)
+# The samplers (samplers.hpp): target scores, ULA's stationary variance, MALA's unbiasedness, SVGD against its formula
+# and with one particle, the random batches' partition and unbiasedness.
+blobflow_add_test(test_samplers
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_samplers.cpp
+  LIBS blobflow::solvers
+  LABELS unit)

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <array>
+#include <cmath>
 #include <memory>
 #include <optional>
 #include <span>
@@ -112,6 +113,17 @@ class Target {
   virtual double density(std::span<const double> y) const = 0;
   /// 1/rhobar(y); +infinity where a floorless Gaussian density underflows.
   virtual double inverse_density(std::span<const double> y) const = 0;
+  /// log rhobar(y) of the law the samplers draw from (docs/math.md §8): -infinity outside the hull of the pieces of a
+  /// piecewise-constant target and outside the box of a grid target (their floor there has infinite mass, so only
+  /// rhobar restricted to the support is a probability law: the steady state the metrics compare with); gaussian and
+  /// mixture targets compute it without underflow (the Metropolis test of mala reads it far in the tails).
+  virtual double log_density(std::span<const double> y) const { return std::log(density(y)); }
+  /// Whether the target has a score grad log rhobar (gaussian and mixture targets: smooth, 0 on a floor). The
+  /// piecewise-constant and grid targets have none: their log density is flat or only Lipschitz, so the samplers
+  /// that follow the score (ula, svgd) refuse them.
+  virtual bool has_score() const { return false; }
+  /// The score grad log rhobar(y) into g (d entries). \throws std::logic_error when !has_score().
+  virtual void score(std::span<const double> y, std::span<double> g) const;
   /// The boxes of a piecewise-constant target, or nullptr for the others.
   virtual const PiecewiseInverse* piecewise_inverse() const { return nullptr; }
   /// The components of a gaussian or mixture target without a floor, weights summing to 1: rhobar is exactly their
