@@ -1,6 +1,8 @@
 // study.json's form of a rate fit (see fit_spec.hpp).
 #include "blobflow/reports/fit_spec.hpp"
 
+#include <algorithm>
+
 namespace blobflow {
 namespace {
 
@@ -20,9 +22,19 @@ void read_optional(const nlohmann::json& j, const char* key, std::optional<doubl
 
 }  // namespace
 
+bool FitSpec::takes(const std::string& sweep) const {
+  return std::find(sweeps.begin(), sweeps.end(), sweep) != sweeps.end();
+}
+
+std::string FitSpec::sweep_names() const {
+  std::string s;
+  for (const std::string& sweep : sweeps) s += (s.empty() ? "" : ", ") + sweep;
+  return s;
+}
+
 void to_json(nlohmann::json& j, const FitSpec& fit) {
   j = {{"name", fit.name},
-       {"sweep", fit.sweep},
+       {"sweep", fit.sweeps.size() == 1 ? nlohmann::json(fit.sweeps.front()) : nlohmann::json(fit.sweeps)},
        {"metric", fit.metric},
        {"t", optional_number(fit.t)},
        {"against", fit.against},
@@ -35,6 +47,8 @@ void to_json(nlohmann::json& j, const FitSpec& fit) {
        {"trajectories", fit.trajectories},
        {"divergence_figure", fit.divergence_figure},
        {"density_figure", fit.density_figure},
+       {"cost_figure", fit.cost_figure},
+       {"time_figure", fit.time_figure},
        {"floor", fit.floor},
        {"expected", fit.expected},
        {"t_window", fit.t_window}};
@@ -43,7 +57,8 @@ void to_json(nlohmann::json& j, const FitSpec& fit) {
 void from_json(const nlohmann::json& j, FitSpec& fit) {
   fit = FitSpec{};
   read_key(j, "name", fit.name);
-  read_key(j, "sweep", fit.sweep);
+  if (const auto it = j.find("sweep"); it != j.end() && it->is_string()) fit.sweeps = {it->get<std::string>()};
+  else read_key(j, "sweep", fit.sweeps);
   read_key(j, "metric", fit.metric);
   read_optional(j, "t", fit.t);
   read_key(j, "against", fit.against);
@@ -56,6 +71,8 @@ void from_json(const nlohmann::json& j, FitSpec& fit) {
   read_key(j, "trajectories", fit.trajectories);
   read_key(j, "divergence_figure", fit.divergence_figure);
   read_key(j, "density_figure", fit.density_figure);
+  read_key(j, "cost_figure", fit.cost_figure);
+  read_key(j, "time_figure", fit.time_figure);
   read_key(j, "floor", fit.floor);
   read_key(j, "expected", fit.expected);
   read_key(j, "t_window", fit.t_window);

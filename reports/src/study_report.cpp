@@ -381,14 +381,14 @@ std::optional<double> fit_error(const FitSpec& fit, const json& record, std::opt
 std::vector<Replicates> collect_samples(Builder& b, const FitSpec& fit, std::vector<Group>& groups) {
   const json* reference = nullptr;
   if (fit.compare_to_reference) {
-    const std::string ref_id = fit.sweep + "-reference";
+    const std::string ref_id = fit.sweeps.front() + "-reference";
     if (b.runs.records.count(ref_id) && record_ok(b.record(ref_id))) reference = &b.record(ref_id);
   }
   const std::optional<double> ref_value = reference ? metric_of(*reference, fit.metric, fit.t) : std::nullopt;
   std::map<std::string, std::size_t> group_index, sample_index;
   std::vector<Replicates> samples;
   for (const json* r : b.runs.ordered) {
-    if ((*r)["sweep"] != fit.sweep || (*r).value("reference", false) || !record_ok(*r)) continue;
+    if (!fit.takes((*r)["sweep"]) || (*r).value("reference", false) || !record_ok(*r)) continue;
     const std::string label = group_label(*r, fit.group_by);
     if (!group_index.count(label)) {
       group_index[label] = groups.size();
@@ -946,6 +946,88 @@ void add_density_figure(Builder& b, const FitView& f, std::size_t gi) {
                          (target ? "; grey dashed: the target rhobar / int rhobar" + over : "") + ".");
 }
 
+/// The least error among a group's points whose (mean) wall time is within `budget`, or none.
+std::optional<double> least_error_within(const Group& g, double budget) {
+  std::optional<double> best;
+  for (const Point& p : g.points)
+    if (p.wall <= budget && (!best || p.error < *best)) best = p.error;
+  return best;
+}
+
+/// Work-precision (docs/math.md §8.5): the metric against each run's wall time per group, and a table of the least
+/// error each group reaches within a few wall-time budgets, with the winner at each: a comparison at equal cost
+/// that reads measured runs only (no interpolation).
+void add_cost_figure(Builder& b, const FitView& f) {
+  Plot plot{f.spec.name + "-cost", f.spec.name + ": " + f.error_name + " against wall time", "wall time (s)",
+            f.error_name, true, true, {}};
+  double lowest = INFINITY, highest = 0.0, common = INFINITY;  // common: the largest budget every group reaches
+  for (std::size_t gi = 0; gi < f.groups.size(); ++gi) {
+    const Group& g = f.groups[gi];
+    std::vector<Point> by_wall = g.points;
+    std::sort(by_wall.begin(), by_wall.end(), [](const Point& p, const Point& q) { return p.wall < q.wall; });
+    PlotSeries s{g.label, {}, {}, {}, Style::points_lines, static_cast<int>(gi) + 1};
+    for (const Point& p : by_wall) {
+      if (!(p.wall > 0.0)) continue;
+      s.x.push_back(p.wall), s.y.push_back(p.error);
+      lowest = std::min(lowest, p.wall), highest = std::max(highest, p.wall);
+    }
+    if (!s.x.empty()) common = std::min(common, s.x.back());
+    plot.series.push_back(s);
+  }
+  if (!(highest > 0.0)) return b.add_note("No run of fit " + f.spec.name + " recorded a wall time: no cost figure.");
+  b.add_figure(plot, "Figure " + plot.name + ": " + f.error_name + " at " + f.t_text + " against the run's wall time "
+                         "(summary.json metrics.wall_seconds; the mean over replicates), one curve per group, each "
+                         "point one value of " + f.axis() + ".");
+  // Budgets: a geometric grid from the fastest run to the slowest, and the largest budget every group reaches.
+  std::vector<double> budgets;
+  constexpr int kBudgets = 4;
+  for (int k = 0; k < kBudgets; ++k)
+    budgets.push_back(lowest * std::pow(highest / lowest, double(k + 1) / kBudgets));
+  if (std::isfinite(common)) budgets.push_back(common);
+  std::sort(budgets.begin(), budgets.end());
+  budgets.erase(std::unique(budgets.begin(), budgets.end()), budgets.end());
+  TableBlock table{{"wall time <= (s)"}, {}, {}};
+  for (const Group& g : f.groups) table.header.push_back(g.label);
+  table.header.push_back("least " + f.error_name);
+  std::string verdict;
+  for (const double budget : budgets) {
+    std::vector<std::string> row = {format_scientific(budget)};
+    std::optional<double> best;
+    std::string winner;
+    for (const Group& g : f.groups) {
+      const std::optional<double> e = least_error_within(g, budget);
+      row.push_back(e ? format_scientific(*e) : "-");
+      if (e && (!best || *e < *best)) best = e, winner = g.label;
+    }
+    row.push_back(best ? winner : "-");
+    table.rows.push_back(std::move(row));
+    if (budget == common && best)
+      verdict = "Within " + format_scientific(budget) + " s, the largest budget every group reaches, the least " +
+                f.error_name + " is " + format_scientific(*best) + " (" + winner + ").";
+  }
+  b.document.add(Paragraph{{text("The least " + f.error_name + " each group reaches within a wall-time budget "
+                                 "(its runs that took at most that long):")}});
+  b.document.add(table);
+  if (!verdict.empty()) b.document.add(Paragraph{{text(verdict)}});
+}
+
+/// The metric against t from each group's finest run (its summary's outputs).
+void add_time_figure(Builder& b, const FitView& f) {
+  Plot plot{f.spec.name + "-time", f.spec.name + ": " + f.error_name + " against time (finest run of each group)",
+            "t", f.error_name, false, true, {}};
+  for (std::size_t gi = 0; gi < f.groups.size(); ++gi) {
+    const Group& g = f.groups[gi];
+    if (g.points.empty()) continue;
+    PlotSeries s{f.finest_label(g), {}, {}, {}, Style::points_lines, static_cast<int>(gi) + 1};
+    for (const json& o : record_outputs(b.record(g.points.back().id)))
+      if (const auto v = metric_in(o, f.spec.metric); v && *v > 0.0) s.x.push_back(o["t"].get<double>()), s.y.push_back(*v);
+    if (!s.x.empty()) plot.series.push_back(s);
+  }
+  if (plot.series.empty()) return;
+  b.add_figure(plot, "Figure " + plot.name + ": " + f.error_name + " at the output times of the finest run of each "
+                         "group (log scale), from its summary.json.");
+}
+
 /// The figures a fit asks for besides its error figure, in the report's order.
 void add_fit_figures(Builder& b, const FitView& f) {
   add_error_figure(b, f);
@@ -954,6 +1036,8 @@ void add_fit_figures(Builder& b, const FitView& f) {
   if (f.spec.energy_figure) add_energy_figure(b, f);
   if (f.spec.trajectories) add_trajectories_figure(b, f);
   if (f.spec.divergence_figure) add_divergence_figure(b, f);
+  if (f.spec.time_figure) add_time_figure(b, f);
+  if (f.spec.cost_figure) add_cost_figure(b, f);
   if (f.spec.density_figure)
     for (std::size_t gi = 0; gi < f.groups.size(); ++gi) add_density_figure(b, f, gi);
 }
@@ -1083,7 +1167,7 @@ void add_time_slope_fit(Builder& b, const FitSpec& fit) {
                    "slope_ci95_high,expected,difference,relative_difference\n";
   std::vector<TimeSlope> slopes;
   for (const json* r : b.runs.ordered)
-    if ((*r)["sweep"] == fit.sweep) slopes.push_back(time_slope(fit, *r));
+    if (fit.takes((*r)["sweep"])) slopes.push_back(time_slope(fit, *r));
   const std::string window = fit.t_window.empty() ? "all its output times"
                                                   : "its output times in [" + format_shortest(fit.t_window[0]) + ", " +
                                                         format_shortest(fit.t_window[1]) + "]";

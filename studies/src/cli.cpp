@@ -9,6 +9,7 @@
 #include "blobflow/build_info.hpp"
 #include "blobflow/reports/study_report.hpp"
 #include "blobflow/reports/table.hpp"
+#include "blobflow/solvers/samplers.hpp"
 #include "blobflow/solvers/drifted_field.hpp"
 #include "blobflow/solvers/integrators.hpp"
 #include "blobflow/solvers/velocity_field.hpp"
@@ -32,7 +33,7 @@ usage:
   blobflow study [STUDY.toml | NAME] [-j THREADS] [-o DIR] [--resume]    a sweep (default: the study "default")
   blobflow report DIR                                                     rebuild a study's report from its files
   blobflow distance A.csv (B.csv | --exact SPEC) [-p 1|2|inf]          Wasserstein distance (exact in 1D)
-  blobflow list (equations|mollifiers|integrators|targets|potentials|interactions|engines|studies)
+  blobflow list (equations|mollifiers|integrators|targets|samplers|potentials|interactions|engines|studies)
   blobflow --version
   blobflow COMMAND --help
 
@@ -235,6 +236,10 @@ constexpr ListCategory kListCategories[] = {
                    << i.description << "\n";
      }},
     {"targets", [] { print_components(target_registry()); }},
+    {"samplers",
+     [] {
+       for (const SamplerInfo& s : sampler_registry()) std::cout << s.name << "\t" << s.description << "\n";
+     }},
     {"potentials", [] { print_components(potential_registry()); }},
     {"interactions", [] { print_components(interaction_registry()); }},
     {"engines", [] { print_components(engine_registry()); }},

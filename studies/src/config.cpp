@@ -17,6 +17,7 @@
 
 #include "blobflow/reports/table.hpp"
 #include "blobflow/solvers/fft_sum.hpp"
+#include "blobflow/solvers/samplers.hpp"
 #include "blobflow/solvers/velocity_field.hpp"
 #include "blobflow/studies/expression.hpp"
 #include "toml_document.hpp"
@@ -346,7 +347,8 @@ const std::vector<KeySpec>& key_table() {
        "must be \"auto\", \"quantile\" (1D only), \"lattice\" or \"random\"",
        "particle placement; \"random\": i.i.d. samples of the initial law, from seed"},
       {"discretization", "seed", field([](C& c) -> auto& { return c.discretization.seed; }), "must be >= 0",
-       "random placement: seed of its std::mt19937_64 (replicates: seed + r)"},
+       "seed of the run's std::mt19937_64: random placement, the samplers ula, mala, iid and random batches "
+       "(replicates: seed + r)"},
       {"discretization", "engine", field([](C& c) -> auto& { return c.discretization.engine; }),
        "must be one of blobflow list engines", "summation engine; \"auto\" picks one"},
       {"discretization", "engine_accuracy", field([](C& c) -> auto& { return c.discretization.engine_accuracy; }),
@@ -414,6 +416,19 @@ const std::vector<KeySpec>& key_table() {
       {"integrator", "collapse_radius", field([](C& c) -> auto& { return c.collapse_radius; }), "must be >= 0",
        "stop with status \"collapsed\" once the particles' RMS distance from their centroid is below this many eps "
        "(0: never; docs/math.md §4.7)"},
+      {"sampling", "sampler", field([](C& c) -> auto& { return c.sampling.sampler; }),
+       "must be one of blobflow list samplers; all but blob need wpme with a target",
+       "how the particles sample rhobar: \"blob\" (the wpme flow), \"ula\", \"mala\", \"svgd\", \"iid\", "
+       "\"quantile\" (docs/math.md §8)"},
+      {"sampling", "bandwidth", number_or_expression([](C& c) -> auto& { return c.sampling.bandwidth; }),
+       "must be a number > 0, \"median\" or \"median-t0\"; svgd only",
+       "svgd: the RBF kernel's bandwidth h; \"median\": Liu and Wang's median heuristic at every evaluation, "
+       "\"median-t0\": frozen at t0"},
+      {"sampling", "batch", integer([](C& c) -> auto& { return c.sampling.batch; }, 0, kMaxInt64),
+       "must be 0 or lie in [2, particles]; blob and svgd with a fixed-step integrator only",
+       "random batches of this many particles, redrawn every step (0: all pairs)"},
+      {"sampling", "mmd_length", field([](C& c) -> auto& { return c.sampling.mmd_length; }), "must be > 0",
+       "the width l of the Gaussian kernel of the mmd metric"},
       {"output", "times", field([](C& c) -> auto& { return c.output.times; }),
        "each must lie in (problem.t0, problem.t_final]", "output times; t_final is always included"},
       {"output", "diagnostics_every", field([](C& c) -> auto& { return c.output.diagnostics_every; }),
@@ -577,6 +592,62 @@ void validate_drift_sections(const RunConfig& c, const std::set<std::string>& gi
   }
 }
 
+/// [sampling]: the sampler exists, suits the target and the integrator, and its parameters apply to it.
+void validate_sampling(const RunConfig& c, const std::set<std::string>& given, Violations& v) {
+  const auto& s = c.sampling;
+  const auto quoted = Violations::quoted;
+  const SamplerInfo* sampler = find_sampler(s.sampler);
+  if (!sampler) {
+    v.fail("sampling.sampler", quoted(s.sampler),
+           Registry<SamplerInfo>(sampler_registry()).rule_for(s.sampler));
+    return;
+  }
+  const bool has_target = is_registered(equation_registry(), c.problem.equation) &&
+                          equation_has_target(c.problem.equation) && !is_uniform_on_whole_space(c.target);
+  if (s.sampler != "blob" && !has_target)
+    v.fail("sampling.sampler", quoted(s.sampler), "samples a target: needs problem.equation = \"wpme\" and a "
+                                                   "problem.target other than \"uniform\" without a box");
+  if (sampler->needs_score && has_target && c.target.kind != "gaussian" && c.target.kind != "mixture")
+    v.fail("sampling.sampler", quoted(s.sampler),
+           "follows the score grad log rhobar, which only gaussian and mixture targets have (target " +
+               quoted(c.target.kind) + ")");
+  if (s.sampler != "blob" && has_target && (c.target.kind == "gaussian" || c.target.kind == "mixture") &&
+      c.target.floor_fraction)
+    v.fail("target.floor_fraction", format_double(*c.target.floor_fraction),
+           "sampler " + quoted(s.sampler) + " needs rhobar / int rhobar, and with a floor rhobar has infinite mass on "
+           "R^d: leave the floor out (\"auto\")");
+  if (sampler->kind == SamplerKind::langevin && c.integrator.method != "euler")
+    v.fail("integrator.method", quoted(c.integrator.method),
+           "sampler " + quoted(s.sampler) + " takes Euler-Maruyama steps of integrator.dt: set method = \"euler\"");
+  if (s.sampler == "quantile" && c.problem.dimension != 1)
+    v.fail("sampling.sampler", quoted(s.sampler), "is for dimension = 1 only; use \"iid\"");
+  if (sampler->kind == SamplerKind::exact && has_target && c.target.kind == "grid")
+    v.fail("sampling.sampler", quoted(s.sampler), "needs the target's law, which a grid target does not give");
+  if (s.bandwidth != "median" && s.bandwidth != "median-t0") {
+    char* end = nullptr;
+    const double h = std::strtod(s.bandwidth.c_str(), &end);
+    if (end == s.bandwidth.c_str() || *end != '\0' || !(h > 0.0) || !std::isfinite(h))
+      v.fail("sampling.bandwidth", quoted(s.bandwidth), "must be a number > 0, \"median\" or \"median-t0\"");
+  }
+  if (given.count("sampling.bandwidth") && s.bandwidth != RunConfig::Sampling{}.bandwidth && s.sampler != "svgd")
+    v.fail("sampling.bandwidth", quoted(s.bandwidth), "applies to sampler = \"svgd\" only");
+  if (s.batch != 0) {
+    const std::string value = std::to_string(s.batch);
+    if (s.batch < 2 || s.batch > c.discretization.particles)
+      v.fail("sampling.batch", value,
+             "must be 0 or lie in [2, discretization.particles = " + std::to_string(c.discretization.particles) + "]");
+    if (s.sampler != "blob" && s.sampler != "svgd")
+      v.fail("sampling.batch", value, "applies to samplers \"blob\" and \"svgd\" only");
+    const IntegratorInfo* method = find_integrator(c.integrator.method);
+    if (method && (method->adaptive || c.integrator.method == "implicit-euler"))
+      v.fail("sampling.batch", value,
+             "redraws the velocity every step; integrator.method = " + quoted(c.integrator.method) +
+                 " needs a deterministic field: use a fixed-step explicit method");
+  }
+  if (!(s.mmd_length > 0.0) || !std::isfinite(s.mmd_length))
+    v.fail("sampling.mmd_length", format_double(s.mmd_length), "must be > 0");
+}
+
 void validate_steps_and_output(const RunConfig& c, Violations& v) {
   const auto& p = c.problem;
   const auto& in = c.integrator;
@@ -702,6 +773,11 @@ ConfigError::ConfigError(std::vector<std::string> violations)
       }()),
       violations_(std::move(violations)) {}
 
+bool RunConfig::uses_seed() const {
+  const SamplerInfo* sampler = find_sampler(sampling.sampler);
+  return discretization.placement == "random" || (sampler && sampler->random) || sampling.batch > 0;
+}
+
 double RunConfig::exponent() const { return equation_fixed_exponent(problem.equation).value_or(problem.m); }
 
 std::vector<double> RunConfig::resolved_output_times() const {
@@ -734,6 +810,7 @@ std::vector<std::string> validate(const RunConfig& config, const std::set<std::s
   validate_discretization(config, v);
   validate_drift_sections(config, given_keys, v);
   validate_steps_and_output(config, v);
+  validate_sampling(config, given_keys, v);
   return v.lines;
 }
 
@@ -769,8 +846,14 @@ nlohmann::json to_json(const RunConfig& c) {
   nlohmann::json j = nlohmann::json::object();
   for (const KeySpec& k : key_table()) j[k.section][k.name] = k.json(c);
   j["output"]["times"] = c.resolved_output_times();
-  // The seed only where it is used, so that the configuration hash of a deterministic placement ignores it.
-  if (c.discretization.placement != "random") j["discretization"].erase("seed");
+  // The seed only where it is used, so that the configuration hash of a deterministic run ignores it.
+  if (!c.uses_seed()) j["discretization"].erase("seed");
+  // The sampling section only where it is not the default blob method, so that runs of the equations keep the
+  // hashes they had before it existed.
+  const RunConfig::Sampling blob;
+  if (c.sampling.sampler == blob.sampler && c.sampling.bandwidth == blob.bandwidth && c.sampling.batch == blob.batch &&
+      c.sampling.mmd_length == blob.mmd_length)
+    j.erase("sampling");
   // The collapse check only where it is on, so that runs without it keep the hashes they had before it existed.
   if (c.collapse_radius == 0.0) j["integrator"].erase("collapse_radius");
   return j;

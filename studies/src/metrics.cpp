@@ -10,6 +10,7 @@
 #include <string>
 
 #include "blobflow/analysis/divergences.hpp"
+#include "blobflow/analysis/mmd.hpp"
 #include "blobflow/analysis/piecewise_law1d.hpp"
 #include "blobflow/analysis/semidiscrete_ot.hpp"
 #include "blobflow/analysis/wasserstein1d.hpp"
@@ -27,6 +28,7 @@ bool all_finite(std::span<const double> v) {
 std::string_view always(const RunFacts&) { return ""; }
 std::string_view no_truth(const RunFacts& f) {
   if (f.exact || f.reference) return "";
+  if (!f.blob) return "a sampler other than the blob method is measured against rhobar (w2_steady, mmd), not a flow";
   return "the problem has no exact solution in blobflow (none with a target, an interaction or a potential other "
          "than |x|^2/2) and no reference solution (those exist in 1D, with a target or a potential)";
 }
@@ -68,6 +70,16 @@ std::string_view no_steady_state_solve(const RunFacts& f) {
   return no_steady_state(f);
 }
 
+std::string_view no_normal_target(const RunFacts& f) {
+  if (f.normal_target) return "";
+  return "the mmd has a closed form against gaussian and mixture targets without a floor only";
+}
+std::string_view no_target_moments(const RunFacts& f) {
+  if (f.target_moments) return "";
+  return "the moments of rhobar / int rhobar are known for floorless gaussian and mixture targets and for "
+         "piecewise-constant ones (uniform box, piecewise) only";
+}
+
 std::string_view no_second_moment_rate(const RunFacts& f) {
   if (f.second_moment_rate) return "";
   return "the continuum d/dt int |x|^2 rho is a known constant only for pme with m = 1 and no potential, without an "
@@ -105,7 +117,67 @@ constexpr OutputKey kOutputKeys[] = {
      "steady_state", no_steady_state},
     {"w2_steady_residual", "2D, 3D: max_i |m_i - nu_i| of the semi-discrete solve behind w2_steady", "steady_state",
      no_steady_state_solve},
+    {"mmd",
+     "MMD to rhobar / int rhobar, Gaussian kernel of width sampling.mmd_length, closed form (docs/math.md §8.4)",
+     "sampling", no_normal_target},
+    {"mean_error", "|mean of the particles - mean of rhobar / int rhobar| (Euclidean)", "sampling",
+     no_target_moments},
+    {"covariance_error", "Frobenius norm of the particles' covariance minus that of rhobar / int rhobar", "sampling",
+     no_target_moments},
 };
+
+/// Mean and covariance (d x d, row-major) of a law.
+struct Moments {
+  std::array<double, 3> mean{};
+  std::array<double, 9> covariance{};
+};
+
+/// The moments of the steady state rhobar / int rhobar where they are known exactly: mixtures of normals from
+/// their components; piecewise-constant targets on the hull of their pieces (the floor there, the pieces on top),
+/// each box contributing its mass, centre and per-coordinate second moment (lo^2 + lo hi + hi^2) / 3.
+std::optional<Moments> target_moments(const Target& target) {
+  const auto d = static_cast<std::size_t>(target.dimension());
+  std::vector<std::pair<double, Moments>> parts;  // weight, moments (covariance slot holds E[x x^T] here)
+  if (const std::vector<NormalComponent> normals = target.normal_components(); !normals.empty()) {
+    for (const NormalComponent& c : normals) {
+      Moments m{.mean = c.mean};
+      for (std::size_t i = 0; i < d; ++i)
+        for (std::size_t j = 0; j < d; ++j) m.covariance[i * d + j] = c.covariance[i * d + j] + c.mean[i] * c.mean[j];
+      parts.emplace_back(c.weight, m);
+    }
+  } else if (const PiecewiseInverse* pieces = target.piecewise_inverse()) {
+    const AxisBox hull = *target.box();
+    const auto box_part = [&](const std::array<double, 3>& lo, const std::array<double, 3>& hi, double value) {
+      Moments m;
+      double volume = 1.0;
+      for (std::size_t i = 0; i < d; ++i) {
+        volume *= hi[i] - lo[i];
+        m.mean[i] = 0.5 * (lo[i] + hi[i]);
+      }
+      for (std::size_t i = 0; i < d; ++i)
+        for (std::size_t j = 0; j < d; ++j)
+          m.covariance[i * d + j] =
+              i == j ? (lo[i] * lo[i] + lo[i] * hi[i] + hi[i] * hi[i]) / 3.0 : m.mean[i] * m.mean[j];
+      parts.emplace_back(value * volume, m);
+    };
+    box_part(hull.lo, hull.hi, 1.0 / pieces->outside);
+    for (const InverseDensityBox& b : pieces->boxes) box_part(b.lo, b.hi, 1.0 / b.inverse - 1.0 / pieces->outside);
+  } else {
+    return std::nullopt;
+  }
+  double total = 0.0;
+  Moments out;
+  for (const auto& [w, m] : parts) {
+    total += w;
+    for (std::size_t i = 0; i < d; ++i) out.mean[i] += w * m.mean[i];
+    for (std::size_t k = 0; k < d * d; ++k) out.covariance[k] += w * m.covariance[k];
+  }
+  for (std::size_t i = 0; i < d; ++i) out.mean[i] /= total;
+  for (std::size_t i = 0; i < d; ++i)
+    for (std::size_t j = 0; j < d; ++j)
+      out.covariance[i * d + j] = out.covariance[i * d + j] / total - out.mean[i] * out.mean[j];
+  return out;
+}
 
 /// The regularized energy E_eps of the particles, evaluated by the run for its diagnostics.
 class EnergyMetric final : public Metric {
@@ -212,6 +284,50 @@ class DivergenceMetric final : public Metric {
   analysis::PointFunction zeta_, rhobar_;
 };
 
+/// The sampling yardsticks (docs/math.md §8.4): the MMD in closed form against floorless gaussian and mixture
+/// targets, and the errors of the mean and covariance against those of rhobar / int rhobar.
+class SamplingMetric final : public Metric {
+ public:
+  SamplingMetric(const Target& target, double length) : moments_(target_moments(target)), length_(length) {
+    for (const NormalComponent& c : target.normal_components())
+      mixture_.push_back({.weight = c.weight, .mean = c.mean, .covariance = c.covariance});
+    dim_ = target.dimension();
+  }
+  std::string_view name() const override { return "sampling"; }
+  void measure(const MetricInput& in, OutputMetrics& out) const override {
+    if (!all_finite(in.x)) return;
+    if (!mixture_.empty()) out.set("mmd", analysis::mmd_to_normal_mixture(in.x, in.masses, dim_, mixture_, length_));
+    if (!moments_) return;
+    const auto d = static_cast<std::size_t>(dim_);
+    double mass = 0.0;
+    std::array<double, 3> mean{};
+    std::array<double, 9> second{};
+    for (std::size_t i = 0; i < in.masses.size(); ++i) {
+      mass += in.masses[i];
+      for (std::size_t k = 0; k < d; ++k) mean[k] += in.masses[i] * in.x[i * d + k];
+    }
+    for (std::size_t k = 0; k < d; ++k) mean[k] /= mass;
+    for (std::size_t i = 0; i < in.masses.size(); ++i)
+      for (std::size_t k = 0; k < d; ++k)
+        for (std::size_t l = 0; l < d; ++l)
+          second[k * d + l] += in.masses[i] * (in.x[i * d + k] - mean[k]) * (in.x[i * d + l] - mean[l]);
+    double mean_error = 0.0, covariance_error = 0.0;
+    for (std::size_t k = 0; k < d; ++k) mean_error += (mean[k] - moments_->mean[k]) * (mean[k] - moments_->mean[k]);
+    for (std::size_t k = 0; k < d * d; ++k) {
+      const double e = second[k] / mass - moments_->covariance[k];
+      covariance_error += e * e;
+    }
+    out.set("mean_error", std::sqrt(mean_error));
+    out.set("covariance_error", std::sqrt(covariance_error));
+  }
+
+ private:
+  std::optional<Moments> moments_;
+  std::vector<analysis::NormalTerm> mixture_;
+  double length_;
+  int dim_ = 1;
+};
+
 /// Throws std::logic_error where `out` holds a key whose metric in the key table is none of `done`, the metrics
 /// measured so far: the last of them set a key of another.
 void check_key_owners(std::span<const std::unique_ptr<const Metric>> done, const OutputMetrics& out) {
@@ -240,6 +356,8 @@ std::shared_ptr<const Target> run_target(const RunConfig& config, int d) {
   return make_target(config.target, d);
 }
 
+}  // namespace
+
 /// Piecewise-constant targets: exact, on the hull of their pieces (the floor outside has infinite mass on R, so the
 /// support is where the steady state lives). Gaussian and mixture targets: kSteadyStateCells cells of the target's
 /// box (mean +- 6 sd, outside < 2e-9 of the mass), each with its Simpson-rule mass, so the law is within one cell
@@ -265,7 +383,7 @@ std::shared_ptr<const analysis::Law1D> steady_state_law_of(const Target& target)
   return std::make_shared<const analysis::PiecewiseConstantLaw1D>(edges, masses);
 }
 
-analysis::Box law_box(int d, const std::array<double, 3>& lo, const std::array<double, 3>& hi) {
+static analysis::Box law_box(int d, const std::array<double, 3>& lo, const std::array<double, 3>& hi) {
   return analysis::Box{.dimension = d, .lo = lo, .hi = hi};
 }
 
@@ -296,6 +414,8 @@ std::shared_ptr<const analysis::LawND> steady_state_law_nd(const Target& target)
   return std::make_shared<const analysis::MixtureLaw>(std::move(weights), std::move(laws));
 }
 
+namespace {
+
 }  // namespace
 
 std::span<const OutputKey> output_keys() { return kOutputKeys; }
@@ -321,11 +441,14 @@ RunFacts run_facts(const RunConfig& config) {
   f.exact = exact != nullptr;
   f.exact_energy = exact && exact->energy(config.problem.t0).has_value();
   f.reference = uses_reference_solution(config, f.exact);
+  f.blob = config.sampling.sampler == "blob";
   const std::shared_ptr<const Target> target = run_target(config, f.dimension);
   f.target = target != nullptr;
   f.target_box = target && target->box().has_value();
   f.steady_state = f.dimension == 1 ? f.target_box : target && steady_state_law_nd(*target);
   f.second_moment_rate = second_moment_rate_exact(config).has_value();
+  f.normal_target = target && !target->normal_components().empty();
+  f.target_moments = target && target_moments(*target).has_value();
   return f;
 }
 
@@ -371,6 +494,8 @@ RunMetrics make_metrics(const RunConfig& config, const Truth* truth, double epsi
   } else if (const auto steady_nd = target ? steady_state_law_nd(*target) : nullptr) {
     out.metrics.push_back(std::make_unique<const SteadyStateMetric>(steady_nd));
   }
+  if (target && (!target->normal_components().empty() || target_moments(*target)))
+    out.metrics.push_back(std::make_unique<const SamplingMetric>(*target, config.sampling.mmd_length));
   if (const std::optional<AxisBox> box = target ? target->box() : std::nullopt) {
     out.target_box = box;
     analysis::BoxGrid grid;

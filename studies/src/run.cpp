@@ -13,11 +13,13 @@
 #include "blobflow/reports/table.hpp"
 #include "blobflow/solvers/engines.hpp"
 #include "blobflow/solvers/potentials.hpp"
+#include "blobflow/solvers/samplers.hpp"
 #include "blobflow/solvers/targets.hpp"
 #include "blobflow/solvers/velocity_field.hpp"
 #include "blobflow/studies/density_table.hpp"
 #include "blobflow/studies/expression.hpp"
 #include "blobflow/studies/run_files.hpp"
+#include "blobflow/studies/sampling.hpp"
 
 namespace blobflow {
 namespace {
@@ -136,6 +138,74 @@ FieldSpec field_spec(const RunConfig& config, const PreparedProblem& problem) {
   return spec;
 }
 
+/// How the particles of a run move (docs/math.md §8): the blob method's field, or a sampler's field with its
+/// stepper, its per-step redraw, or no motion at all.
+struct Motion {
+  std::unique_ptr<VelocityField> field;     ///< null for the exact samplers
+  RandomizedField* randomized = nullptr;    ///< the field, when its velocity is redrawn every step
+  std::unique_ptr<CustomStepper> stepper;   ///< ula, mala: their steps replace integrator.method
+  const MalaStepper* mala = nullptr;
+  std::shared_ptr<const Target> target;     ///< the samplers' target
+  std::size_t pairs_per_evaluation = 0;     ///< blob, svgd
+  bool scores_per_evaluation = false;       ///< svgd, ula, mala: N score evaluations per velocity evaluation
+};
+
+SvgdSpec svgd_spec(const RunConfig& config) {
+  SvgdSpec svgd;
+  const std::string& h = config.sampling.bandwidth;
+  svgd.rule = h == "median" ? SvgdBandwidth::median : h == "median-t0" ? SvgdBandwidth::median_t0 : SvgdBandwidth::fixed;
+  if (svgd.rule == SvgdBandwidth::fixed) svgd.bandwidth = std::stod(h);
+  svgd.engine = config.discretization.engine;
+  svgd.batch = static_cast<std::size_t>(config.sampling.batch);
+  svgd.seed = stream_seed(static_cast<std::uint64_t>(config.discretization.seed), kBatchStream);
+  return svgd;
+}
+
+Motion make_motion(const RunConfig& config, const PreparedProblem& problem, const FieldSpec& spec) {
+  const SamplerInfo& sampler = *find_sampler(config.sampling.sampler);
+  const std::vector<double>& masses = problem.particles.mass;
+  const auto batch = static_cast<std::size_t>(config.sampling.batch);
+  const auto seed = static_cast<std::uint64_t>(config.discretization.seed);
+  Motion m;
+  m.pairs_per_evaluation = batch_pairs(masses.size(), batch);
+  if (sampler.name == "blob" && batch == 0) {
+    m.field = make_velocity_field(spec, masses);
+    return m;
+  }
+  if (sampler.name == "blob") {
+    const FieldFactory factory = [spec](const std::vector<double>& batch_masses) {
+      FieldSpec s = spec;
+      s.particles = batch_masses.size();
+      return make_velocity_field(s, batch_masses);
+    };
+    std::unique_ptr<RandomizedField> field =
+        make_random_batch_field(factory, masses, batch, stream_seed(seed, kBatchStream));
+    m.randomized = field.get();
+    m.field = std::move(field);
+    return m;
+  }
+  m.target = make_target(config.target, config.problem.dimension);
+  m.pairs_per_evaluation = 0;
+  if (sampler.kind == SamplerKind::exact) return m;
+  m.scores_per_evaluation = true;
+  if (sampler.name == "svgd") {
+    m.pairs_per_evaluation = batch_pairs(masses.size(), batch);
+    m.field = make_svgd_field(svgd_spec(config), m.target, masses, problem.particles.x);
+    m.randomized = dynamic_cast<RandomizedField*>(m.field.get());
+    return m;
+  }
+  m.scores_per_evaluation = m.target->has_score();
+  m.field = make_score_field(m.target, masses, sampler.name == "mala");
+  if (sampler.name == "ula") {
+    m.stepper = std::make_unique<LangevinStepper>(stream_seed(seed, kDynamicsStream));
+  } else {
+    auto mala = std::make_unique<MalaStepper>(m.target, stream_seed(seed, kDynamicsStream));
+    m.mala = mala.get();
+    m.stepper = std::move(mala);
+  }
+  return m;
+}
+
 /// What the observers of a run keep: the diagnostics rows, the snapshots at the output times and their metrics.
 struct Recording {
   std::vector<DiagnosticRow> diagnostics;
@@ -162,9 +232,10 @@ double rms_radius(std::span<const double> x, std::span<const double> masses, std
 /// Integrates the run, recording energies every `output.diagnostics_every` steps and the metrics at t0 and every
 /// output time. `x` ends at the last finite state. With `collapse_below` > 0 the run stops, with status collapsed,
 /// after the first accepted step whose particles have an RMS radius (rms_radius) below it.
-IntegrationStats integrate_and_record(const RunConfig& config, const VelocityField& field, const RunMetrics& metrics,
+IntegrationStats integrate_and_record(const RunConfig& config, Motion& motion, const RunMetrics& metrics,
                                       double collapse_below, State& x, Recording& rec) {
   const double t0 = config.problem.t0;
+  const VelocityField& field = *motion.field;
   const std::span<const double> masses = field.masses();
   const double e0 = field.energy(x);
   rec.diagnostics.push_back({t0, 0, e0});
@@ -177,6 +248,7 @@ IntegrationStats integrate_and_record(const RunConfig& config, const VelocityFie
   std::optional<double> collapsed_radius;  // the RMS radius that stopped the run
   const StepObserver on_step = [&](double t, std::span<const double> xs) {
     ++step;
+    if (motion.randomized) motion.randomized->next_step();
     if (every > 0 && step % every == 0) rec.diagnostics.push_back({t, step, field.energy(xs)});
     if (collapse_below <= 0.0) return ObserverAction::proceed;
     const double radius = rms_radius(xs, masses, d);
@@ -190,7 +262,9 @@ IntegrationStats integrate_and_record(const RunConfig& config, const VelocityFie
     rec.outputs.push_back(metrics.measure({t, xs, masses, rec.diagnostics.back().energy}));
   };
   const std::vector<double> output_times = config.resolved_output_times();
-  IntegrationStats stats = integrate(field, x, t0, output_times, config.integrator, on_step, on_output);
+  IntegrationStats stats =
+      motion.stepper ? integrate_with(*motion.stepper, field, x, t0, output_times, config.integrator, on_step, on_output)
+                     : integrate(field, x, t0, output_times, config.integrator, on_step, on_output);
   if (stats.stopped && collapsed_radius) {
     stats.status = RunStatus::collapsed;
     stats.message = "the particles' RMS distance from their centroid, " +
@@ -202,15 +276,32 @@ IntegrationStats integrate_and_record(const RunConfig& config, const VelocityFie
   return stats;
 }
 
+/// The exact samplers' record: the particles do not move, so every output time shows the state of t0, with the
+/// energy -sum_i m_i log rhobar(x_i).
+IntegrationStats record_still(const RunConfig& config, const Target& target, const RunMetrics& metrics,
+                              std::span<const double> masses, const State& x, Recording& rec) {
+  const double energy = log_density_energy(target, masses, x);
+  std::vector<double> times = config.resolved_output_times();
+  times.insert(times.begin(), config.problem.t0);
+  for (double t : times) {
+    rec.diagnostics.push_back({t, 0, energy});
+    rec.snapshots.push_back({t, x});
+    rec.outputs.push_back(metrics.measure({t, x, masses, energy}));
+  }
+  IntegrationStats stats;
+  stats.t_reached = times.back();
+  return stats;
+}
+
 /// summary.json's `resolved`: what the run actually used.
-nlohmann::json resolved_json(const PreparedProblem& problem, const FieldSpec& spec, const VelocityField& field,
+nlohmann::json resolved_json(const PreparedProblem& problem, const FieldSpec& spec, const Motion& motion,
                              const std::string& truth, const std::optional<AxisBox>& target_box) {
   nlohmann::json resolved = {{"particles", problem.particles.mass.size()},
                              {"h", problem.h},
                              {"epsilon", problem.epsilon},
                              {"placement", problem.placement},
                              {"engine", resolve_engine(spec)},
-                             {"field", field.describe()},
+                             {"field", motion.field ? motion.field->describe() : "none: exact samples of the target"},
                              {"distance_convention", "W_p between the measures divided by their masses"},
                              {"exact_solution", truth.empty() ? nlohmann::json() : nlohmann::json(truth)}};
   if (target_box) {
@@ -246,6 +337,9 @@ nlohmann::json summary_json(const RunConfig& config, const RunResult& result, nl
             {"energy_evaluations", result.stats.energy_evaluations},
             {"solver_iterations", result.stats.solver_iterations},
             {"wall_seconds", result.wall_seconds},
+            {"score_evaluations", result.score_evaluations},
+            {"pair_evaluations", result.pair_evaluations},
+            {"acceptance_rate", optional_json(result.acceptance_rate)},
             {"quantization_floor_w2", optional_json(result.quantization_floor_w2)},
             {"second_moment_rate_exact", optional_json(result.second_moment_rate_exact)}}}};
 }
@@ -286,6 +380,8 @@ PreparedProblem prepare_problem(const RunConfig& config) {
     throw ConfigError({"discretization.particles = " + std::to_string(config.discretization.particles) +
                        ": the lattice holds " + std::to_string(out.particles.size()) + " particle(s); need >= 2"});
   }
+  if (find_sampler(config.sampling.sampler)->kind == SamplerKind::exact)
+    out.particles = exact_samples(config, out.particles.size());  // as many as the placement gave the others
   out.h = std::pow(support_volume / n, 1.0 / d);
   out.epsilon = evaluate_expression(config.discretization.epsilon, {{"h", out.h}, {"N", n}, {"d", double(d)}});
   if (!(out.epsilon > 0.0) || !std::isfinite(out.epsilon)) {
@@ -301,7 +397,7 @@ RunResult run_simulation(const RunConfig& config, const std::filesystem::path& o
   const std::string started = utc_now();
   PreparedProblem problem = prepare_problem(config);
   const FieldSpec spec = field_spec(config, problem);
-  const auto field = make_velocity_field(spec, problem.particles.mass);
+  Motion motion = make_motion(config, problem, spec);
   const std::vector<double>& masses = problem.particles.mass;
   const TruthChoice truth = make_truth(config, problem.exact, problem.initial_law.get());
   const RunMetrics metrics = make_metrics(config, truth.truth.get(), problem.epsilon, masses.size());
@@ -314,12 +410,17 @@ RunResult run_simulation(const RunConfig& config, const std::filesystem::path& o
   result.second_moment_rate_exact = metrics.second_moment_rate_exact;
   Recording rec;
   State x = problem.particles.x;
-  result.stats = integrate_and_record(config, *field, metrics, config.collapse_radius * problem.epsilon, x, rec);
+  result.stats = motion.field ? integrate_and_record(config, motion, metrics, config.collapse_radius * problem.epsilon,
+                                                     x, rec)
+                              : record_still(config, *motion.target, metrics, masses, x, rec);
+  if (motion.scores_per_evaluation) result.score_evaluations = result.stats.rhs_evaluations * masses.size();
+  result.pair_evaluations = result.stats.rhs_evaluations * motion.pairs_per_evaluation;
+  if (motion.mala) result.acceptance_rate = motion.mala->counts().acceptance_rate();
   result.status = result.stats.status;
   result.message = result.stats.message;
   result.outputs = std::move(rec.outputs);
   result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  result.summary = summary_json(config, result, resolved_json(problem, spec, *field, truth.description, metrics.target_box), started);
+  result.summary = summary_json(config, result, resolved_json(problem, spec, motion, truth.description, metrics.target_box), started);
 
   if (!out_dir.empty()) {
     std::filesystem::create_directories(out_dir);

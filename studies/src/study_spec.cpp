@@ -239,7 +239,16 @@ FitSpec read_fit(const toml::table& t, const std::string& where, std::vector<std
       else errors.push_back(where + "." + k + ": must be true or false");
     };
     if (k == "name") string_value(f.name);
-    else if (k == "sweep") string_value(f.sweep);
+    else if (k == "sweep" && value.as_array()) {
+      for (const toml::node& e : *value.as_array()) {
+        if (e.as_string()) f.sweeps.push_back(e.as_string()->get());
+        else errors.push_back(where + ".sweep: element " + toml_text(e) + " must be a sweep name");
+      }
+      if (f.sweeps.empty()) errors.push_back(where + ".sweep = []: must name at least one sweep");
+    } else if (k == "sweep") {
+      f.sweeps.emplace_back();
+      string_value(f.sweeps.back());
+    }
     else if (k == "metric") string_value(f.metric);
     else if (k == "against") string_value(f.against);
     else if (k == "best_over") string_value(f.best_over);
@@ -248,6 +257,8 @@ FitSpec read_fit(const toml::table& t, const std::string& where, std::vector<std
     else if (k == "trajectories") bool_value(f.trajectories);
     else if (k == "divergence_figure") bool_value(f.divergence_figure);
     else if (k == "density_figure") bool_value(f.density_figure);
+    else if (k == "cost_figure") bool_value(f.cost_figure);
+    else if (k == "time_figure") bool_value(f.time_figure);
     else if (k == "floor") string_value(f.floor);
     else if (k == "expected") string_value(f.expected);
     else if (k == "t" || k == "expected_slope") {
@@ -270,7 +281,7 @@ FitSpec read_fit(const toml::table& t, const std::string& where, std::vector<std
       errors.push_back(where + "." + k +
                        ": unknown key (known: name, sweep, metric, t, against, group_by, best_over, "
                        "compare_to_reference, expected_slope, reference_slopes, energy_figure, trajectories, "
-                       "divergence_figure, density_figure, floor, expected, t_window)");
+                       "divergence_figure, density_figure, cost_figure, time_figure, floor, expected, t_window)");
     }
   }
   return f;
@@ -289,7 +300,8 @@ void check_time_slope_keys(const FitSpec& f, const std::string& where, std::vect
       {"compare_to_reference", f.compare_to_reference}, {"expected_slope", f.expected_slope.has_value()},
       {"reference_slopes", !f.reference_slopes.empty()}, {"energy_figure", f.energy_figure},
       {"trajectories", f.trajectories}, {"divergence_figure", f.divergence_figure},
-      {"density_figure", f.density_figure}, {"floor", !f.floor.empty()}};
+      {"density_figure", f.density_figure}, {"cost_figure", f.cost_figure}, {"time_figure", f.time_figure},
+      {"floor", !f.floor.empty()}};
   for (const auto& [key, given] : rate_keys)
     if (given)
       errors.push_back(where + "." + key + ": not with against = \"t\" (a time-slope fit has one row per run: the " +
@@ -320,27 +332,33 @@ void check_fit(const FitSpec& f, const StudySpec& spec, const std::string& where
   if (!f.floor.empty() && f.compare_to_reference)
     errors.push_back(where + ".floor = \"" + f.floor + "\": not with compare_to_reference (a floor bounds an error "
                      "against the truth, not a difference of runs)");
-  const SweepSpec* sweep = nullptr;
-  for (const SweepSpec& s : spec.sweeps)
-    if (s.name == f.sweep) sweep = &s;
-  if (!sweep) {
-    errors.push_back(where + ".sweep = \"" + f.sweep + "\": no sweep of that name");
-  } else {
+  if (f.sweeps.empty()) errors.push_back(where + ".sweep: missing (the sweep or sweeps whose runs it fits)");
+  if (f.compare_to_reference && f.sweeps.size() > 1)
+    errors.push_back(where + ".compare_to_reference = true: needs one sweep (its reference run), not " +
+                     std::to_string(f.sweeps.size()));
+  for (const std::string& name : f.sweeps) {
+    const SweepSpec* sweep = nullptr;
+    for (const SweepSpec& s : spec.sweeps)
+      if (s.name == name) sweep = &s;
+    if (!sweep) {
+      errors.push_back(where + ".sweep = \"" + name + "\": no sweep of that name");
+      continue;
+    }
     auto is_axis = [&](const std::string& key) {
       for (const SweepAxis& a : sweep->axes)
         if (a.key == key) return true;
       return false;
     };
     if (!is_axis(f.against) && !f.over_time())
-      errors.push_back(where + ".against = \"" + f.against + "\": not an axis of sweep \"" + f.sweep +
+      errors.push_back(where + ".against = \"" + f.against + "\": not an axis of sweep \"" + name +
                        "\" (nor \"t\", the slope against time within each run)");
     for (const std::string& g : f.group_by)
       if (!is_axis(g) || g == f.against)
-        errors.push_back(where + ".group_by: \"" + g + "\" is not another axis of sweep \"" + f.sweep + "\"");
+        errors.push_back(where + ".group_by: \"" + g + "\" is not another axis of sweep \"" + name + "\"");
     if (!f.best_over.empty() && (!is_axis(f.best_over) || f.best_over == f.against))
-      errors.push_back(where + ".best_over = \"" + f.best_over + "\": not another axis of sweep \"" + f.sweep + "\"");
+      errors.push_back(where + ".best_over = \"" + f.best_over + "\": not another axis of sweep \"" + name + "\"");
     if (f.compare_to_reference && sweep->reference.empty())
-      errors.push_back(where + ".compare_to_reference = true: sweep \"" + f.sweep + "\" has no reference run");
+      errors.push_back(where + ".compare_to_reference = true: sweep \"" + name + "\" has no reference run");
   }
 }
 
@@ -410,7 +428,7 @@ void check_fits_have_metric(const StudySpec& spec, const SweepSpec& sweep, const
                             const std::string& id, std::vector<std::string>& errors) {
   for (std::size_t n = 0; n < spec.fits.size(); ++n) {
     const FitSpec& f = spec.fits[n];
-    if (f.sweep != sweep.name) continue;
+    if (!f.takes(sweep.name)) continue;
     const std::pair<const char*, const std::string*> named[] = {
         {"metric", &f.metric}, {"floor", &f.floor}, {"expected", &f.expected}};
     for (const auto& [fit_key, value] : named) {
@@ -476,17 +494,19 @@ std::vector<PlannedRun> expand_study(const StudySpec& spec, const std::vector<st
         add_run(sweep, sweep.name + id, std::move(coords), std::move(overrides), false);
         continue;
       }
-      // Replicates: the same grid point with seeds seed0 + r, which only a random placement uses.
+      // Replicates: the same grid point with seeds seed0 + r, which only a run that draws random numbers uses.
       std::int64_t seed0 = 0;
       try {
         std::vector<std::string> all = overrides;
         for (const auto& o : extra) all.push_back(o);
         const RunConfig config = parse_run_config(spec.config_text, spec.config_name, all);
         seed0 = config.discretization.seed;
-        if (config.discretization.placement != "random") {
+        if (!config.uses_seed()) {
           const std::string message = "sweep \"" + sweep.name + "\": replicates = " + std::to_string(replicates) +
-                                      " needs discretization.placement = \"random\" (it is \"" +
-                                      config.discretization.placement + "\": the replicates would be the same run)";
+                                      " needs a run that draws random numbers from discretization.seed: placement "
+                                      "= \"random\", sampler \"ula\", \"mala\" or \"iid\", or sampling.batch > 0 "
+                                      "(placement \"" + config.discretization.placement + "\", sampler \"" +
+                                      config.sampling.sampler + "\": the replicates would be the same run)";
           if (std::find(errors.begin(), errors.end(), message) == errors.end()) errors.push_back(message);
           continue;
         }

@@ -149,7 +149,7 @@ TEST(StudyFigureKeys, BadValuesNameKeyValueAndRule) {
   const std::string metric = violations_of(kFitHead + "metric = \"kl_divergence\"\n");
   EXPECT_NE(metric.find("fit[0].metric = \"kl_divergence\": must be one of"), std::string::npos) << metric;
   EXPECT_NE(metric.find("w2_steady"), std::string::npos) << metric;  // the rule lists the new metrics
-  EXPECT_NE(violations_of(kFitHead + "divergence_figur = true\n").find("density_figure, floor, expected, t_window)"),
+  EXPECT_NE(violations_of(kFitHead + "divergence_figur = true\n").find("density_figure, cost_figure, time_figure, floor, expected, t_window)"),
             std::string::npos);
 }
 
@@ -209,7 +209,7 @@ TEST(BuiltinStudies, TwoDimensionalStudiesDrawDensityHeatMaps) {
   EXPECT_EQ(snapshots, 3u);
   ASSERT_EQ(ks.fits.size(), 2u);
   EXPECT_TRUE(ks.fits[1].density_figure);
-  EXPECT_EQ(ks.fits[1].sweep, "snapshots");
+  EXPECT_EQ(ks.fits[1].sweeps, std::vector<std::string>{"snapshots"});
   // barenblatt-nd: only the last fit draws, 2D wpme at N = 1024.
   const StudySpec nd = load_study("barenblatt-nd");
   ASSERT_GE(nd.fits.size(), 2u);
@@ -217,7 +217,7 @@ TEST(BuiltinStudies, TwoDimensionalStudiesDrawDensityHeatMaps) {
   EXPECT_TRUE(nd.fits.back().density_figure);
   std::size_t pictures = 0;
   for (const PlannedRun& r : expand_study(nd))
-    if (r.sweep == nd.fits.back().sweep) {
+    if (nd.fits.back().takes(r.sweep)) {
       ++pictures;
       const RunConfig c = parse_run_config(nd.config_text, nd.config_name, r.overrides);
       EXPECT_EQ(c.problem.dimension, 2);
@@ -619,6 +619,75 @@ TEST(StudyReportFigures, TwoDimensionalRunsGetParticleAndBlobDensityHeatMaps) {
   const std::string gp = read(out / "figures" / "f-density-1.gp");
   EXPECT_NE(gp.find("set multiplot layout 2,3"), std::string::npos) << gp;
   EXPECT_NE(gp.find("set size ratio -1"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace blobflow
+
+namespace blobflow {
+namespace {
+
+TEST(StudyReportFigures, CostAndTimeFiguresReadWallTimesAndOutputsAcrossSweeps) {
+  // Two sweeps in one fit, one group each ("fast": error 1/N at wall N/100 s; "slow": error 0.5/N at wall N/10 s).
+  // Within 4 s the fast group reaches 1/400 (its N = 400 run), the slow one 0.5/40 only if it had an N = 40 run: it
+  // has 50 (5 s), so none: "-". Within the largest budget every group reaches (the fast group's slowest run, 4 s),
+  // the least error is the fast group's 2.5e-3.
+  const auto dir = fresh_dir("cost");
+  std::string jsonl;
+  json runs = json::array();
+  for (const auto& [group, sweep, error_scale, wall_scale] :
+       {std::tuple{"fast", "a", 1.0, 0.01}, std::tuple{"slow", "b", 0.5, 0.1}}) {
+    for (double n : {50.0, 100.0, 200.0, 400.0}) {
+      const std::string id = std::string(group) + std::to_string(static_cast<int>(n));
+      const json outputs = json::array({{{"t", 0.0}, {"w2_steady", 1.0}}, {{"t", 0.5}, {"w2_steady", 0.1}},
+                                        {{"t", 1.0}, {"w2_steady", error_scale / n}}});
+      json r = record(id, group, n, outputs, {{"wall_seconds", wall_scale * n}});
+      r["sweep"] = sweep;
+      jsonl += r.dump() + "\n";
+      runs.push_back({{"id", id}, {"config_hash", "h" + id}});
+    }
+  }
+  std::ofstream(dir / "runs.jsonl") << jsonl;
+  json fit = fit_json("c", "w2_steady", false, "");
+  fit["sweep"] = {"a", "b"};
+  fit["cost_figure"] = true;
+  fit["time_figure"] = true;
+  std::ofstream(dir / "study.json") << json{{"name", "fixture"}, {"runs", runs}, {"fits", {fit}}}.dump();
+  const reports::StudyReport report = reports::build_study_report(dir, {false, false});
+  ASSERT_EQ(report.fits.size(), 2u);  // both sweeps' runs, one group each
+  for (const auto& f : report.fits) EXPECT_NEAR(f.slope, -1.0, kExactFitTolerance) << f.group;
+  const auto cost = dat_blocks(dir / "figures" / "c-cost.dat");
+  ASSERT_EQ(cost.at("target = fast").size(), 4u);
+  EXPECT_NEAR(cost.at("target = slow")[3].first, 40.0, kRoundTrip);  // wall 0.1 * 400
+  EXPECT_NEAR(cost.at("target = slow")[3].second, 0.5 / 400.0, kRoundTrip);
+  const auto time = dat_blocks(dir / "figures" / "c-time.dat");
+  const auto& finest = time.at("target = fast, particles = 400");
+  ASSERT_EQ(finest.size(), 3u);
+  EXPECT_NEAR(finest[2].second, 1.0 / 400.0, kRoundTrip);
+  const std::string md = read(dir / "report.md");
+  EXPECT_NE(md.find("Within " + reports::format_scientific(4.0) + " s, the largest budget every group reaches, the "
+                    "least w2_steady is " + reports::format_scientific(1.0 / 400.0) + " (target = fast)."),
+            std::string::npos)
+      << md;
+}
+
+TEST(BuiltinStudies, SamplingStudyExpandsAndValidates) {
+  const StudySpec spec = load_study("sampling");
+  const std::vector<PlannedRun> runs = expand_study(spec);  // resolves and validates every run's configuration
+  std::map<std::string, std::set<double>> sizes;             // sampler -> N
+  for (const PlannedRun& r : runs)
+    sizes[r.coords["sampling.sampler"].get<std::string>()].insert(r.coords["discretization.particles"].get<double>());
+  for (const char* sampler : {"blob", "ula", "mala", "svgd", "iid", "quantile"}) {
+    ASSERT_TRUE(sizes.count(sampler)) << sampler;
+    EXPECT_EQ(*sizes[sampler].begin(), 25.0) << sampler;
+    EXPECT_EQ(*sizes[sampler].rbegin(), 3200.0) << sampler;
+  }
+  for (const FitSpec& f : spec.fits) {
+    EXPECT_EQ(f.group_by, std::vector<std::string>{"sampling.sampler"}) << f.name;
+    EXPECT_TRUE(f.cost_figure && f.time_figure) << f.name;
+    EXPECT_GE(f.sweeps.size(), 3u) << f.name;
+  }
+  EXPECT_EQ(spec.fits.size(), 9u);  // w2 on five targets, mmd on the four Gaussian ones
 }
 
 }  // namespace

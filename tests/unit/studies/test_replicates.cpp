@@ -217,13 +217,13 @@ std::string study_violations(const std::string& text, const std::vector<std::str
   return "";
 }
 
-TEST(Replicates, NeedARandomPlacementAndAPositiveCountAndNoSeedAxis) {
+TEST(Replicates, NeedARandomRunAndAPositiveCountAndNoSeedAxis) {
   std::string deterministic = kReplicatedStudy;
   deterministic.replace(deterministic.find("\"random\""), 8, "\"quantile\"");
   const std::string v = study_violations(deterministic);
-  EXPECT_NE(v.find("replicates = 3 needs discretization.placement = \"random\""), std::string::npos) << v;
+  EXPECT_NE(v.find("replicates = 3 needs a run that draws random numbers"), std::string::npos) << v;
   EXPECT_EQ(v.find("replicates = 3", v.find("replicates = 3") + 1), std::string::npos) << "reported once: " << v;
-  EXPECT_NE(study_violations(kReplicatedStudy, {"discretization.placement=lattice"}).find("needs discretization"),
+  EXPECT_NE(study_violations(kReplicatedStudy, {"discretization.placement=lattice"}).find("draws random numbers"),
             std::string::npos);
   for (const char* count : {"0", "-2", "1.5", "\"3\""}) {
     std::string bad = kReplicatedStudy;

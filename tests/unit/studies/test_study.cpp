@@ -317,7 +317,7 @@ TEST(StudyReport, TimeSlopeFitRecoversKnownSlopesAndComparesThemWithEachRunsExpe
   for (const char* id : {"s-0", "s-1"}) runs.push_back({{"id", id}, {"config_hash", std::string("h") + id}});
   FitSpec fit;
   fit.name = "rate";
-  fit.sweep = "s";
+  fit.sweeps = {"s"};
   fit.metric = "second_moment";
   fit.against = kTimeAxis;
   fit.expected = "second_moment_rate_exact";

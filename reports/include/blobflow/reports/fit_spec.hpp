@@ -21,7 +21,9 @@ inline constexpr const char* kTimeAxis = "t";
 /// times in `t_window`, beside the run's summary metric `expected`.
 struct FitSpec {
   std::string name;
-  std::string sweep;
+  /// The sweeps whose runs the fit takes: one, or several whose runs differ in settings no single sweep can vary
+  /// together (e.g. each sampler with its own integrator); a study file gives a name or an array of names.
+  std::vector<std::string> sweeps;
   /// any key of summary.json's outputs[] (w1, w2, winf, energy, second_moment, w1_steady, w2_steady, kl, chi2, ...)
   /// or energy_error, second_moment_error (|value - exact|); a run without it gives no point
   std::string metric = "w2";
@@ -36,11 +38,17 @@ struct FitSpec {
   bool trajectories = false;             ///< particle paths of the finest run of the first group
   bool divergence_figure = false;        ///< KL and chi^2 against rhobar over time, finest run of each group
   bool density_figure = false;           ///< blob density at the output times (1D: curves; 2D: heat maps)
+  bool cost_figure = false;              ///< the metric against each run's wall time per group (work-precision)
+  bool time_figure = false;              ///< the metric against t, finest run of each group
   std::string floor;                     ///< a summary metric drawn against the axis as a guide ("quantization_floor_w2")
   std::string expected;                  ///< time-slope: the summary metric each run's slope is compared with
   std::vector<double> t_window;          ///< time-slope: [lo, hi], the output times fitted; empty: all of them
 
   bool over_time() const { return against == kTimeAxis; }
+  /// Whether the fit takes the runs of the named sweep.
+  bool takes(const std::string& sweep) const;
+  /// The sweeps as a study file writes them: "a" or "a, b".
+  std::string sweep_names() const;
 };
 
 /// The fit as an object of study.json's "fits": every field, an absent t or expected_slope as null.

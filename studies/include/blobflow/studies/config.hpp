@@ -60,11 +60,22 @@ struct RunConfig {
   /// integrator.collapse_radius: the run stops with status `collapsed` once the particles' RMS distance from their
   /// centroid is below this many eps (0: never). A stopping rule of the run driver (run.cpp), not of integrate().
   double collapse_radius = 0.0;
+  /// [sampling]: how the particles approximate rhobar (docs/math.md §8); the default is the blob method, the run's
+  /// equation itself.
+  struct Sampling {
+    std::string sampler = "blob";           ///< blobflow list samplers
+    std::string bandwidth = "median";       ///< svgd: a number h > 0, "median" (every evaluation) or "median-t0"
+    std::int64_t batch = 0;                 ///< blob, svgd: random batches of this size, 0 = all pairs
+    double mmd_length = 1.0;                ///< the width l of the MMD's Gaussian kernel exp(-|x - y|^2 / (2 l^2))
+  } sampling;
   struct Output {
     std::vector<double> times;              ///< output times in (t0, t_final]; t_final is always included
     std::int64_t diagnostics_every = 1;     ///< accepted steps between energy diagnostics (0: output times only)
   } output;
 
+  /// Whether the run draws random numbers from discretization.seed: a random placement, a random sampler (ula,
+  /// mala, iid) or random batches.
+  bool uses_seed() const;
   /// The output times, sorted, without duplicates, ending with t_final.
   std::vector<double> resolved_output_times() const;
   /// The exponent m the run's equation uses: the one the equation fixes (wpme: 2), else problem.m. The initial
@@ -103,7 +114,7 @@ RunConfig parse_run_config(std::string_view toml_text, const std::string& source
 RunConfig load_run_config(const std::filesystem::path& file, const std::vector<std::string>& overrides = {});
 
 /// The resolved configuration as JSON (sections and keys as in the TOML file), for summary.json; the seed only
-/// with placement = "random".
+/// where the run uses it (uses_seed), the [sampling] section only where it differs from the default.
 nlohmann::json to_json(const RunConfig& config);
 /// The configuration to_json wrote: a key left out keeps its default, and output.times drops its last entry when
 /// it equals problem.t_final, so that from_json(to_json(c)) == c when c's output times are sorted, distinct and

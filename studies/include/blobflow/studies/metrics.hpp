@@ -28,6 +28,9 @@ struct RunFacts {
   bool target_box = false;    ///< ... that has a box (Target::box)
   bool steady_state = false;  ///< ... whose steady state rhobar / int rhobar is a law blobflow integrates (metrics.cpp)
   bool second_moment_rate = false;  ///< the continuum d/dt int |x|^2 rho is a known constant (second_moment_rate_exact)
+  bool blob = true;            ///< the sampler is the blob method (sampling.sampler)
+  bool normal_target = false;  ///< the target is a gaussian or mixture without a floor (the mmd's closed form)
+  bool target_moments = false; ///< the steady state has known moments (floorless gaussian, mixture; piecewise-constant)
 };
 RunFacts run_facts(const RunConfig& config);
 
@@ -131,6 +134,14 @@ struct RunMetrics {
 /// The metrics of `config`: energy, mass and second moment always; distances, energy and second moment against `truth`
 /// (may be null); for wpme with a target, the distances to its steady state and the divergences of the blob
 /// density of width `epsilon` against it. `n_particles` sets the quantization floor.
+/// The steady state rhobar / int rhobar of a 1D target as a law (docs/math.md §2.2): exact for piecewise-constant
+/// targets, on the hull of their pieces; for gaussian and mixture targets kSteadyStateCells cells of the target's box
+/// with Simpson-rule masses. Null for a 2D or 3D target and for targets without a box (grid).
+std::shared_ptr<const analysis::Law1D> steady_state_law_of(const Target& target);
+/// The steady state of a 2D or 3D target as a law semi-discrete transport integrates exactly: piecewise-constant
+/// targets on the hull of their pieces, floorless gaussian and mixture targets on R^d; null for the others.
+std::shared_ptr<const analysis::LawND> steady_state_law_nd(const Target& target);
+
 RunMetrics make_metrics(const RunConfig& config, const Truth* truth, double epsilon, std::size_t n_particles);
 
 }  // namespace blobflow

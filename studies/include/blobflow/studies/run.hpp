@@ -44,6 +44,12 @@ struct RunResult {
   std::vector<OutputMetrics> outputs;  ///< t0 first, then each output time reached
   IntegrationStats stats;
   double wall_seconds = 0.0;
+  /// The cost of the samplers (docs/math.md §8): evaluations of the score grad log rhobar (one per particle and
+  /// velocity evaluation of ula, mala, svgd), the particle pairs the velocity evaluations summed over (blob, svgd:
+  /// N^2 or, with random batches, sum_b q_b^2 per evaluation), and mala's share of accepted proposals.
+  std::size_t score_evaluations = 0;
+  std::size_t pair_evaluations = 0;
+  std::optional<double> acceptance_rate;
   /// W2 of N equal-weight particles at the quantile midpoints of the steady state against it (docs/math.md §2.5), where
   /// w2_steady is defined: the least w2_steady that N equal weights can reach.
   std::optional<double> quantization_floor_w2;
