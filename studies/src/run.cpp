@@ -145,7 +145,8 @@ struct Motion {
   RandomizedField* randomized = nullptr;    ///< the field, when its velocity is redrawn every step
   std::unique_ptr<CustomStepper> stepper;   ///< ula, mala: their steps replace integrator.method
   const MalaStepper* mala = nullptr;
-  std::shared_ptr<const Target> target;     ///< the samplers' target
+  std::shared_ptr<const Target> target;     ///< the samplers' target (null for the blob method)
+  std::string sampler = "blob";             ///< sampling.sampler
   std::size_t pairs_per_evaluation = 0;     ///< blob, svgd
   bool scores_per_evaluation = false;       ///< svgd, ula, mala: N score evaluations per velocity evaluation
 };
@@ -167,6 +168,7 @@ Motion make_motion(const RunConfig& config, const PreparedProblem& problem, cons
   const auto batch = static_cast<std::size_t>(config.sampling.batch);
   const auto seed = static_cast<std::uint64_t>(config.discretization.seed);
   Motion m;
+  m.sampler = sampler.name;
   m.pairs_per_evaluation = batch_pairs(masses.size(), batch);
   if (sampler.name == "blob" && batch == 0) {
     m.field = make_velocity_field(spec, masses);
@@ -300,7 +302,9 @@ nlohmann::json resolved_json(const PreparedProblem& problem, const FieldSpec& sp
                              {"h", problem.h},
                              {"epsilon", problem.epsilon},
                              {"placement", problem.placement},
-                             {"engine", resolve_engine(spec)},
+                             {"sampler", motion.sampler},
+                             // The blob method's engine; a sampler's field names its own (svgd) or has none.
+                             {"engine", motion.target ? nlohmann::json() : nlohmann::json(resolve_engine(spec))},
                              {"field", motion.field ? motion.field->describe() : "none: exact samples of the target"},
                              {"distance_convention", "W_p between the measures divided by their masses"},
                              {"exact_solution", truth.empty() ? nlohmann::json() : nlohmann::json(truth)}};
