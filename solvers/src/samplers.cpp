@@ -133,7 +133,7 @@ class RandomBatchField final : public RandomizedField {
   mutable std::unique_ptr<VelocityField> scratch_;
 };
 
-/// SVGD on engine E (docs/math.md §8.2). The kernel k(r) = exp(-|r|^2 / (2 h^2)) is the unit-mass Gaussian of
+/// SVGD on engine E (docs/math.md §8.1). The kernel k(r) = exp(-|r|^2 / (2 h^2)) is the unit-mass Gaussian of
 /// standard deviation h divided by its value at 0, so the engine's sums divided by that value are the SVGD sums.
 template <class E>
 class SvgdField final : public RandomizedField {

@@ -115,7 +115,7 @@ struct SvgdSpec {
 /// for fewer than 2 points or a zero median (coincident points).
 double median_bandwidth(std::span<const double> x, int dimension);
 
-/// SVGD as a velocity field (docs/math.md §8.2): with weights w_j = m_j / M,
+/// SVGD as a velocity field (docs/math.md §8.1): with weights w_j = m_j / M,
 ///   v_i = sum_j w_j [ k(x_i, x_j) grad log rhobar(x_j) + (x_i - x_j) / h^2 k(x_i, x_j) ],
 /// the score evaluated once per particle and both pair sums on the summation engine (the kernel is a Gaussian of
 /// standard deviation h up to its normalization). SVGD is not the gradient flow of a particle energy; energy()
