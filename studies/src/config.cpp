@@ -426,7 +426,8 @@ const std::vector<KeySpec>& key_table() {
        "\"median-t0\": frozen at t0"},
       {"sampling", "batch", integer([](C& c) -> auto& { return c.sampling.batch; }, 0, kMaxInt64),
        "must be 0 or lie in [2, particles]; blob and svgd with a fixed-step integrator only",
-       "random batches of this many particles, redrawn every step (0: all pairs)"},
+       "random batches of this many particles, redrawn every step (0: all pairs); the energy diagnostics still sum "
+       "all pairs (output.diagnostics_every = 0 keeps the cost O(N P))"},
       {"sampling", "mmd_length", field([](C& c) -> auto& { return c.sampling.mmd_length; }), "must be > 0",
        "the width l of the Gaussian kernel of the mmd metric"},
       {"output", "times", field([](C& c) -> auto& { return c.output.times; }),
