@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numbers>
 #include <sstream>
+#include <string>
 
 #include "blobflow/solvers/engines.hpp"
 #include "blobflow/solvers/mollifier.hpp"
@@ -11,7 +12,7 @@
 namespace blobflow {
 namespace {
 
-/// The crossover of engine = "auto" per dimension d (index d) with AVX-512: SimdSum's N^2 / 2 pairs (pair symmetry)
+/// The crossover of engine = "auto" per dimension d (index d) on a vector target: SimdSum's N^2 / 2 pairs (pair symmetry)
 /// take as long as TruncatedSimdSum's N (k + block) pairs when N / k equals this, k the particles within the cutoff.
 /// Measured side by side in one bench_engines run (BM_SelfGradientOfPsi, medians of 3, interleaved; 2-core AVX-512
 /// machine, load average ~1.3; bench/results/cost-vs-n.txt) on lattices with the Gaussian psi, eps = 4 h in 1D
@@ -21,9 +22,9 @@ namespace {
 ///   N = 10,000: equal near N / k = 4 (an earlier run of the same code: equal at N / k = 4.7);
 ///   3D: simd 1.13x faster at N = 13,824 (N / k = 1.7), truncated-simd 1.24x at N = 27,000: equal near N / k = 2.
 constexpr double kSimdCrossover[] = {0.0, 1.0, 4.0, 2.0};
-/// Without AVX-512: SimdSum's portable path against TruncatedSum (its portable path is no faster than
-/// TruncatedSum's scalar loop: 2.1 s against 1.5 s at N = 1e6 in 1D, 16 s against 18 s in 2D), from all-pairs sums
-/// at N = 1000 (1.8x in 1D, 1.6x in 2D; 3D taken as 2D).
+/// On the emulated target (EMU128, a CPU with none of the compiled vector targets): SimdSum against TruncatedSum
+/// (TruncatedSimdSum emulated is no faster than TruncatedSum's scalar loop: 2.1 s against 1.5 s at N = 1e6 in 1D,
+/// 16 s against 18 s in 2D), from all-pairs sums at N = 1000 (1.8x in 1D, 1.6x in 2D; 3D taken as 2D).
 constexpr double kPortableCrossover[] = {0.0, 1.8, 1.6, 1.6};
 
 /// The cost model behind engine = "auto" choosing "fft" (only when the accuracy allows a non-exact engine), per
@@ -43,6 +44,12 @@ constexpr double kSimdSecondsPerPair[] = {0.0, 2.0e-10, 3.1e-10, 0.0};
 constexpr double kTruncatedSimdSecondsPerPair[] = {0.0, 6.8e-10, 1.8e-9, 0.0};
 /// fft is chosen only when its estimate is this many times below the exact engine's.
 constexpr double kFftMargin = 2.0;
+
+/// Whether the SIMD engines run on a vector target (anything but the plain C++ emulation).
+bool vector_target() {
+  const std::string name = simd_target_name(simd_target());
+  return name != "EMU128" && name != "SCALAR";
+}
 
 /// The crossovers of one table as text: "1D 1, 2D 4, 3D 2".
 std::string per_dimension(const double (&table)[4]) {
@@ -64,18 +71,18 @@ std::string_view select_engine(const EngineProblem& problem) {
   const int d = problem.dimension;
   const bool valid = d >= 1 && d <= 3 && problem.epsilon > 0.0 && std::isfinite(problem.epsilon);
   if (!problem.gaussian || !valid || problem.particles == 0 || !(problem.spacing > 0.0)) return TruncatedSum::kName;
-  const bool avx512 = simd_avx512_available();
-  const double crossover = (avx512 ? kSimdCrossover : kPortableCrossover)[d];
+  const bool vector = vector_target();
+  const double crossover = (vector ? kSimdCrossover : kPortableCrossover)[d];
   const GaussianKernel psi = GaussianMollifier(d, problem.epsilon).self_convolution();
   const double radius = psi.truncation_radius(TruncatedSum::kDefaultRelativeTolerance) / problem.spacing;
   const double ball[] = {0.0, 2.0 * radius, std::numbers::pi * radius * radius,
                          4.0 / 3.0 * std::numbers::pi * radius * radius * radius};  // in particles
   const auto n = static_cast<double>(problem.particles);
   const double k = std::min(n, std::max(1.0, ball[d]));
-  const char* exact = n / k < crossover ? SimdSum::kName : (avx512 ? TruncatedSimdSum::kName : TruncatedSum::kName);
+  const char* exact = n / k < crossover ? SimdSum::kName : (vector ? TruncatedSimdSum::kName : TruncatedSum::kName);
   // The non-exact fft engine only where the run allows its error and it is measured clearly faster (2D, 1D).
   if (problem.accuracy > 0.0 && kFftSecondsPerParticle[d] > 0.0) {
-    const double cutoff_per_pair = (avx512 ? kTruncatedSimdSecondsPerPair : kTruncatedSecondsPerPair)[d];
+    const double cutoff_per_pair = (vector ? kTruncatedSimdSecondsPerPair : kTruncatedSecondsPerPair)[d];
     const double exact_seconds = std::min(n * k * cutoff_per_pair, n * n * kSimdSecondsPerPair[d]);
     if (kFftMargin * n * kFftSecondsPerParticle[d] < exact_seconds) return FftSum::kName;
   }
@@ -85,9 +92,9 @@ std::string_view select_engine(const EngineProblem& problem) {
 std::string auto_engine_description() {
   std::ostringstream s;
   s << "the engine blobflow expects to be fastest at full accuracy: direct with the long-range newtonian "
-       "interaction; for the Gaussian with AVX-512 simd while N / k is below "
+       "interaction; for the Gaussian on a SIMD target simd while N / k is below "
     << per_dimension(kSimdCrossover)
-    << " (k the particles within the cutoff), else truncated-simd; without AVX-512 simd while N / k is below "
+    << " (k the particles within the cutoff), else truncated-simd; on the emulated target simd while N / k is below "
     << per_dimension(kPortableCrossover)
     << ", else truncated; other mollifiers truncated; fft only where engine_accuracy > 0 allows its error and its "
        "estimated cost is "

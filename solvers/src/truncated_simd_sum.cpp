@@ -1,12 +1,53 @@
-// TruncatedSimdSum (truncated_simd_sum.hpp): the Gaussian cutoff sums on SimdSum's vector kernel (simd_kernel.hpp).
+// TruncatedSimdSum (truncated_simd_sum.hpp): the Gaussian cutoff sums on SimdSum's vector kernel (simd_kernel-inl.h,
+// compiled here once per Highway target and chosen at run time, as in simd_sum.cpp).
 //
-// Both paths compute, for targets y_i and sources x_j with weights w_j = W 2^(lw_j) (W a power of 2, lw_j <= 0) and
-// c = log2(e) / (2 sigma^2):
+// Every target computes, for targets y_i and sources x_j with weights w_j = W 2^(lw_j) (W a power of 2, lw_j <= 0)
+// and c = log2(e) / (2 sigma^2):
 //   potential  S_i = sum_j 2^(lw_j - c |y_i - x_j|^2),     gradient  G_i = sum_j 2^(lw_j - c |y_i - x_j|^2) (y_i - x_j)
 // over a superset of the sources within R of y_i, then scale by W value(0) or W gradient_factor(0) (the normalization
 // and -1/sigma^2, docs/math.md §2.3), as SimdSum does. Signed weights run as two sums.
-#include "blobflow/solvers/truncated_simd_sum.hpp"
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "truncated_simd_sum.cpp"
+#include <hwy/foreach_target.h>  // re-includes this file once per target
+#include <hwy/highway.h>
 
+#include "simd_kernel-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace blobflow::simd_detail::HWY_NAMESPACE {
+
+/// Target vectors per cutoff block: at most 4. A block sums the sources within R of its whole span, so larger blocks
+/// add work: at eps = 4 h in 1D (k ~ 100 sources within R) 32 targets per block measured ~15% faster than 64 with
+/// AVX-512 (0.45 s against 0.53 s at N = 1e6, medians of 10, loaded machine).
+template <int D>
+inline constexpr int kCutoffVectors = kTileVectors<D> < 4 ? kTileVectors<D> : 4;
+
+/// Targets per cutoff block on this target.
+std::size_t CutoffBlockTargets(int dim) {
+  const std::size_t lanes = hn::Lanes(DF());
+  switch (dim) {
+    case 1: return lanes * static_cast<std::size_t>(kCutoffVectors<1>);
+    case 2: return lanes * static_cast<std::size_t>(kCutoffVectors<2>);
+    default: return lanes * static_cast<std::size_t>(kCutoffVectors<3>);
+  }
+}
+
+template <int D, bool G>
+void CutoffBlock(const TileJob& job, std::size_t i0) {
+  OneSidedBlockOf<D, G, kCutoffVectors<D>>(job, i0);
+}
+
+OneSidedFn CutoffBlockFn(int dim, bool gradient) {
+  static constexpr OneSidedFn kTable[3][2] = {{&CutoffBlock<1, false>, &CutoffBlock<1, true>},
+                                              {&CutoffBlock<2, false>, &CutoffBlock<2, true>},
+                                              {&CutoffBlock<3, false>, &CutoffBlock<3, true>}};
+  return kTable[dim - 1][gradient ? 1 : 0];
+}
+
+}  // namespace blobflow::simd_detail::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
 #include <algorithm>
 #include <array>
 #include <cassert>
@@ -18,67 +59,20 @@
 #include <utility>
 #include <vector>
 
-#include "simd_kernel.hpp"
+#include "blobflow/solvers/truncated_simd_sum.hpp"
+
+namespace blobflow::simd_detail {
+HWY_EXPORT(CutoffBlockTargets);
+HWY_EXPORT(CutoffBlockFn);
+}  // namespace blobflow::simd_detail
 
 namespace blobflow {
 namespace {
 
 using namespace simd_detail;
 
-/// Targets per register block: 8 lanes times 4 zmm. A block sums the sources within R of its whole span, so larger
-/// blocks add work: at eps = 4 h in 1D (k ~ 100 sources within R) 32 targets per block measured ~15% faster than
-/// SimdSum's 64 (0.45 s against 0.53 s at N = 1e6, medians of 10, loaded machine).
-constexpr std::size_t kBlock = 32;
-constexpr std::size_t block_size(int) { return kBlock; }
-
-/// One register block: its targets (block_size coordinates per axis), the source range [j0, j1) and where to write.
-struct Block {
-  std::array<const double*, 3> y{};
-  Sources sources;
-  std::size_t j0 = 0, j1 = 0;
-  double neg_c = 0.0;  // -log2(e) / (2 sigma^2)
-  std::array<double*, 3> out{};
-};
-using BlockFn = void (*)(const Block&);
-
-template <int D, bool G>
-void portable_block(const Block& b) {
-  constexpr int A = G ? D : 1;
-  for (std::size_t i = 0; i < block_size(D); ++i) {
-    double y[D], acc[A] = {};
-    for (int k = 0; k < D; ++k) y[k] = b.y[k][i];
-    portable_target_sum<D, G>(y, acc, b.sources, b.j0, b.j1, b.neg_c);
-    for (int a = 0; a < A; ++a) b.out[a][i] = acc[a];
-  }
-}
-
-#if BLOBFLOW_SIMD_X86
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC PR 105593, as in simd_kernel.hpp
-template <int D, bool G>
-BLOBFLOW_AVX512 void avx512_block(const Block& b) {
-  constexpr int U = static_cast<int>(block_size(D) / 8);
-  constexpr int A = G ? D : 1;
-  __m512d y[D][U], acc[A][U];
-  for (int u = 0; u < U; ++u) {
-    for (int k = 0; k < D; ++k) y[k][u] = _mm512_loadu_pd(b.y[k] + 8 * static_cast<std::size_t>(u));
-    for (int a = 0; a < A; ++a) acc[a][u] = _mm512_setzero_pd();
-  }
-  one_sided_tile<D, G, U>(y, acc, b.sources, b.j0, b.j1, _mm512_set1_pd(b.neg_c));
-  for (int u = 0; u < U; ++u)
-    for (int a = 0; a < A; ++a) _mm512_storeu_pd(b.out[a] + 8 * static_cast<std::size_t>(u), acc[a][u]);
-}
-#pragma GCC diagnostic pop
-#endif
-
-template <int D, bool G>
-BlockFn block_fn(SimdPath path) {
-#if BLOBFLOW_SIMD_X86
-  if (path == SimdPath::kAvx512) return &avx512_block<D, G>;
-#endif
-  (void)path;
-  return &portable_block<D, G>;
-}
+/// The largest cutoff block of any target (scratch arrays are sized for it).
+constexpr std::size_t kMaxBlock = 32;
 
 /// Targets in the engine's order: coordinate k of the i-th is c[k][i] (i < n), its index in the caller's set
 /// index[i] (i itself when index is empty). c points into the caller's or the sorted sources' arrays when the order
@@ -108,7 +102,8 @@ struct Frame {
   int dim = 1;
   std::size_t n_out = 1;
   double neg_c = 0.0;  // -log2(e) / (2 sigma^2)
-  BlockFn fn = nullptr;
+  OneSidedFn fn = nullptr;  // the target's cutoff block
+  std::size_t block = 1;    // its targets per block
   unsigned n_threads = 1;
   bool flush_to_zero = false;
   std::span<double> out;  // zero on entry; n_out entries per target, in the caller's order
@@ -120,16 +115,16 @@ struct Frame {
 /// sums scaled and written to the caller's order by the block itself. Each block writes only its own targets.
 template <class Prepare>
 void run_blocks(const OrderedTargets& t, const Frame& f, double pairs, const Prepare& prepare) {
-  const std::size_t b = block_size(f.dim), n_blocks = (t.n + b - 1) / b;
+  const std::size_t b = f.block, n_blocks = (t.n + b - 1) / b;
   const unsigned threads = threads_for(pairs, n_blocks, f.n_threads);
   struct Local {
-    double y[3][kBlock];
-    double sums[3][kBlock];
+    double y[3][kMaxBlock];
+    double sums[3][kMaxBlock];
   };
   std::vector<Local> local(threads);
   run_parallel(n_blocks, threads, f.flush_to_zero, [&](std::size_t block, unsigned id) {
     Local& l = local[id];
-    Block job;
+    TileJob job;
     job.neg_c = f.neg_c;
     const std::size_t i0 = block * b, m = std::min(b, t.n - i0);
     for (std::size_t k = 0; k < static_cast<std::size_t>(f.dim); ++k) {
@@ -142,7 +137,7 @@ void run_blocks(const OrderedTargets& t, const Frame& f, double pairs, const Pre
     }
     for (std::size_t a = 0; a < f.n_out; ++a) job.out[a] = l.sums[a];
     if (!prepare(block, id, job)) return;
-    f.fn(job);
+    f.fn(job, 0);
     for (std::size_t i = 0; i < m; ++i) {
       const std::size_t target = t.index.empty() ? i0 + i : t.index[i0 + i];
       for (std::size_t a = 0; a < f.n_out; ++a) f.out[target * f.n_out + a] = f.scale * l.sums[a][i];
@@ -186,7 +181,7 @@ void sum_1d(PointSet targets, PointSet sources, std::span<const double> lw, doub
     t = order_targets(targets, TruncatedSum::sorted_order_1d(targets.coords));
   }
 
-  const std::size_t b = block_size(1), n_blocks = (t.n + b - 1) / b;
+  const std::size_t b = f.block, n_blocks = (t.n + b - 1) / b;
   const auto range = [&](std::size_t block) {
     const std::size_t first = block * b, last = std::min(first + b, t.n) - 1;
     const auto j0 = static_cast<std::size_t>(std::lower_bound(xs.begin(), xs.end(), t.c[0][first] - radius) - xs.begin());
@@ -200,7 +195,7 @@ void sum_1d(PointSet targets, PointSet sources, std::span<const double> lw, doub
     sampled += static_cast<double>(b * (j1 - j0));
   }
   const double pairs = sampled * static_cast<double>(n_blocks) / static_cast<double>(std::max<std::size_t>(samples, 1));
-  run_blocks(t, f, pairs, [&](std::size_t block, unsigned, Block& job) {
+  run_blocks(t, f, pairs, [&](std::size_t block, unsigned, TileJob& job) {
     job.sources = Sources{{xs.data()}, ws};
     std::tie(job.j0, job.j1) = range(block);
     return job.j0 < job.j1;
@@ -238,7 +233,7 @@ struct Gathered {
 template <int D>
 bool sum_cells(PointSet targets, PointSet sources, std::span<const double> lw, double radius, const Frame& f) {
   constexpr auto kD = static_cast<std::size_t>(D);
-  const std::size_t n = sources.size(), b = block_size(D);
+  const std::size_t n = sources.size(), b = f.block;
   CellList<D> list;
   if (!list.grid.fit(sources, radius)) return false;  // near the overflow threshold
   const CutoffCellGrid<D>& grid = list.grid;
@@ -291,7 +286,7 @@ bool sum_cells(PointSet targets, PointSet sources, std::span<const double> lw, d
   // Work estimate for the thread count: a block gathers about 3^D cells of the `volume` in the sources' box.
   const double pairs =
       static_cast<double>(t.n) * static_cast<double>(n) * std::min(1.0, std::pow(3.0, D) / std::max(1.0, volume));
-  run_blocks(t, f, pairs, [&](std::size_t block, unsigned id, Block& job) {
+  run_blocks(t, f, pairs, [&](std::size_t block, unsigned id, TileJob& job) {
     const std::size_t first = block * b, end = std::min(first + b, t.n);
     std::array<double, D> lo{}, hi{};
     for (std::size_t k = 0; k < kD; ++k) {
@@ -350,13 +345,9 @@ bool sum_cells(PointSet targets, PointSet sources, std::span<const double> lw, d
 
 }  // namespace
 
-TruncatedSimdSum::TruncatedSimdSum(SimdPath path, unsigned n_threads, double relative_tolerance)
-    : tol_(relative_tolerance) {
-  if (path == SimdPath::kAvx512 && !avx512_supported())
-    throw std::invalid_argument("TruncatedSimdSum: path kAvx512 forced, but this CPU lacks AVX-512F or AVX-512DQ");
+TruncatedSimdSum::TruncatedSimdSum(unsigned n_threads, double relative_tolerance) : tol_(relative_tolerance) {
   if (!(relative_tolerance > 0.0 && relative_tolerance < 1.0))
     throw std::invalid_argument("TruncatedSimdSum: relative tolerance must be in (0, 1)");
-  path_ = path == SimdPath::kAuto ? (avx512_supported() ? SimdPath::kAvx512 : SimdPath::kPortable) : path;
   n_threads_ = n_threads > 0 ? n_threads : std::max(1u, std::thread::hardware_concurrency());
 }
 
@@ -387,9 +378,6 @@ void TruncatedSimdSum::gaussian(const GaussianKernel& kernel, PointSet targets, 
 
   const int dim = targets.dim;
   const std::size_t n_out = gradient ? static_cast<std::size_t>(dim) : 1;
-  static constexpr BlockFn (*const kTable[3][2])(SimdPath) = {{&block_fn<1, false>, &block_fn<1, true>},
-                                                               {&block_fn<2, false>, &block_fn<2, true>},
-                                                               {&block_fn<3, false>, &block_fn<3, true>}};
   // The weights' exponents: per calling thread, the memory is kept from call to call (at N = 1e6 a fresh 8 MB
   // array costs more page faults than its log2s).
   thread_local KernelWeights weights;
@@ -398,9 +386,12 @@ void TruncatedSimdSum::gaussian(const GaussianKernel& kernel, PointSet targets, 
   f.dim = dim;
   f.n_out = n_out;
   f.neg_c = minus_exp2_rate(kernel.sigma());
-  f.fn = kTable[dim - 1][gradient ? 1 : 0](path_);
+  apply_target_environment();
+  f.fn = HWY_DYNAMIC_DISPATCH(CutoffBlockFn)(dim, gradient);
+  f.block = HWY_DYNAMIC_DISPATCH(CutoffBlockTargets)(dim);
+  assert(f.block <= kMaxBlock);
   f.n_threads = n_threads_;
-  f.flush_to_zero = path_ == SimdPath::kAvx512;
+  f.flush_to_zero = true;
   f.out = out;
   f.scale = weights.scale * (gradient ? kernel.gradient_factor(0.0) : kernel.value(0.0));
   bool done = true;
@@ -413,3 +404,4 @@ void TruncatedSimdSum::gaussian(const GaussianKernel& kernel, PointSet targets, 
 }
 
 }  // namespace blobflow
+#endif  // HWY_ONCE
