@@ -4,12 +4,15 @@
 // files). Nothing here names an instruction set: vector widths come from Lanes(d), and the only per-target choice is
 // the register budget of the tiles. docs/performance.md §2-§4 describe the method and its limits:
 //  - 2^t for t <= 0, branch-free: t clamped at kExp2Lowest, n = floor(t), f = t - n in [0, 1) (exact), 2^f by the
-//    degree-10 polynomial kExp2Poly (Horner, the steps of several chains side by side), times 2^n built in the
-//    exponent bits (n + kExponentMagic, shifted left by 52). Below 2^-1022 the result is exactly 0;
+//    degree-10 polynomial kExp2Poly (Horner, the steps of several chains side by side), then n added to the
+//    exponent field of 2^f as an integer (n + kShiftMagic holds n in its low bits; shifted left by 52). For
+//    t < -1022 the result is 0 or, for -1023 < t < -1022, a subnormal below 2^-1022 (read as 0 under
+//    denormals-are-zero, which the engines set on x86);
 //  - one-sided sums take positive weights as exponents, w_j = 2^(lw_j): the term w_j exp(-|y - x_j|^2 / (2 sigma^2))
 //    is 2^(lw_j - c |y - x_j|^2) with c = log2(e) / (2 sigma^2), one fma after |y - x_j|^2. Per vector of pairs the
 //    1D gradient tile issues 20 operations: sub, mul, fma (the argument), max, floor, sub (f), 10 fma, add, shift,
-//    mul (2^f 2^n), fma (the accumulator);
+//    integer add (2^f 2^n), fma (the accumulator), 14 of them on the multiply-add units (an integer add instead of
+//    a multiply by 2^n measured 5% faster on the AVX-512 tile, equal on AVX2);
 //  - the one-sided tile: U vectors of targets against sources broadcast one at a time; the symmetric tile (self
 //    sums): a vector of sources cycled through its lane rotations against the targets, its own accumulators rotating
 //    along, so that each pair's exp serves both particles.
@@ -43,18 +46,21 @@ inline constexpr int kVectorRegisters = 32;
 #endif
 
 /// Target vectors per tile (register blocking): with 32 registers 8 in 1D and 4 in 2D/3D (on AVX-512 64 and 32
-/// targets, whose coordinates and accumulators fit the register file), with 16 half as many.
+/// targets, whose coordinates and accumulators fit the register file), with 16 registers 4 (AVX2: 16 targets).
+/// BM_TileCeiling, AVX2 against 4 in 1D: 2 vectors 7% slower in 1D and 2D, 8 no faster in 1D; 4 in 2D 8% faster
+/// than 2.
 template <int D>
-inline constexpr int kTileVectors = (kVectorRegisters >= 32 ? 8 : 4) / (D == 1 ? 1 : 2);
+inline constexpr int kTileVectors = kVectorRegisters >= 32 && D == 1 ? 8 : 4;
 
 /// Exp chains whose Horner steps are written side by side. One chain (floor, 10 dependent fmas, scale) is ~60 cycles
 /// long; left to the out-of-order core, consecutive chains did not overlap well: 4 at a time measured +25% on the
-/// AVX-512 1D tile (BM_TileCeiling) against 1 at a time; with 16 registers 2 leave room for the rest of the tile.
-inline constexpr int kInterleavedChains = kVectorRegisters >= 32 ? 4 : 2;
+/// AVX-512 1D tile (BM_TileCeiling) against 1 at a time, and +7% against 2 at a time on the AVX2 1D tile.
+inline constexpr int kInterleavedChains = 4;
 template <int U>
 inline constexpr int kGroupChains = kInterleavedChains < U ? kInterleavedChains : U;
 
-/// e[q] = 2^t[q] for t[q] <= 0, Q vectors, branch-free (the file comment): exact 0 below 2^-1022, also for -inf.
+/// e[q] = 2^t[q] for t[q] <= 0, Q vectors, branch-free (the file comment); below 2^-1022 the result is at most
+/// 2^-1022 (0 for t <= -1023 and for -inf).
 template <int Q>
 HWY_INLINE void Exp2(DF d, const VF (&t)[Q], VF (&e)[Q]) {
   const hn::RebindToSigned<DF> di;
@@ -74,8 +80,8 @@ HWY_INLINE void Exp2(DF d, const VF (&t)[Q], VF (&e)[Q]) {
   }
 #pragma GCC unroll 8
   for (int q = 0; q < Q; ++q) {
-    const auto biased = hn::BitCast(di, hn::Add(n[q], hn::Set(d, kExponentMagic)));
-    e[q] = hn::Mul(p[q], hn::BitCast(d, hn::ShiftLeft<kMantissaBits>(biased)));
+    const auto shift = hn::ShiftLeft<kMantissaBits>(hn::BitCast(di, hn::Add(n[q], hn::Set(d, kShiftMagic))));
+    e[q] = hn::BitCast(d, hn::Add(hn::BitCast(di, p[q]), shift));
   }
 }
 
@@ -149,18 +155,18 @@ void OneSidedBlock(const TileJob& job, std::size_t i0) {
   OneSidedBlockOf<D, G, kTileVectors<D>>(job, i0);
 }
 
-/// Row block `block` of a symmetric self sum (targets = sources, TileTargets<D>() per block): the diagonal block
-/// one-sided; then each later vector of sources is cycled through its lane rotations against the block, its own
-/// accumulators rotating along, so that after Lanes(d) steps they are back in place and are added to the
-/// partition's column array col (col_len entries per output, starting at source col_offset).
-template <int D, bool G>
-void SymmetricRow(const TileJob& job, std::size_t block, double* col, std::size_t col_offset, std::size_t col_len) {
-  constexpr int U = kTileVectors<D>;
+/// Row block `block` of a symmetric self sum (targets = sources, U vectors of targets per block): the diagonal block
+/// one-sided; then each later vector of sources up to job.n_sources_pad (a multiple of Lanes(d)) is cycled through
+/// its lane rotations against the block, its own accumulators rotating along, so that after Lanes(d) steps they are
+/// back in place and are added to the partition's column array col (col_len entries per output, starting at source
+/// col_offset).
+template <int D, bool G, int U>
+void SymmetricRowOf(const TileJob& job, std::size_t block, double* col, std::size_t col_offset, std::size_t col_len) {
   constexpr int A = G ? D : 1;
   constexpr int Q = kGroupChains<U>;
   const DF d;
   const hn::RebindToSigned<DF> di;
-  const std::size_t n = hn::Lanes(d), b = TileTargets<D>(), i0 = block * b;
+  const std::size_t n = hn::Lanes(d), b = static_cast<std::size_t>(U) * n, i0 = block * b;
   // Lane l of a rotated vector is lane (l + 1) mod n of the vector before.
   const auto next = hn::Iota(di, 1);
   const auto rotate = hn::IndicesFromVec(d, hn::IfThenElse(hn::Eq(next, hn::Set(di, static_cast<std::int64_t>(n))),
@@ -211,6 +217,11 @@ void SymmetricRow(const TileJob& job, std::size_t block, double* col, std::size_
   }
   for (int u = 0; u < U; ++u)
     for (int a = 0; a < A; ++a) hn::StoreU(acc[a][u], d, job.out[a] + i0 + n * static_cast<std::size_t>(u));
+}
+
+template <int D, bool G>
+void SymmetricRow(const TileJob& job, std::size_t block, double* col, std::size_t col_offset, std::size_t col_len) {
+  SymmetricRowOf<D, G, kTileVectors<D>>(job, block, col, col_offset, col_len);
 }
 
 /// out[i] = 2^t[i] for i < count (t[i] <= 0), whole vectors, then the tail through a zero-padded vector.

@@ -39,14 +39,15 @@ inline constexpr std::array<double, 11> kExp2Poly = {
     1.0,                    0.6931471805599442,    0.2402265069593276,    0.055504108657345015,
     0.009618129203070183,   0.0013333551969191356, 0.00015403759532094086, 1.5247576328225964e-05,
     1.3286935541919544e-06, 9.586441203295087e-08, 9.693777298298426e-09};
-/// 2^t is computed for t clamped below at this value: floor(t) = -1023 then gives the scale 2^-1023 the bit
-/// pattern of +0.0 (biased exponent 0, mantissa 0), so everything below 2^-1022 comes out as exactly 0, without a
+/// 2^t is computed for t clamped below at this value: floor(t) = -1023 then moves 2^f's exponent field to 0, so
+/// 2^-1023 (f = 0, and every t below) comes out as +0.0 and -1023 < t < -1022 as a subnormal below 2^-1022, without a
 /// branch or a select.
 inline constexpr double kExp2Lowest = -1023.0;
-/// 2^52 + 1023: for an integer n in [-1023, 0], n + kExponentMagic is exact and its low mantissa bits hold n + 1023,
-/// the biased exponent of 2^n; shifted left by kMantissaBits they become the double 2^n (or +0.0 for n = -1023).
-inline constexpr double kExponentMagic = 4503599627371519.0;
 inline constexpr int kMantissaBits = 52;
+/// 1.5 * 2^52: for an integer n in [-1023, 0], n + kShiftMagic is exact and holds n in its low mantissa bits (two's
+/// complement), so shifted left by kMantissaBits it is n in the exponent field, added to the bits of 2^f as an
+/// integer.
+inline constexpr double kShiftMagic = 6755399441055744.0;
 /// The exponent standing for weight 0: 2^(-2000 - r^2) is 0 in double (and below the clamp).
 inline constexpr double kZeroWeightExponent = -2000.0;
 /// A second thread pays off above ~2e5 pair evaluations (~50 us of work against ~20-50 us to start a thread).

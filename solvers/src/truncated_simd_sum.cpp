@@ -44,6 +44,14 @@ OneSidedFn CutoffBlockFn(int dim, bool gradient) {
   return kTable[dim - 1][gradient ? 1 : 0];
 }
 
+/// Doubles per vector on this target (the symmetric rows step through their sources by whole vectors).
+std::size_t CutoffLanes() { return hn::Lanes(DF()); }
+
+/// The 1D self sums with pair symmetry: row blocks of cutoff size against the sources above them.
+RowFn CutoffRowFn(bool gradient) {
+  return gradient ? &SymmetricRowOf<1, true, kCutoffVectors<1>> : &SymmetricRowOf<1, false, kCutoffVectors<1>>;
+}
+
 }  // namespace blobflow::simd_detail::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();
 
@@ -64,6 +72,8 @@ HWY_AFTER_NAMESPACE();
 namespace blobflow::simd_detail {
 HWY_EXPORT(CutoffBlockTargets);
 HWY_EXPORT(CutoffBlockFn);
+HWY_EXPORT(CutoffRowFn);
+HWY_EXPORT(CutoffLanes);
 }  // namespace blobflow::simd_detail
 
 namespace blobflow {
@@ -103,7 +113,9 @@ struct Frame {
   std::size_t n_out = 1;
   double neg_c = 0.0;  // -log2(e) / (2 sigma^2)
   OneSidedFn fn = nullptr;  // the target's cutoff block
+  RowFn row = nullptr;      // its symmetric row block (1D self sums)
   std::size_t block = 1;    // its targets per block
+  std::size_t lanes = 1;    // its doubles per vector
   unsigned n_threads = 1;
   bool flush_to_zero = false;
   std::span<double> out;  // zero on entry; n_out entries per target, in the caller's order
@@ -150,26 +162,97 @@ void run_blocks(const OrderedTargets& t, const Frame& f, double pairs, const Pre
 /// Blocks sampled to estimate the work of the 1D sum (for the thread count).
 constexpr std::size_t kWorkSampleBlocks = 16;
 
-void sum_1d(PointSet targets, PointSet sources, std::span<const double> lw, double radius, const Frame& f) {
+/// Partitions of the 1D symmetric sum: row blocks in this many contiguous chunks (fewer for small N), each with a
+/// private array for the source-side terms; a function of N and the block size only, never of the thread count.
+constexpr std::size_t kSymmetricChunks = 16;
+
+/// The 1D self sum with pair symmetry (xs sorted; lws, wns its weights' exponents and w_j / W in the same order;
+/// order[a] the caller's index of sorted point a, empty when the same): each row block (f.block targets) sums its
+/// own block one-sided and the sources above it up to the last one within R of the block once, adding each pair to
+/// both particles (simd_kernel-inl.h, SymmetricRowOf). A pair (i < j) within R is summed exactly once, by i's block.
+void sum_1d_symmetric(std::span<const double> xs, const double* lws, const double* wns,
+                      const std::vector<std::size_t>& order, double radius, const Frame& f, double one_sided_pairs) {
+  const std::size_t n = xs.size(), b = f.block, n_blocks = (n + b - 1) / b, n_pad = n_blocks * b;
+  // Padded copies: the last point repeated with weight 0 (exponent kZeroWeightExponent), so vectors never run past.
+  // Their memory is kept per calling thread from call to call: at N = 1e6 fresh arrays cost more in page faults
+  // than the whole kernel (measured: half of a 1D evaluation on the development VM).
+  thread_local std::vector<double> x_kept, lw_kept, wn_kept, sums_kept;
+  thread_local std::vector<std::vector<double>> columns_kept;
+  // The caller's thread's arrays, by reference: the workers must not see their own (empty) thread_local copies.
+  std::vector<double> &x = x_kept, &lw = lw_kept, &wn = wn_kept, &sums = sums_kept;
+  std::vector<std::vector<double>>& columns = columns_kept;
+  x.resize(n_pad);
+  lw.resize(n_pad);
+  wn.resize(n_pad);
+  sums.assign(n_pad, 0.0);
+  std::copy(xs.begin(), xs.end(), x.begin());
+  std::fill(x.begin() + static_cast<std::ptrdiff_t>(n), x.end(), xs[n - 1]);
+  std::copy(lws, lws + n, lw.begin());
+  std::fill(lw.begin() + static_cast<std::ptrdiff_t>(n), lw.end(), kZeroWeightExponent);
+  std::copy(wns, wns + n, wn.begin());
+  std::fill(wn.begin() + static_cast<std::ptrdiff_t>(n), wn.end(), 0.0);
+  // The end of block I's upper range: past the last source within R of its last target, rounded up to whole
+  // vectors (which stay inside the padded arrays: b is a whole number of vectors), never before the block's end.
+  std::vector<std::size_t> end(n_blocks);
+  for (std::size_t block = 0; block < n_blocks; ++block) {
+    const double last = x[std::min(n, (block + 1) * b) - 1];
+    const auto j1 = static_cast<std::size_t>(std::upper_bound(xs.begin(), xs.end(), last + radius) - xs.begin());
+    end[block] = std::max((block + 1) * b, (j1 + f.lanes - 1) / f.lanes * f.lanes);
+  }
+  const std::size_t n_chunks = std::min(n_blocks, kSymmetricChunks);
+  std::vector<std::size_t> first(n_chunks + 1), offset(n_chunks), length(n_chunks);
+  columns.resize(std::max(columns.size(), n_chunks));
+  for (std::size_t c = 0; c <= n_chunks; ++c) first[c] = n_blocks * c / n_chunks;
+  for (std::size_t c = 0; c < n_chunks; ++c) {
+    offset[c] = (first[c] + 1) * b;
+    std::size_t last_end = offset[c];
+    for (std::size_t block = first[c]; block < first[c + 1]; ++block) last_end = std::max(last_end, end[block]);
+    length[c] = last_end - offset[c];
+    columns[c].assign(length[c], 0.0);
+  }
+  TileJob base;
+  base.neg_c = f.neg_c;
+  base.y[0] = x.data();
+  base.yw = wn.data();
+  base.sources = Sources{{x.data()}, lw.data()};
+  base.w = wn.data();
+  base.out[0] = sums.data();
+  const unsigned threads = threads_for(0.5 * one_sided_pairs, n_chunks, f.n_threads);
+  run_parallel(n_chunks, threads, f.flush_to_zero, [&](std::size_t c, unsigned) {
+    TileJob job = base;
+    for (std::size_t block = first[c]; block < first[c + 1]; ++block) {
+      job.n_sources_pad = end[block];
+      f.row(job, block, columns[c].data(), offset[c], length[c]);
+    }
+  });
+  for (std::size_t c = 0; c < n_chunks; ++c)  // in chunk order: deterministic
+    for (std::size_t j = 0; j < length[c]; ++j) sums[offset[c] + j] += columns[c][j];
+  for (std::size_t a = 0; a < n; ++a) f.out[order.empty() ? a : order[a]] = f.scale * sums[a];
+}
+
+void sum_1d(PointSet targets, PointSet sources, std::span<const double> lw, std::span<const double> wn,
+            double radius, const Frame& f) {
   const std::size_t n = sources.size();
   // Sources in increasing order: the caller's arrays when they already are (particles in 1D keep their order).
   const bool sorted = std::is_sorted(sources.coords.begin(), sources.coords.end());
-  std::vector<double> xs_owned, ws_owned;
+  const bool same = targets.coords.data() == sources.coords.data() && targets.size() == n;
+  std::vector<double> xs_owned, ws_owned, wn_owned;
   std::vector<std::size_t> source_order;
   if (!sorted) {
     source_order = TruncatedSum::sorted_order_1d(sources.coords);
     xs_owned.resize(n);
     ws_owned.resize(n);
+    wn_owned.resize(same ? n : 0);
     for (std::size_t a = 0; a < n; ++a) {
       xs_owned[a] = sources.coords[source_order[a]];
       ws_owned[a] = lw[source_order[a]];
+      if (same) wn_owned[a] = wn[source_order[a]];
     }
   }
   const std::span<const double> xs = sorted ? sources.coords : std::span<const double>(xs_owned);
   const double* ws = sorted ? lw.data() : ws_owned.data();
 
   OrderedTargets t;
-  const bool same = targets.coords.data() == sources.coords.data() && targets.size() == n;
   if (same) {
     t.n = n;
     t.c[0] = xs.data();
@@ -195,6 +278,7 @@ void sum_1d(PointSet targets, PointSet sources, std::span<const double> lw, doub
     sampled += static_cast<double>(b * (j1 - j0));
   }
   const double pairs = sampled * static_cast<double>(n_blocks) / static_cast<double>(std::max<std::size_t>(samples, 1));
+  if (same) return sum_1d_symmetric(xs, ws, sorted ? wn.data() : wn_owned.data(), t.index, radius, f, pairs);
   run_blocks(t, f, pairs, [&](std::size_t block, unsigned, TileJob& job) {
     job.sources = Sources{{xs.data()}, ws};
     std::tie(job.j0, job.j1) = range(block);
@@ -381,13 +465,15 @@ void TruncatedSimdSum::gaussian(const GaussianKernel& kernel, PointSet targets, 
   // The weights' exponents: per calling thread, the memory is kept from call to call (at N = 1e6 a fresh 8 MB
   // array costs more page faults than its log2s).
   thread_local KernelWeights weights;
-  weights.assign(w, false);
+  weights.assign(w, dim == 1);  // w_j / W too for the 1D self sums, whose symmetric tiles multiply by it
   Frame f;
   f.dim = dim;
   f.n_out = n_out;
   f.neg_c = minus_exp2_rate(kernel.sigma());
   apply_target_environment();
   f.fn = HWY_DYNAMIC_DISPATCH(CutoffBlockFn)(dim, gradient);
+  f.row = HWY_DYNAMIC_DISPATCH(CutoffRowFn)(gradient);
+  f.lanes = HWY_DYNAMIC_DISPATCH(CutoffLanes)();
   f.block = HWY_DYNAMIC_DISPATCH(CutoffBlockTargets)(dim);
   assert(f.block <= kMaxBlock);
   f.n_threads = n_threads_;
@@ -396,7 +482,7 @@ void TruncatedSimdSum::gaussian(const GaussianKernel& kernel, PointSet targets, 
   f.scale = weights.scale * (gradient ? kernel.gradient_factor(0.0) : kernel.value(0.0));
   bool done = true;
   switch (dim) {
-    case 1: sum_1d(targets, sources, weights.lw, radius, f); break;
+    case 1: sum_1d(targets, sources, weights.lw, weights.normalized, radius, f); break;
     case 2: done = sum_cells<2>(targets, sources, weights.lw, radius, f); break;
     default: done = sum_cells<3>(targets, sources, weights.lw, radius, f); break;
   }

@@ -4,7 +4,7 @@
 //  - exp(-|y - x|^2 / (2 sigma^2)) = 2^t with t = -c |y - x|^2, c = log2(e) / (2 sigma^2); differences are taken in
 //    the caller's coordinates (not pre-scaled ones, whose rounding would cost ~|x| / sigma ulps in t);
 //  - 2^t by an inlined, branch-free polynomial: n = floor(t), f = t - n in [0, 1) (exact), 2^f by a degree-10
-//    polynomial, then scaled by 2^n built in the exponent bits (exactly 0 below 2^-1022, no slow path);
+//    polynomial, then n added to its exponent bits (at most 2^-1022 below 2^-1022, no slow path);
 //  - register blocking: blocks of targets held in vector registers (64 in 1D and 32 in 2D/3D with AVX-512, 16 and 8
 //    with AVX2), sources broadcast one at a time;
 //  - the self sums use pair (anti)symmetry, grad K(x_i - x_j) = -grad K(x_j - x_i): a vector of sources is cycled
@@ -59,7 +59,7 @@ void simd_restrict(SimdTarget target);
 
 /// The engines' 2^t for t <= 0 (t must not be NaN), elementwise, on simd_target().
 /// Error bound (tests: simd_sum test, every target): |result / 2^t - 1| <= kSimdExp2RelativeError for
-/// -1022 <= t <= 0; for t < -1022 the result is 0.
+/// -1022 <= t <= 0; for t < -1022 the result lies in [0, 2^-1022] (0 for t <= -1023 and t = -inf).
 /// \throws std::invalid_argument if t and out differ in size.
 void simd_exp2(std::span<const double> t, std::span<double> out);
 
