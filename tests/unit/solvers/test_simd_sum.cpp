@@ -67,7 +67,9 @@ TEST(SimdExp2, UnderflowGivesAtMostTheSmallestNormalAndMinusInfinityGivesZero) {
     for (std::size_t i = 0; i < t.size(); ++i) {
       EXPECT_GE(out[i], 0.0) << target << " t = " << t[i];
       EXPECT_LE(out[i], DBL_MIN) << target << " t = " << t[i];
-      if (t[i] <= -1023.0) EXPECT_EQ(out[i], 0.0) << target << " t = " << t[i];
+      if (t[i] <= -1023.0) {
+        EXPECT_EQ(out[i], 0.0) << target << " t = " << t[i];
+      }
     }
   });
 }
@@ -261,43 +263,46 @@ TEST(ResolveEngine, AutoPicksSimdForSmallGaussianRunsAndACutoffEngineForLargeOrN
   // engine was measured faster than simd at every N in 1D (N / k >= 1); on the emulated one simd's N^2 pairs win at
   // N = 50 (every pair within the cutoff) and lose at N = 800 to truncated. In 2D (eps = h, k ~ 490) simd wins at
   // N = 400 on either. N = 1e6 and unknown N or other mollifiers: a cutoff engine.
-  const std::string best = simd_target_name(simd_target());
-  const bool vector = best != "EMU128" && best != "SCALAR";
-  const std::string cutoff = vector ? "truncated-simd" : "truncated";
-  FieldSpec spec;
-  spec.dimension = 1;
-  spec.particles = 50;
-  spec.spacing = 1.0 / 50.0;
-  spec.epsilon = 4.0 * spec.spacing;
-  EXPECT_EQ(resolve_engine(spec), vector ? "truncated-simd" : "simd");
-  spec.particles = 800;
-  spec.spacing = 1.0 / 800.0;
-  spec.epsilon = 4.0 * spec.spacing;
-  EXPECT_EQ(resolve_engine(spec), cutoff);
-  spec.particles = 1'000'000;
-  spec.spacing = 1e-6;
-  spec.epsilon = 4e-6;
-  EXPECT_EQ(resolve_engine(spec), cutoff);
-  spec.dimension = 2;
-  spec.particles = 400;
-  spec.spacing = 1.0 / 20.0;
-  spec.epsilon = spec.spacing;
-  EXPECT_EQ(resolve_engine(spec), "simd");
-  spec.particles = 1'000'000;
-  spec.spacing = 1e-3;
-  spec.epsilon = 1e-3;
-  EXPECT_EQ(resolve_engine(spec), cutoff);
-  spec.particles = 0;
-  EXPECT_EQ(resolve_engine(spec), "truncated");
-  spec.dimension = 1;
-  spec.particles = 800;
-  spec.spacing = 1.0 / 800.0;
-  spec.epsilon = 4.0 * spec.spacing;
-  spec.mollifier = "wendland-c2";
-  EXPECT_EQ(resolve_engine(spec), "truncated");
-  spec.mollifier = "gaussian";
-  spec.engine = "direct";
-  EXPECT_EQ(resolve_engine(spec), "direct");  // an explicit choice is kept
+  // Under every SIMD target in turn (the crossovers depend on the target family).
+  for_every_target([](const std::string& target) {
+    const std::string best = simd_target_name(simd_target());
+    const bool vector = best != "EMU128" && best != "SCALAR";
+    const std::string cutoff = vector ? "truncated-simd" : "truncated";
+    FieldSpec spec;
+    spec.dimension = 1;
+    spec.particles = 50;
+    spec.spacing = 1.0 / 50.0;
+    spec.epsilon = 4.0 * spec.spacing;
+    EXPECT_EQ(resolve_engine(spec), vector ? "truncated-simd" : "simd");
+    spec.particles = 800;
+    spec.spacing = 1.0 / 800.0;
+    spec.epsilon = 4.0 * spec.spacing;
+    EXPECT_EQ(resolve_engine(spec), cutoff) << target;
+    spec.particles = 1'000'000;
+    spec.spacing = 1e-6;
+    spec.epsilon = 4e-6;
+    EXPECT_EQ(resolve_engine(spec), cutoff) << target;
+    spec.dimension = 2;
+    spec.particles = 400;
+    spec.spacing = 1.0 / 20.0;
+    spec.epsilon = spec.spacing;
+    EXPECT_EQ(resolve_engine(spec), "simd") << target;
+    spec.particles = 1'000'000;
+    spec.spacing = 1e-3;
+    spec.epsilon = 1e-3;
+    EXPECT_EQ(resolve_engine(spec), cutoff) << target;
+    spec.particles = 0;
+    EXPECT_EQ(resolve_engine(spec), "truncated");
+    spec.dimension = 1;
+    spec.particles = 800;
+    spec.spacing = 1.0 / 800.0;
+    spec.epsilon = 4.0 * spec.spacing;
+    spec.mollifier = "wendland-c2";
+    EXPECT_EQ(resolve_engine(spec), "truncated");
+    spec.mollifier = "gaussian";
+    spec.engine = "direct";
+    EXPECT_EQ(resolve_engine(spec), "direct");  // an explicit choice is kept
+  });
 }
 
 }  // namespace
