@@ -13,7 +13,7 @@ namespace blobflow {
 namespace {
 
 /// The SIMD target families of the cost model: AVX-512 (AVX3, AVX3_DL), other vector targets (AVX2, and SSE4, NEON,
-/// SVE, which take AVX2's figures unmeasured), and the emulated fallback (EMU128, SCALAR).
+/// which take AVX2's figures unmeasured), and the emulated fallback (EMU128, SCALAR).
 enum Family { kAvx512 = 0, kVector = 1, kEmulated = 2 };
 
 /// The crossover of engine = "auto" per family and dimension d (index d) on a vector target: SimdSum's N^2 / 2 pairs

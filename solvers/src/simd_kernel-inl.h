@@ -38,7 +38,7 @@ using DF = hn::ScalableTag<double>;
 using VF = hn::Vec<DF>;
 
 /// The vector registers the tiles may plan for: 16 on x86 below AVX-512 (SSE4, AVX2) and for the emulated target,
-/// 32 on AVX-512 and on ARM (NEON, SVE).
+/// 32 on AVX-512 and on ARM (NEON).
 #if (HWY_ARCH_X86 && HWY_TARGET > HWY_AVX3) || HWY_TARGET == HWY_EMU128 || HWY_TARGET == HWY_SCALAR
 inline constexpr int kVectorRegisters = 16;
 #else

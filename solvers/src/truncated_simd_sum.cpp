@@ -184,7 +184,7 @@ void sum_1d_symmetric(std::span<const double> xs, const double* lws, const doubl
   x.resize(n_pad);
   lw.resize(n_pad);
   wn.resize(n_pad);
-  sums.assign(n_pad, 0.0);
+  sums.resize(n_pad);  // every row block writes its own targets' sums; the column arrays are added afterwards
   std::copy(xs.begin(), xs.end(), x.begin());
   std::fill(x.begin() + static_cast<std::ptrdiff_t>(n), x.end(), xs[n - 1]);
   std::copy(lws, lws + n, lw.begin());

@@ -30,7 +30,7 @@ namespace {
 
 using namespace engine_checks;
 
-/// The accuracy the engine promises against DirectSum, relative to max_i |sum_i| (the acceptance figure).
+/// The accuracy the engine promises against DirectSum, relative to max_i |sum_i| (the engine's stated accuracy).
 constexpr double kAccuracy = 1e-13;
 constexpr unsigned kSeed = 20261129;
 
