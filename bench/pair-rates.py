@@ -20,7 +20,9 @@ from collections import defaultdict
 ENGINE_NAMES = {"BM_PairsScalarLoop": "scalar loop", "DirectSum": "direct", "TruncatedSum": "truncated",
                 "SimdFallback": "simd fallback", "SimdOneSided": "simd one-sided", "SimdSum": "simd symmetric",
                 "TruncatedSimdSum": "truncated-simd", "TruncatedSimdFallback": "truncated-simd fallback",
-                "FftSum": "fft"}
+                "FftSum": "fft",
+                # names in runs of the previous AVX-512-only kernel (bench/results/pair-rates.json, pair-rates-2.json)
+                "SimdPortable": "simd portable", "TruncatedSimdPortable": "truncated-simd portable"}
 TO_SECONDS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
 
 
@@ -60,6 +62,7 @@ def main():
         run = json.load(open(path))
         benchmarks += run["benchmarks"]
         target = run.get("context", {}).get("simd_target", target)
+    target = target or "AVX-512 (previous kernel)"  # runs from before the per-target kernel name none
     print(f"SIMD target of the engines: {target}")
     data = {"benchmarks": benchmarks}
     rows = [b for b in data["benchmarks"] if b.get("aggregate_name", "median") == "median"
@@ -74,9 +77,10 @@ def main():
     lattice = defaultdict(dict)
     ceiling = {}
     for run_name, b in medians.items():
-        m = re.match(r"BM_TileCeiling<(\d)>/(\w+)/(\d)/real_time/threads:(\d+)", run_name)
+        m = re.match(r"BM_TileCeiling<(\d)>/(?:([A-Z]\w*)/)?(\d)/real_time/threads:(\d+)", run_name)
         if m:
             dim, tile_target, sigma_index, threads = m.groups()
+            tile_target = tile_target or target  # runs of the previous kernel: its one (AVX-512) tile
             ceiling[(tile_target, int(dim), (0.1, 0.01)[int(sigma_index)], int(threads))] = b["pairs/s"]
             continue
         family, engine, dim, n, _ = parse(run_name)
