@@ -12,17 +12,24 @@
 // Every benchmark uses wall time (UseRealTime: pairs/s = N^2 / wall time) and reports the CPU time of the whole
 // process (all threads), from which pair-rates.py also gives pairs per CPU-second, a figure less sensitive to load.
 //
-// Third part (BM_TileCeiling): the engines' own vector tile (solvers/src/simd_kernel.hpp, one-sided, as in
-// SimdSum's 1D and 2D blocks) summing 64 or 32 targets against 512 sources held in L1, on 1 and 2 threads and
-// nothing else: no memory traffic, no threads started, no bookkeeping. Its pairs/s is what this CPU gives for the
-// kernel's instruction sequence, the ceiling of the all-pairs engines on the machine at hand (docs/performance.md §4
+// Third part (BM_TileCeiling/TARGET): the engines' own vector tile (solvers/src/simd_kernel-inl.h, one-sided, as in
+// SimdSum's 1D and 2D blocks) on each SIMD target this build and CPU can run, summing one tile of targets (64 or 32
+// with AVX-512, 16 or 8 with AVX2) against 512 sources held in L1, on 1 and 2 threads and nothing else: no memory
+// traffic, no threads started, no bookkeeping. Its pairs/s is what this CPU gives for the kernel's instruction
+// sequence on that target, the ceiling of the all-pairs engines on the machine at hand (docs/performance.md §4
 // explains where such a ceiling comes from).
+//
+// The engines run on simd_target(), the best target of the CPU; BLOBFLOW_SIMD_TARGET=AVX2 (or SSE4, ...) in the
+// environment restricts them to a lesser one for the whole run (the "_fallback" engines always run on the portable
+// fallback target, the last of simd_targets()).
 #include <benchmark/benchmark.h>
 
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <random>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "blobflow/solvers/direct_sum.hpp"
@@ -31,7 +38,7 @@
 #include "blobflow/solvers/simd_sum.hpp"
 #include "blobflow/solvers/truncated_simd_sum.hpp"
 #include "blobflow/solvers/truncated_sum.hpp"
-#include "simd_kernel.hpp"
+#include "simd_kernel.hpp"  // TileJob, the engines' tile functions: BM_TileCeiling
 
 namespace blobflow {
 namespace {
@@ -58,18 +65,23 @@ Lattice lattice(std::size_t n_side, int dim) {
   return l;
 }
 
-/// The engines under test, by name: SimdSum on the best path with pair symmetry, one-sided, and on the forced
-/// portable path (what a CPU without AVX-512 runs).
+/// The engines under test, by name: SimdSum with pair symmetry and one-sided; SimdSum and TruncatedSimdSum on the
+/// portable fallback target (what a CPU with none of the vector targets runs).
 struct SimdOneSided : SimdSum {
-  SimdOneSided() : SimdSum(SimdPath::kAuto, 0, false) {}
+  SimdOneSided() : SimdSum(0, false) {}
 };
-struct SimdPortable : SimdSum {
-  SimdPortable() : SimdSum(SimdPath::kPortable) {}
+template <class Engine>
+struct OnFallback : Engine {
+  template <class K>
+  void self_gradient(const K& kernel, PointSet x, std::span<const double> w, std::span<double> out) const {
+    const SimdTarget before = simd_target();
+    simd_restrict(simd_targets().back());
+    Engine::self_gradient(kernel, x, w, out);
+    simd_restrict(before);
+  }
 };
-/// The SIMD cutoff engine on the forced portable path.
-struct TruncatedSimdPortable : TruncatedSimdSum {
-  TruncatedSimdPortable() : TruncatedSimdSum(SimdPath::kPortable) {}
-};
+using SimdFallback = OnFallback<SimdSum>;
+using TruncatedSimdFallback = OnFallback<TruncatedSimdSum>;
 
 template <class Engine, int D>
 void BM_SelfGradientOfPsi(benchmark::State& state) {
@@ -97,7 +109,7 @@ BENCHMARK(BM_SelfGradientOfPsi<TruncatedSum, 1>)->Arg(800)->Arg(3000)->Arg(10000
 BENCHMARK(BM_SelfGradientOfPsi<SimdSum, 1>)->Arg(100)->Arg(200)->Arg(400)->Arg(1600)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
 BENCHMARK(BM_SelfGradientOfPsi<TruncatedSimdSum, 1>)->Arg(100)->Arg(200)->Arg(400)->Arg(800)->Arg(1600)->Arg(3000)->Arg(10000)
     ->Arg(30000)->Arg(100000)->Arg(1000000)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
-BENCHMARK(BM_SelfGradientOfPsi<TruncatedSimdPortable, 1>)->Arg(800)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
+BENCHMARK(BM_SelfGradientOfPsi<TruncatedSimdFallback, 1>)->Arg(800)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
 // The grid/FFT engine (not exact; default accuracy 1e-10): its cost hardly depends on eps, so it wins where eps
 // spans many particles (below: BM_Pairs at sigma = 0.1).
 BENCHMARK(BM_SelfGradientOfPsi<FftSum, 1>)->Arg(800)->Arg(3000)->Arg(10000)->Arg(30000)->Arg(100000)->Arg(1000000)
@@ -112,14 +124,14 @@ BENCHMARK(BM_SelfGradientOfPsi<TruncatedSum, 2>)->Arg(32)->Arg(100)->Arg(200)->A
 BENCHMARK(BM_SelfGradientOfPsi<SimdSum, 2>)->Arg(16)->Arg(24)->Arg(48)->Arg(64)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
 BENCHMARK(BM_SelfGradientOfPsi<TruncatedSimdSum, 2>)->Arg(16)->Arg(24)->Arg(32)->Arg(48)->Arg(64)->Arg(100)->Arg(200)->Arg(300)
     ->Arg(1000)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
-BENCHMARK(BM_SelfGradientOfPsi<TruncatedSimdPortable, 2>)->Arg(32)->Arg(100)->Arg(300)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
+BENCHMARK(BM_SelfGradientOfPsi<TruncatedSimdFallback, 2>)->Arg(32)->Arg(100)->Arg(300)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
 BENCHMARK(BM_SelfGradientOfPsi<DirectSum, 3>)->Arg(10)->Arg(20)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
 BENCHMARK(BM_SelfGradientOfPsi<SimdSum, 3>)->Arg(10)->Arg(20)->Arg(30)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
 BENCHMARK(BM_SelfGradientOfPsi<TruncatedSum, 3>)->Arg(10)->Arg(20)->Arg(30)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
 BENCHMARK(BM_SelfGradientOfPsi<SimdSum, 3>)->Arg(8)->Arg(12)->Arg(16)->Arg(24)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
 BENCHMARK(BM_SelfGradientOfPsi<TruncatedSimdSum, 3>)->Arg(8)->Arg(10)->Arg(12)->Arg(16)->Arg(20)->Arg(24)->Arg(30)->Arg(40)
     ->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
-BENCHMARK(BM_SelfGradientOfPsi<TruncatedSimdPortable, 3>)->Arg(10)->Arg(20)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
+BENCHMARK(BM_SelfGradientOfPsi<TruncatedSimdFallback, 3>)->Arg(10)->Arg(20)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
 
 // --- pair rates on uniform data (docs/performance.md §3) -------------------------------------------------------------
 
@@ -199,57 +211,67 @@ void BM_Pairs(benchmark::State& state) {
   BENCHMARK(BM_PairsScalarLoop<D>)->ArgsProduct({SLOW_N, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();                \
   BENCHMARK(BM_Pairs<DirectSum, D>)->ArgsProduct({SLOW_N, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();               \
   BENCHMARK(BM_Pairs<TruncatedSum, D>)->ArgsProduct({SLOW_N, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();            \
-  BENCHMARK(BM_Pairs<SimdPortable, D>)->ArgsProduct({SLOW_N, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();            \
+  BENCHMARK(BM_Pairs<SimdFallback, D>)->ArgsProduct({SLOW_N, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();            \
   BENCHMARK(BM_Pairs<SimdOneSided, D>)->ArgsProduct({FAST_N, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();            \
   BENCHMARK(BM_Pairs<SimdSum, D>)->ArgsProduct({FAST_N, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();            \
-  BENCHMARK(BM_Pairs<TruncatedSimdPortable, D>)->ArgsProduct({SLOW_N, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();   \
+  BENCHMARK(BM_Pairs<TruncatedSimdFallback, D>)->ArgsProduct({SLOW_N, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();   \
   BENCHMARK(BM_Pairs<TruncatedSimdSum, D>)->ArgsProduct({FAST_N, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime(); \
   BENCHMARK(BM_Pairs<FftSum, D>)->ArgsProduct({FFT_N, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime()
 
-#if BLOBFLOW_SIMD_X86
 /// Sources of the ceiling tile: 512 points (12 KiB of coordinates and weights per axis, L1-resident).
 constexpr std::size_t kTileSources = 512;
 
-template <int D, int U>
-BLOBFLOW_AVX512 void ceiling_tile(benchmark::State& state) {
+/// The one-sided gradient tile of one SIMD target (fetched while the engines were restricted to it), timed alone.
+template <int D>
+void BM_TileCeiling(benchmark::State& state, simd_detail::OneSidedFn tile_fn, std::size_t tile) {
   using namespace simd_detail;
   const double sigma = kSigmas[state.range(0)];
-  const std::vector<double> t = uniform_points(8 * U, D), x = uniform_points(kTileSources, D);
-  std::array<std::vector<double>, 3> xs;
-  for (std::size_t k = 0; k < static_cast<std::size_t>(D); ++k)
+  const std::vector<double> y = uniform_points(tile, D), x = uniform_points(kTileSources, D);
+  std::array<std::vector<double>, 3> ys, xs, sums;
+  for (std::size_t k = 0; k < static_cast<std::size_t>(D); ++k) {
+    for (std::size_t i = 0; i < tile; ++i) ys[k].push_back(y[i * D + k]);
     for (std::size_t j = 0; j < kTileSources; ++j) xs[k].push_back(x[j * D + k]);
+    sums[k].assign(tile, 0.0);
+  }
   const std::vector<double> lw(kTileSources, -9.0);  // w = 2^-9
-  __m512d y[D][U], acc[D][U];
-  for (int u = 0; u < U; ++u)
-    for (int k = 0; k < D; ++k) {
-      alignas(64) double lane[8];
-      for (int l = 0; l < 8; ++l) lane[l] = t[static_cast<std::size_t>((8 * u + l) * D + k)];
-      y[k][u] = _mm512_load_pd(lane);
-      acc[k][u] = _mm512_setzero_pd();
-    }
-  const Sources sources{{xs[0].data(), D > 1 ? xs[1].data() : nullptr}, lw.data()};
-  const __m512d neg_c = _mm512_set1_pd(minus_exp2_rate(sigma));
+  TileJob job;
+  job.neg_c = minus_exp2_rate(sigma);
+  for (std::size_t k = 0; k < static_cast<std::size_t>(D); ++k) {
+    job.y[k] = ys[k].data();
+    job.sources.x[k] = xs[k].data();
+    job.out[k] = sums[k].data();
+  }
+  job.sources.lw = lw.data();
+  job.j0 = 0;
+  job.j1 = kTileSources;
   const FlushToZeroScope scope(true);
   for (auto _ : state) {
-    one_sided_tile<D, true, U>(y, acc, sources, 0, kTileSources, neg_c);
-    benchmark::DoNotOptimize(acc);
+    tile_fn(job, 0);
+    benchmark::DoNotOptimize(sums[0].data());
+    benchmark::ClobberMemory();
   }
   // Summed over the threads, each of which timed its own iterations: kAvgThreads makes it the total rate.
   state.counters["pairs/s"] = benchmark::Counter(
-      static_cast<double>(8 * U * kTileSources),
+      static_cast<double>(tile * kTileSources),
       benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kAvgThreads);
 }
-#endif
 
-template <int D>
-void BM_TileCeiling(benchmark::State& state) {
-#if BLOBFLOW_SIMD_X86
-  if (simd_avx512_available()) return ceiling_tile<D, D == 1 ? 8 : 4>(state);
-#endif
-  state.SkipWithError("no AVX-512: the portable path has no vector tile");
+/// BM_TileCeiling<1>/TARGET and BM_TileCeiling<2>/TARGET for every target of simd_targets() (the restriction in
+/// force, if any, is restored afterwards).
+void register_tile_ceilings() {
+  const SimdTarget before = simd_target();
+  for (const SimdTarget target : simd_targets()) {
+    simd_restrict(target);
+    const std::string name = simd_target_name(target);
+    benchmark::RegisterBenchmark(("BM_TileCeiling<1>/" + name).c_str(), BM_TileCeiling<1>,
+                                 simd_detail::one_sided_tile_of_target(1, true), simd_detail::tile_targets_of_target(1))
+        ->Arg(0)->Arg(1)->Threads(1)->Threads(2)->UseRealTime();
+    benchmark::RegisterBenchmark(("BM_TileCeiling<2>/" + name).c_str(), BM_TileCeiling<2>,
+                                 simd_detail::one_sided_tile_of_target(2, true), simd_detail::tile_targets_of_target(2))
+        ->Arg(0)->Arg(1)->Threads(1)->Threads(2)->UseRealTime();
+  }
+  simd_restrict(before);
 }
-BENCHMARK(BM_TileCeiling<1>)->Arg(0)->Arg(1)->Threads(1)->Threads(2)->UseRealTime();
-BENCHMARK(BM_TileCeiling<2>)->Arg(0)->Arg(1)->Threads(1)->Threads(2)->UseRealTime();
 
 /// N for the engines that take seconds at N = 1e4 (scalar loop, direct, truncated at sigma = 0.1, portable path),
 /// and for the AVX-512 engine (N = 4e4 as in docs/performance.md §3).
@@ -265,4 +287,12 @@ BLOBFLOW_PAIRS(3, kSlowN, kFastN, kFftN3);
 }  // namespace
 }  // namespace blobflow
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  blobflow::register_tile_ceilings();
+  benchmark::AddCustomContext("simd_target", blobflow::simd_target_name(blobflow::simd_target()));
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

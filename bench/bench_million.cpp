@@ -4,7 +4,8 @@
 // particles).
 //
 // Per engine: the wall time of one full evaluation (median of repeats) for the cutoff engines (truncated-simd on
-// the best path and on the forced portable one, truncated); for the
+// simd_target(), the best SIMD target of the CPU unless BLOBFLOW_SIMD_TARGET restricts it, and on the portable
+// fallback target; truncated); for the
 // all-pairs engines at N = 1e6 (1e12 pairs) the time is extrapolated from a timed one-sided sum over a subsample of
 // targets against all N sources (pairs/s times N^2, printed as "extrapolated"). Error: max over a subsample of
 // targets of |v - v_direct| / max |v_direct|, v_direct from DirectSum on the same targets and all sources. The
@@ -134,7 +135,11 @@ void run(int dim, std::size_t n_side, double eps_wide) {
   };
   if (cutoff_pairs <= kMaxTruncatedPairs) {
     measure("truncated-simd", blobflow::TruncatedSimdSum{});
-    measure("truncated-simd portable", blobflow::TruncatedSimdSum(blobflow::SimdPath::kPortable));
+    const blobflow::SimdTarget best = blobflow::simd_target();
+    blobflow::simd_restrict(blobflow::simd_targets().back());
+    const std::string fallback = "truncated-simd " + blobflow::simd_target_name(blobflow::simd_target());
+    measure(fallback.c_str(), blobflow::TruncatedSimdSum{});
+    blobflow::simd_restrict(best);
     measure("truncated", blobflow::TruncatedSum{});
   }
 
@@ -165,7 +170,7 @@ void run(int dim, std::size_t n_side, double eps_wide) {
     extrapolate("truncated-simd", blobflow::TruncatedSimdSum{}, kSimdTimingTargets);
     extrapolate("truncated", blobflow::TruncatedSum{}, kSimdTimingTargets);
   }
-  extrapolate("simd (avx512 if present)", blobflow::SimdSum{}, kSimdTimingTargets);
+  extrapolate("simd", blobflow::SimdSum{}, kSimdTimingTargets);
   extrapolate("direct", blobflow::DirectSum{}, kDirectTimingTargets);
 }
 
@@ -175,7 +180,8 @@ int main(int argc, char** argv) {
   const std::size_t n1 = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 1000000;
   const std::size_t n2 = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 1000;
   const double eps = argc > 3 ? std::strtod(argv[3], nullptr) : 0.0;
-  std::printf("simd path: %s\n", blobflow::simd_avx512_available() ? "avx512" : "portable");
+  std::printf("simd target: %s (BLOBFLOW_SIMD_TARGET restricts it)\n",
+              blobflow::simd_target_name(blobflow::simd_target()).c_str());
   if (n1 > 0) run(1, n1, eps);
   if (n2 > 0) run(2, n2, eps);
   return 0;

@@ -6,6 +6,8 @@ find_package(nlohmann_json 3 REQUIRED)
 # FFTW3 (the grid/FFT summation engine in solvers/) ships a pkg-config file and no CMake configuration in Debian.
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(FFTW3 REQUIRED IMPORTED_TARGET fftw3)
+# Google Highway (the SIMD engines' portable vector kernel with run-time dispatch), likewise: libhwy-dev.
+pkg_check_modules(HWY REQUIRED IMPORTED_TARGET libhwy)
 
 # gnuplot-iostream ships a single header and no CMake configuration.
 find_path(GNUPLOT_IOSTREAM_INCLUDE_DIR gnuplot-iostream.h REQUIRED)

@@ -11,6 +11,7 @@ packages=(
   libgnuplot-iostream-dev gnuplot-nox
   liblemon-dev                       # network simplex: exact discrete optimal transport
   libfftw3-dev                       # the grid/FFT summation engine
+  libhwy-dev                         # Google Highway: the SIMD engines' kernel for every vector target
   python3-pot                        # reference tests against POT (Python Optimal Transport)
   libopenmpi-dev openmpi-bin         # blobflow study under mpirun (BLOBFLOW_WITH_MPI, on in the test preset)
   clang-tidy                         # .ci/function-lengths.sh: no function longer than 120 lines

@@ -1,23 +1,11 @@
-// Internal to solvers/src (not installed): the vector Gaussian kernel shared by the SIMD engines, SimdSum
-// (simd_sum.cpp, all pairs) and TruncatedSimdSum (truncated_simd_sum.cpp, cutoff). docs/performance.md §2-§4 describe
-// the machine limits; this kernel needs fewer vector instructions per pair than the straightforward one:
-//  - 2^t by a branch-free polynomial: f = t - floor(t) in [0, 1) (exact), 2^f by a degree-10 polynomial, then
-//    p 2^floor(t). On AVX-512 both steps are one instruction each: vreducepd gives f, vscalefpd multiplies by
-//    2^floor(t) itself and underflows to 0 without a branch, also for t = -inf; no clamp is needed;
-//  - one-sided sums take positive weights as exponents, w_j = 2^(lw_j): the term w_j exp(-|y - x_j|^2 / (2 sigma^2))
-//    is 2^(lw_j - c |y - x_j|^2) with c = log2(e) / (2 sigma^2), and the exponent costs one fma after |y - x_j|^2,
-//    with no multiplication by w_j afterwards. Per 8 pairs the 1D gradient tile issues 16 vector instructions (sub,
-//    mul, fma, reduce, 10 fma, scalef, fma) where a clamped exp with a separate weight multiply issues 17-18.
-//    (Coordinates are not pre-scaled by sqrt(c), which would save one more: s x rounds to ulp(s |x|), an error of
-//    |x| / sigma ulps in the differences, 1e-11 relative at N = 1e6 on [0, 1]; y - x of nearby points is exact.);
-//  - the one-sided tile: U zmm registers of 8 targets each against a range of sources broadcast one at a time,
-//    accumulating 2^(lw_j - c |y - x_j|^2) (y - x_j) (gradient) or 2^(lw_j - c |y - x_j|^2) (potential); the
-//    portable scalar loop computes the same sums with the same polynomial; the Horner steps of kInterleavedChains
-//    exps are written side by side;
-//  - flush-to-zero/denormals-are-zero only while a kernel runs, and a thread-count independent parallel loop (also
-//    used by FftSum).
-// Everything here is inline and has internal linkage in spirit (namespace blobflow::simd_detail); only the .cpp files
-// of the engines include it.
+// Internal to solvers/src (not installed): what the SIMD engines share besides the vector code itself, which lives
+// in simd_kernel-inl.h (one source for every vector target, compiled once per target by Highway). Users: SimdSum
+// (simd_sum.cpp, all pairs), TruncatedSimdSum (truncated_simd_sum.cpp, cutoff), FftSum (fft_sum.cpp, the thread
+// loop). docs/performance.md §2-§4 describe the method and the machine limits. Here:
+//  - the coefficients of the exp's polynomial 2^f on [0, 1] and the constants of the branch-free 2^t;
+//  - the kernels' form of the weights (w_j = W 2^(lw_j), exponents folded into the exp's argument);
+//  - the description of one tile's work (TileJob), handed from the engines to the per-target code;
+//  - flush-to-zero per architecture, and a parallel loop whose results do not depend on the thread count.
 #pragma once
 
 #include <algorithm>
@@ -32,11 +20,11 @@
 #include <thread>
 #include <vector>
 
-#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
-#define BLOBFLOW_SIMD_X86 1
-#include <immintrin.h>
-#else
-#define BLOBFLOW_SIMD_X86 0
+#if defined(__x86_64__) || defined(__i386__)
+#define BLOBFLOW_FTZ_X86 1
+#include <xmmintrin.h>  // _mm_getcsr, _mm_setcsr: the MXCSR control register, not vector arithmetic
+#elif defined(__aarch64__) && defined(__GNUC__)
+#define BLOBFLOW_FTZ_AARCH64 1
 #endif
 
 namespace blobflow::simd_detail {
@@ -45,27 +33,63 @@ namespace blobflow::simd_detail {
 /// Chebyshev nodes (1 + cos((2k + 1) pi / 20)) / 2, from a Vandermonde solve in 50-digit arithmetic (mpmath), rounded
 /// to double; the constant term 1 makes 2^n exact at integers n. With these double coefficients its maximum relative
 /// error is 6.0e-16; evaluated by Horner with FMA in double, 6.7e-16 (2e4 points, 50-digit reference;
-/// kSimdExp2RelativeError).
+/// kSimdExp2RelativeError). Every target evaluates the same polynomial the same way (targets without FMA, such as
+/// SSE4, round the product and the sum apart: the test measures each target against the same bound).
 inline constexpr std::array<double, 11> kExp2Poly = {
     1.0,                    0.6931471805599442,    0.2402265069593276,    0.055504108657345015,
     0.009618129203070183,   0.0013333551969191356, 0.00015403759532094086, 1.5247576328225964e-05,
     1.3286935541919544e-06, 9.586441203295087e-08, 9.693777298298426e-09};
-/// The portable path clamps t here: 2^t is 0 in double below -1075 anyway, and floor(t) stays a small exact integer.
-inline constexpr double kExp2Clamp = -1100.0;
+/// 2^t is computed for t clamped below at this value: floor(t) = -1023 then moves 2^f's exponent field to 0, so
+/// 2^-1023 (f = 0, and every t below) comes out as +0.0 and -1023 < t < -1022 as a subnormal below 2^-1022, without a
+/// branch or a select.
+inline constexpr double kExp2Lowest = -1023.0;
+inline constexpr int kMantissaBits = 52;
+/// 1.5 * 2^52: for an integer n in [-1023, 0], n + kShiftMagic is exact and holds n in its low mantissa bits (two's
+/// complement), so shifted left by kMantissaBits it is n in the exponent field, added to the bits of 2^f as an
+/// integer.
+inline constexpr double kShiftMagic = 6755399441055744.0;
 /// The exponent standing for weight 0: 2^(-2000 - r^2) is 0 in double (and below the clamp).
 inline constexpr double kZeroWeightExponent = -2000.0;
-/// The smallest exponent of a normal double; 2^n with n below it is flushed to 0.
-inline constexpr std::int64_t kMinNormalExponent = -1022;
-inline constexpr std::int64_t kExponentBias = 1023;
-inline constexpr int kMantissaBits = 52;
 /// A second thread pays off above ~2e5 pair evaluations (~50 us of work against ~20-50 us to start a thread).
 inline constexpr double kMinPairsPerThread = 2e5;
+/// Targets and sources of the all-pairs sums are padded to a multiple of this, the largest tile of any target
+/// (8 lanes times 8 vectors on AVX-512 in 1D); every target's tile divides it.
+inline constexpr std::size_t kMaxTile = 64;
 
 /// Source arrays of a one-sided kernel call: coordinate k of source j is x[k][j], its weight 2^lw[j].
 struct Sources {
   std::array<const double*, 3> x{};
   const double* lw = nullptr;
 };
+
+/// One tile's work for the per-target code (simd_kernel-inl.h). One-sided: the tile's targets y[k][i0 + i] against
+/// sources [j0, j1) with weights 2^lw[j], sums written to out[a][i0 + i]. Symmetric (self sums, targets = sources):
+/// additionally the target weights yw and source weights w (w_j / W), n_sources_pad sources, and the partition's
+/// source-side array.
+struct TileJob {
+  double neg_c = 0.0;  // -log2(e) / (2 sigma^2)
+  std::array<const double*, 3> y{};
+  const double* yw = nullptr;
+  Sources sources;
+  const double* w = nullptr;
+  std::size_t j0 = 0, j1 = 0, n_sources_pad = 0;
+  std::array<double*, 3> out{};
+};
+
+/// The per-target tile functions the engines fetch through Highway's dispatch (simd_sum.cpp,
+/// truncated_simd_sum.cpp): a one-sided tile at target offset i0, and a row block of a symmetric self sum.
+using OneSidedFn = void (*)(const TileJob& job, std::size_t i0);
+using RowFn = void (*)(const TileJob& job, std::size_t block, double* col, std::size_t col_offset,
+                       std::size_t col_len);
+
+/// SimdSum's one-sided tile on simd_target() (the function runs TileJob's targets [i0, i0 + tile) against its
+/// sources) and its number of targets: what BM_TileCeiling (bench/bench_engines.cpp) times alone (simd_sum.cpp).
+OneSidedFn one_sided_tile_of_target(int dim, bool gradient);
+std::size_t tile_targets_of_target(int dim);
+
+/// Applies BLOBFLOW_SIMD_TARGET (simd_sum.hpp) the first time it is called; the engines call it before each
+/// dispatch, so the variable takes effect before the first vector kernel runs (simd_targets.cpp).
+void apply_target_environment();
 
 /// -c = -log2(e) / (2 sigma^2): exp(-r^2 / (2 sigma^2)) = 2^(-c r^2).
 inline double minus_exp2_rate(double sigma) { return -std::numbers::log2e / (2.0 * sigma * sigma); }
@@ -106,167 +130,48 @@ inline std::vector<double> weight_part(std::span<const double> w, double sign) {
   return part;
 }
 
-// --- the portable path --------------------------------------------------------------------------------------------
+// --- flush to zero, per architecture ---------------------------------------------------------------------------
 
-/// 2^t for t <= 0 (kSimdExp2RelativeError for t >= -1022, else 0): the same polynomial as the AVX-512 path.
-inline double exp2_portable(double t) {
-  t = t > kExp2Clamp ? t : kExp2Clamp;
-  const double n = std::floor(t);
-  const double f = t - n;  // exact: f in [0, 1) and t, n within a factor 2 (Sterbenz) or n = 0 or t = n
-  double p = kExp2Poly[10];
-  for (int k = 9; k >= 0; --k) p = p * f + kExp2Poly[static_cast<std::size_t>(k)];
-  const auto e = static_cast<std::int64_t>(n);
-  const double scale = std::bit_cast<double>(static_cast<std::uint64_t>(e + kExponentBias) << kMantissaBits);
-  return e < kMinNormalExponent ? 0.0 : p * scale;
-}
-
-/// acc[.] += sum over sources j0 <= j < j1 of 2^(lw_j + neg_c |y - x_j|^2) (y - x_j) (G) or the 2^(...) alone, for
-/// one target y (D coordinates); the scalar twin of one_sided_tile.
-template <int D, bool G>
-inline void portable_target_sum(const double (&y)[D], double (&acc)[G ? D : 1], const Sources& s, std::size_t j0,
-                                std::size_t j1, double neg_c) {
-  for (std::size_t j = j0; j < j1; ++j) {
-    double diff[D], r2 = 0.0;
-    for (int k = 0; k < D; ++k) {
-      diff[k] = y[k] - s.x[k][j];
-      r2 += diff[k] * diff[k];
-    }
-    const double e = exp2_portable(r2 * neg_c + s.lw[j]);
-    if constexpr (G) {
-      for (int k = 0; k < D; ++k) acc[k] += e * diff[k];
-    } else {
-      acc[0] += e;
-    }
-  }
-}
-
-// --- the AVX-512 path ---------------------------------------------------------------------------------------------
-#if BLOBFLOW_SIMD_X86
-// GCC 12's avx512fintrin.h trips -Wmaybe-uninitialized on its own _mm512_undefined_* placeholders (GCC PR 105593).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#define BLOBFLOW_AVX512 __attribute__((target("avx512f,avx512dq")))
-#define BLOBFLOW_AVX512_INLINE __attribute__((target("avx512f,avx512dq"), always_inline)) inline
-
-/// MXCSR flush-to-zero (bit 15) and denormals-are-zero (bit 6): without them every underflowing 2^t costs a
-/// microcode assist (docs/performance.md §2, a 10x slowdown); set only while a kernel runs, then restored.
-inline constexpr unsigned kMxcsrFlushToZero = 0x8000;
-inline constexpr unsigned kMxcsrDenormalsAreZero = 0x0040;
-/// vreducepd's immediate for t - floor(t): round toward -infinity (bits 1:0 = 01), keep 0 fraction bits (7:4).
-inline constexpr int kReduceFloor = 0x01;
-
+/// Flush-to-zero (results below the smallest normal double become 0) and, on x86, denormals-are-zero (such inputs
+/// read as 0), set only while a kernel runs and then restored, so NaN/Inf detection elsewhere is untouched.
+/// Without them every denormal operand or result can cost a microcode assist (docs/performance.md §2). x86: MXCSR
+/// bits 15 (FTZ) and 6 (DAZ); AArch64: FPCR bit 24 (FZ); elsewhere nothing is changed (the kernels are correct
+/// either way: 2^t below 2^-1022 is already 0, only denormal products of it would run slower).
 class FlushToZeroScope {
  public:
-  explicit FlushToZeroScope(bool active) : active_(active), saved_(active ? _mm_getcsr() : 0u) {
-    if (active_) _mm_setcsr(saved_ | kMxcsrFlushToZero | kMxcsrDenormalsAreZero);
+  explicit FlushToZeroScope(bool active) : active_(active) {
+    if (active_) saved_ = swap(true);
   }
   ~FlushToZeroScope() {
-    if (active_) _mm_setcsr(saved_);
+    if (active_) restore(saved_);
   }
   FlushToZeroScope(const FlushToZeroScope&) = delete;
   FlushToZeroScope& operator=(const FlushToZeroScope&) = delete;
 
  private:
+#if BLOBFLOW_FTZ_X86
+  static constexpr unsigned kFlushToZero = 0x8000, kDenormalsAreZero = 0x0040;
+  static std::uint64_t swap(bool) {
+    const unsigned saved = _mm_getcsr();
+    _mm_setcsr(saved | kFlushToZero | kDenormalsAreZero);
+    return saved;
+  }
+  static void restore(std::uint64_t saved) { _mm_setcsr(static_cast<unsigned>(saved)); }
+#elif BLOBFLOW_FTZ_AARCH64
+  static constexpr std::uint64_t kFlushToZero = std::uint64_t{1} << 24;
+  static std::uint64_t swap(bool) {
+    const std::uint64_t saved = __builtin_aarch64_get_fpcr64();
+    __builtin_aarch64_set_fpcr64(saved | kFlushToZero);
+    return saved;
+  }
+  static void restore(std::uint64_t saved) { __builtin_aarch64_set_fpcr64(saved); }
+#else
+  static std::uint64_t swap(bool) { return 0; }
+  static void restore(std::uint64_t) {}
+#endif
   bool active_;
-  unsigned saved_;
+  std::uint64_t saved_ = 0;
 };
-
-/// e[q] = 2^t[q] for t <= 0, Q vectors of 8 lanes, branch-free: f = t - floor(t) (vreducepd; 0 for t = -inf or
-/// |t| >= 2^52), Horner with the Q chains' steps side by side, then p 2^floor(t) (vscalefpd, which floors t itself and
-/// gives 0 on underflow and for t = -inf).
-template <int Q>
-BLOBFLOW_AVX512_INLINE void exp2_avx512(const __m512d (&t)[Q], __m512d (&e)[Q]) {
-  __m512d f[Q], p[Q];
-#pragma GCC unroll 8
-  for (int q = 0; q < Q; ++q) {
-    f[q] = _mm512_reduce_pd(t[q], kReduceFloor);
-    p[q] = _mm512_set1_pd(kExp2Poly[10]);
-  }
-#pragma GCC unroll 10
-  for (int k = 9; k >= 0; --k) {
-    const __m512d c = _mm512_set1_pd(kExp2Poly[static_cast<std::size_t>(k)]);
-#pragma GCC unroll 8
-    for (int q = 0; q < Q; ++q) p[q] = _mm512_fmadd_pd(p[q], f[q], c);
-  }
-#pragma GCC unroll 8
-  for (int q = 0; q < Q; ++q) e[q] = _mm512_scalef_pd(p[q], t[q]);
-}
-
-/// neg_c |d|^2 + base over the D coordinate differences d.
-template <int D>
-BLOBFLOW_AVX512_INLINE __m512d scaled_squared_norm_plus(const __m512d (&d)[D], __m512d neg_c, __m512d base) {
-  __m512d r2 = _mm512_mul_pd(d[0], d[0]);
-  for (int k = 1; k < D; ++k) r2 = _mm512_fmadd_pd(d[k], d[k], r2);
-  return _mm512_fmadd_pd(r2, neg_c, base);
-}
-
-/// Exp chains the tiles write side by side. One chain (reduce, 10 dependent fmas, scalef) is ~60 cycles long; left
-/// to the out-of-order core, 8 consecutive chains did not overlap well: interleaving their Horner steps 4 at a time
-/// measured +25% on the 1D tile alone (BM_TileCeiling, 1 thread, 1.6-1.8e9 against 1.2-1.4e9 pairs/s) and +10% in 2D;
-/// 2 or 8 at a time were slower (8: registers spill).
-inline constexpr int kInterleavedChains = 4;
-
-/// The exps of one group of a tile, shared by the one-sided and the symmetric tiles: for the Q targets u0..u0+Q-1
-/// of y against one source vector x (broadcast, or lane-rotated), diff[q] = y_(u0+q) - x and
-/// e[q] = 2^(base + neg_c |diff[q]|^2), the Q chains interleaved.
-template <int D, int U, int Q>
-BLOBFLOW_AVX512_INLINE void group_exps(const __m512d (&y)[D][U], int u0, const __m512d (&x)[D], __m512d neg_c,
-                                       __m512d base, __m512d (&diff)[Q][D], __m512d (&e)[Q]) {
-  __m512d t[Q];
-#pragma GCC unroll 8
-  for (int q = 0; q < Q; ++q) {
-    for (int k = 0; k < D; ++k) diff[q][k] = _mm512_sub_pd(y[k][u0 + q], x[k]);
-    t[q] = scaled_squared_norm_plus<D>(diff[q], neg_c, base);
-  }
-  exp2_avx512<Q>(t, e);
-}
-
-/// The chains per group of a tile of U target vectors.
-template <int U>
-inline constexpr int kGroupChains = kInterleavedChains < U ? kInterleavedChains : U;
-
-/// acc[.][u] += sum over sources j0 <= j < j1 of 2^(lw_j + neg_c |y_u - x_j|^2) (y_u - x_j) (or the 2^(...) alone),
-/// sources broadcast; the U exps of a source in groups of kGroupChains<U>.
-template <int D, bool G, int U>
-BLOBFLOW_AVX512_INLINE void one_sided_tile(const __m512d (&y)[D][U], __m512d (&acc)[G ? D : 1][U], const Sources& s,
-                                           std::size_t j0, std::size_t j1, __m512d neg_c) {
-  constexpr int Q = kGroupChains<U>;
-  static_assert(U % Q == 0, "whole groups of chains");
-  for (std::size_t j = j0; j < j1; ++j) {
-    __m512d xb[D];
-    for (int k = 0; k < D; ++k) xb[k] = _mm512_set1_pd(s.x[k][j]);
-    const __m512d lwb = _mm512_set1_pd(s.lw[j]);
-#pragma GCC unroll 8
-    for (int u0 = 0; u0 < U; u0 += Q) {
-      __m512d diff[Q][D], e[Q];
-      group_exps<D, U, Q>(y, u0, xb, neg_c, lwb, diff, e);
-#pragma GCC unroll 8
-      for (int q = 0; q < Q; ++q) {
-        if constexpr (G) {
-          for (int k = 0; k < D; ++k) acc[k][u0 + q] = _mm512_fmadd_pd(e[q], diff[q][k], acc[k][u0 + q]);
-        } else {
-          acc[0][u0 + q] = _mm512_add_pd(e[q], acc[0][u0 + q]);
-        }
-      }
-    }
-  }
-}
-#pragma GCC diagnostic pop
-#else
-class FlushToZeroScope {
- public:
-  explicit FlushToZeroScope(bool) {}
-};
-#endif
-
-/// Whether this CPU can run the AVX-512 path (AVX512F and AVX512DQ, for vreducepd; checked at run time).
-inline bool avx512_supported() {
-#if BLOBFLOW_SIMD_X86
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
-#else
-  return false;
-#endif
-}
 
 /// Runs work(item, worker) for item = 0..n_items-1 on n_threads threads (the caller is worker 0), items taken in
 /// order from a shared counter. Each item must write its own outputs only (scratch space may be per worker), so the

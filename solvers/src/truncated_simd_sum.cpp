@@ -1,12 +1,61 @@
-// TruncatedSimdSum (truncated_simd_sum.hpp): the Gaussian cutoff sums on SimdSum's vector kernel (simd_kernel.hpp).
+// TruncatedSimdSum (truncated_simd_sum.hpp): the Gaussian cutoff sums on SimdSum's vector kernel (simd_kernel-inl.h,
+// compiled here once per Highway target and chosen at run time, as in simd_sum.cpp).
 //
-// Both paths compute, for targets y_i and sources x_j with weights w_j = W 2^(lw_j) (W a power of 2, lw_j <= 0) and
-// c = log2(e) / (2 sigma^2):
+// Every target computes, for targets y_i and sources x_j with weights w_j = W 2^(lw_j) (W a power of 2, lw_j <= 0)
+// and c = log2(e) / (2 sigma^2):
 //   potential  S_i = sum_j 2^(lw_j - c |y_i - x_j|^2),     gradient  G_i = sum_j 2^(lw_j - c |y_i - x_j|^2) (y_i - x_j)
 // over a superset of the sources within R of y_i, then scale by W value(0) or W gradient_factor(0) (the normalization
 // and -1/sigma^2, docs/math.md §2.3), as SimdSum does. Signed weights run as two sums.
-#include "blobflow/solvers/truncated_simd_sum.hpp"
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "truncated_simd_sum.cpp"
+#include <hwy/foreach_target.h>  // re-includes this file once per target
+#include <hwy/highway.h>
 
+#include "simd_kernel-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace blobflow::simd_detail::HWY_NAMESPACE {
+
+/// Target vectors per cutoff block: at most 4. A block sums the sources within R of its whole span, so larger blocks
+/// add work: at eps = 4 h in 1D (k ~ 100 sources within R) 32 targets per block measured ~15% faster than 64 with
+/// AVX-512 (0.45 s against 0.53 s at N = 1e6, medians of 10, loaded machine).
+template <int D>
+inline constexpr int kCutoffVectors = kTileVectors<D> < 4 ? kTileVectors<D> : 4;
+
+/// Targets per cutoff block on this target.
+std::size_t CutoffBlockTargets(int dim) {
+  const std::size_t lanes = hn::Lanes(DF());
+  switch (dim) {
+    case 1: return lanes * static_cast<std::size_t>(kCutoffVectors<1>);
+    case 2: return lanes * static_cast<std::size_t>(kCutoffVectors<2>);
+    default: return lanes * static_cast<std::size_t>(kCutoffVectors<3>);
+  }
+}
+
+template <int D, bool G>
+void CutoffBlock(const TileJob& job, std::size_t i0) {
+  OneSidedBlockOf<D, G, kCutoffVectors<D>>(job, i0);
+}
+
+OneSidedFn CutoffBlockFn(int dim, bool gradient) {
+  static constexpr OneSidedFn kTable[3][2] = {{&CutoffBlock<1, false>, &CutoffBlock<1, true>},
+                                              {&CutoffBlock<2, false>, &CutoffBlock<2, true>},
+                                              {&CutoffBlock<3, false>, &CutoffBlock<3, true>}};
+  return kTable[dim - 1][gradient ? 1 : 0];
+}
+
+/// Doubles per vector on this target (the symmetric rows step through their sources by whole vectors).
+std::size_t CutoffLanes() { return hn::Lanes(DF()); }
+
+/// The 1D self sums with pair symmetry: row blocks of cutoff size against the sources above them.
+RowFn CutoffRowFn(bool gradient) {
+  return gradient ? &SymmetricRowOf<1, true, kCutoffVectors<1>> : &SymmetricRowOf<1, false, kCutoffVectors<1>>;
+}
+
+}  // namespace blobflow::simd_detail::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
 #include <algorithm>
 #include <array>
 #include <cassert>
@@ -18,67 +67,22 @@
 #include <utility>
 #include <vector>
 
-#include "simd_kernel.hpp"
+#include "blobflow/solvers/truncated_simd_sum.hpp"
+
+namespace blobflow::simd_detail {
+HWY_EXPORT(CutoffBlockTargets);
+HWY_EXPORT(CutoffBlockFn);
+HWY_EXPORT(CutoffRowFn);
+HWY_EXPORT(CutoffLanes);
+}  // namespace blobflow::simd_detail
 
 namespace blobflow {
 namespace {
 
 using namespace simd_detail;
 
-/// Targets per register block: 8 lanes times 4 zmm. A block sums the sources within R of its whole span, so larger
-/// blocks add work: at eps = 4 h in 1D (k ~ 100 sources within R) 32 targets per block measured ~15% faster than
-/// SimdSum's 64 (0.45 s against 0.53 s at N = 1e6, medians of 10, loaded machine).
-constexpr std::size_t kBlock = 32;
-constexpr std::size_t block_size(int) { return kBlock; }
-
-/// One register block: its targets (block_size coordinates per axis), the source range [j0, j1) and where to write.
-struct Block {
-  std::array<const double*, 3> y{};
-  Sources sources;
-  std::size_t j0 = 0, j1 = 0;
-  double neg_c = 0.0;  // -log2(e) / (2 sigma^2)
-  std::array<double*, 3> out{};
-};
-using BlockFn = void (*)(const Block&);
-
-template <int D, bool G>
-void portable_block(const Block& b) {
-  constexpr int A = G ? D : 1;
-  for (std::size_t i = 0; i < block_size(D); ++i) {
-    double y[D], acc[A] = {};
-    for (int k = 0; k < D; ++k) y[k] = b.y[k][i];
-    portable_target_sum<D, G>(y, acc, b.sources, b.j0, b.j1, b.neg_c);
-    for (int a = 0; a < A; ++a) b.out[a][i] = acc[a];
-  }
-}
-
-#if BLOBFLOW_SIMD_X86
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC PR 105593, as in simd_kernel.hpp
-template <int D, bool G>
-BLOBFLOW_AVX512 void avx512_block(const Block& b) {
-  constexpr int U = static_cast<int>(block_size(D) / 8);
-  constexpr int A = G ? D : 1;
-  __m512d y[D][U], acc[A][U];
-  for (int u = 0; u < U; ++u) {
-    for (int k = 0; k < D; ++k) y[k][u] = _mm512_loadu_pd(b.y[k] + 8 * static_cast<std::size_t>(u));
-    for (int a = 0; a < A; ++a) acc[a][u] = _mm512_setzero_pd();
-  }
-  one_sided_tile<D, G, U>(y, acc, b.sources, b.j0, b.j1, _mm512_set1_pd(b.neg_c));
-  for (int u = 0; u < U; ++u)
-    for (int a = 0; a < A; ++a) _mm512_storeu_pd(b.out[a] + 8 * static_cast<std::size_t>(u), acc[a][u]);
-}
-#pragma GCC diagnostic pop
-#endif
-
-template <int D, bool G>
-BlockFn block_fn(SimdPath path) {
-#if BLOBFLOW_SIMD_X86
-  if (path == SimdPath::kAvx512) return &avx512_block<D, G>;
-#endif
-  (void)path;
-  return &portable_block<D, G>;
-}
+/// The largest cutoff block of any target (scratch arrays are sized for it).
+constexpr std::size_t kMaxBlock = 32;
 
 /// Targets in the engine's order: coordinate k of the i-th is c[k][i] (i < n), its index in the caller's set
 /// index[i] (i itself when index is empty). c points into the caller's or the sorted sources' arrays when the order
@@ -108,7 +112,10 @@ struct Frame {
   int dim = 1;
   std::size_t n_out = 1;
   double neg_c = 0.0;  // -log2(e) / (2 sigma^2)
-  BlockFn fn = nullptr;
+  OneSidedFn fn = nullptr;  // the target's cutoff block
+  RowFn row = nullptr;      // its symmetric row block (1D self sums)
+  std::size_t block = 1;    // its targets per block
+  std::size_t lanes = 1;    // its doubles per vector
   unsigned n_threads = 1;
   bool flush_to_zero = false;
   std::span<double> out;  // zero on entry; n_out entries per target, in the caller's order
@@ -120,16 +127,16 @@ struct Frame {
 /// sums scaled and written to the caller's order by the block itself. Each block writes only its own targets.
 template <class Prepare>
 void run_blocks(const OrderedTargets& t, const Frame& f, double pairs, const Prepare& prepare) {
-  const std::size_t b = block_size(f.dim), n_blocks = (t.n + b - 1) / b;
+  const std::size_t b = f.block, n_blocks = (t.n + b - 1) / b;
   const unsigned threads = threads_for(pairs, n_blocks, f.n_threads);
   struct Local {
-    double y[3][kBlock];
-    double sums[3][kBlock];
+    double y[3][kMaxBlock];
+    double sums[3][kMaxBlock];
   };
   std::vector<Local> local(threads);
   run_parallel(n_blocks, threads, f.flush_to_zero, [&](std::size_t block, unsigned id) {
     Local& l = local[id];
-    Block job;
+    TileJob job;
     job.neg_c = f.neg_c;
     const std::size_t i0 = block * b, m = std::min(b, t.n - i0);
     for (std::size_t k = 0; k < static_cast<std::size_t>(f.dim); ++k) {
@@ -142,7 +149,7 @@ void run_blocks(const OrderedTargets& t, const Frame& f, double pairs, const Pre
     }
     for (std::size_t a = 0; a < f.n_out; ++a) job.out[a] = l.sums[a];
     if (!prepare(block, id, job)) return;
-    f.fn(job);
+    f.fn(job, 0);
     for (std::size_t i = 0; i < m; ++i) {
       const std::size_t target = t.index.empty() ? i0 + i : t.index[i0 + i];
       for (std::size_t a = 0; a < f.n_out; ++a) f.out[target * f.n_out + a] = f.scale * l.sums[a][i];
@@ -155,26 +162,97 @@ void run_blocks(const OrderedTargets& t, const Frame& f, double pairs, const Pre
 /// Blocks sampled to estimate the work of the 1D sum (for the thread count).
 constexpr std::size_t kWorkSampleBlocks = 16;
 
-void sum_1d(PointSet targets, PointSet sources, std::span<const double> lw, double radius, const Frame& f) {
+/// Partitions of the 1D symmetric sum: row blocks in this many contiguous chunks (fewer for small N), each with a
+/// private array for the source-side terms; a function of N and the block size only, never of the thread count.
+constexpr std::size_t kSymmetricChunks = 16;
+
+/// The 1D self sum with pair symmetry (xs sorted; lws, wns its weights' exponents and w_j / W in the same order;
+/// order[a] the caller's index of sorted point a, empty when the same): each row block (f.block targets) sums its
+/// own block one-sided and the sources above it up to the last one within R of the block once, adding each pair to
+/// both particles (simd_kernel-inl.h, SymmetricRowOf). A pair (i < j) within R is summed exactly once, by i's block.
+void sum_1d_symmetric(std::span<const double> xs, const double* lws, const double* wns,
+                      const std::vector<std::size_t>& order, double radius, const Frame& f, double one_sided_pairs) {
+  const std::size_t n = xs.size(), b = f.block, n_blocks = (n + b - 1) / b, n_pad = n_blocks * b;
+  // Padded copies: the last point repeated with weight 0 (exponent kZeroWeightExponent), so vectors never run past.
+  // Their memory is kept per calling thread from call to call: at N = 1e6 fresh arrays cost more in page faults
+  // than the whole kernel (measured: half of a 1D evaluation on the development VM).
+  thread_local std::vector<double> x_kept, lw_kept, wn_kept, sums_kept;
+  thread_local std::vector<std::vector<double>> columns_kept;
+  // The caller's thread's arrays, by reference: the workers must not see their own (empty) thread_local copies.
+  std::vector<double> &x = x_kept, &lw = lw_kept, &wn = wn_kept, &sums = sums_kept;
+  std::vector<std::vector<double>>& columns = columns_kept;
+  x.resize(n_pad);
+  lw.resize(n_pad);
+  wn.resize(n_pad);
+  sums.resize(n_pad);  // every row block writes its own targets' sums; the column arrays are added afterwards
+  std::copy(xs.begin(), xs.end(), x.begin());
+  std::fill(x.begin() + static_cast<std::ptrdiff_t>(n), x.end(), xs[n - 1]);
+  std::copy(lws, lws + n, lw.begin());
+  std::fill(lw.begin() + static_cast<std::ptrdiff_t>(n), lw.end(), kZeroWeightExponent);
+  std::copy(wns, wns + n, wn.begin());
+  std::fill(wn.begin() + static_cast<std::ptrdiff_t>(n), wn.end(), 0.0);
+  // The end of block I's upper range: past the last source within R of its last target, rounded up to whole
+  // vectors (which stay inside the padded arrays: b is a whole number of vectors), never before the block's end.
+  std::vector<std::size_t> end(n_blocks);
+  for (std::size_t block = 0; block < n_blocks; ++block) {
+    const double last = x[std::min(n, (block + 1) * b) - 1];
+    const auto j1 = static_cast<std::size_t>(std::upper_bound(xs.begin(), xs.end(), last + radius) - xs.begin());
+    end[block] = std::max((block + 1) * b, (j1 + f.lanes - 1) / f.lanes * f.lanes);
+  }
+  const std::size_t n_chunks = std::min(n_blocks, kSymmetricChunks);
+  std::vector<std::size_t> first(n_chunks + 1), offset(n_chunks), length(n_chunks);
+  columns.resize(std::max(columns.size(), n_chunks));
+  for (std::size_t c = 0; c <= n_chunks; ++c) first[c] = n_blocks * c / n_chunks;
+  for (std::size_t c = 0; c < n_chunks; ++c) {
+    offset[c] = (first[c] + 1) * b;
+    std::size_t last_end = offset[c];
+    for (std::size_t block = first[c]; block < first[c + 1]; ++block) last_end = std::max(last_end, end[block]);
+    length[c] = last_end - offset[c];
+    columns[c].assign(length[c], 0.0);
+  }
+  TileJob base;
+  base.neg_c = f.neg_c;
+  base.y[0] = x.data();
+  base.yw = wn.data();
+  base.sources = Sources{{x.data()}, lw.data()};
+  base.w = wn.data();
+  base.out[0] = sums.data();
+  const unsigned threads = threads_for(0.5 * one_sided_pairs, n_chunks, f.n_threads);
+  run_parallel(n_chunks, threads, f.flush_to_zero, [&](std::size_t c, unsigned) {
+    TileJob job = base;
+    for (std::size_t block = first[c]; block < first[c + 1]; ++block) {
+      job.n_sources_pad = end[block];
+      f.row(job, block, columns[c].data(), offset[c], length[c]);
+    }
+  });
+  for (std::size_t c = 0; c < n_chunks; ++c)  // in chunk order: deterministic
+    for (std::size_t j = 0; j < length[c]; ++j) sums[offset[c] + j] += columns[c][j];
+  for (std::size_t a = 0; a < n; ++a) f.out[order.empty() ? a : order[a]] = f.scale * sums[a];
+}
+
+void sum_1d(PointSet targets, PointSet sources, std::span<const double> lw, std::span<const double> wn,
+            double radius, const Frame& f) {
   const std::size_t n = sources.size();
   // Sources in increasing order: the caller's arrays when they already are (particles in 1D keep their order).
   const bool sorted = std::is_sorted(sources.coords.begin(), sources.coords.end());
-  std::vector<double> xs_owned, ws_owned;
+  const bool same = targets.coords.data() == sources.coords.data() && targets.size() == n;
+  std::vector<double> xs_owned, ws_owned, wn_owned;
   std::vector<std::size_t> source_order;
   if (!sorted) {
     source_order = TruncatedSum::sorted_order_1d(sources.coords);
     xs_owned.resize(n);
     ws_owned.resize(n);
+    wn_owned.resize(same ? n : 0);
     for (std::size_t a = 0; a < n; ++a) {
       xs_owned[a] = sources.coords[source_order[a]];
       ws_owned[a] = lw[source_order[a]];
+      if (same) wn_owned[a] = wn[source_order[a]];
     }
   }
   const std::span<const double> xs = sorted ? sources.coords : std::span<const double>(xs_owned);
   const double* ws = sorted ? lw.data() : ws_owned.data();
 
   OrderedTargets t;
-  const bool same = targets.coords.data() == sources.coords.data() && targets.size() == n;
   if (same) {
     t.n = n;
     t.c[0] = xs.data();
@@ -186,7 +264,7 @@ void sum_1d(PointSet targets, PointSet sources, std::span<const double> lw, doub
     t = order_targets(targets, TruncatedSum::sorted_order_1d(targets.coords));
   }
 
-  const std::size_t b = block_size(1), n_blocks = (t.n + b - 1) / b;
+  const std::size_t b = f.block, n_blocks = (t.n + b - 1) / b;
   const auto range = [&](std::size_t block) {
     const std::size_t first = block * b, last = std::min(first + b, t.n) - 1;
     const auto j0 = static_cast<std::size_t>(std::lower_bound(xs.begin(), xs.end(), t.c[0][first] - radius) - xs.begin());
@@ -200,7 +278,8 @@ void sum_1d(PointSet targets, PointSet sources, std::span<const double> lw, doub
     sampled += static_cast<double>(b * (j1 - j0));
   }
   const double pairs = sampled * static_cast<double>(n_blocks) / static_cast<double>(std::max<std::size_t>(samples, 1));
-  run_blocks(t, f, pairs, [&](std::size_t block, unsigned, Block& job) {
+  if (same) return sum_1d_symmetric(xs, ws, sorted ? wn.data() : wn_owned.data(), t.index, radius, f, pairs);
+  run_blocks(t, f, pairs, [&](std::size_t block, unsigned, TileJob& job) {
     job.sources = Sources{{xs.data()}, ws};
     std::tie(job.j0, job.j1) = range(block);
     return job.j0 < job.j1;
@@ -238,7 +317,7 @@ struct Gathered {
 template <int D>
 bool sum_cells(PointSet targets, PointSet sources, std::span<const double> lw, double radius, const Frame& f) {
   constexpr auto kD = static_cast<std::size_t>(D);
-  const std::size_t n = sources.size(), b = block_size(D);
+  const std::size_t n = sources.size(), b = f.block;
   CellList<D> list;
   if (!list.grid.fit(sources, radius)) return false;  // near the overflow threshold
   const CutoffCellGrid<D>& grid = list.grid;
@@ -291,7 +370,7 @@ bool sum_cells(PointSet targets, PointSet sources, std::span<const double> lw, d
   // Work estimate for the thread count: a block gathers about 3^D cells of the `volume` in the sources' box.
   const double pairs =
       static_cast<double>(t.n) * static_cast<double>(n) * std::min(1.0, std::pow(3.0, D) / std::max(1.0, volume));
-  run_blocks(t, f, pairs, [&](std::size_t block, unsigned id, Block& job) {
+  run_blocks(t, f, pairs, [&](std::size_t block, unsigned id, TileJob& job) {
     const std::size_t first = block * b, end = std::min(first + b, t.n);
     std::array<double, D> lo{}, hi{};
     for (std::size_t k = 0; k < kD; ++k) {
@@ -350,13 +429,9 @@ bool sum_cells(PointSet targets, PointSet sources, std::span<const double> lw, d
 
 }  // namespace
 
-TruncatedSimdSum::TruncatedSimdSum(SimdPath path, unsigned n_threads, double relative_tolerance)
-    : tol_(relative_tolerance) {
-  if (path == SimdPath::kAvx512 && !avx512_supported())
-    throw std::invalid_argument("TruncatedSimdSum: path kAvx512 forced, but this CPU lacks AVX-512F or AVX-512DQ");
+TruncatedSimdSum::TruncatedSimdSum(unsigned n_threads, double relative_tolerance) : tol_(relative_tolerance) {
   if (!(relative_tolerance > 0.0 && relative_tolerance < 1.0))
     throw std::invalid_argument("TruncatedSimdSum: relative tolerance must be in (0, 1)");
-  path_ = path == SimdPath::kAuto ? (avx512_supported() ? SimdPath::kAvx512 : SimdPath::kPortable) : path;
   n_threads_ = n_threads > 0 ? n_threads : std::max(1u, std::thread::hardware_concurrency());
 }
 
@@ -387,25 +462,27 @@ void TruncatedSimdSum::gaussian(const GaussianKernel& kernel, PointSet targets, 
 
   const int dim = targets.dim;
   const std::size_t n_out = gradient ? static_cast<std::size_t>(dim) : 1;
-  static constexpr BlockFn (*const kTable[3][2])(SimdPath) = {{&block_fn<1, false>, &block_fn<1, true>},
-                                                               {&block_fn<2, false>, &block_fn<2, true>},
-                                                               {&block_fn<3, false>, &block_fn<3, true>}};
   // The weights' exponents: per calling thread, the memory is kept from call to call (at N = 1e6 a fresh 8 MB
   // array costs more page faults than its log2s).
   thread_local KernelWeights weights;
-  weights.assign(w, false);
+  weights.assign(w, dim == 1);  // w_j / W too for the 1D self sums, whose symmetric tiles multiply by it
   Frame f;
   f.dim = dim;
   f.n_out = n_out;
   f.neg_c = minus_exp2_rate(kernel.sigma());
-  f.fn = kTable[dim - 1][gradient ? 1 : 0](path_);
+  apply_target_environment();
+  f.fn = HWY_DYNAMIC_DISPATCH(CutoffBlockFn)(dim, gradient);
+  f.row = HWY_DYNAMIC_DISPATCH(CutoffRowFn)(gradient);
+  f.lanes = HWY_DYNAMIC_DISPATCH(CutoffLanes)();
+  f.block = HWY_DYNAMIC_DISPATCH(CutoffBlockTargets)(dim);
+  assert(f.block <= kMaxBlock);
   f.n_threads = n_threads_;
-  f.flush_to_zero = path_ == SimdPath::kAvx512;
+  f.flush_to_zero = true;
   f.out = out;
   f.scale = weights.scale * (gradient ? kernel.gradient_factor(0.0) : kernel.value(0.0));
   bool done = true;
   switch (dim) {
-    case 1: sum_1d(targets, sources, weights.lw, radius, f); break;
+    case 1: sum_1d(targets, sources, weights.lw, weights.normalized, radius, f); break;
     case 2: done = sum_cells<2>(targets, sources, weights.lw, radius, f); break;
     default: done = sum_cells<3>(targets, sources, weights.lw, radius, f); break;
   }
@@ -413,3 +490,4 @@ void TruncatedSimdSum::gaussian(const GaussianKernel& kernel, PointSet targets, 
 }
 
 }  // namespace blobflow
+#endif  // HWY_ONCE

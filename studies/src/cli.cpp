@@ -12,6 +12,7 @@
 #include "blobflow/solvers/samplers.hpp"
 #include "blobflow/solvers/drifted_field.hpp"
 #include "blobflow/solvers/integrators.hpp"
+#include "blobflow/solvers/simd_sum.hpp"
 #include "blobflow/solvers/velocity_field.hpp"
 #include "blobflow/studies/config.hpp"
 #include "blobflow/studies/distance_command.hpp"
@@ -282,7 +283,9 @@ int cli_main(int argc, char** argv) {
       return kExitOk;
     }
     if (command == "--version") {
-      std::cout << "blobflow " << build_info::kVersion << " (" << build_info::kGitRevision << ")\n";
+      const std::string simd = simd_target_name(simd_target());  // BLOBFLOW_SIMD_TARGET may restrict it
+      std::cout << "blobflow " << build_info::kVersion << " (" << build_info::kGitRevision << "), SIMD target " << simd
+                << "\n";
       return kExitOk;
     }
     if (command == "distance") return command_distance(argc, argv, std::cout, std::cerr);

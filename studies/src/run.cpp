@@ -356,7 +356,7 @@ nlohmann::json manifest_base() {
   return {{"blobflow_version", build_info::kVersion}, {"git_revision", build_info::kGitRevision},
           {"compiler", build_info::kCompilerId},      {"build_type", build_info::kBuildType},
           {"cxx_flags", build_info::kCxxFlags},       {"host", host},
-          {"threads", 1}};
+          {"threads", 1},                             {"simd_target", simd_target_name(simd_target())}};
 }
 
 PreparedProblem prepare_problem(const RunConfig& config) {

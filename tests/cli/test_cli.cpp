@@ -39,7 +39,9 @@ const std::string kConfig1D = std::string(BLOBFLOW_CONFIGS) + "/barenblatt-1d.to
 
 TEST(Cli, HelpAndVersionSucceed) {
   EXPECT_EQ(blobflow("--help").exit_code, 0);
-  EXPECT_EQ(blobflow("--version").exit_code, 0);
+  const Outcome version = blobflow("--version");
+  EXPECT_EQ(version.exit_code, 0);
+  expect_contains(version.output, "SIMD target ");
   const Outcome run_help = blobflow("run --help");
   EXPECT_EQ(run_help.exit_code, 0);
   expect_contains(run_help.output, "discretization.epsilon");
@@ -122,6 +124,7 @@ TEST(Cli, SuccessfulRunWritesTheThreeFiles) {
   const auto summary = nlohmann::json::parse(in);
   EXPECT_EQ(summary["status"], "ok");
   EXPECT_TRUE(summary["metrics"]["outputs"].back()["w2"].is_number());
+  EXPECT_FALSE(summary["manifest"]["simd_target"].get<std::string>().empty());
 }
 
 TEST(Cli, NonFiniteRunExitsWithOneAndKeepsItsFiles) {

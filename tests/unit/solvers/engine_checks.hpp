@@ -1,5 +1,5 @@
 // Helpers shared by the tests of the SIMD summation engines (test_simd_sum.cpp, test_truncated_simd_sum.cpp):
-// random data, the code paths this CPU can run, and an engine's four sums compared with DirectSum, the reference.
+// random data, every SIMD target this CPU can run, and an engine's four sums compared with DirectSum, the reference.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -28,14 +28,24 @@ inline std::vector<double> uniform(std::mt19937& rng, std::size_t n, double lo, 
   return v;
 }
 
-/// The paths this CPU can run: always the portable one, and AVX-512 where present.
-inline std::vector<SimdPath> available_paths() {
-  std::vector<SimdPath> paths{SimdPath::kPortable};
-  if (simd_avx512_available()) paths.push_back(SimdPath::kAvx512);
-  return paths;
-}
+/// Restricts the SIMD engines to one target (simd_restrict) while alive, then lifts the restriction.
+class TargetScope {
+ public:
+  explicit TargetScope(SimdTarget target) { simd_restrict(target); }
+  ~TargetScope() { simd_restrict(0); }
+  TargetScope(const TargetScope&) = delete;
+  TargetScope& operator=(const TargetScope&) = delete;
+};
 
-inline std::string path_name(SimdPath p) { return p == SimdPath::kAvx512 ? "avx512" : "portable"; }
+/// Runs body(name) once on each SIMD target this build and CPU can run (simd_targets(): AVX3_DL, AVX3, AVX2, SSE4,
+/// ..., the portable fallback), with the engines restricted to it.
+template <class Body>
+void for_every_target(const Body& body) {
+  for (const SimdTarget target : simd_targets()) {
+    const TargetScope scope(target);
+    body(simd_target_name(target));
+  }
+}
 
 inline std::string scientific(double v) {
   std::ostringstream s;

@@ -2,7 +2,8 @@
 // engine against DirectSum, the reference, in 1D, 2D and 3D, for the Gaussian psi, a higher-order kernel (the psi of
 // the order-4 Laguerre-Gaussian, sign-changing) and a compactly supported one (the tabulated psi of Wendland C2),
 // on random points with unequal weights. Engines that do not accelerate a kernel hand it to an exact engine; the
-// test holds them to the same bound, so a wrong fallback fails here too.
+// test holds them to the same bound, so a wrong fallback fails here too. The SIMD engines run on every SIMD target
+// this build and CPU can run (simd_targets()), each in turn.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -40,10 +41,11 @@ constexpr double kWidthInSpacings = 3.0;
 template <class Check>
 void for_every_engine(bool gaussian, const Check& check) {
   check(TruncatedSum{}, "truncated", kExactAgreement);
-  check(SimdSum{}, "simd", kExactAgreement);
-  check(SimdSum(SimdPath::kPortable), "simd portable", kExactAgreement);
-  check(TruncatedSimdSum{}, "truncated-simd", kExactAgreement);
-  check(TruncatedSimdSum(SimdPath::kPortable), "truncated-simd portable", kExactAgreement);
+  engine_checks::for_every_target([&](const std::string& target) {
+    check(SimdSum{}, ("simd " + target).c_str(), kExactAgreement);
+    check(SimdSum(0, false), ("simd one-sided " + target).c_str(), kExactAgreement);
+    check(TruncatedSimdSum{}, ("truncated-simd " + target).c_str(), kExactAgreement);
+  });
   const FftSum fft;
   check(fft, "fft", gaussian ? fft.accuracy() : kExactAgreement);
 }

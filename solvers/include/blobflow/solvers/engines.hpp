@@ -35,8 +35,8 @@ struct EngineProblem {
 };
 
 /// The engine expected to be fastest at full accuracy (engine_selection.cpp): "direct" for a long-range kernel;
-/// for the Gaussian "simd" while N / k is below the measured crossover of the dimension (k the particles within the
-/// cutoff of psi), else "truncated-simd" with AVX-512 or "truncated" without; "truncated" for other mollifiers; and
+/// for the Gaussian "simd" while N / k is below the measured crossover of the dimension and SIMD target family (k the
+/// particles within the cutoff of psi), else "truncated-simd" on a SIMD target or "truncated" on the emulated one; "truncated" for other mollifiers; and
 /// "fft" only where problem.accuracy > 0 allows its error and its measured cost is clearly lower.
 std::string_view select_engine(const EngineProblem& problem);
 

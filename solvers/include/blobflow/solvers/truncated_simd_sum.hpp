@@ -1,15 +1,22 @@
 // The SIMD cutoff summation engine: TruncatedSum's sums (truncated_sum.hpp) for the Gaussian kernel, computed with
-// SimdSum's vector kernel (simd_sum.hpp: the inlined polynomial 2^t, AVX-512 register blocks, flush-to-zero only
-// inside the kernel) over neighbour ranges instead of all pairs, on all cores (docs/performance.md §6: "the sorted
+// SimdSum's vector kernel (simd_sum.hpp: the inlined polynomial 2^t, register blocks on the best SIMD target of the
+// CPU, flush-to-zero only inside the kernel) over neighbour ranges instead of all pairs, on all cores (docs/performance.md §6: "the sorted
 // cutoff sum is both exact and the fastest"; cell lists are its 2D/3D analogue).
 //
 // Method (rebuilt on every call; the engine holds no state but its options):
-//  - 1D: sources sorted by coordinate; targets sorted and cut into blocks of 32 consecutive ones; a block sums the
-//    contiguous sources in [y_first - R, y_last + R] with the vector tile, 8 targets per zmm register.
+//  - 1D: sources sorted by coordinate; targets sorted and cut into blocks of consecutive ones (32 with AVX-512, 16
+//    with AVX2: at most 4 vectors); a block sums the contiguous sources in [y_first - R, y_last + R] with the vector
+//    tile.
 //  - 2D/3D: sources sorted into a sparse grid of cubes of side >= R (cell list); targets sorted along a finer grid
-//    (cells holding about one block each) and cut into blocks of 32; a block gathers the sources of the cells that
+//    (cells holding about one block each) and cut into blocks; a block gathers the sources of the cells that
 //    meet its bounding box grown by R, keeps those within R of the box, and sums them with the vector tile.
-//  - threads over blocks; each block writes its own results, so they are bitwise the same for any thread count.
+//  - 1D self sums (targets = sources) use pair symmetry: each block sums its own targets one-sided and the sources
+//    above it, up to the last one within R of the block, once for both particles of each pair (SimdSum's rotating
+//    tile); row blocks go in a fixed number of contiguous chunks, each adding the source-side terms to its own array,
+//    and the arrays are added in chunk order (BM_SelfGradientOfPsi at N = 1e6, eps = 4 h: 19% less time than
+//    one-sided with AVX-512, 28% with AVX2);
+//  - threads over blocks (or chunks); each writes its own results, so they are bitwise the same for any thread
+//    count.
 // Pairs farther apart than R inside a block's range are summed too, with their exact (tiny or zero) values: the
 // sums equal DirectSum's to round-off plus at most TruncatedSum's neglected tail, never more.
 // A separate engine rather than a fast path of TruncatedSum: that engine keeps its scalar, libm-exact, threadless
@@ -31,8 +38,8 @@ namespace blobflow {
 
 /// SIMD + threaded cutoff summation, the SummationEngine of direct_sum.hpp for every TruncatableKernel.
 ///
-/// GaussianKernel sums run on the fast path (AVX-512 where the CPU has it, else a portable scalar loop with the same
-/// polynomial and blocks); every other kernel is handed to TruncatedSum with the same tolerance. Accuracy against
+/// GaussianKernel sums run on the fast path (simd_target(): the best SIMD target of the CPU, the portable EMU128
+/// emulation where there is none); every other kernel is handed to TruncatedSum with the same tolerance. Accuracy against
 /// DirectSum: TruncatedSum's tail bound (terms beyond R = kernel.truncation_radius(tol) are at most tol of the peak)
 /// plus, per term, the exp error of SimdSum (kSimdExp2RelativeError and the rounding of t) and a different summation
 /// order: tests require <= 1e-13 of max |sum| in 1D, 2D and 3D, for wide and narrow blobs and unequal weights.
@@ -42,22 +49,17 @@ class TruncatedSimdSum {
   static constexpr const char* kName = "truncated-simd";
   static constexpr const char* kDescription =
       "cutoff sums of truncated with simd's vector kernel: sorted target blocks against source ranges (1D) or cell "
-      "lists (2D/3D), AVX-512 (portable fallback), threads; equals direct to <= 1e-13; Gaussian mollifier only, "
+      "lists (2D/3D), the best SIMD target of the CPU, threads; equals direct to <= 1e-13; Gaussian mollifier only, "
       "other kernels use truncated";
 
-  /// The best path, all hardware threads, TruncatedSum's default tolerance.
-  TruncatedSimdSum() : TruncatedSimdSum(SimdPath::kAuto) {}
-  /// \param path                kAuto (best available), or a forced path.
+  /// All hardware threads, TruncatedSum's default tolerance.
+  TruncatedSimdSum() : TruncatedSimdSum(0, TruncatedSum::kDefaultRelativeTolerance) {}
   /// \param n_threads           worker threads; 0 means std::thread::hardware_concurrency(). Results do not depend
   ///                            on it.
   /// \param relative_tolerance  the cutoff, as for TruncatedSum: terms below this fraction of the peak are skipped.
-  /// \throws std::invalid_argument if kAvx512 is forced on a CPU without AVX-512, or unless
-  ///         0 < relative_tolerance < 1.
-  explicit TruncatedSimdSum(SimdPath path, unsigned n_threads = 0,
-                            double relative_tolerance = TruncatedSum::kDefaultRelativeTolerance);
+  /// \throws std::invalid_argument unless 0 < relative_tolerance < 1.
+  TruncatedSimdSum(unsigned n_threads, double relative_tolerance);
 
-  /// The path this engine runs (kAvx512 or kPortable, never kAuto).
-  SimdPath path() const { return path_; }
   /// The number of worker threads (>= 1). Small sums run on fewer, with the same result.
   unsigned threads() const { return n_threads_; }
   double relative_tolerance() const { return tol_; }
@@ -94,7 +96,6 @@ class TruncatedSimdSum {
   void gaussian(const GaussianKernel& kernel, PointSet targets, PointSet sources, std::span<const double> w,
                 std::span<double> out, bool gradient) const;
 
-  SimdPath path_ = SimdPath::kPortable;
   unsigned n_threads_ = 1;
   double tol_ = TruncatedSum::kDefaultRelativeTolerance;
 };
