@@ -35,7 +35,7 @@ usage:
   blobflow report DIR                                                     rebuild a study's report from its files
   blobflow distance A.csv (B.csv | --exact SPEC) [-p 1|2|inf]          Wasserstein distance (exact in 1D)
   blobflow list (equations|mollifiers|integrators|targets|samplers|potentials|interactions|engines|studies)
-  blobflow --version
+  blobflow --version                                                      version, git revision, SIMD target
   blobflow COMMAND --help
 
 exit codes: 0 success, 1 run-time or numerical failure, 2 bad usage or bad configuration
