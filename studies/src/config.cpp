@@ -19,6 +19,7 @@
 #include "blobflow/solvers/fft_sum.hpp"
 #include "blobflow/solvers/velocity_field.hpp"
 #include "blobflow/studies/expression.hpp"
+#include "blobflow/studies/message.hpp"
 #include "toml_document.hpp"
 
 namespace blobflow {
@@ -35,7 +36,7 @@ std::string format_node(const toml::node& node) {
   else if (auto a = node.as_array()) s << *a;
   else if (node.is_table()) s << "{table}";
   else s << "<value>";
-  return s.str();
+  return clip_for_message(s.str());
 }
 
 /// "must be one of ... (did you mean ...?)" for a name that `registry` does not hold.
@@ -443,13 +444,18 @@ void apply_override(toml::table& table, const std::string& assignment, std::vect
   const auto dot = path.find('.');
   if (eq == std::string::npos || dot == std::string::npos || dot == 0 || dot + 1 == path.size() ||
       path.find('.', dot + 1) != std::string::npos) {
-    errors.push_back("--set " + assignment + ": must have the form section.key=value");
+    errors.push_back("--set " + clip_for_message(assignment) + ": must have the form section.key=value");
     return;
   }
   const std::string section = path.substr(0, dot), key = path.substr(dot + 1), text = assignment.substr(eq + 1);
+  // One value per --set: a line break would let "value = 1\nother = 2" pass as TOML and drop the rest unseen.
+  if (text.find_first_of("\n\r") != std::string::npos) {
+    errors.push_back("--set " + clip_for_message(assignment) + ": the value must be one line");
+    return;
+  }
   toml::node_view<toml::node> existing = table[section];
   if (existing && !existing.is_table()) {
-    errors.push_back("--set " + assignment + ": \"" + section + "\" is not a section");
+    errors.push_back("--set " + clip_for_message(assignment) + ": \"" + section + "\" is not a section");
     return;
   }
   if (!existing) table.insert(section, toml::table{});
@@ -466,7 +472,7 @@ void apply_override(toml::table& table, const std::string& assignment, std::vect
 struct Violations {
   std::vector<std::string> lines;
   void fail(const std::string& key, const std::string& value, const std::string& rule) {
-    lines.push_back(key + " = " + value + ": " + rule);
+    lines.push_back(key + " = " + clip_for_message(value) + ": " + rule);
   }
   static std::string quoted(const std::string& s) { return "\"" + s + "\""; }
 };
