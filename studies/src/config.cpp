@@ -448,11 +448,7 @@ void apply_override(toml::table& table, const std::string& assignment, std::vect
     return;
   }
   const std::string section = path.substr(0, dot), key = path.substr(dot + 1), text = assignment.substr(eq + 1);
-  // One value per --set: a line break would let "value = 1\nother = 2" pass as TOML and drop the rest unseen.
-  if (text.find_first_of("\n\r") != std::string::npos) {
-    errors.push_back("--set " + clip_for_message(assignment) + ": the value must be one line");
-    return;
-  }
+
   toml::node_view<toml::node> existing = table[section];
   if (existing && !existing.is_table()) {
     errors.push_back("--set " + clip_for_message(assignment) + ": \"" + section + "\" is not a section");
@@ -462,6 +458,12 @@ void apply_override(toml::table& table, const std::string& assignment, std::vect
   toml::table& target = *table[section].as_table();
   try {
     toml::table parsed = toml::parse("value = " + text);
+    // One value per --set: after a line break "1\nother = 2" parses as two keys, and the second would be dropped.
+    if (parsed.size() != 1) {
+      errors.push_back("--set " + clip_for_message(assignment) + ": the value must be one TOML value (a line break "
+                       "starts another key)");
+      return;
+    }
     target.insert_or_assign(key, std::move(*parsed.get("value")));
   } catch (const toml::parse_error&) {
     target.insert_or_assign(key, text);  // a bare word such as rk4 is read as the string "rk4"

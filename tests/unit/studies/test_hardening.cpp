@@ -47,8 +47,9 @@ TEST(ConfigHardening, AValueOfAMegabyteIsQuotedShortened) {
 
 TEST(ConfigHardening, ASetValueWithALineBreakIsRefusedNotCutShort) {
   expect_in(violations("", {"integrator.method=\"rk4\"\nproblem.t_final = 9"}),
-            {"--set", "integrator.method", "must be one line"});
-  expect_in(violations("", {"discretization.particles=10\r"}), {"must be one line"});
+            {"--set", "integrator.method", "\\n", "must be one TOML value"});
+  expect_in(violations("", {"discretization.particles=10\nseed = 3"}), {"must be one TOML value"});
+  EXPECT_EQ(violations("", {"output.times=[\n 0.5,\n 0.75\n]"}), "");  // one value over several lines
 }
 
 TEST(ConfigHardening, DeeplyNestedEpsLawsAreRefusedAtValidation) {
