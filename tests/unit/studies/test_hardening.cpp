@@ -3,11 +3,15 @@
 // (docs/architecture.md "Conventions").
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include "blobflow/studies/config.hpp"
 #include "blobflow/studies/message.hpp"
+#include "blobflow/studies/run_files.hpp"
+#include "study_violations.hpp"
 
 namespace blobflow {
 namespace {
@@ -57,6 +61,61 @@ TEST(ConfigHardening, DeeplyNestedEpsLawsAreRefusedAtValidation) {
   const std::string v = violations("", {"discretization.epsilon=\"" + deep + "\""});
   expect_in(v, {"discretization.epsilon", "nested more than", "characters)"});
   EXPECT_LT(v.size(), 2000u);
+}
+
+/// A study of the built-in 1D configuration with `sweep` as its [[sweep]] body and `extra` appended.
+std::string study_text(const std::string& name, const std::string& sweep, const std::string& extra = "") {
+  return "[study]\nname = \"" + name + "\"\nconfig = \"barenblatt-1d\"\n[[sweep]]\nname = \"s\"\n" + sweep + extra;
+}
+const std::string kAxis = "axes.discretization.particles = [10, 20]\n";
+
+TEST(StudyHardening, AStudyNameCannotLeaveTheOutputFolder) {
+  for (const char* name : {"x/../../../../elsewhere", "..", ".hidden", "a b", "a\\\\b"})
+    expect_in(test::study_violations(study_text(name, kAxis)), {"study.name", "must be 1 to", "out/study-NAME"});
+  EXPECT_EQ(test::study_violations(study_text("eps-n_2.1", kAxis)), "");
+}
+
+TEST(StudyHardening, APlanBeyondTheLargestIsRefusedBeforeItIsExpanded) {
+  expect_in(test::study_violations(study_text("big", kAxis + "replicates = 1000000000000\n")),
+            {"study plan", "more than 100000 runs", "2 x 1000000000000 replicate(s)"});
+  std::string values = "[";
+  for (int i = 0; i < 1000; ++i) values += (i ? ", " : "") + std::to_string(10 + i);
+  values += "]";
+  const std::string three_axes = "axes.discretization.particles = " + values + "\naxes.discretization.seed = " +
+                                 values + "\naxes.problem.t_final = " + values + "\n";
+  expect_in(test::study_violations(study_text("big", three_axes)), {"study plan", "1000 x 1000 x 1000"});
+}
+
+TEST(StudyHardening, AKeyBothSetAndSweptIsRefused) {
+  expect_in(test::study_violations(study_text("s", kAxis + "set.discretization.particles = 30\n")),
+            {"sweep[0].set.discretization.particles", "also an axis"});
+}
+
+TEST(StudyHardening, FitNumbersMustBeFinite) {
+  const std::string fit = "[[fit]]\nname = \"f\"\nsweep = \"s\"\nmetric = \"w2\"\nagainst = "
+                          "\"discretization.particles\"\n";
+  expect_in(test::study_violations(study_text("s", kAxis, fit + "t = nan\n")), {"fit[0].t = nan", "finite"});
+  expect_in(test::study_violations(study_text("s", kAxis, fit + "t = -1\n")), {"fit[0].t = -1", ">= 0"});
+  expect_in(test::study_violations(study_text("s", kAxis, fit + "expected_slope = nan\n")),
+            {"fit[0].expected_slope = nan", "finite"});
+  expect_in(test::study_violations(study_text("s", kAxis, fit + "reference_slopes = [inf, nan]\n")),
+            {"fit[0].reference_slopes: element inf must be a finite number", "element nan"});
+}
+
+TEST(OutputDirectory, IsCheckedBeforeAnythingIsComputed) {
+  const auto dir = std::filesystem::temp_directory_path() / "blobflow-hardening-output";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "file") << "not a directory\n";
+  try {
+    prepare_output_directory(dir / "file" / "x");
+    FAIL() << "a directory below a file was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot be created"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(prepare_output_directory("/proc/blobflow-cannot-be-here"), std::runtime_error);
+  EXPECT_NO_THROW(prepare_output_directory(dir / "fresh" / "run"));
+  EXPECT_TRUE(std::filesystem::is_empty(dir / "fresh" / "run")) << "the write check left its file behind";
 }
 
 }  // namespace
