@@ -300,6 +300,7 @@ RunResult run_simulation(const RunConfig& config, const std::filesystem::path& o
   const auto wall_start = std::chrono::steady_clock::now();
   const std::string started = utc_now();
   PreparedProblem problem = prepare_problem(config);
+  if (!out_dir.empty()) prepare_output_directory(out_dir);  // before the computation, not after it
   const FieldSpec spec = field_spec(config, problem);
   const auto field = make_velocity_field(spec, problem.particles.mass);
   const std::vector<double>& masses = problem.particles.mass;
