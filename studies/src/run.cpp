@@ -3,9 +3,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <ctime>
+#include <numbers>
 #include <optional>
 
 #include "blobflow/analysis/law1d.hpp"
@@ -25,6 +27,43 @@ namespace {
 /// Random placement in d > 1 bounds the data by their value at the origin times (1 + this): a bound only needs to
 /// hold, and the margin covers rounding in the density's evaluation away from the origin.
 constexpr double kDensityBoundMargin = 1e-12;
+
+/// The smallest eigenvalue of a symmetric d x d matrix (row-major), d <= 3, in closed form: the 2 x 2 formula, and
+/// for 3 x 3 the trigonometric solution of the characteristic cubic (Smith, CACM 4(4) 1961).
+double smallest_eigenvalue(const std::vector<double>& a, int d) {
+  if (d == 1) return a[0];
+  if (d == 2) return 0.5 * (a[0] + a[3]) - std::hypot(0.5 * (a[0] - a[3]), a[1]);
+  const double p1 = a[1] * a[1] + a[2] * a[2] + a[5] * a[5];
+  const double q = (a[0] + a[4] + a[8]) / 3.0;
+  if (p1 == 0.0) return std::min({a[0], a[4], a[8]});
+  const double p2 = (a[0] - q) * (a[0] - q) + (a[4] - q) * (a[4] - q) + (a[8] - q) * (a[8] - q) + 2.0 * p1;
+  const double p = std::sqrt(p2 / 6.0);
+  double b[9];
+  for (int k = 0; k < 9; ++k) b[k] = (a[k] - (k % 4 == 0 ? q : 0.0)) / p;
+  const double det = b[0] * (b[4] * b[8] - b[5] * b[7]) - b[1] * (b[3] * b[8] - b[5] * b[6]) +
+                     b[2] * (b[3] * b[7] - b[4] * b[6]);
+  const double phi = std::acos(std::clamp(det / 2.0, -1.0, 1.0)) / 3.0;
+  return q + 2.0 * p * std::cos(phi + 2.0 * std::numbers::pi / 3.0);
+}
+
+/// A Gaussian target without a floor: 1/rhobar grows as exp(|y|^2 / (2 sigma^2)) along the covariance's narrowest
+/// direction (standard deviation sigma), and (zeta_eps * rho)^2 decays no faster than exp(-|y|^2 / eps^2), so the
+/// regularized energy int (zeta_eps * rho)^2 / rhobar diverges once eps >= sqrt(2) sigma (docs/math.md §2.3).
+/// \throws ConfigError naming eps, sigma and the rule.
+void check_gaussian_target_width(const RunConfig& config, double epsilon) {
+  const TargetSpec& t = config.target;
+  const int d = config.problem.dimension;
+  if (!equation_has_target(config.problem.equation) || t.kind != "gaussian" || t.floor_fraction) return;
+  if (t.covariance.size() != static_cast<std::size_t>(d * d)) return;  // validation reports it
+  const double smallest = smallest_eigenvalue(t.covariance, d);
+  const double sigma = std::sqrt(std::max(0.0, smallest));
+  if (epsilon < std::sqrt(2.0) * sigma) return;
+  throw ConfigError({"discretization.epsilon = \"" + config.discretization.epsilon + "\": evaluates to eps = " +
+                     reports::format_shortest(epsilon) + ", which must be < sqrt(2) sigma = " +
+                     reports::format_shortest(std::sqrt(2.0) * sigma) + " for the gaussian target (sigma = " +
+                     reports::format_shortest(sigma) + ", its narrowest standard deviation): the regularized "
+                     "energy diverges otherwise; use more particles, a smaller eps or target.floor_fraction"});
+}
 
 std::string utc_now() {
   const std::time_t now = std::time(nullptr);
@@ -293,6 +332,7 @@ PreparedProblem prepare_problem(const RunConfig& config) {
                        std::to_string(out.epsilon) + " at h = " + std::to_string(out.h) + ", N = " +
                        std::to_string(out.particles.size()) + "; must be a finite number > 0"});
   }
+  check_gaussian_target_width(config, out.epsilon);
   return out;
 }
 

@@ -10,6 +10,7 @@
 
 #include "blobflow/studies/config.hpp"
 #include "blobflow/studies/message.hpp"
+#include "blobflow/studies/run.hpp"
 #include "blobflow/studies/run_files.hpp"
 #include "study_violations.hpp"
 
@@ -61,6 +62,47 @@ TEST(ConfigHardening, DeeplyNestedEpsLawsAreRefusedAtValidation) {
   const std::string v = violations("", {"discretization.epsilon=\"" + deep + "\""});
   expect_in(v, {"discretization.epsilon", "nested more than", "characters)"});
   EXPECT_LT(v.size(), 2000u);
+}
+
+TEST(ConfigHardening, SizesBeyondMemoryAreRefusedWithTheirLimit) {
+  for (const char* n : {"1099511627776", "4611686018427387904", "9223372036854775807"})
+    expect_in(violations("[discretization]\nparticles = " + std::string(n) + "\n"),
+              {"discretization.particles", n, "<= 10000000", "memory"});
+  expect_in(violations("[problem]\ndimension = 3\n[discretization]\nparticles = 4611686018427387904\n"),
+            {"discretization.particles", "<= 10000000"});
+}
+
+TEST(ConfigHardening, RunTimeRulesAreCheckedWhenTheConfigurationIsRead) {
+  const std::string gaussian = "[problem]\ntarget = \"gaussian\"\n[target]\nmean = [0]\ncovariance = [0.04]\n";
+  expect_in(violations(gaussian + "method = \"exact\"\n"), {"target.method", "\"exact\"", "\"closed-form\""});
+  expect_in(violations(gaussian + "quadrature_accuracy = 0.5\n"), {"target.quadrature_accuracy", "0.5", "(0, 0.1]"});
+  for (const char* spacing : {"-1", "nan", "inf", "1e-09"})
+    expect_in(violations(gaussian + "quadrature_spacing = " + std::string(spacing) + "\n"),
+              {"target.quadrature_spacing", spacing, ">= 0.001"});
+  expect_in(violations(gaussian + "method = \"closed-form\"\n"),
+            {"target.method", "\"closed-form\"", "piecewise-constant target", "\"gaussian\""});
+  expect_in(violations("[problem]\ndimension = 2\n[interaction]\nkind = \"newtonian\"\n[discretization]\nengine "
+                       "= \"truncated\"\nplacement = \"lattice\"\n"),
+            {"discretization.engine", "\"truncated\"", "newtonian"});
+  expect_in(violations("[problem]\nmass = 5e-324\n"), {"problem.mass", "5e-324", "[1e-100, 1e100]"});
+  expect_in(violations("[problem]\ninitial = \"uniform\"\ninitial_support = [-1e308, 1e308]\n"),
+            {"problem.initial_support", "-1e+308", "overflows"});
+}
+
+TEST(ConfigHardening, AGaussianTargetNarrowerThanTheBlobsIsAConfigurationError) {
+  // eps = 4 h^0.99 with N = 10 on the Barenblatt support is about 0.41 > sqrt(2) 0.2: the energy diverges.
+  const std::string toml = "[problem]\ntarget = \"gaussian\"\n[target]\nmean = [0]\ncovariance = [0.04]\n"
+                           "[discretization]\nparticles = 10\n";
+  const RunConfig config = parse_run_config(toml, "test.toml", {});
+  try {
+    (void)prepare_problem(config);
+    FAIL() << "eps above sqrt(2) sigma was accepted";
+  } catch (const ConfigError& e) {
+    expect_in(e.what(), {"discretization.epsilon", "sqrt(2) sigma = 0.28", "diverges"});
+  }
+  RunConfig wide = config;
+  wide.target.covariance = {1.0};
+  EXPECT_NO_THROW((void)prepare_problem(wide));
 }
 
 /// A study of the built-in 1D configuration with `sweep` as its [[sweep]] body and `extra` appended.
