@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -103,7 +104,7 @@ struct Options {
   std::string out_dir;
   bool quiet = false;
   bool help = false;
-  std::string threads;  ///< study: -j value
+  std::optional<std::string> threads;  ///< study: -j value (an empty value is an error, not the default)
   bool resume = false;  ///< study: --resume
   bool no_render = false;
 };
@@ -183,15 +184,17 @@ int command_study(const Options& o) {
   s.overrides = o.overrides;
   s.resume = o.resume;
   s.render = !o.no_render;
-  if (!o.threads.empty()) {
+  if (o.threads) {
+    const std::string& text = *o.threads;
     std::size_t used = 0;
     int threads = 0;
     try {
-      threads = std::stoi(o.threads, &used);
+      threads = std::stoi(text, &used);
     } catch (const std::exception&) {
       used = 0;
     }
-    if (used != o.threads.size() || threads < 1) throw UsageError("-j " + o.threads + ": must be an integer >= 1");
+    if (text.empty() || used != text.size() || threads < 1)
+      throw UsageError("-j \"" + text + "\": must be an integer >= 1");
     s.threads = static_cast<unsigned>(threads);
   }
   const StudyMpiSession mpi;  // under mpirun (built with BLOBFLOW_WITH_MPI) rank 0 coordinates, the others work

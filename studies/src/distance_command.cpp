@@ -193,6 +193,11 @@ ParticleSnapshot read_particles_csv(const std::string& path, double time) {
     }
     s.masses.push_back(mass);
   }
+  double total_mass = 0.0;
+  for (const double m : s.masses) total_mass += m;
+  if (found && (!(total_mass > 0.0) || !std::isfinite(total_mass)))
+    throw std::invalid_argument(path + ": the masses at t = " + format(s.t) + " sum to " + format(total_mass) +
+                                ": must be finite and > 0");
   if (!found)
     throw std::invalid_argument(path + ": " +
                              (want_last ? std::string("no particle rows after the header")
