@@ -469,6 +469,10 @@ void apply_override(toml::table& table, const std::string& assignment, std::vect
     }
     target.insert_or_assign(key, std::move(*parsed.get("value")));
   } catch (const toml::parse_error&) {
+    if (!is_valid_utf8(text)) {
+      errors.push_back("--set " + clip_for_message(assignment) + ": the value must be UTF-8 text");
+      return;
+    }
     target.insert_or_assign(key, text);  // a bare word such as rk4 is read as the string "rk4"
   }
 }
@@ -668,6 +672,40 @@ void validate_run_time_rules(const RunConfig& c, const std::set<std::string>& gi
            "must be \"direct\" or \"auto\" with interaction.kind = \"newtonian\" (long-range, no cutoff)");
 }
 
+/// The parameters of each potential and interaction kind: a parameter given, with a value other than its default,
+/// for a kind that does not read it would be silently ignored, so it is refused. (Target parameters of other kinds
+/// stay allowed: a study sweeping problem.target sets every target's parameters once, as the built-in study
+/// `targets` does.)
+struct KindParameter {
+  std::string_view key;
+  std::string_view kind_key;
+  std::vector<std::string_view> kinds;
+};
+void validate_kind_parameters(const RunConfig& c, const std::set<std::string>& given, Violations& v) {
+  static const std::vector<KindParameter> kParameters = {
+      {"potential.strength", "potential.kind", {"quadratic", "double-well"}},
+      {"potential.center", "potential.kind", {"quadratic"}},
+      {"potential.well_radius", "potential.kind", {"double-well"}},
+      {"potential.coefficients", "potential.kind", {"polynomial"}},
+      {"interaction.amplitude", "interaction.kind", {"gaussian"}},
+      {"interaction.length", "interaction.kind", {"gaussian"}},
+      {"interaction.chi", "interaction.kind", {"newtonian"}},
+  };
+  for (const KindParameter& p : kParameters) {
+    if (!given.count(std::string(p.key))) continue;
+    const std::string& kind = p.kind_key == "potential.kind" ? c.potential.kind : c.interaction.kind;
+    if (std::find(p.kinds.begin(), p.kinds.end(), kind) != p.kinds.end()) continue;
+    std::string kinds;
+    for (const std::string_view k : p.kinds) kinds += (kinds.empty() ? "\"" : " or \"") + std::string(k) + "\"";
+    const std::size_t dot = p.key.find('.');
+    const KeySpec* spec = find_key(p.key.substr(0, dot), p.key.substr(dot + 1));
+    if (!spec || spec->json(c) == spec->json(RunConfig{})) continue;  // the default is harmless, as in a full file
+    v.fail(std::string(p.key), spec->json(c).dump(),
+           "applies to " + std::string(p.kind_key) + " = " + kinds + " only (it is " + Violations::quoted(kind) +
+               ", which would ignore it)");
+  }
+}
+
 /// " (did you mean ...)" or " (it belongs in [...])" for a key `section` does not have, or "".
 std::string unknown_key_hint(const std::string& section, std::string_view key) {
   std::vector<std::string> section_keys, all_keys;
@@ -804,6 +842,7 @@ std::vector<std::string> validate(const RunConfig& config, const std::set<std::s
   validate_drift_sections(config, given_keys, v);
   validate_steps_and_output(config, v);
   validate_run_time_rules(config, given_keys, v);
+  validate_kind_parameters(config, given_keys, v);
   return v.lines;
 }
 

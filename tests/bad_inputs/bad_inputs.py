@@ -124,6 +124,12 @@ def toml_cases():
         ("target with pme", '[problem]\nequation = "pme"\n[target]\nmean = [0]\n', ["target.mean", "wpme"]),
     ]:
         c.append(toml_file(name, text, frags))
+    for key, value, kinds in [("potential.strength", "5", "quadratic"), ("potential.center", "[0]", "quadratic"),
+                              ("potential.well_radius", "2", "double-well"), ("potential.coefficients", "[1, 2]",
+                                                                               "polynomial"),
+                              ("interaction.amplitude", "3", "gaussian"), ("interaction.length", "3", "gaussian"),
+                              ("interaction.chi", "2", "newtonian")]:
+        c.append(run_set(f"{key} of an unused kind", f"{key}={value}", [key, "applies to", kinds, '"none"']))
     return c
 
 
@@ -248,6 +254,8 @@ def cli_cases():
     ]:
         code = FAILURE if name in ("report missing",) else USAGE
         c.append(Case(name, args, code, frags, {"a.csv": "t,i,x1\n1,0,0.5\n"}))
+    c.append(Case("set non-utf-8 bare word", ["run", CONFIG_1D, "--set", b"target.grid_file=\xff\xfe.csv"], USAGE,
+                  ["--set", "target.grid_file", "UTF-8"]))
     c.append(Case("output below a file", ["run", CONFIG_1D, "--set", "discretization.particles=10", "-o",
                                           "{tmp}/file/x"], FAILURE, ["output directory", "cannot be created"],
                   {"file": "a file\n"}))
@@ -449,7 +457,7 @@ def run_case(binary, case):
             with open(path, "wb") as f:
                 f.write(text.replace("{tmp}", tmp).encode("utf-8", "surrogateescape") if isinstance(text, str)
                         else text)
-        args = [a.replace("{tmp}", tmp) for a in case.args]
+        args = [a.replace("{tmp}", tmp) if isinstance(a, str) else a for a in case.args]
         try:
             p = subprocess.run([binary] + args, cwd=tmp, capture_output=True, timeout=CASE_TIMEOUT)
         except subprocess.TimeoutExpired:

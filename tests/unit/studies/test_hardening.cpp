@@ -43,6 +43,12 @@ TEST(MessageValues, LongValuesAreShortenedAndControlCharactersShown) {
   EXPECT_NE(clipped.find("(1000000 characters)"), std::string::npos) << clipped;
 }
 
+TEST(MessageValues, Utf8IsRecognized) {
+  EXPECT_TRUE(is_valid_utf8("rk4 \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
+  for (const char* bad : {"\xff", "\xc3", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "a\x80"})
+    EXPECT_FALSE(is_valid_utf8(bad)) << bad;
+}
+
 TEST(ConfigHardening, AValueOfAMegabyteIsQuotedShortened) {
   const std::string huge(1000000, 'q');
   const std::string v = violations("[integrator]\nmethod = \"" + huge + "\"\n");
@@ -62,6 +68,12 @@ TEST(ConfigHardening, DeeplyNestedEpsLawsAreRefusedAtValidation) {
   const std::string v = violations("", {"discretization.epsilon=\"" + deep + "\""});
   expect_in(v, {"discretization.epsilon", "nested more than", "characters)"});
   EXPECT_LT(v.size(), 2000u);
+}
+
+TEST(ConfigHardening, ParametersOfAnUnusedKindAreRefused) {
+  expect_in(violations("", {"potential.strength=5"}), {"potential.strength = 5.0", "\"quadratic\"", "\"none\""});
+  expect_in(violations("", {"interaction.chi=2"}), {"interaction.chi = 2.0", "\"newtonian\""});
+  EXPECT_EQ(violations("", {"potential.strength=1.0"}), "");  // the default, as a complete file writes it
 }
 
 TEST(ConfigHardening, SizesBeyondMemoryAreRefusedWithTheirLimit) {
@@ -103,6 +115,21 @@ TEST(ConfigHardening, AGaussianTargetNarrowerThanTheBlobsIsAConfigurationError) 
   RunConfig wide = config;
   wide.target.covariance = {1.0};
   EXPECT_NO_THROW((void)prepare_problem(wide));
+}
+
+TEST(RunHardening, AFixedStepCappedToTheOutputSpacingOrAboveTheStabilityEstimateIsWarnedAbout) {
+  // wpme from the Barenblatt profile at t0 = 0.25 to t = 1 with N = 50: dt = 1e6 is capped to the one output
+  // interval, 0.75, which is still far above explicit Euler's stability estimate at t0; dt = 1e-3 is below it.
+  const std::string toml = "[discretization]\nparticles = 50\n[integrator]\nmethod = \"euler\"\n";
+  const RunResult capped = run_simulation(parse_run_config(toml, "test.toml", {"integrator.dt=1e6"}), "");
+  ASSERT_EQ(capped.warnings.size(), 2u);
+  expect_in(capped.warnings[0], {"integrator.dt = 1e+06", "capped to the output spacing", "0.75"});
+  expect_in(capped.warnings[1], {"exceeds the stability estimate 2 / rho", "of euler"});
+  EXPECT_EQ(capped.summary["warnings"].size(), 2u);
+  const RunResult fine = run_simulation(parse_run_config(toml, "test.toml", {"integrator.dt=1e-3"}), "");
+  EXPECT_TRUE(fine.warnings.empty()) << fine.warnings.front();
+  const RunResult adaptive = run_simulation(parse_run_config("[discretization]\nparticles = 50\n", "t.toml", {}), "");
+  EXPECT_TRUE(adaptive.warnings.empty());
 }
 
 /// A study of the built-in 1D configuration with `sweep` as its [[sweep]] body and `extra` appended.

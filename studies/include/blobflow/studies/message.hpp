@@ -15,4 +15,8 @@ constexpr std::size_t kMaxMessageValueChars = 120;
 /// "... (N characters) ...", with control characters shown as \n, \t or \xHH so a message stays one line.
 std::string clip_for_message(std::string_view text);
 
+/// Whether `text` is valid UTF-8 (what TOML and JSON files hold): a value that is not cannot be written to
+/// summary.json, so it is refused when it is read.
+bool is_valid_utf8(std::string_view text);
+
 }  // namespace blobflow
