@@ -151,6 +151,7 @@ int command_run(const Options& o) {
   const std::filesystem::path out_dir = o.out_dir.empty() ? std::filesystem::path("out") / config_path.stem()
                                                           : std::filesystem::path(o.out_dir);
   const RunResult r = run_simulation(config, out_dir);
+  for (const std::string& warning : r.warnings) std::cerr << "blobflow: warning: " << warning << "\n";
   if (!o.quiet) {
     std::cout << "status " << to_string(r.status) << (r.message.empty() ? "" : ": " + r.message) << "\n"
               << "N = " << r.n_particles << ", h = " << reports::format_scientific(r.h)

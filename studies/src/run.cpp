@@ -241,6 +241,75 @@ IntegrationStats integrate_and_record(const RunConfig& config, const VelocityFie
   return stats;
 }
 
+/// The real-axis stability limits rho dt <= c of the explicit fixed-step methods it is known for (rho the spectral
+/// radius of the velocity's Jacobian): explicit Euler's region is the disc |1 + z| <= 1, so c = 2; classical rk4's
+/// meets the negative real axis at z = -2.785 (Hairer & Wanner, Solving ODEs II, §IV.2).
+constexpr std::pair<std::string_view, double> kStabilityLimits[] = {{"euler", 2.0}, {"rk4", 2.785}};
+/// Power iterations of the stability estimate: the velocity Jacobian of a gradient flow has real eigenvalues, and
+/// 20 products (21 velocity evaluations, a few steps' worth) bring the estimate within a few percent of rho.
+constexpr int kPowerIterations = 20;
+/// The finite-difference step of a Jacobian product J u ~ (v(x + delta u) - v(x)) / delta, relative to the RMS
+/// radius of the cloud: the square root of the double round-off (1e-16), the usual balance of truncation and
+/// cancellation.
+constexpr double kJacobianStep = 1e-8;
+
+/// rho, the spectral radius of the velocity's Jacobian at `x`, by power iteration on finite-difference products.
+double jacobian_spectral_radius(const VelocityField& field, const State& x, std::size_t d) {
+  const double scale = std::max(rms_radius(x, field.masses(), d), 1e-300);
+  State v0(x.size()), v1(x.size()), shifted(x.size());
+  field.velocity(x, v0);
+  State u(x.size());
+  for (std::size_t k = 0; k < u.size(); ++k) u[k] = 1.0 + 0.5 * std::sin(double(k) + 1.0);  // not an eigenvector
+  double rho = 0.0;
+  for (int iteration = 0; iteration < kPowerIterations; ++iteration) {
+    double norm = 0.0;
+    for (const double c : u) norm += c * c;
+    norm = std::sqrt(norm);
+    if (!(norm > 0.0) || !std::isfinite(norm)) return rho;
+    const double delta = kJacobianStep * scale;
+    for (std::size_t k = 0; k < u.size(); ++k) shifted[k] = x[k] + delta * u[k] / norm;
+    field.velocity(shifted, v1);
+    double image = 0.0;
+    for (std::size_t k = 0; k < u.size(); ++k) {
+      u[k] = (v1[k] - v0[k]) / delta;
+      image += u[k] * u[k];
+    }
+    rho = std::sqrt(image);
+  }
+  return rho;
+}
+
+/// The warnings of a fixed-step run: its step capped to the output spacing, and a step above the stability
+/// estimate kStabilityLimits / rho at t0.
+std::vector<std::string> fixed_step_warnings(const RunConfig& config, const VelocityField& field, const State& x0) {
+  std::vector<std::string> warnings;
+  const IntegratorInfo* method = find_integrator(config.integrator.method);
+  if (!method || method->adaptive || method->name == "implicit-euler") return warnings;
+  const double dt = config.integrator.dt;
+  // The steps integrate() takes: each output interval split into ceil(length / dt) equal steps.
+  double largest = 0.0, t = config.problem.t0;
+  for (const double t_out : config.resolved_output_times()) {
+    const double length = t_out - t;
+    largest = std::max(largest, length / std::max(1.0, std::ceil(length / dt - 1e-9)));
+    t = t_out;
+  }
+  if (largest < dt * (1.0 - 1e-9))
+    warnings.push_back("integrator.dt = " + reports::format_shortest(dt) + " is longer than every output interval: "
+                       "the steps were capped to the output spacing, the longest step taken is " +
+                       reports::format_shortest(largest));
+  for (const auto& [name, limit] : kStabilityLimits) {
+    if (name != method->name) continue;
+    const double rho = jacobian_spectral_radius(field, x0, static_cast<std::size_t>(config.problem.dimension));
+    if (rho > 0.0 && std::isfinite(rho) && largest > limit / rho)
+      warnings.push_back("integrator.dt: the step " + reports::format_shortest(largest) + " exceeds the stability "
+                         "estimate " + reports::format_shortest(limit) + " / rho = " +
+                         reports::format_shortest(limit / rho) + " of " + std::string(name) + " (rho = " +
+                         reports::format_shortest(rho) + ", the spectral radius of the velocity's Jacobian at t0): the "
+                         "result may be unstable; use integrator.dt <= " + reports::format_shortest(limit / rho));
+  }
+  return warnings;
+}
+
 /// summary.json's `resolved`: what the run actually used.
 nlohmann::json resolved_json(const PreparedProblem& problem, const FieldSpec& spec, const VelocityField& field,
                              const std::string& truth, const std::optional<AxisBox>& target_box) {
@@ -273,6 +342,7 @@ nlohmann::json summary_json(const RunConfig& config, const RunResult& result, nl
   manifest["end_time"] = utc_now();
   return {{"status", to_string(result.status)},
           {"message", result.message},
+          {"warnings", result.warnings},
           {"config", to_json(config)},
           {"resolved", std::move(resolved)},
           {"manifest", manifest},
@@ -355,6 +425,7 @@ RunResult run_simulation(const RunConfig& config, const std::filesystem::path& o
   result.second_moment_rate_exact = metrics.second_moment_rate_exact;
   Recording rec;
   State x = problem.particles.x;
+  result.warnings = fixed_step_warnings(config, *field, x);
   result.stats = integrate_and_record(config, *field, metrics, config.collapse_radius * problem.epsilon, x, rec);
   result.status = result.stats.status;
   result.message = result.stats.message;
