@@ -1193,8 +1193,8 @@ bool successful_status(std::string_view status) { return status == "ok" || statu
 
 namespace {
 
-/// Checks the members of a record that the report and --resume rely on: their types where they are present (a
-/// missing one reads as null); throws std::runtime_error naming the file, the line, the key, its value and the rule.
+/// Checks the members of a record that the report and --resume rely on: id and status, and the types of the others
+/// where they are present (a missing one reads as null); throws std::runtime_error naming the file, the line, the key, its value and the rule.
 void check_record(const json& record, const std::string& where) {
   auto fail = [&](const std::string& key, const json& value, const std::string& rule) {
     std::string text = value.dump();
@@ -1203,6 +1203,7 @@ void check_record(const json& record, const std::string& where) {
   };
   for (const char* key : {"id", "status", "config_hash", "sweep"})
     if (record.contains(key) && !record[key].is_string()) fail(key, record[key], "must be a string");
+  if (!record.contains("status")) fail("status", json(), "must be a string (every record has its run's status)");
   if (record.contains("coords") && !record["coords"].is_object()) fail("coords", record["coords"], "must be an object");
   if (!record.contains("summary") || record["summary"].is_null()) return;
   if (!record["summary"].is_object()) fail("summary", record["summary"], "must be an object or null");

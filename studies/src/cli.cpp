@@ -59,7 +59,9 @@ constexpr const char* kStudyUsage = R"(usage: blobflow study [STUDY.toml | NAME]
 Runs every run of a study file (or of a built-in study: blobflow list studies) on THREADS threads, appends each
 finished run to DIR/runs.jsonl at once, and builds the report: rates.csv/md/tex, slopes.csv (time-slope fits),
 figures/, report.md, index.html. A failed run is recorded with its status and the study goes on (exit code 1 at
-the end; a run its collapse check stopped, status collapsed, is no failure).
+the end; a run its collapse check stopped, status collapsed, is no failure). The output directory is checked
+before the first run; once a record cannot be appended (a full disk) no further run starts, the study ends with
+exit code 1, and --resume goes on from the records kept.
   -j, --threads THREADS     worker threads (default: all cores); results do not depend on it
   -o, --output DIR          output directory (default: out/study-NAME)
   --resume                  keep DIR/runs.jsonl and skip the runs recorded there (after a kill, say)

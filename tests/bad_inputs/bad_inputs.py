@@ -426,12 +426,14 @@ def record_cases():
     for name, line, frags in [
         ("id number", '{"id": 5}', ["runs.jsonl line 1", "id = 5", "must be a string"]),
         ("status array", '{"id": "a", "status": ["ok"]}', ["status = [\"ok\"]", "must be a string"]),
-        ("coords list", '{"id": "a", "coords": [1]}', ["coords = [1]", "must be an object"]),
-        ("summary number", '{"id": "a", "summary": 3}', ["summary = 3", "object or null"]),
-        ("outputs object", '{"id": "a", "summary": {"metrics": {"outputs": {}}}}', ["summary.metrics.outputs"]),
-        ("output without t", '{"id": "a", "summary": {"metrics": {"outputs": [{"w2": 1}]}}}',
+        ("no status", '{"id": "a"}', ["status = null", "must be a string"]),
+        ("coords list", '{"id": "a", "status": "ok", "coords": [1]}', ["coords = [1]", "must be an object"]),
+        ("summary number", '{"id": "a", "status": "ok", "summary": 3}', ["summary = 3", "object or null"]),
+        ("outputs object", '{"id": "a", "status": "ok", "summary": {"metrics": {"outputs": {}}}}',
+         ["summary.metrics.outputs"]),
+        ("output without t", '{"id": "a", "status": "ok", "summary": {"metrics": {"outputs": [{"w2": 1}]}}}',
          ["summary.metrics.outputs[0].t = null"]),
-        ("config hash number", '{"id": "a", "config_hash": 7}', ["config_hash = 7"]),
+        ("config hash number", '{"id": "a", "status": "ok", "config_hash": 7}', ["config_hash = 7"]),
     ]:
         cases.append(Case("report record " + name, ["report", "{tmp}/study", "--no-render"], FAILURE, frags,
                           {"study/study.json": study_json, "study/runs.jsonl": line + "\n"}))

@@ -40,15 +40,17 @@ TEST(RunRecords, MistypedMembersAreNamedWithTheirLineAndRule) {
   EXPECT_NE(e.find("runs.jsonl line 2: id = 5: must be a string"), std::string::npos) << e;
   e = read_error(R"({"id": "a", "status": ["ok"]})" "\n");
   EXPECT_NE(e.find("status = [\"ok\"]: must be a string"), std::string::npos) << e;
-  e = read_error(R"({"id": "a", "summary": {"metrics": {"outputs": [{"w2": 1}]}}})" "\n");
+  e = read_error(R"({"id": "a", "status": "ok", "summary": {"metrics": {"outputs": [{"w2": 1}]}}})" "\n");
   EXPECT_NE(e.find("summary.metrics.outputs[0].t = null: must be a number"), std::string::npos) << e;
-  e = read_error(R"({"id": "a", "summary": 3})" "\n");
+  e = read_error(R"({"id": "a"})" "\n");
+  EXPECT_NE(e.find("status = null: must be a string"), std::string::npos) << e;
+  e = read_error(R"({"id": "a", "status": "ok", "summary": 3})" "\n");
   EXPECT_NE(e.find("summary = 3: must be an object or null"), std::string::npos) << e;
 }
 
 TEST(RunRecords, TornAndForeignLinesAreSkipped) {
   const auto dir = fresh_dir("torn");
-  std::ofstream(dir / "runs.jsonl") << "{\"id\": \"a\"}\n[1, 2]\n\n{\"id\": \"b\", \"sta";
+  std::ofstream(dir / "runs.jsonl") << "{\"id\": \"a\", \"status\": \"ok\"}\n[1, 2]\n\n{\"id\": \"b\", \"sta";
   EXPECT_EQ(read_run_records(dir / "runs.jsonl").size(), 1u);
 }
 
