@@ -442,6 +442,54 @@ def record_cases():
     return cases
 
 
+# --- a study whose records stop fitting on the disk ----------------------------------------------------------------
+# A file-size limit (RLIMIT_FSIZE, with SIGXFSZ ignored so that write(2) fails with EFBIG) stands in for a full
+# disk: the runs' own files (densities.csv, ~105 kB, is the largest) fit under it, while runs.jsonl outgrows it
+# after about 40 records of ~2.7 kB.
+APPEND_LIMIT_BYTES = 120 * 1024
+APPEND_RUNS = 60
+
+
+def append_failure_check(binary):
+    import json
+    import resource
+    import signal
+    rtols = ", ".join(f"{1e-3 * (1 + k / 10):.6g}" for k in range(APPEND_RUNS))
+    study = (STUDY_HEAD + '[[sweep]]\nname = "n"\nset.discretization.particles = 10\nset.output.times = [1.0]\n'
+             f"axes.integrator.rtol = [{rtols}]\n")
+
+    def limited():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (APPEND_LIMIT_BYTES, APPEND_LIMIT_BYTES))
+
+    with tempfile.TemporaryDirectory(prefix="blobflow-append-") as tmp:
+        with open(os.path.join(tmp, "s.toml"), "w") as f:
+            f.write(study)
+        args = [binary, "study", "s.toml", "-o", "out", "-j", "1", "--no-render"]
+        p = subprocess.run(args, cwd=tmp, capture_output=True, timeout=120, preexec_fn=limited)
+        message = (p.stdout + p.stderr).decode("utf-8", "replace")
+        text = open(os.path.join(tmp, "out", "runs.jsonl"), "rb").read().decode("utf-8", "replace")
+        records = [json.loads(line) for line in text.splitlines()]
+        started = len(os.listdir(os.path.join(tmp, "out", "runs")))
+        problems = []
+        if p.returncode != FAILURE:
+            problems.append(f"exit {p.returncode}, expected {FAILURE}")
+        for fragment in ["runs.jsonl: cannot append the record of run", "no further run was started", "--resume"]:
+            if fragment not in message:
+                problems.append(f"no {fragment!r} in the message")
+        if not text.endswith("\n"):
+            problems.append("runs.jsonl ends with a torn line")
+        if started != len(records) + 1:
+            problems.append(f"{started} runs started for {len(records)} records: runs went on after the failure")
+        resumed = subprocess.run(args + ["--resume"], cwd=tmp, capture_output=True, timeout=300)
+        ids = [json.loads(line)["id"] for line in open(os.path.join(tmp, "out", "runs.jsonl"))]
+        if resumed.returncode != 0 or sorted(set(ids)) != sorted(ids) or len(ids) != APPEND_RUNS:
+            problems.append(f"--resume: exit {resumed.returncode}, {len(ids)} records ({len(set(ids))} distinct)")
+        if problems:
+            return f"append failure: {'; '.join(problems)}\n    {message[-600:].strip()}"
+        return None
+
+
 def all_cases():
     cases = (config_key_cases() + toml_cases() + target_cases() + epsilon_cases() + cli_cases() +
              distance_cases() + study_cases() + record_cases())
@@ -493,6 +541,11 @@ def main():
         return 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         failures = [f for f in pool.map(lambda c: run_case(binary, c), cases) if f]
+    if "--only" not in sys.argv:
+        cases.append(Case("append failure", [], FAILURE, []))
+        failure = append_failure_check(binary)
+        if failure:
+            failures.append(failure)
     for f in failures:
         print("FAIL " + f)
     print(f"bad inputs: {len(cases) - len(failures)} of {len(cases)} cases gave the exit code and message expected")
