@@ -1194,7 +1194,8 @@ bool successful_status(std::string_view status) { return status == "ok" || statu
 namespace {
 
 /// Checks the members of a record that the report and --resume rely on: id and status, and the types of the others
-/// where they are present (a missing one reads as null); throws std::runtime_error naming the file, the line, the key, its value and the rule.
+/// where they are present (a missing one reads as null); throws std::runtime_error naming the file, the line, the
+/// key, its value and the rule.
 void check_record(const json& record, const std::string& where) {
   auto fail = [&](const std::string& key, const json& value, const std::string& rule) {
     std::string text = value.dump();
