@@ -15,6 +15,7 @@ packages=(
   python3-pot                        # reference tests against POT (Python Optimal Transport)
   libopenmpi-dev openmpi-bin         # blobflow study under mpirun (BLOBFLOW_WITH_MPI, on in the test preset)
   clang-tidy                         # .ci/function-lengths.sh: no function longer than 120 lines
+  clang-14 libfuzzer-14-dev          # the preset sanitize: ASan + UBSan build and the libFuzzer harnesses (fuzz/)
 )
 
 missing=()

@@ -84,6 +84,10 @@ IntegerMeasure to_integer(std::span<const double> w) {
     m.index.push_back(i);
     sum += s;
   }
+  // Weights whose sum is positive and finite (check_points, quantize) always leave one supply: the largest weight is
+  // at least total / n, so it rounds to at least 2^50 / n > 0.
+  if (m.supply.empty())
+    throw std::invalid_argument(describe("wasserstein2", "sum of weights", total, "must be finite and > 0"));
   // The remainder (a few units per point at most) goes to the largest supply, which stays positive.
   const auto largest = std::max_element(m.supply.begin(), m.supply.end());
   *largest += kSupplyScale - sum;
@@ -182,7 +186,7 @@ DensityOnBox barenblatt_density(const Barenblatt& profile, double t) {
 
 namespace {
 
-/// Midpoint quantization of a density: cell centres (flat) and cell masses, zero cells dropped.
+/// Midpoint quantization of a density: cell centres (flat) and their weights (the density there), zero cells dropped.
 struct Quantized {
   std::vector<double> centres;
   std::vector<double> masses;
@@ -192,12 +196,11 @@ Quantized quantize(const DensityOnBox& box, int cells) {
   constexpr const char* kWhere = "wasserstein2_to_density";
   const int d = box.dimension;
   std::array<double, 3> h{};
-  double volume = 1.0;
   for (int k = 0; k < d; ++k) {
     const auto kk = static_cast<std::size_t>(k);
     h[kk] = (box.hi[kk] - box.lo[kk]) / cells;
-    volume *= h[kk];
   }
+  double total = 0.0;
   std::size_t n_cells = 1;
   for (int k = 0; k < d; ++k) n_cells *= static_cast<std::size_t>(cells);
   Quantized q;
@@ -216,8 +219,13 @@ Quantized quantize(const DensityOnBox& box, int cells) {
       throw std::invalid_argument(describe(kWhere, "density at a cell centre", value, "must be finite and >= 0"));
     if (value == 0.0) continue;
     q.centres.insert(q.centres.end(), point.begin(), point.end());
-    q.masses.push_back(value * volume);
+    // Every cell has the same volume and the weights are normalized, so the density value itself is the weight:
+    // value * volume can underflow to 0 for a tiny box (a subnormal density times a small cell).
+    q.masses.push_back(value);
+    total += value;
   }
+  if (!std::isfinite(total))
+    throw std::invalid_argument(describe(kWhere, "sum of the density at the cell centres", total, "must be finite"));
   if (q.masses.empty())
     throw std::invalid_argument(describe(kWhere, "density", 0.0, "must be positive somewhere on the grid"));
   return q;

@@ -27,6 +27,8 @@ using nlohmann::json;
 /// Output times are matched to a requested time up to this relative difference (they are written with 17 digits,
 /// so only the rounding of t0 + sums of steps remains).
 constexpr double kTimeMatch = 1e-9;
+/// The longest JSON value a message about a bad record quotes: enough to recognize it, short enough for one line.
+constexpr std::size_t kMaxQuotedJson = 120;
 /// Largest number of particle paths drawn in a trajectory figure (more are unreadable).
 constexpr std::size_t kMaxTrajectories = 24;
 /// Largest number of output times drawn in a density figure (more curves overlap unreadably; in 2D, more panels side
@@ -60,23 +62,38 @@ std::optional<double> number(const json& v) {
   return std::nullopt;
 }
 
-// Typed accessors of a run record (one line of runs.jsonl).
-std::string record_id(const json& record) { return record["id"].get<std::string>(); }
-bool record_ok(const json& record) {
-  return record["status"].is_string() && successful_status(record["status"].get<std::string>());
+/// The member `key` of `j`, or null when `j` is no object or lacks it: records and summaries are read from files
+/// that may be incomplete, and nlohmann's const operator[] has undefined behaviour on a missing key.
+const json& child(const json& j, std::string_view key) {
+  static const json kNull;
+  if (!j.is_object()) return kNull;
+  const auto it = j.find(key);
+  return it == j.end() ? kNull : *it;
 }
-bool has_summary(const json& record) { return record.contains("summary") && record["summary"].is_object(); }
-const json& record_outputs(const json& record) { return record["summary"]["metrics"]["outputs"]; }
-double wall_seconds(const json& record) { return record["summary"]["metrics"]["wall_seconds"].get<double>(); }
+
+// Typed accessors of a run record (one line of runs.jsonl).
+std::string record_id(const json& record) { return child(record, "id").get<std::string>(); }
+bool record_ok(const json& record) {
+  return child(record, "status").is_string() && successful_status(child(record, "status").get<std::string>());
+}
+bool has_summary(const json& record) { return record.contains("summary") && child(record, "summary").is_object(); }
+const json& record_metrics(const json& record) { return child(child(record, "summary"), "metrics"); }
+const json& record_outputs(const json& record) { return child(record_metrics(record), "outputs"); }
+double wall_seconds(const json& record) {
+  return number(child(record_metrics(record), "wall_seconds")).value_or(std::numeric_limits<double>::quiet_NaN());
+}
 
 /// The record's metrics at time t (t_final when absent), or nothing when that output was not reached.
 const json* output_at(const json& record, std::optional<double> t) {
   if (!has_summary(record)) return nullptr;
   const json& outputs = record_outputs(record);
   if (!outputs.is_array() || outputs.empty()) return nullptr;
-  const double target = t ? *t : record["summary"]["config"]["problem"]["t_final"].get<double>();
+  const json& problem = child(child(child(record, "summary"), "config"), "problem");
+  const std::optional<double> t_final = number(child(problem, "t_final"));
+  if (!t && !t_final) return nullptr;
+  const double target = t ? *t : *t_final;
   for (const json& o : outputs)
-    if (std::abs(o["t"].get<double>() - target) <= kTimeMatch * std::max(1.0, std::abs(target))) return &o;
+    if (std::abs(child(o, "t").get<double>() - target) <= kTimeMatch * std::max(1.0, std::abs(target))) return &o;
   return nullptr;
 }
 
@@ -101,10 +118,10 @@ std::optional<double> metric_of(const json& record, const std::string& metric, s
 /// The numeric value of an axis for a record: the resolved N and eps where they exist (d > 1 rounds N to a
 /// lattice, eps may be a law), otherwise the swept value itself.
 std::optional<double> axis_value(const json& record, const std::string& key) {
-  const json& resolved = record["summary"]["resolved"];
-  if (key == "discretization.particles" && resolved.is_object()) return number(resolved["particles"]);
-  if (key == "discretization.epsilon" && resolved.is_object()) return number(resolved["epsilon"]);
-  return number(record["coords"][key]);
+  const json& resolved = child(child(record, "summary"), "resolved");
+  if (key == "discretization.particles" && resolved.is_object()) return number(child(resolved, "particles"));
+  if (key == "discretization.epsilon" && resolved.is_object()) return number(child(resolved, "epsilon"));
+  return number(child(child(record, "coords"), key));
 }
 
 /// Refinement increases N, and decreases dt, eps or a tolerance.
@@ -164,7 +181,7 @@ std::string spread_latex(const Group& g, const std::string& key) {
 std::string group_label(const json& record, const std::vector<std::string>& group_by) {
   std::string label;
   for (const std::string& key : group_by)
-    label += (label.empty() ? "" : ", ") + short_key(key) + " = " + value_text(record["coords"][key]);
+    label += (label.empty() ? "" : ", ") + short_key(key) + " = " + value_text(child(child(record, "coords"), key));
   return label.empty() ? "all runs" : label;
 }
 
@@ -223,7 +240,7 @@ DivergenceSeries divergence_series(const std::filesystem::path& run_dir, const j
   for (const json& o : record_outputs(record)) {
     const auto kl = number(o.value("kl", json())), chi2 = number(o.value("chi2", json()));
     if (!kl || !chi2) continue;
-    out.t.push_back(o["t"].get<double>());
+    out.t.push_back(child(o, "t").get<double>());
     out.kl.push_back(*kl);
     out.chi2.push_back(*chi2);
   }
@@ -273,14 +290,6 @@ std::vector<DensityBlock> read_density_table(const std::filesystem::path& csv) {
   return blocks;
 }
 
-/// j[key], or null where j is not an object or has no such key.
-const json& child(const json& j, const char* key) {
-  static const json null;
-  if (!j.is_object()) return null;
-  const auto it = j.find(key);
-  return it == j.end() ? null : *it;
-}
-
 /// The first number of an array (a 1D coordinate), if any.
 std::optional<double> first_number(const json& array) {
   return array.is_array() && !array.empty() ? number(array[0]) : std::nullopt;
@@ -316,13 +325,13 @@ struct Runs {
 Runs load_runs(const std::filesystem::path& dir, const json& study) {
   Runs runs;
   std::map<std::string, std::string> planned_hash;
-  for (const json& r : study["runs"]) planned_hash[record_id(r)] = r["config_hash"].get<std::string>();
+  for (const json& r : child(study, "runs")) planned_hash[record_id(r)] = child(r, "config_hash").get<std::string>();
   for (json& r : read_run_records(dir / "runs.jsonl")) {
     const std::string id = record_id(r);
     if (planned_hash.count(id) && r.value("config_hash", "") == planned_hash[id]) runs.records[id] = std::move(r);
   }
   runs.n_planned = planned_hash.size();
-  for (const json& r : study["runs"])
+  for (const json& r : child(study, "runs"))
     if (runs.records.count(record_id(r))) runs.ordered.push_back(&runs.records[record_id(r)]);
   return runs;
 }
@@ -388,7 +397,7 @@ std::vector<Replicates> collect_samples(Builder& b, const FitSpec& fit, std::vec
   std::map<std::string, std::size_t> group_index, sample_index;
   std::vector<Replicates> samples;
   for (const json* r : b.runs.ordered) {
-    if (!fit.takes((*r)["sweep"]) || (*r).value("reference", false) || !record_ok(*r)) continue;
+    if (!fit.takes(child(*r, "sweep")) || (*r).value("reference", false) || !record_ok(*r)) continue;
     const std::string label = group_label(*r, fit.group_by);
     if (!group_index.count(label)) {
       group_index[label] = groups.size();
@@ -399,13 +408,13 @@ std::vector<Replicates> collect_samples(Builder& b, const FitSpec& fit, std::vec
     if (!x || !error) continue;
     // Replicates of a grid point (runs whose coords differ only in "replicate") become one point: the mean error,
     // with its min-max spread; the fit runs on the means.
-    json point_coords = (*r)["coords"];
+    json point_coords = child(*r, "coords");
     point_coords.erase("replicate");
     const std::string key = point_coords.dump();
     if (!sample_index.count(key)) {
       sample_index[key] = samples.size();
       const std::optional<double> floor =
-          fit.floor.empty() ? std::nullopt : number((*r)["summary"]["metrics"].value(fit.floor, json()));
+          fit.floor.empty() ? std::nullopt : number(record_metrics(*r).value(fit.floor, json()));
       samples.push_back({r, *x, fit.best_over.empty() ? std::nullopt : axis_value(*r, fit.best_over), floor, {}, {}});
     }
     samples[sample_index[key]].errors.push_back(*error);
@@ -719,9 +728,9 @@ void add_energy_figure(Builder& b, const FitView& f) {
   if (!f.groups.empty() && !f.groups.front().points.empty()) {  // the continuum energy of the exact solution
     PlotSeries exact{"exact solution's energy", {}, {}, {}, Style::points};
     for (const json& o : record_outputs(b.record(f.groups.front().points.back().id)))
-      if (o["energy_exact"].is_number()) {
-        exact.x.push_back(o["t"].get<double>());
-        exact.y.push_back(o["energy_exact"].get<double>());
+      if (child(o, "energy_exact").is_number()) {
+        exact.x.push_back(child(o, "t").get<double>());
+        exact.y.push_back(child(o, "energy_exact").get<double>());
       }
     if (!exact.x.empty()) energy.series.push_back(exact);
   }
@@ -1020,7 +1029,7 @@ void add_time_figure(Builder& b, const FitView& f) {
     if (g.points.empty()) continue;
     PlotSeries s{f.finest_label(g), {}, {}, {}, Style::points_lines, static_cast<int>(gi) + 1};
     for (const json& o : record_outputs(b.record(g.points.back().id)))
-      if (const auto v = metric_in(o, f.spec.metric); v && *v > 0.0) s.x.push_back(o["t"].get<double>()), s.y.push_back(*v);
+      if (const auto v = metric_in(o, f.spec.metric); v && *v > 0.0) s.x.push_back(child(o, "t").get<double>()), s.y.push_back(*v);
     if (!s.x.empty()) plot.series.push_back(s);
   }
   if (plot.series.empty()) return;
@@ -1082,13 +1091,13 @@ TimeSlope time_slope(const FitSpec& fit, const json& record) {
   for (const json& o : record_outputs(record)) {
     const auto value = metric_in(o, fit.metric);
     if (!value) continue;
-    s.t.push_back(o["t"].get<double>());
+    s.t.push_back(child(o, "t").get<double>());
     s.value.push_back(*value);
     if (inside(s.t.back())) fitted_t.push_back(s.t.back()), fitted_value.push_back(*value);
   }
   s.line = analysis::fit_line(fitted_t, fitted_value);
   if (!fitted_t.empty()) s.t_first = fitted_t.front(), s.t_last = fitted_t.back();
-  if (!fit.expected.empty()) s.expected = number(record["summary"]["metrics"].value(fit.expected, json()));
+  if (!fit.expected.empty()) s.expected = number(record_metrics(record).value(fit.expected, json()));
   return s;
 }
 
@@ -1096,7 +1105,7 @@ TimeSlope time_slope(const FitSpec& fit, const json& record) {
 /// resolved them; "reference run" for a sweep's reference.
 std::string run_label(const json& record) {
   std::string coords;
-  for (const auto& [key, value] : record["coords"].items()) {
+  for (const auto& [key, value] : child(record, "coords").items()) {
     const auto resolved = has_summary(record) ? axis_value(record, key) : number(value);
     coords += (coords.empty() ? "" : ", ") + short_key(key) + " = " +
               (resolved ? format_significant(*resolved) : value_text(value));
@@ -1118,7 +1127,7 @@ TableBlock time_slope_table(Builder& b, const FitSpec& fit, const std::vector<Ti
     const auto fitted = [&](double v) { return s.line.ok ? std::optional(v) : std::nullopt; };
     std::vector<std::string> row = {
         record_id(r), run_label(r), format_significant(resolved("discretization.particles")),
-        format_scientific(resolved("discretization.epsilon")), r["status"].get<std::string>(),
+        format_scientific(resolved("discretization.epsilon")), child(r, "status").get<std::string>(),
         std::to_string(s.line.n_points), s.t_first ? format_shortest(*s.t_first) : "-",
         s.t_last ? format_shortest(*s.t_last) : "-",
         format_scientific(fitted(s.line.slope)),
@@ -1130,7 +1139,7 @@ TableBlock time_slope_table(Builder& b, const FitSpec& fit, const std::vector<Ti
     const auto cell = [](std::optional<double> v) { return v ? format_shortest(*v) : std::string(); };
     b.slopes_csv += fit.name + "," + record_id(r) + ",\"" + run_label(r) + "\"," +
                     cell(resolved("discretization.particles")) + "," + cell(resolved("discretization.epsilon")) + "," +
-                    r["status"].get<std::string>() + "," + std::to_string(s.line.n_points) + "," +
+                    child(r, "status").get<std::string>() + "," + std::to_string(s.line.n_points) + "," +
                     cell(s.t_first) + "," + cell(s.t_last) + "," + cell(fitted(s.line.slope)) + "," +
                     cell(fitted(s.line.ci95_low)) + "," + cell(fitted(s.line.ci95_high)) + "," + cell(s.expected) +
                     "," + cell(s.difference()) + "," + cell(s.relative_difference()) + "\n";
@@ -1167,7 +1176,7 @@ void add_time_slope_fit(Builder& b, const FitSpec& fit) {
                    "slope_ci95_high,expected,difference,relative_difference\n";
   std::vector<TimeSlope> slopes;
   for (const json* r : b.runs.ordered)
-    if (fit.takes((*r)["sweep"])) slopes.push_back(time_slope(fit, *r));
+    if (fit.takes(child(*r, "sweep"))) slopes.push_back(time_slope(fit, *r));
   const std::string window = fit.t_window.empty() ? "all its output times"
                                                   : "its output times in [" + format_shortest(fit.t_window[0]) + ", " +
                                                         format_shortest(fit.t_window[1]) + "]";
@@ -1190,7 +1199,7 @@ void add_time_slope_fit(Builder& b, const FitSpec& fit) {
     if (s.difference())
       line += ", " + fit.expected + " " + format_scientific(s.expected) + ", difference " +
               format_scientific(s.difference());
-    const std::string status = (*s.record)["status"].get<std::string>();
+    const std::string status = child(*s.record, "status").get<std::string>();
     b.report.fits.push_back({fit.name, record_id(*s.record) + ", " + run_label(*s.record), line + "; status " + status,
                              s.line.ok, s.line.slope, s.line.ci95_low, s.line.ci95_high, s.line.n_points});
   }
@@ -1215,13 +1224,13 @@ void add_runs_tables(Builder& b) {
   TableBlock failed{{"run", "coordinates", "status", "message"}, {}, {}};
   for (const json* r : b.runs.ordered) {
     std::string coords;
-    for (const auto& [k, v] : (*r)["coords"].items())
+    for (const auto& [k, v] : child(*r, "coords").items())
       coords += (coords.empty() ? "" : ", ") + short_key(k) + " = " + value_text(v);
     if ((*r).value("reference", false)) coords = "reference run";
     const json* last = output_at(*r, std::nullopt);
-    const std::string status = (*r)["status"];
+    const std::string status = child(*r, "status");
     runs.rows.push_back({record_id(*r), coords, status,
-                         last ? format_scientific(number((*last)["w2"])) : std::string("-"),
+                         last ? format_scientific(number(child(*last, "w2"))) : std::string("-"),
                          has_summary(*r) ? format_fixed(wall_seconds(*r), 2) : std::string("-")});
     if (!record_ok(*r)) failed.rows.push_back({record_id(*r), coords, status, (*r).value("message", "")});
   }
@@ -1238,7 +1247,7 @@ void add_study_file(Builder& b, const json& study) {
   const std::string study_text = std::filesystem::exists(b.dir / "study.toml") ? read_text(b.dir / "study.toml") : "";
   TableBlock manifest{{"key", "value"}, {}, {}};
   if (study.contains("manifest"))
-    for (const auto& [k, v] : study["manifest"].items()) manifest.rows.push_back({k, value_text(v)});
+    for (const auto& [k, v] : child(study, "manifest").items()) manifest.rows.push_back({k, value_text(v)});
   b.document.add(Heading{2, "Study file", ""});
   b.document.add(Preformatted{study_text, "toml"});
   b.document.add(Heading{2, "Manifest", ""});
@@ -1255,7 +1264,7 @@ void add_introduction(Builder& b, const json& study) {
                              " planned runs recorded, " + std::to_string(b.report.n_failed) + " failed.";
   Paragraph links{{text(counts + " Tables: "), link("rates.csv", "rates.csv"), text(", "), link("rates.md", "rates.md"),
                    text(", "), link("rates.tex", "rates.tex")}};
-  const auto fits = study["fits"].get<std::vector<FitSpec>>();
+  const auto fits = child(study, "fits").get<std::vector<FitSpec>>();
   if (std::any_of(fits.begin(), fits.end(), [](const FitSpec& f) { return f.over_time(); }))
     links.spans.insert(links.spans.end(), {text(", "), link("slopes.csv", "slopes.csv")});
   links.spans.insert(links.spans.end(), {text("; results: "), link("runs.jsonl", "runs.jsonl"), text(".")});
@@ -1266,15 +1275,45 @@ void add_introduction(Builder& b, const json& study) {
 
 bool successful_status(std::string_view status) { return status == "ok" || status == "collapsed"; }
 
+namespace {
+
+/// Checks the members of a record that the report and --resume rely on: id and status, and the types of the others
+/// where they are present (a missing one reads as null); throws std::runtime_error naming the file, the line, the
+/// key, its value and the rule.
+void check_record(const json& record, const std::string& where) {
+  auto fail = [&](const std::string& key, const json& value, const std::string& rule) {
+    std::string text = value.dump();
+    if (text.size() > kMaxQuotedJson) text = text.substr(0, kMaxQuotedJson) + "...";
+    throw std::runtime_error(where + ": " + key + " = " + text + ": " + rule);
+  };
+  for (const char* key : {"id", "status", "config_hash", "sweep"})
+    if (record.contains(key) && !record[key].is_string()) fail(key, record[key], "must be a string");
+  if (!record.contains("status")) fail("status", json(), "must be a string (every record has its run's status)");
+  if (record.contains("coords") && !record["coords"].is_object()) fail("coords", record["coords"], "must be an object");
+  if (!record.contains("summary") || record["summary"].is_null()) return;
+  if (!record["summary"].is_object()) fail("summary", record["summary"], "must be an object or null");
+  const json& outputs = record_outputs(record);
+  if (outputs.is_null()) return;
+  if (!outputs.is_array()) fail("summary.metrics.outputs", outputs, "must be an array");
+  for (std::size_t i = 0; i < outputs.size(); ++i)
+    if (!child(outputs[i], "t").is_number())
+      fail("summary.metrics.outputs[" + std::to_string(i) + "].t", child(outputs[i], "t"), "must be a number");
+}
+
+}  // namespace
+
 std::vector<json> read_run_records(const std::filesystem::path& jsonl) {
   std::vector<json> records;
   if (!std::filesystem::exists(jsonl)) return records;
   const std::string text = read_text(jsonl);
-  std::size_t start = 0;
+  std::size_t start = 0, line = 0;
   for (std::size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1) {
     json record = json::parse(text.begin() + static_cast<std::ptrdiff_t>(start),
                               text.begin() + static_cast<std::ptrdiff_t>(end), nullptr, false);
-    if (record.is_object() && record.contains("id")) records.push_back(std::move(record));
+    ++line;
+    if (!record.is_object() || !record.contains("id")) continue;
+    check_record(record, jsonl.string() + " line " + std::to_string(line));
+    records.push_back(std::move(record));
   }
   return records;  // text after the last newline is a torn line: skipped
 }
@@ -1291,7 +1330,7 @@ StudyReport build_study_report(const std::filesystem::path& dir, const ReportOpt
   b.report.n_recorded = b.runs.records.size();
   for (const json* r : b.runs.ordered) b.report.n_failed += !record_ok(*r);
   add_introduction(b, study);
-  for (const FitSpec& fit : study["fits"].get<std::vector<FitSpec>>()) add_fit(b, fit);
+  for (const FitSpec& fit : child(study, "fits").get<std::vector<FitSpec>>()) add_fit(b, fit);
   add_runs_tables(b);
   add_study_file(b, study);
 

@@ -25,6 +25,10 @@ std::string did_you_mean(std::string_view given, std::span<const std::string> ca
   std::string best;
   std::size_t best_distance = kMaxTypoDistance + 1;
   for (const auto& c : candidates) {
+    // The edit distance is at least the difference of the lengths: a long value (a megabyte, say) is no typo of a
+    // name, and is not compared letter by letter.
+    const std::size_t length_difference = given.size() > c.size() ? given.size() - c.size() : c.size() - given.size();
+    if (length_difference > kMaxTypoDistance) continue;
     const std::size_t dist = edit_distance(given, c);
     if (dist < best_distance) best_distance = dist, best = c;
   }

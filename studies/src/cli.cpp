@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,7 +61,9 @@ constexpr const char* kStudyUsage = R"(usage: blobflow study [STUDY.toml | NAME]
 Runs every run of a study file (or of a built-in study: blobflow list studies) on THREADS threads, appends each
 finished run to DIR/runs.jsonl at once, and builds the report: rates.csv/md/tex, slopes.csv (time-slope fits),
 figures/, report.md, index.html. A failed run is recorded with its status and the study goes on (exit code 1 at
-the end; a run its collapse check stopped, status collapsed, is no failure).
+the end; a run its collapse check stopped, status collapsed, is no failure). The output directory is checked
+before the first run; once a record cannot be appended (a full disk) no further run starts, the study ends with
+exit code 1, and --resume goes on from the records kept.
   -j, --threads THREADS     worker threads (default: all cores); results do not depend on it
   -o, --output DIR          output directory (default: out/study-NAME)
   --resume                  keep DIR/runs.jsonl and skip the runs recorded there (after a kill, say)
@@ -105,7 +108,7 @@ struct Options {
   std::string out_dir;
   bool quiet = false;
   bool help = false;
-  std::string threads;  ///< study: -j value
+  std::optional<std::string> threads;  ///< study: -j value (an empty value is an error, not the default)
   bool resume = false;  ///< study: --resume
   bool no_render = false;
 };
@@ -152,6 +155,7 @@ int command_run(const Options& o) {
   const std::filesystem::path out_dir = o.out_dir.empty() ? std::filesystem::path("out") / config_path.stem()
                                                           : std::filesystem::path(o.out_dir);
   const RunResult r = run_simulation(config, out_dir);
+  for (const std::string& warning : r.warnings) std::cerr << "blobflow: warning: " << warning << "\n";
   if (!o.quiet) {
     std::cout << "status " << to_string(r.status) << (r.message.empty() ? "" : ": " + r.message) << "\n"
               << "N = " << r.n_particles << ", h = " << reports::format_scientific(r.h)
@@ -185,15 +189,17 @@ int command_study(const Options& o) {
   s.overrides = o.overrides;
   s.resume = o.resume;
   s.render = !o.no_render;
-  if (!o.threads.empty()) {
+  if (o.threads) {
+    const std::string& text = *o.threads;
     std::size_t used = 0;
     int threads = 0;
     try {
-      threads = std::stoi(o.threads, &used);
+      threads = std::stoi(text, &used);
     } catch (const std::exception&) {
       used = 0;
     }
-    if (used != o.threads.size() || threads < 1) throw UsageError("-j " + o.threads + ": must be an integer >= 1");
+    if (text.empty() || used != text.size() || threads < 1)
+      throw UsageError("-j \"" + text + "\": must be an integer >= 1");
     s.threads = static_cast<unsigned>(threads);
   }
   const StudyMpiSession mpi;  // under mpirun (built with BLOBFLOW_WITH_MPI) rank 0 coordinates, the others work

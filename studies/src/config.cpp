@@ -19,7 +19,9 @@
 #include "blobflow/solvers/fft_sum.hpp"
 #include "blobflow/solvers/samplers.hpp"
 #include "blobflow/solvers/velocity_field.hpp"
+#include "blobflow/solvers/wpme_targets.hpp"
 #include "blobflow/studies/expression.hpp"
+#include "blobflow/studies/message.hpp"
 #include "toml_document.hpp"
 
 namespace blobflow {
@@ -36,7 +38,7 @@ std::string format_node(const toml::node& node) {
   else if (auto a = node.as_array()) s << *a;
   else if (node.is_table()) s << "{table}";
   else s << "<value>";
-  return s.str();
+  return clip_for_message(s.str());
 }
 
 /// "must be one of ... (did you mean ...?)" for a name that `registry` does not hold.
@@ -329,7 +331,7 @@ const std::vector<KeySpec>& key_table() {
        "must be \"exact\", \"barenblatt\" or \"uniform\"",
        "\"exact\" (the problem's exact solution at t0), \"barenblatt\" (the same data: the Barenblatt profile, or "
        "the heat kernel for m = 1, at t0; errors measured where an exact solution exists) or \"uniform\""},
-      {"problem", "mass", field([](C& c) -> auto& { return c.problem.mass; }), "must be > 0", "total mass M"},
+      {"problem", "mass", field([](C& c) -> auto& { return c.problem.mass; }), "in [1e-100, 1e100]", "total mass M"},
       {"problem", "initial_support", field([](C& c) -> auto& { return c.problem.initial_support; }),
        "must be [lo, hi] with finite lo < hi", "[lo, hi] per coordinate of the uniform initial density"},
       {"problem", "t0", field([](C& c) -> auto& { return c.problem.t0; }),
@@ -337,7 +339,7 @@ const std::vector<KeySpec>& key_table() {
       {"problem", "t_final", field([](C& c) -> auto& { return c.problem.t_final; }), "must be > problem.t0",
        "end time"},
       {"discretization", "particles", field([](C& c) -> auto& { return c.discretization.particles; }),
-       "must be >= 2", "N (in d > 1 the nearest lattice size, reported)"},
+       "must be >= 2 and <= 10000000", "N (in d > 1 the nearest lattice size, reported)"},
       {"discretization", "epsilon", number_or_expression([](C& c) -> auto& { return c.discretization.epsilon; }),
        "must be a number > 0 or an expression of h, N, d", "blob width eps"},
       {"discretization", "mollifier", field([](C& c) -> auto& { return c.discretization.mollifier; }),
@@ -384,7 +386,7 @@ const std::vector<KeySpec>& key_table() {
       {"target", "quadrature_accuracy", field([](C& c) -> auto& { return c.target.quadrature_accuracy; }),
        "must lie in (0, 0.1]", "quadrature: relative accuracy that sets the lattice spacing"},
       {"target", "quadrature_spacing", field([](C& c) -> auto& { return c.target.quadrature_spacing; }), "",
-       "quadrature: dy / eps, overriding quadrature_accuracy when > 0"},
+       "quadrature: dy / eps (0, or >= 1e-3), overriding quadrature_accuracy when > 0"},
       {"potential", "kind", field([](C& c) -> auto& { return c.potential.kind; }),
        "must be \"none\", \"quadratic\", \"double-well\" or \"polynomial\"", "external potential V"},
       {"potential", "strength", field([](C& c) -> auto& { return c.potential.strength; }), "must be > 0",
@@ -459,21 +461,32 @@ void apply_override(toml::table& table, const std::string& assignment, std::vect
   const auto dot = path.find('.');
   if (eq == std::string::npos || dot == std::string::npos || dot == 0 || dot + 1 == path.size() ||
       path.find('.', dot + 1) != std::string::npos) {
-    errors.push_back("--set " + assignment + ": must have the form section.key=value");
+    errors.push_back("--set " + clip_for_message(assignment) + ": must have the form section.key=value");
     return;
   }
   const std::string section = path.substr(0, dot), key = path.substr(dot + 1), text = assignment.substr(eq + 1);
+
   toml::node_view<toml::node> existing = table[section];
   if (existing && !existing.is_table()) {
-    errors.push_back("--set " + assignment + ": \"" + section + "\" is not a section");
+    errors.push_back("--set " + clip_for_message(assignment) + ": \"" + section + "\" is not a section");
     return;
   }
   if (!existing) table.insert(section, toml::table{});
   toml::table& target = *table[section].as_table();
   try {
     toml::table parsed = toml::parse("value = " + text);
+    // One value per --set: after a line break "1\nother = 2" parses as two keys, and the second would be dropped.
+    if (parsed.size() != 1) {
+      errors.push_back("--set " + clip_for_message(assignment) + ": the value must be one TOML value (a line break "
+                       "starts another key)");
+      return;
+    }
     target.insert_or_assign(key, std::move(*parsed.get("value")));
   } catch (const toml::parse_error&) {
+    if (!is_valid_utf8(text)) {
+      errors.push_back("--set " + clip_for_message(assignment) + ": the value must be UTF-8 text");
+      return;
+    }
     target.insert_or_assign(key, text);  // a bare word such as rk4 is read as the string "rk4"
   }
 }
@@ -482,7 +495,7 @@ void apply_override(toml::table& table, const std::string& assignment, std::vect
 struct Violations {
   std::vector<std::string> lines;
   void fail(const std::string& key, const std::string& value, const std::string& rule) {
-    lines.push_back(key + " = " + value + ": " + rule);
+    lines.push_back(key + " = " + clip_for_message(value) + ": " + rule);
   }
   static std::string quoted(const std::string& s) { return "\"" + s + "\""; }
 };
@@ -671,6 +684,98 @@ void validate_steps_and_output(const RunConfig& c, Violations& v) {
     v.fail("output.diagnostics_every", std::to_string(c.output.diagnostics_every), "must be >= 0");
 }
 
+/// The largest N: the state and an integrator's stage copies take about 80 d bytes a particle (2.4 GB in 3D at
+/// 10^7), and the fastest engines need seconds per step there (bench/bench_million measures 10^6); a larger N
+/// exhausts memory or time (2^40 failed to allocate, 2^62 in 3D looped while placing its lattice).
+constexpr std::int64_t kMaxParticles = 10000000;
+/// The smallest target.quadrature_spacing (dy / eps): accuracy 1e-10 picks 0.63 for the Gaussian and 0.003 support
+/// radii for the compact mollifiers (wpme_targets.hpp), so finer spacings gain nothing and multiply the lattice
+/// nodes by spacing^-d (1e-9 overflows their count into a non-finite state).
+constexpr double kMinQuadratureSpacing = 1e-3;
+/// problem.mass is kept within [1e-100, 1e100]: the particle masses mass / N stay normal numbers for any allowed N
+/// and the energy, which scales as mass^2, stays finite.
+constexpr double kMinMass = 1e-100;
+constexpr double kMaxMass = 1e100;
+
+/// Rules the run would otherwise meet only once it computes (sizes, the y-integral method and its parameters, the
+/// engine of a long-range interaction, magnitudes that overflow), checked here so a study's plan is refused whole.
+void validate_run_time_rules(const RunConfig& c, const std::set<std::string>& given, Violations& v) {
+  const auto& p = c.problem;
+  const auto quoted = Violations::quoted;
+  if (c.discretization.particles > kMaxParticles)
+    v.fail("discretization.particles", std::to_string(c.discretization.particles),
+           "must be <= " + std::to_string(kMaxParticles) + " (memory: about 80 d bytes a particle)");
+  if (std::isfinite(p.mass) && p.mass > 0.0 && !(p.mass >= kMinMass && p.mass <= kMaxMass))
+    v.fail("problem.mass", format_double(p.mass),
+           "must lie in [1e-100, 1e100] (the particle masses mass / N must stay normal numbers)");
+  if (p.initial_support.size() == 2 && std::isfinite(p.initial_support[0]) && std::isfinite(p.initial_support[1]) &&
+      !std::isfinite(p.initial_support[1] - p.initial_support[0]))
+    v.fail("problem.initial_support", "[" + format_double(p.initial_support[0]) + ", " +
+                                          format_double(p.initial_support[1]) + "]",
+           "its width hi - lo must be a finite number (it overflows)");
+  const bool has_target = is_registered(equation_registry(), p.equation) && equation_has_target(p.equation);
+  const auto& t = c.target;
+  const bool target_keys = has_target || given.count("target.method") || given.count("target.quadrature_accuracy") ||
+                           given.count("target.quadrature_spacing");
+  if (target_keys && t.method != "auto" && t.method != "closed-form" && t.method != "quadrature")
+    v.fail("target.method", quoted(t.method), "must be \"auto\", \"closed-form\" or \"quadrature\"");
+  if (target_keys && !(t.quadrature_accuracy > 0.0 && t.quadrature_accuracy <= kMaxQuadratureAccuracy))
+    v.fail("target.quadrature_accuracy", format_double(t.quadrature_accuracy), "must lie in (0, 0.1]");
+  if (target_keys && !(t.quadrature_spacing == 0.0 ||
+                       (t.quadrature_spacing >= kMinQuadratureSpacing && std::isfinite(t.quadrature_spacing))))
+    v.fail("target.quadrature_spacing", format_double(t.quadrature_spacing),
+           "must be 0 (from quadrature_accuracy) or a finite dy / eps >= " + format_double(kMinQuadratureSpacing));
+  if (has_target && t.method == "closed-form" && is_registered(target_registry(), p.target)) {
+    bool piecewise = false;
+    try {
+      piecewise = !is_uniform_on_whole_space(t) && make_target(t, p.dimension)->piecewise_inverse() != nullptr;
+    } catch (const std::exception&) {
+      piecewise = true;  // the target's own violation is reported by validate_drift_sections
+    }
+    if (c.discretization.mollifier != "gaussian" || !piecewise)
+      v.fail("target.method", quoted(t.method),
+             "needs mollifier \"gaussian\" and a piecewise-constant target (uniform with a box, piecewise); got "
+             "mollifier " + quoted(c.discretization.mollifier) + ", target " + quoted(p.target));
+  }
+  if (c.interaction.kind == "newtonian" && c.discretization.engine != "auto" && c.discretization.engine != "direct")
+    v.fail("discretization.engine", quoted(c.discretization.engine),
+           "must be \"direct\" or \"auto\" with interaction.kind = \"newtonian\" (long-range, no cutoff)");
+}
+
+/// The parameters of each potential and interaction kind: a parameter given, with a value other than its default,
+/// for a kind that does not read it would be silently ignored, so it is refused. (Target parameters of other kinds
+/// stay allowed: a study sweeping problem.target sets every target's parameters once, as the built-in study
+/// `targets` does.)
+struct KindParameter {
+  std::string_view key;
+  std::string_view kind_key;
+  std::vector<std::string_view> kinds;
+};
+void validate_kind_parameters(const RunConfig& c, const std::set<std::string>& given, Violations& v) {
+  static const std::vector<KindParameter> kParameters = {
+      {"potential.strength", "potential.kind", {"quadratic", "double-well"}},
+      {"potential.center", "potential.kind", {"quadratic"}},
+      {"potential.well_radius", "potential.kind", {"double-well"}},
+      {"potential.coefficients", "potential.kind", {"polynomial"}},
+      {"interaction.amplitude", "interaction.kind", {"gaussian"}},
+      {"interaction.length", "interaction.kind", {"gaussian"}},
+      {"interaction.chi", "interaction.kind", {"newtonian"}},
+  };
+  for (const KindParameter& p : kParameters) {
+    if (!given.count(std::string(p.key))) continue;
+    const std::string& kind = p.kind_key == "potential.kind" ? c.potential.kind : c.interaction.kind;
+    if (std::find(p.kinds.begin(), p.kinds.end(), kind) != p.kinds.end()) continue;
+    std::string kinds;
+    for (const std::string_view k : p.kinds) kinds += (kinds.empty() ? "\"" : " or \"") + std::string(k) + "\"";
+    const std::size_t dot = p.key.find('.');
+    const KeySpec* spec = find_key(p.key.substr(0, dot), p.key.substr(dot + 1));
+    if (!spec || spec->json(c) == spec->json(RunConfig{})) continue;  // the default is harmless, as in a full file
+    v.fail(std::string(p.key), spec->json(c).dump(),
+           "applies to " + std::string(p.kind_key) + " = " + kinds + " only (it is " + Violations::quoted(kind) +
+               ", which would ignore it)");
+  }
+}
+
 /// " (did you mean ...)" or " (it belongs in [...])" for a key `section` does not have, or "".
 std::string unknown_key_hint(const std::string& section, std::string_view key) {
   std::vector<std::string> section_keys, all_keys;
@@ -812,6 +917,8 @@ std::vector<std::string> validate(const RunConfig& config, const std::set<std::s
   validate_drift_sections(config, given_keys, v);
   validate_steps_and_output(config, v);
   validate_sampling(config, given_keys, v);
+  validate_run_time_rules(config, given_keys, v);
+  validate_kind_parameters(config, given_keys, v);
   return v.lines;
 }
 
@@ -836,6 +943,8 @@ RunConfig parse_run_config(std::string_view toml_text, const std::string& source
 }
 
 RunConfig load_run_config(const std::filesystem::path& file, const std::vector<std::string>& overrides) {
+  if (std::filesystem::is_directory(file))
+    throw ConfigError({file.string() + ": is a directory: cannot read the configuration file"});
   std::ifstream in(file);
   if (!in) throw ConfigError({file.string() + ": cannot read the configuration file"});
   std::ostringstream text;

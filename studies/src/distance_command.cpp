@@ -23,11 +23,22 @@
 #include "blobflow/analysis/wasserstein1d.hpp"
 #include "blobflow/analysis/wasserstein2d.hpp"
 #include "blobflow/studies/law_spec.hpp"
+#include "blobflow/studies/message.hpp"
 
 namespace blobflow {
 namespace {
 
 constexpr int kExitOk = 0;
+
+/// The most arcs of an exact discrete transport (N M between two files, N c^d against a grid of c cells per axis):
+/// the network simplex keeps about 90 bytes per arc (measured: 2000 x 2000 particles in 2D, 4e6 arcs, 355 MB and
+/// 2.3 s), so 1.6e7 arcs (4000 x 4000) need about 1.4 GB and tens of seconds; more exhausts memory or time.
+constexpr double kMaxTransportArcs = 1.6e7;
+/// The most particles of a semi-discrete transport per dimension: docs/performance.md §8 measures 5 to 11 s at
+/// N = 1e5 in 2D and 9 to 14 s at N = 1e4 in 3D, growing slightly faster than N; twice those sizes stay within a
+/// minute, while N = 1e6 in 2D exhausts memory.
+constexpr std::size_t kMaxSemiDiscreteParticles2D = 200000;
+constexpr std::size_t kMaxSemiDiscreteParticles3D = 20000;
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 /// Two times in a file are the same output time when they agree to this relative tolerance (they are written with
@@ -117,6 +128,7 @@ ParticleSnapshot read_particles_csv(const std::string& path, double time) {
     return line;
   };
   const auto where = [&]() { return path + ":" + std::to_string(line_number) + ": "; };
+  const auto quoted = [](std::string_view field) { return "\"" + clip_for_message(trim(field)) + "\""; };
 
   const std::optional<std::string_view> header = next_line();
   if (!header) throw std::invalid_argument(path + ": the file is empty (expected the header t,i,x1[,x2,x3][,mass])");
@@ -131,7 +143,7 @@ ParticleSnapshot read_particles_csv(const std::string& path, double time) {
   const bool has_mass = static_cast<int>(columns.size()) == 3 + dimension && columns.back() == "mass";
   if (columns.size() < 3 || columns[0] != "t" || columns[1] != "i" || dimension < 1 || dimension > 3 ||
       static_cast<int>(columns.size()) != 2 + dimension + (has_mass ? 1 : 0))
-    throw std::invalid_argument(where() + "header \"" + std::string(*header) +
+    throw std::invalid_argument(where() + "header \"" + clip_for_message(*header) +
                              "\": must be t,i,x1[,x2,x3][,mass] (the columns of particles.csv)");
   const std::size_t n_fields = columns.size();
 
@@ -147,7 +159,10 @@ ParticleSnapshot read_particles_csv(const std::string& path, double time) {
       throw std::invalid_argument(where() + "expected " + std::to_string(n_fields) + " comma-separated values, found " +
                                std::to_string(fields.size()));
     const std::optional<double> t = parse_double(fields[0]);
-    if (!t) throw std::invalid_argument(where() + "t = \"" + trim(fields[0]) + "\": must be a finite number");
+    if (!t) throw std::invalid_argument(where() + "t = " + quoted(fields[0]) + ": must be a finite number");
+    const std::optional<double> index = parse_double(fields[1]);
+    if (!index || *index < 0.0 || *index != std::floor(*index))
+      throw std::invalid_argument(where() + "i = " + quoted(fields[1]) + ": must be an integer >= 0 (the particle)");
     if (want_last) {
       if (found && *t < s.t) continue;
       if (!found || !same_time(*t, s.t)) {
@@ -165,19 +180,24 @@ ParticleSnapshot read_particles_csv(const std::string& path, double time) {
       const std::string_view field = fields[static_cast<std::size_t>(2 + k)];
       const std::optional<double> v = parse_double(field);
       if (!v)
-        throw std::invalid_argument(where() + "x" + std::to_string(k + 1) + " = \"" + trim(field) +
-                                 "\": must be a finite number");
+        throw std::invalid_argument(where() + "x" + std::to_string(k + 1) + " = " + quoted(field) +
+                                 ": must be a finite number");
       s.x.push_back(*v);
     }
     double mass = 1.0;
     if (has_mass) {
       const std::optional<double> v = parse_double(fields.back());
       if (!v || *v < 0.0)
-        throw std::invalid_argument(where() + "mass = \"" + trim(fields.back()) + "\": must be a finite number >= 0");
+        throw std::invalid_argument(where() + "mass = " + quoted(fields.back()) + ": must be a finite number >= 0");
       mass = *v;
     }
     s.masses.push_back(mass);
   }
+  double total_mass = 0.0;
+  for (const double m : s.masses) total_mass += m;
+  if (found && (!(total_mass > 0.0) || !std::isfinite(total_mass)))
+    throw std::invalid_argument(path + ": the masses at t = " + format(s.t) + " sum to " + format(total_mass) +
+                                ": must be finite and > 0");
   if (!found)
     throw std::invalid_argument(path + ": " +
                              (want_last ? std::string("no particle rows after the header")
@@ -186,6 +206,12 @@ ParticleSnapshot read_particles_csv(const std::string& path, double time) {
 }
 
 namespace {
+
+std::string format_count(double n) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.3g", n);
+  return buffer;
+}
 
 std::string p_name(const std::string& p) { return p == "inf" ? "Winf" : "W" + p; }
 
@@ -230,6 +256,11 @@ int run_distance(const std::vector<std::string>& files, const std::string& exact
       out << p_name(p) << " = " << format(pick(analysis::wasserstein_1d(a.x, a.masses, b.x, b.masses), p))
           << "   (exact, monotone coupling)\n";
     } else {
+      const double arcs = double(a.masses.size()) * double(b.masses.size());
+      if (arcs > kMaxTransportArcs)
+        throw std::invalid_argument(files[0] + " x " + files[1] + ": N x M = " + std::to_string(a.masses.size()) +
+                                    " x " + std::to_string(b.masses.size()) + " transport arcs: must be at most " +
+                                    format_count(kMaxTransportArcs) + " (memory and time of the network simplex)");
       out << "W2 = " << format(analysis::wasserstein2_discrete(d, a.x, a.masses, b.x, b.masses))
           << "   (exact discrete optimal transport, network simplex)\n";
     }
@@ -251,7 +282,20 @@ int run_distance(const std::vector<std::string>& files, const std::string& exact
     return kExitOk;
   }
   if (p != "2") throw DistanceUsageError("-p " + p + ": against " + exact + " only W2 is available (-p 2)");
-  if (grid) return grid_cross_check(a, *law.law, refinement, out);
+  if (grid) {
+    const double arcs = double(a.masses.size()) * std::pow(double(refinement.max_cells_per_axis), d);
+    if (arcs > kMaxTransportArcs)
+      throw DistanceUsageError("--max-cells " + std::to_string(refinement.max_cells_per_axis) + ": N x cells^d = " +
+                               std::to_string(a.masses.size()) + " x " + std::to_string(refinement.max_cells_per_axis) +
+                               "^" + std::to_string(d) + " transport arcs on the finest grid: must be at most " +
+                               format_count(kMaxTransportArcs) + " (memory and time of the network simplex)");
+    return grid_cross_check(a, *law.law, refinement, out);
+  }
+  const std::size_t most = d == 2 ? kMaxSemiDiscreteParticles2D : kMaxSemiDiscreteParticles3D;
+  if (a.masses.size() > most)
+    throw std::invalid_argument(files[0] + ": N = " + std::to_string(a.masses.size()) + " particles in " +
+                                std::to_string(d) + "D: semi-discrete transport takes at most " +
+                                std::to_string(most) + " (its memory and time, docs/performance.md §8)");
   const analysis::SemiDiscreteResult r = analysis::semidiscrete_w2(a.x, a.masses, *law.law);
   out << "W2 = " << format(r.w2) << "   (semi-discrete optimal transport: " << analysis::to_string(r.status)
       << " after " << r.iterations << " Newton iterations, residual max|m_i - nu_i| = " << format(r.residual)

@@ -1,12 +1,20 @@
-// A small recursive-descent evaluator for eps laws (see expression.hpp for the grammar).
+// A small recursive-descent evaluator for eps laws (see expression.hpp for the grammar). Its recursion is bounded
+// (kMaxNesting), so no input can exhaust the stack.
 #include "blobflow/studies/expression.hpp"
 
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
 
+#include "blobflow/studies/message.hpp"
+
 namespace blobflow {
 namespace {
+
+/// Deepest nesting of parentheses, function calls, signs and exponents: an eps law needs a handful, and each level
+/// costs a few stack frames of the parser, so 200 levels stay far below any thread's stack (also in sanitizer
+/// builds, whose frames are several times larger).
+constexpr int kMaxNesting = 200;
 
 /// The functions an expression may call.
 struct Function {
@@ -50,8 +58,24 @@ class Parser {
       else return value;
     }
   }
-  // unary := ('-' | '+') unary | power
+  /// Counts one level of nesting for as long as it lives; too deep a level is an error, not a stack overflow.
+  class Level {
+   public:
+    explicit Level(Parser& p) : p_(p) {
+      if (++p_.depth_ > kMaxNesting)
+        p_.fail("nested more than " + std::to_string(kMaxNesting) + " levels deep (parentheses, calls, signs, ^)");
+    }
+    ~Level() { --p_.depth_; }
+    Level(const Level&) = delete;
+    Level& operator=(const Level&) = delete;
+
+   private:
+    Parser& p_;
+  };
+
+  // unary := ('-' | '+') unary | power; every recursion of the grammar passes through here.
   double unary() {
+    const Level level(*this);
     if (accept('-')) return -unary();
     if (accept('+')) return unary();
     return power();
@@ -123,12 +147,14 @@ class Parser {
     if (!accept(c)) fail(std::string("expected '") + c + "'");
   }
   [[noreturn]] void fail(const std::string& what) const {
-    throw ExpressionError("in \"" + text_ + "\" at position " + std::to_string(pos_ + 1) + ": " + what);
+    throw ExpressionError("in \"" + clip_for_message(text_) + "\" at position " + std::to_string(pos_ + 1) + ": " +
+                          what);
   }
 
   const std::string& text_;
   const std::map<std::string, double>& variables_;
   std::size_t pos_ = 0;
+  int depth_ = 0;  ///< the current nesting (Level)
 };
 
 }  // namespace

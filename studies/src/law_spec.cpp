@@ -10,10 +10,15 @@
 
 #include "blobflow/analysis/barenblatt.hpp"
 #include "blobflow/analysis/exact_solutions.hpp"
+#include "blobflow/reports/table.hpp"
 #include "blobflow/solvers/registry.hpp"
+#include "blobflow/studies/message.hpp"
 
 namespace blobflow {
 namespace {
+
+/// "--exact SPEC" for a message, the spec shortened when long.
+std::string exact_prefix(std::string_view text) { return "--exact " + clip_for_message(text); }
 
 /// The values of a spec by key, each one number or several.
 using Values = std::map<std::string, std::vector<double>, std::less<>>;
@@ -24,7 +29,7 @@ struct SpecInput {
   const Values& values;
   int d;
 
-  LawSpecError error(const std::string& rule) const { return LawSpecError("--exact " + text + ": " + rule); }
+  LawSpecError error(const std::string& rule) const { return LawSpecError(exact_prefix(text) + ": " + rule); }
   bool has(std::string_view key) const { return values.find(key) != values.end(); }
   /// The numbers of `key`, checked to be `count` of them (0: any number >= 1).
   const std::vector<double>& numbers(std::string_view key, std::size_t count) const {
@@ -81,8 +86,16 @@ ExactLaw uniform(const SpecInput& in) {
                      std::to_string(d));
     for (std::size_t k = 0; k < d; ++k) (key == "lo" ? box.lo : box.hi)[k] = v.size() == 1 ? v[0] : v[k];
   }
-  for (std::size_t k = 0; k < d; ++k)
-    if (!(box.lo[k] < box.hi[k])) throw in.error("LO and HI must be finite numbers with LO < HI");
+  double volume = 1.0;
+  for (std::size_t k = 0; k < d; ++k) {
+    if (!(box.lo[k] < box.hi[k]) || !std::isfinite(box.lo[k]) || !std::isfinite(box.hi[k]))
+      throw in.error("LO and HI must be finite numbers with LO < HI");
+    volume *= box.hi[k] - box.lo[k];
+  }
+  // The density is 1 / volume: a box whose volume underflows to 0 or overflows has no finite, positive density.
+  if (!(volume > 0.0) || !std::isfinite(volume) || !std::isfinite(1.0 / volume))
+    throw in.error("the box volume " + reports::format_shortest(volume) +
+                   " must be a finite number whose inverse (the density) is finite");
   ExactLaw out;
   out.law = std::make_shared<analysis::UniformBoxLaw>(box);
   if (in.d == 1) out.law_1d = std::make_shared<analysis::UniformLaw1D>(box.lo[0], box.hi[0]);
@@ -215,17 +228,17 @@ Values parse_values(const std::string& text, std::string_view body, const LawKin
     const std::string key = positional ? std::string(entry.positional[n]) : std::string(item.substr(0, eq));
     const std::string_view value = positional ? item : eq == item.npos ? std::string_view() : item.substr(eq + 1);
     if (!positional && eq == item.npos)
-      throw LawSpecError("--exact " + text + ": \"" + std::string(item) + "\": expected KEY=NUMBER[ NUMBER...]");
+      throw LawSpecError(exact_prefix(text) + ": \"" + std::string(item) + "\": expected KEY=NUMBER[ NUMBER...]");
     if (std::find(entry.keys.begin(), entry.keys.end(), key) == entry.keys.end()) {
       std::string known;
       for (std::string_view k : entry.keys) known += (known.empty() ? "" : ", ") + std::string(k);
-      throw LawSpecError("--exact " + text + ": unknown key \"" + key + "\" (known: " + known + ")");
+      throw LawSpecError(exact_prefix(text) + ": unknown key \"" + key + "\" (known: " + known + ")");
     }
     const std::optional<std::vector<double>> numbers = parse_numbers(value);
     if (!numbers)
-      throw LawSpecError("--exact " + text + ": " + key + " = \"" + std::string(value) +
+      throw LawSpecError(exact_prefix(text) + ": " + key + " = \"" + std::string(value) +
                          "\": must be finite numbers separated by spaces");
-    if (!values.emplace(key, *numbers).second) throw LawSpecError("--exact " + text + ": " + key + " given twice");
+    if (!values.emplace(key, *numbers).second) throw LawSpecError(exact_prefix(text) + ": " + key + " given twice");
   }
   return values;
 }
@@ -237,12 +250,12 @@ ExactLaw parse_exact_law(const std::string& text, int default_dimension) {
   const std::string kind = text.substr(0, colon);
   const std::string_view body = colon == std::string::npos ? std::string_view() : std::string_view(text).substr(colon + 1);
   const LawKind* entry = law_kinds().find(kind);
-  if (!entry) throw LawSpecError("--exact " + text + ": unknown law \"" + kind + "\": " + law_kinds().rule_for(kind));
+  if (!entry) throw LawSpecError(exact_prefix(text) + ": unknown law \"" + kind + "\": " + law_kinds().rule_for(kind));
   const Values values = parse_values(text, body, *entry);
   int d = default_dimension;
   if (const auto it = values.find("d"); it != values.end()) {
     const double v = it->second.size() == 1 ? it->second[0] : 0.0;
-    if (v != std::floor(v) || v < 1 || v > 3) throw LawSpecError("--exact " + text + ": d must be 1, 2 or 3");
+    if (v != std::floor(v) || v < 1 || v > 3) throw LawSpecError(exact_prefix(text) + ": d must be 1, 2 or 3");
     d = static_cast<int>(v);
   }
   ExactLaw out = entry->build(SpecInput{text, values, d});

@@ -3,9 +3,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <ctime>
+#include <numbers>
 #include <optional>
 
 #include "blobflow/analysis/law1d.hpp"
@@ -27,6 +29,43 @@ namespace {
 /// Random placement in d > 1 bounds the data by their value at the origin times (1 + this): a bound only needs to
 /// hold, and the margin covers rounding in the density's evaluation away from the origin.
 constexpr double kDensityBoundMargin = 1e-12;
+
+/// The smallest eigenvalue of a symmetric d x d matrix (row-major), d <= 3, in closed form: the 2 x 2 formula, and
+/// for 3 x 3 the trigonometric solution of the characteristic cubic (Smith, CACM 4(4) 1961).
+double smallest_eigenvalue(const std::vector<double>& a, int d) {
+  if (d == 1) return a[0];
+  if (d == 2) return 0.5 * (a[0] + a[3]) - std::hypot(0.5 * (a[0] - a[3]), a[1]);
+  const double p1 = a[1] * a[1] + a[2] * a[2] + a[5] * a[5];
+  const double q = (a[0] + a[4] + a[8]) / 3.0;
+  if (p1 == 0.0) return std::min({a[0], a[4], a[8]});
+  const double p2 = (a[0] - q) * (a[0] - q) + (a[4] - q) * (a[4] - q) + (a[8] - q) * (a[8] - q) + 2.0 * p1;
+  const double p = std::sqrt(p2 / 6.0);
+  double b[9];
+  for (int k = 0; k < 9; ++k) b[k] = (a[k] - (k % 4 == 0 ? q : 0.0)) / p;
+  const double det = b[0] * (b[4] * b[8] - b[5] * b[7]) - b[1] * (b[3] * b[8] - b[5] * b[6]) +
+                     b[2] * (b[3] * b[7] - b[4] * b[6]);
+  const double phi = std::acos(std::clamp(det / 2.0, -1.0, 1.0)) / 3.0;
+  return q + 2.0 * p * std::cos(phi + 2.0 * std::numbers::pi / 3.0);
+}
+
+/// A Gaussian target without a floor: 1/rhobar grows as exp(|y|^2 / (2 sigma^2)) along the covariance's narrowest
+/// direction (standard deviation sigma), and (zeta_eps * rho)^2 decays no faster than exp(-|y|^2 / eps^2), so the
+/// regularized energy int (zeta_eps * rho)^2 / rhobar diverges once eps >= sqrt(2) sigma (docs/math.md §2.3).
+/// \throws ConfigError naming eps, sigma and the rule.
+void check_gaussian_target_width(const RunConfig& config, double epsilon) {
+  const TargetSpec& t = config.target;
+  const int d = config.problem.dimension;
+  if (!equation_has_target(config.problem.equation) || t.kind != "gaussian" || t.floor_fraction) return;
+  if (t.covariance.size() != static_cast<std::size_t>(d * d)) return;  // validation reports it
+  const double smallest = smallest_eigenvalue(t.covariance, d);
+  const double sigma = std::sqrt(std::max(0.0, smallest));
+  if (epsilon < std::sqrt(2.0) * sigma) return;
+  throw ConfigError({"discretization.epsilon = \"" + config.discretization.epsilon + "\": evaluates to eps = " +
+                     reports::format_shortest(epsilon) + ", which must be < sqrt(2) sigma = " +
+                     reports::format_shortest(std::sqrt(2.0) * sigma) + " for the gaussian target (sigma = " +
+                     reports::format_shortest(sigma) + ", its narrowest standard deviation): the regularized "
+                     "energy diverges otherwise; use more particles, a smaller eps or target.floor_fraction"});
+}
 
 std::string utc_now() {
   const std::time_t now = std::time(nullptr);
@@ -295,6 +334,75 @@ IntegrationStats record_still(const RunConfig& config, const Target& target, con
   return stats;
 }
 
+/// The real-axis stability limits rho dt <= c of the explicit fixed-step methods it is known for (rho the spectral
+/// radius of the velocity's Jacobian): explicit Euler's region is the disc |1 + z| <= 1, so c = 2; classical rk4's
+/// meets the negative real axis at z = -2.785 (Hairer & Wanner, Solving ODEs II, §IV.2).
+constexpr std::pair<std::string_view, double> kStabilityLimits[] = {{"euler", 2.0}, {"rk4", 2.785}};
+/// Power iterations of the stability estimate: the velocity Jacobian of a gradient flow has real eigenvalues, and
+/// 20 products (21 velocity evaluations, a few steps' worth) bring the estimate within a few percent of rho.
+constexpr int kPowerIterations = 20;
+/// The finite-difference step of a Jacobian product J u ~ (v(x + delta u) - v(x)) / delta, relative to the RMS
+/// radius of the cloud: the square root of the double round-off (1e-16), the usual balance of truncation and
+/// cancellation.
+constexpr double kJacobianStep = 1e-8;
+
+/// rho, the spectral radius of the velocity's Jacobian at `x`, by power iteration on finite-difference products.
+double jacobian_spectral_radius(const VelocityField& field, const State& x, std::size_t d) {
+  const double scale = std::max(rms_radius(x, field.masses(), d), 1e-300);
+  State v0(x.size()), v1(x.size()), shifted(x.size());
+  field.velocity(x, v0);
+  State u(x.size());
+  for (std::size_t k = 0; k < u.size(); ++k) u[k] = 1.0 + 0.5 * std::sin(double(k) + 1.0);  // not an eigenvector
+  double rho = 0.0;
+  for (int iteration = 0; iteration < kPowerIterations; ++iteration) {
+    double norm = 0.0;
+    for (const double c : u) norm += c * c;
+    norm = std::sqrt(norm);
+    if (!(norm > 0.0) || !std::isfinite(norm)) return rho;
+    const double delta = kJacobianStep * scale;
+    for (std::size_t k = 0; k < u.size(); ++k) shifted[k] = x[k] + delta * u[k] / norm;
+    field.velocity(shifted, v1);
+    double image = 0.0;
+    for (std::size_t k = 0; k < u.size(); ++k) {
+      u[k] = (v1[k] - v0[k]) / delta;
+      image += u[k] * u[k];
+    }
+    rho = std::sqrt(image);
+  }
+  return rho;
+}
+
+/// The warnings of a fixed-step run: its step capped to the output spacing, and a step above the stability
+/// estimate kStabilityLimits / rho at t0.
+std::vector<std::string> fixed_step_warnings(const RunConfig& config, const VelocityField& field, const State& x0) {
+  std::vector<std::string> warnings;
+  const IntegratorInfo* method = find_integrator(config.integrator.method);
+  if (!method || method->adaptive || method->name == "implicit-euler") return warnings;
+  const double dt = config.integrator.dt;
+  // The steps integrate() takes: each output interval split into ceil(length / dt) equal steps.
+  double largest = 0.0, t = config.problem.t0;
+  for (const double t_out : config.resolved_output_times()) {
+    const double length = t_out - t;
+    largest = std::max(largest, length / std::max(1.0, std::ceil(length / dt - 1e-9)));
+    t = t_out;
+  }
+  if (largest < dt * (1.0 - 1e-9))
+    warnings.push_back("integrator.dt = " + reports::format_shortest(dt) + " is longer than every output interval: "
+                       "the steps were capped to the output spacing, the longest step taken is " +
+                       reports::format_shortest(largest));
+  for (const auto& [name, limit] : kStabilityLimits) {
+    if (name != method->name) continue;
+    const double rho = jacobian_spectral_radius(field, x0, static_cast<std::size_t>(config.problem.dimension));
+    if (rho > 0.0 && std::isfinite(rho) && largest > limit / rho)
+      warnings.push_back("integrator.dt: the step " + reports::format_shortest(largest) + " exceeds the stability "
+                         "estimate " + reports::format_shortest(limit) + " / rho = " +
+                         reports::format_shortest(limit / rho) + " of " + std::string(name) + " (rho = " +
+                         reports::format_shortest(rho) + ", the spectral radius of the velocity's Jacobian at t0): the "
+                         "result may be unstable; use integrator.dt <= " + reports::format_shortest(limit / rho));
+  }
+  return warnings;
+}
+
 /// summary.json's `resolved`: what the run actually used.
 nlohmann::json resolved_json(const PreparedProblem& problem, const FieldSpec& spec, const Motion& motion,
                              const std::string& truth, const std::optional<AxisBox>& target_box) {
@@ -329,6 +437,7 @@ nlohmann::json summary_json(const RunConfig& config, const RunResult& result, nl
   manifest["end_time"] = utc_now();
   return {{"status", to_string(result.status)},
           {"message", result.message},
+          {"warnings", result.warnings},
           {"config", to_json(config)},
           {"resolved", std::move(resolved)},
           {"manifest", manifest},
@@ -393,6 +502,7 @@ PreparedProblem prepare_problem(const RunConfig& config) {
                        std::to_string(out.epsilon) + " at h = " + std::to_string(out.h) + ", N = " +
                        std::to_string(out.particles.size()) + "; must be a finite number > 0"});
   }
+  check_gaussian_target_width(config, out.epsilon);
   return out;
 }
 
@@ -400,6 +510,7 @@ RunResult run_simulation(const RunConfig& config, const std::filesystem::path& o
   const auto wall_start = std::chrono::steady_clock::now();
   const std::string started = utc_now();
   PreparedProblem problem = prepare_problem(config);
+  if (!out_dir.empty()) prepare_output_directory(out_dir);  // before the computation, not after it
   const FieldSpec spec = field_spec(config, problem);
   Motion motion = make_motion(config, problem, spec);
   const std::vector<double>& masses = problem.particles.mass;
@@ -414,6 +525,8 @@ RunResult run_simulation(const RunConfig& config, const std::filesystem::path& o
   result.second_moment_rate_exact = metrics.second_moment_rate_exact;
   Recording rec;
   State x = problem.particles.x;
+  if (motion.field && !motion.stepper && !motion.randomized)  // the deterministic fields' fixed-step checks
+    result.warnings = fixed_step_warnings(config, *motion.field, x);
   result.stats = motion.field ? integrate_and_record(config, motion, metrics, config.collapse_radius * problem.epsilon,
                                                      x, rec)
                               : record_still(config, *motion.target, metrics, masses, x, rec);

@@ -57,9 +57,37 @@ void write_file(const std::filesystem::path& path, const std::string& content) {
   {
     std::ofstream out(temporary);
     out << content;
-    if (!out) throw std::runtime_error(path.string() + ": cannot write the file");
+    out.close();  // a full disk may show only when the last buffer is written
+    if (!out) throw std::runtime_error(path.string() + ": cannot write the file (" + std::to_string(content.size()) +
+                                       " bytes; is the disk full?)");
   }
-  std::filesystem::rename(temporary, path);
+  std::error_code error;
+  std::filesystem::rename(temporary, path, error);
+  if (error) throw std::runtime_error(path.string() + ": cannot move the written file into place: " + error.message());
+}
+
+void prepare_output_directory(const std::filesystem::path& dir) {
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error || !std::filesystem::is_directory(dir))
+    throw std::runtime_error("output directory " + dir.string() + ": cannot be created (" +
+                             (error ? error.message() : std::string("a file of that name exists")) + ")");
+  const std::filesystem::path probe = dir / ".blobflow-write-check";
+  {
+    std::ofstream out(probe);
+    out << "blobflow checks that this directory is writable\n";
+    out.close();
+    if (!out) {
+      std::filesystem::remove(probe, error);
+      throw std::runtime_error("output directory " + dir.string() + ": a file cannot be written there");
+    }
+  }
+  std::filesystem::remove(probe, error);
+  const std::filesystem::space_info space = std::filesystem::space(dir, error);
+  if (!error && space.available < kMinFreeBytes)
+    throw std::runtime_error("output directory " + dir.string() + ": " + std::to_string(space.available) +
+                             " bytes free: must have at least " + std::to_string(kMinFreeBytes) +
+                             " for the first files");
 }
 
 }  // namespace blobflow

@@ -12,8 +12,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <mutex>
 #include <optional>
@@ -26,6 +28,7 @@
 #include "blobflow/reports/table.hpp"
 #include "blobflow/studies/config.hpp"
 #include "blobflow/studies/run.hpp"
+#include "blobflow/studies/run_files.hpp"
 #include "blobflow/studies/study_spec.hpp"
 #include "study_mpi.hpp"
 
@@ -131,7 +134,7 @@ PreparedStudy prepare_study(const StudyOptions& options) {
   p.spec = load_study(options.study);
   p.runs = expand_study(p.spec, options.overrides);
   p.dir = options.out_dir.empty() ? std::filesystem::path("out") / ("study-" + p.spec.name) : options.out_dir;
-  std::filesystem::create_directories(p.dir);
+  prepare_output_directory(p.dir);
   const std::filesystem::path jsonl = p.dir / "runs.jsonl";
 
   // Runs recorded before with the same configuration are finished: skip them (whatever their status).
@@ -213,6 +216,7 @@ StudyOutcome run_study(const StudyOptions& options, std::ostream& out) {
   std::mutex mutex;  // guards the file writes, the counters and the progress line
   std::size_t done = 0, failed_now = 0;
   std::string write_error;
+  std::atomic<bool> append_failed{false};  // set under the mutex; read without it to stop taking runs
   double last_draw = -kProgressInterval;
   auto draw = [&](bool force) {  // called with the mutex held
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -228,15 +232,30 @@ StudyOutcome run_study(const StudyOptions& options, std::ostream& out) {
   auto store = [&](const std::string& record_line, const std::string& id, bool ok) {
     const std::string line = record_line + "\n";
     std::lock_guard lock(mutex);
-    const ssize_t written = ::write(fd, line.data(), line.size());
-    if (written != static_cast<ssize_t>(line.size()) && write_error.empty())
-      write_error = jsonl.string() + ": cannot append the record of run " + id;
     ++done;
     failed_now += !ok;
+    // After a failed append no record is written: one written after a torn line would start mid-line.
+    if (!append_failed) {
+      const ssize_t written = ::write(fd, line.data(), line.size());
+      if (written != static_cast<ssize_t>(line.size())) {
+        const std::string reason = written < 0 ? std::strerror(errno) : "a partial write";
+        // Cut a partial line off again, so that the file ends with a whole record.
+        std::string torn;
+        if (written > 0) {
+          const off_t end = ::lseek(fd, 0, SEEK_END);
+          if (end < 0 || ::ftruncate(fd, end - written) != 0) torn = "; a torn last line remains (--resume cuts it)";
+        }
+        write_error = jsonl.string() + ": cannot append the record of run " + id + " (" + reason + torn +
+                      "); no further run was started and runs still in progress were not recorded; the records "
+                      "before it are kept, and --resume goes on from them";
+        append_failed = true;
+      }
+    }
     draw(true);
   };
   auto worker = [&] {
     for (std::size_t k; (k = next.fetch_add(1)) < todo.size();) {
+      if (append_failed.load()) break;  // no new run once a record could not be kept
       nlohmann::json record = execute(spec.config_text, spec.config_name, todo[k], dir);
       if (distributed) record["mpi_rank"] = place.rank;
       store(record.dump(), todo[k].id, reports::successful_status(record["status"].get<std::string>()));
@@ -249,6 +268,7 @@ StudyOutcome run_study(const StudyOptions& options, std::ostream& out) {
     if (distributed)
       study_mpi::coordinate(
           [&]() -> std::optional<std::string> {
+            if (append_failed.load()) return std::nullopt;
             const std::size_t k = next.fetch_add(1);
             if (k >= todo.size()) return std::nullopt;
             return task_text(spec, todo[k], dir);

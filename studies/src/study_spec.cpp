@@ -2,6 +2,8 @@
 #include "blobflow/studies/study_spec.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <limits>
@@ -13,12 +15,30 @@
 #include "blobflow/builtin_configs.hpp"
 #include "blobflow/builtin_studies.hpp"
 #include "blobflow/studies/config.hpp"
+#include "blobflow/studies/message.hpp"
 #include "blobflow/studies/metrics.hpp"
 #include "blobflow/studies/study.hpp"
 #include "toml_document.hpp"
 
 namespace blobflow {
 namespace {
+
+/// The largest number of runs a study may plan. Each planned run is validated and written to study.json before
+/// the first one starts (about a millisecond and a few hundred bytes each), so 10^5 runs take a minute or two to
+/// plan and tens of megabytes; more is beyond what a study on one machine finishes, and a typo such as
+/// replicates = 1000000000000 would otherwise fill the memory while it is planned.
+constexpr std::size_t kMaxPlannedRuns = 100000;
+/// The longest study name: it names the output folder out/study-NAME.
+constexpr std::size_t kMaxStudyNameChars = 100;
+
+/// Whether `name` can name a folder inside out/: letters, digits, '-', '_' and '.', not starting with '.' (so
+/// neither "." nor ".." nor a hidden folder), and no '/' that would leave out/.
+bool is_folder_word(const std::string& name) {
+  if (name.empty() || name.size() > kMaxStudyNameChars || name[0] == '.') return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+  });
+}
 
 /// The metrics a fit may take: every key of summary.json's outputs (output_keys(), metrics.hpp) and the errors the
 /// report derives from them, |energy - energy_exact| and |second_moment - second_moment_exact|.
@@ -141,6 +161,10 @@ void read_study_section(const toml::table& table, const std::string& source, con
     else spec.config_name = text->get();
   }
   if (spec.name.empty()) errors.push_back("study.name: missing (a non-empty string)");
+  else if (!is_folder_word(spec.name))
+    errors.push_back("study.name = \"" + clip_for_message(spec.name) + "\": must be 1 to " +
+                     std::to_string(kMaxStudyNameChars) + " letters, digits, '-', '_' or '.', not starting with '.' "
+                     "(it names the folder out/study-NAME)");
   if (spec.title.empty()) spec.title = spec.name;
   if (spec.config_name.empty()) {
     errors.push_back("study.config: missing (a built-in configuration name or a TOML file)");
@@ -211,6 +235,10 @@ void read_sweeps(const toml::table& table, StudySpec& spec, std::vector<std::str
         }
       }
       for (const SweepAxis& axis : s.axes)
+        if (sets_key(s.set, axis.key))
+          errors.push_back(where + ".set." + axis.key + ": also an axis of this sweep (the axis would win; give it "
+                           "in one place)");
+      for (const SweepAxis& axis : s.axes)
         if (axis.key == "discretization.seed" && s.replicates > 1)
           errors.push_back(where + ".replicates = " + std::to_string(s.replicates) +
                            ": the replicates set discretization.seed, which is also an axis; set seed0 with "
@@ -222,6 +250,30 @@ void read_sweeps(const toml::table& table, StudySpec& spec, std::vector<std::str
       spec.sweeps.push_back(std::move(s));
     }
 
+}
+
+/// The number of runs the sweeps plan (grid points x replicates, plus a reference run), checked against
+/// kMaxPlannedRuns before anything is expanded; the count saturates instead of overflowing.
+void check_plan_size(const StudySpec& spec, std::vector<std::string>& errors) {
+  std::size_t total = 0;
+  std::string sizes;
+  for (const SweepSpec& sweep : spec.sweeps) {
+    std::size_t runs = std::max<std::int64_t>(1, sweep.replicates) > std::int64_t(kMaxPlannedRuns)
+                           ? kMaxPlannedRuns + 1
+                           : static_cast<std::size_t>(std::max<std::int64_t>(1, sweep.replicates));
+    std::string factors = std::to_string(sweep.replicates) + " replicate(s)";
+    for (const SweepAxis& axis : sweep.axes) {
+      runs = std::min(runs * std::max<std::size_t>(1, axis.values.size()), kMaxPlannedRuns + 1);
+      factors = std::to_string(axis.values.size()) + " x " + factors;
+    }
+    runs += !sweep.reference.empty();
+    total = std::min(total + runs, kMaxPlannedRuns + 1);
+    sizes += (sizes.empty() ? "" : "; ") + ("sweep \"" + sweep.name + "\": " + factors);
+  }
+  if (total > kMaxPlannedRuns)
+    errors.push_back("study plan = more than " + std::to_string(kMaxPlannedRuns) + " runs (" +
+                     clip_for_message(sizes) + "): a study plans at most " + std::to_string(kMaxPlannedRuns) +
+                     " runs");
 }
 
 /// One [[fit]] table as written (its keys and their types); check_fit validates it against the study.
@@ -264,6 +316,9 @@ FitSpec read_fit(const toml::table& t, const std::string& where, std::vector<std
     else if (k == "t" || k == "expected_slope") {
       const auto number = value.value<double>();
       if (!number) errors.push_back(where + "." + k + ": must be a number");
+      else if (!std::isfinite(*number) || (k == "t" && *number < 0.0))
+        errors.push_back(where + "." + k + " = " + toml_text(value) + ": must be a finite number" +
+                         (k == "t" ? " >= 0 (an output time)" : ""));
       else (k == "t" ? f.t : f.expected_slope) = *number;
     } else if (k == "group_by" || k == "reference_slopes" || k == "t_window") {
       const toml::array* a = value.as_array();
@@ -273,6 +328,8 @@ FitSpec read_fit(const toml::table& t, const std::string& where, std::vector<std
       }
       for (const toml::node& e : *a) {
         if (k == "group_by" && e.as_string()) f.group_by.push_back(e.as_string()->get());
+        else if (k != "group_by" && e.value<double>() && !std::isfinite(*e.value<double>()))
+          errors.push_back(where + "." + k + ": element " + toml_text(e) + " must be a finite number");
         else if (k == "reference_slopes" && e.value<double>()) f.reference_slopes.push_back(*e.value<double>());
         else if (k == "t_window" && e.value<double>()) f.t_window.push_back(*e.value<double>());
         else errors.push_back(where + "." + k + ": element " + toml_text(e) + " has the wrong type");
@@ -375,6 +432,7 @@ StudySpec parse_study(const std::string& toml_text_in, const std::string& source
       errors.push_back(std::string(key.str()) + ": unknown section (known: study, sweep, fit)");
   read_study_section(table, source, directory, spec, errors);
   read_sweeps(table, spec, errors);
+  check_plan_size(spec, errors);
   if (const toml::node* fits_node = table.get("fit")) {
     const toml::array* fits = fits_node->as_array();
     if (!fits) errors.push_back("fit: must be an array of tables ([[fit]])");

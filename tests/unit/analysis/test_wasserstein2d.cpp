@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <random>
 #include <stdexcept>
@@ -249,6 +250,25 @@ TEST(Wasserstein2ToDensity, StopsWhenTwoRefinementsAgree) {
   EXPECT_LE(r.uncertainty, refine.relative_tolerance * r.w2);
   EXPECT_LT(r.cells_per_axis, refine.max_cells_per_axis);
   EXPECT_EQ(r.history.size(), static_cast<std::size_t>(std::log2(r.cells_per_axis / 4)) + 1);
+}
+
+TEST(Wasserstein2ToDensity, ADensitySoSmallThatCellMassesUnderflowStillHasItsDistance) {
+  // The smallest subnormal density times a cell area of 1/256 rounds to 0 in double precision; the weights are the
+  // density values, so the uniform law on the unit square is still seen. Its W2 to the centre (1/2, 1/2) is
+  // sqrt(2 * 1/12) = 1/sqrt(6); a midpoint grid of c cells per axis gives sqrt(2 (1 - 1/c^2) / 12).
+  const std::vector<double> centre = {0.5, 0.5};
+  const std::vector<double> weight = {1.0};
+  DensityOnBox box;
+  box.dimension = 2;
+  box.lo = {0.0, 0.0, 0.0};
+  box.hi = {1.0, 1.0, 0.0};
+  box.density = [](std::span<const double>) { return std::numeric_limits<double>::denorm_min(); };
+  QuadratureRefinement refine;
+  refine.initial_cells_per_axis = 16;
+  refine.max_cells_per_axis = 16;
+  const RefinedDistance r = wasserstein2_to_density(centre, weight, box, refine);
+  constexpr double kCells = 16.0;
+  EXPECT_NEAR(r.w2, std::sqrt(2.0 * (1.0 - 1.0 / (kCells * kCells)) / 12.0), 1e-12);
 }
 
 TEST(Wasserstein2ToDensity, BadInputsThrow) {

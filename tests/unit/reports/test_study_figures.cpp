@@ -580,7 +580,9 @@ TEST(StudyReportFigures, TwoDimensionalRunsGetParticleAndBlobDensityHeatMaps) {
   ASSERT_EQ(table.at("exact").size(), 3 * grid);
   const auto parts = heat_map_blocks(out / "figures" / "f-particles-1.dat");
   std::size_t n = 0;
-  for (const std::string& row : csv_columns(read(out / "runs" / "n-0000" / "particles.csv")).at("t")) n += row == "0.5";
+  // The columns are kept in a named map: a range-for over a member of a temporary would read freed memory.
+  const auto particles = csv_columns(read(out / "runs" / "n-0000" / "particles.csv"));
+  for (const std::string& row : particles.at("t")) n += row == "0.5";
   const std::vector<std::string> times = {"0.25", "0.375", "0.5"};
   for (std::size_t k = 0; k < times.size(); ++k) {
     const auto& map = parts.at("map: t = " + times[k]);

@@ -44,5 +44,33 @@ TEST(Expression, RejectsMalformedInputWithThePosition) {
   EXPECT_THROW(evaluate_expression("foo(1)", {}), ExpressionError);
 }
 
+std::string repeated(const std::string& piece, std::size_t count) {
+  std::string s;
+  for (std::size_t i = 0; i < count; ++i) s += piece;
+  return s;
+}
+
+TEST(Expression, RefusesDeepNestingInsteadOfOverflowingTheStack) {
+  const std::string parentheses = repeated("(", 20000) + "h" + repeated(")", 20000);
+  const std::string signs = repeated("-", 1000000) + "h";
+  const std::string calls = repeated("sqrt(", 100000) + "h" + repeated(")", 100000);
+  const std::string exponents = repeated("h^", 100000) + "h";
+  for (const std::string& deep : {parentheses, signs, calls, exponents}) {
+    try {
+      evaluate_expression(deep, {{"h", 1.0}});
+      FAIL() << "a nesting " << deep.size() << " characters deep was evaluated";
+    } catch (const ExpressionError& e) {
+      EXPECT_NE(std::string(e.what()).find("nested more than"), std::string::npos) << e.what();
+      EXPECT_LT(std::string(e.what()).size(), 400u) << "the message quotes the whole expression";
+    }
+  }
+}
+
+TEST(Expression, EvaluatesNestingUpToTheLimit) {
+  const std::string nested = repeated("(", 100) + "h" + repeated(")", 100);
+  EXPECT_DOUBLE_EQ(evaluate_expression(nested, {{"h", 0.5}}), 0.5);
+  EXPECT_DOUBLE_EQ(evaluate_expression(repeated("-", 100) + "h", {{"h", 0.5}}), 0.5);
+}
+
 }  // namespace
 }  // namespace blobflow

@@ -17,8 +17,9 @@
 namespace blobflow::reports {
 
 /// The complete records of a runs.jsonl file in file order. A last line without its newline (a study killed while
-/// writing it) and lines that are not JSON objects are skipped. \throws std::runtime_error when the file exists
-/// but cannot be read.
+/// writing it) and lines that are not JSON objects with an id are skipped. \throws std::runtime_error when the file
+/// exists but cannot be read, or a record lacks its status or has a member of the wrong type (the message names
+/// the line, the key, its value and the rule).
 std::vector<nlohmann::json> read_run_records(const std::filesystem::path& jsonl);
 
 /// Whether a recorded run status is a successful end: "ok" (t_final reached) or "collapsed" (stopped by the run's

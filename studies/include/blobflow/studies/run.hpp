@@ -56,6 +56,9 @@ struct RunResult {
   /// The continuum's constant d/dt int |x|^2 rho (docs/math.md §4.7), where it has one.
   std::optional<double> second_moment_rate_exact;
   nlohmann::json summary;              ///< the content of summary.json
+  /// What the run did differently from what the configuration asked, or what makes its result doubtful (a fixed
+  /// step capped to the output spacing, a step above the stability estimate); summary.json's `warnings`.
+  std::vector<std::string> warnings;
 };
 
 /// Runs one simulation. When `out_dir` is not empty, writes summary.json, particles.csv and diagnostics.csv there

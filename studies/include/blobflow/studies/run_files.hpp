@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <span>
 #include <string>
@@ -40,5 +41,15 @@ std::string diagnostics_csv(std::span<const DiagnosticRow> rows);
 /// Writes `content` to `path` through a temporary file renamed into place, so that a reader never sees half a file.
 /// \throws std::runtime_error when the file cannot be written.
 void write_file(const std::filesystem::path& path, const std::string& content);
+
+/// Creates `dir` (with its parents) and checks, before anything is computed, that a file can be written there and
+/// that its file system has room for a run's first files (kMinFreeBytes). \throws std::runtime_error naming the
+/// directory and what failed (not a directory, not writable, full), so no computation is lost to a late check.
+void prepare_output_directory(const std::filesystem::path& dir);
+
+/// The free space prepare_output_directory asks for: a summary.json and a runs.jsonl record are tens of kilobytes,
+/// so 1 MiB leaves room for them with a margin; the larger particle files may still meet a full disk, which is then
+/// reported with the file's name.
+constexpr std::uintmax_t kMinFreeBytes = std::uintmax_t{1} << 20;
 
 }  // namespace blobflow
