@@ -312,10 +312,49 @@ struct KeySpec {
 
 constexpr std::int64_t kMaxInt64 = std::numeric_limits<std::int64_t>::max();
 
-/// Every key, in the order of `blobflow run --help`, of the violations and of the sections in to_json.
+/// The keys of how a run is integrated, sampled and written: [integrator], [sampling], [output].
+std::vector<KeySpec> run_keys() {
+  using C = RunConfig;
+  return {
+      {"integrator", "method", field([](C& c) -> auto& { return c.integrator.method; }),
+       "must be one of blobflow list integrators", "time integrator"},
+      {"integrator", "dt", field([](C& c) -> auto& { return c.integrator.dt; }), "must be > 0",
+       "fixed-step methods: largest step; adaptive: first trial step"},
+      {"integrator", "rtol", field([](C& c) -> auto& { return c.integrator.rtol; }), "must be > 0",
+       "adaptive: tolerance relative to the cloud's RMS radius"},
+      {"integrator", "atol", field([](C& c) -> auto& { return c.integrator.atol; }), "must be > 0",
+       "adaptive: absolute tolerance in length units"},
+      {"integrator", "max_steps", integer([](C& c) -> auto& { return c.integrator.max_steps; }, 1, kMaxInt64),
+       "must be >= 1", "largest number of steps (accepted + rejected)"},
+      {"integrator", "collapse_radius", field([](C& c) -> auto& { return c.collapse_radius; }), "must be >= 0",
+       "stop with status \"collapsed\" once the particles' RMS distance from their centroid is below this many eps "
+       "(0: never; docs/math.md §4.7)"},
+      {"sampling", "sampler", field([](C& c) -> auto& { return c.sampling.sampler; }),
+       "must be one of blobflow list samplers; all but blob need wpme with a target",
+       "how the particles sample rhobar: \"blob\" (the wpme flow), \"ula\", \"mala\", \"svgd\", \"iid\", "
+       "\"quantile\" (docs/math.md §8)"},
+      {"sampling", "bandwidth", number_or_expression([](C& c) -> auto& { return c.sampling.bandwidth; }),
+       "must be a number > 0, \"median\" or \"median-t0\"; svgd only",
+       "svgd: the RBF kernel's bandwidth h; \"median\": Liu and Wang's median heuristic at every evaluation, "
+       "\"median-t0\": frozen at t0"},
+      {"sampling", "batch", integer([](C& c) -> auto& { return c.sampling.batch; }, 0, kMaxInt64),
+       "must be 0 or lie in [2, particles]; blob and svgd with a fixed-step integrator only",
+       "random batches of this many particles, redrawn every step (0: all pairs); the energy diagnostics still sum "
+       "all pairs (output.diagnostics_every = 0 keeps the cost O(N P))"},
+      {"sampling", "mmd_length", field([](C& c) -> auto& { return c.sampling.mmd_length; }), "must be > 0",
+       "the width l of the Gaussian kernel of the mmd metric"},
+      {"output", "times", field([](C& c) -> auto& { return c.output.times; }),
+       "each must lie in (problem.t0, problem.t_final]", "output times; t_final is always included"},
+      {"output", "diagnostics_every", field([](C& c) -> auto& { return c.output.diagnostics_every; }),
+       "must be >= 0", "accepted steps between energy diagnostics (0: output times only)"},
+  };
+}
+
+/// Every key, in the order of `blobflow run --help`, of the violations and of the sections in to_json: the model
+/// ([problem], [discretization], [target], [potential], [interaction]), then run_keys().
 const std::vector<KeySpec>& key_table() {
   using C = RunConfig;
-  static const std::vector<KeySpec> keys = {
+  static const std::vector<KeySpec> model_keys = {
       {"problem", "equation", field([](C& c) -> auto& { return c.problem.equation; }),
        "must be one of blobflow list equations",
        "\"wpme\": d/dt rho = div(rho grad(rho/rhobar)); \"pme\": d/dt rho = Lap(rho^m)"},
@@ -405,38 +444,13 @@ const std::vector<KeySpec>& key_table() {
        "gaussian: l"},
       {"interaction", "chi", field([](C& c) -> auto& { return c.interaction.chi; }), "must be > 0",
        "newtonian: sensitivity chi of the Keller-Segel attraction (docs/math.md §4.7)"},
-      {"integrator", "method", field([](C& c) -> auto& { return c.integrator.method; }),
-       "must be one of blobflow list integrators", "time integrator"},
-      {"integrator", "dt", field([](C& c) -> auto& { return c.integrator.dt; }), "must be > 0",
-       "fixed-step methods: largest step; adaptive: first trial step"},
-      {"integrator", "rtol", field([](C& c) -> auto& { return c.integrator.rtol; }), "must be > 0",
-       "adaptive: tolerance relative to the cloud's RMS radius"},
-      {"integrator", "atol", field([](C& c) -> auto& { return c.integrator.atol; }), "must be > 0",
-       "adaptive: absolute tolerance in length units"},
-      {"integrator", "max_steps", integer([](C& c) -> auto& { return c.integrator.max_steps; }, 1, kMaxInt64),
-       "must be >= 1", "largest number of steps (accepted + rejected)"},
-      {"integrator", "collapse_radius", field([](C& c) -> auto& { return c.collapse_radius; }), "must be >= 0",
-       "stop with status \"collapsed\" once the particles' RMS distance from their centroid is below this many eps "
-       "(0: never; docs/math.md §4.7)"},
-      {"sampling", "sampler", field([](C& c) -> auto& { return c.sampling.sampler; }),
-       "must be one of blobflow list samplers; all but blob need wpme with a target",
-       "how the particles sample rhobar: \"blob\" (the wpme flow), \"ula\", \"mala\", \"svgd\", \"iid\", "
-       "\"quantile\" (docs/math.md §8)"},
-      {"sampling", "bandwidth", number_or_expression([](C& c) -> auto& { return c.sampling.bandwidth; }),
-       "must be a number > 0, \"median\" or \"median-t0\"; svgd only",
-       "svgd: the RBF kernel's bandwidth h; \"median\": Liu and Wang's median heuristic at every evaluation, "
-       "\"median-t0\": frozen at t0"},
-      {"sampling", "batch", integer([](C& c) -> auto& { return c.sampling.batch; }, 0, kMaxInt64),
-       "must be 0 or lie in [2, particles]; blob and svgd with a fixed-step integrator only",
-       "random batches of this many particles, redrawn every step (0: all pairs); the energy diagnostics still sum "
-       "all pairs (output.diagnostics_every = 0 keeps the cost O(N P))"},
-      {"sampling", "mmd_length", field([](C& c) -> auto& { return c.sampling.mmd_length; }), "must be > 0",
-       "the width l of the Gaussian kernel of the mmd metric"},
-      {"output", "times", field([](C& c) -> auto& { return c.output.times; }),
-       "each must lie in (problem.t0, problem.t_final]", "output times; t_final is always included"},
-      {"output", "diagnostics_every", field([](C& c) -> auto& { return c.output.diagnostics_every; }),
-       "must be >= 0", "accepted steps between energy diagnostics (0: output times only)"},
   };
+  static const std::vector<KeySpec> keys = [] {
+    std::vector<KeySpec> all = model_keys;
+    const std::vector<KeySpec> rest = run_keys();
+    all.insert(all.end(), rest.begin(), rest.end());
+    return all;
+  }();
   return keys;
 }
 
