@@ -490,9 +490,43 @@ def append_failure_check(binary):
         return None
 
 
+CONFIG_SAMPLING = os.path.join(ROOT, "studies", "configs", "sampling-1d.toml")
+
+
+def sampling_cases():
+    """[sampling]: samplers, bandwidths, batches, and samplers that need what the target or integrator lacks."""
+    def run(name, assignments, fragments):
+        args = ["run", CONFIG_SAMPLING]
+        for a in assignments:
+            args += ["--set", a]
+        return Case(name, args + ["-o", "{tmp}/out"], USAGE, fragments)
+    euler = "integrator.method=euler"
+    piecewise = ["problem.target=piecewise", "target.pieces=[{lo=[-0.5],hi=[0.5],value=1}]"]
+    return [
+        run("sampler unknown", ["sampling.sampler=langevin"], ["sampling.sampler", '"langevin"', "must be one of"]),
+        run("ula step <= 0", ["sampling.sampler=ula", euler, "integrator.dt=-0.1"], ["integrator.dt = -0.1", "> 0"]),
+        run("ula with dopri5", ["sampling.sampler=ula"], ['integrator.method = "dopri5"', "Euler-Maruyama"]),
+        run("svgd bandwidth 0", ["sampling.sampler=svgd", "sampling.bandwidth=0"], ["sampling.bandwidth = 0"]),
+        run("svgd bandwidth word", ["sampling.sampler=svgd", "sampling.bandwidth=wide"],
+            ['sampling.bandwidth = "wide"', '"median"']),
+        run("bandwidth without svgd", ["sampling.bandwidth=0.5"], ["sampling.bandwidth", 'sampler = "svgd" only']),
+        run("batch 1", ["sampling.batch=1", euler], ["sampling.batch = 1", "[2, "]),
+        run("batch above N", ["sampling.batch=201", euler], ["sampling.batch = 201", "discretization.particles = 200"]),
+        run("batch adaptive", ["sampling.batch=10"], ["sampling.batch = 10", "fixed-step explicit method"]),
+        run("ula without a score", ["sampling.sampler=ula", euler] + piecewise,
+            ['sampling.sampler = "ula"', "score grad log rhobar"]),
+        run("svgd without a score", ["sampling.sampler=svgd"] + piecewise, ['sampling.sampler = "svgd"', "score"]),
+        run("quantile in 2D", ["sampling.sampler=quantile", "problem.dimension=2", "target.mean=[0,0]",
+                               "target.covariance=[1,0,0,1]"], ['sampling.sampler = "quantile"', "dimension = 1"]),
+        run("iid on a floored gaussian", ["sampling.sampler=iid", "target.floor_fraction=0.01"],
+            ["target.floor_fraction = 0.01", "infinite mass"]),
+        run("mmd length 0", ["sampling.mmd_length=0"], ["sampling.mmd_length = 0", "must be > 0"]),
+    ]
+
+
 def all_cases():
     cases = (config_key_cases() + toml_cases() + target_cases() + epsilon_cases() + cli_cases() +
-             distance_cases() + study_cases() + record_cases())
+             distance_cases() + study_cases() + record_cases() + sampling_cases())
     names = [c.name for c in cases]
     duplicates = {n for n in names if names.count(n) > 1}
     assert not duplicates, f"duplicate case names: {sorted(duplicates)}"

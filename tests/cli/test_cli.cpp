@@ -84,28 +84,6 @@ TEST(Cli, BadConfigurationValuesExitWithTwoNamingKeyValueAndRule) {
   }
 }
 
-TEST(Cli, BadSamplerSettingsExitWithTwoNamingKeyValueAndRule) {
-  const std::string config = std::string(BLOBFLOW_CONFIGS) + "/sampling-1d.toml";
-  struct Case {
-    const char* set;
-    const char* fragment;
-  };
-  const Case cases[] = {
-      {"sampling.sampler=ula --set integrator.method=euler --set integrator.dt=-0.1", "integrator.dt = -0.1: must be > 0"},
-      {"sampling.sampler=svgd --set sampling.bandwidth=0", "sampling.bandwidth = 0"},
-      {"sampling.batch=1 --set integrator.method=euler", "sampling.batch = 1: must be 0 or lie in [2, "},
-      {"sampling.batch=201 --set integrator.method=euler", "sampling.batch = 201: must be 0 or lie in [2, "},
-      {"problem.target=piecewise --set target.pieces=[{lo=[-0.5],hi=[0.5],value=1}] --set sampling.sampler=ula "
-       "--set integrator.method=euler",
-       "sampling.sampler = \"ula\": follows the score grad log rhobar, which only gaussian and mixture targets have"},
-  };
-  for (const Case& c : cases) {
-    const Outcome o = blobflow("run " + config + " --set " + c.set + " -o " + temp_dir("bad-sampler").string());
-    EXPECT_EQ(o.exit_code, 2) << c.set << "\n" << o.output;
-    expect_contains(o.output, c.fragment);
-  }
-}
-
 TEST(Cli, UnknownKeyInAFileIsRejected) {
   const std::string config = write_config("unknown", "[problem]\nequation = \"wpme\"\ndimensions = 2\n");
   const Outcome o = blobflow("run " + config);
