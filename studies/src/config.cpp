@@ -666,6 +666,10 @@ void validate_sampling(const RunConfig& c, const std::set<std::string>& given, V
              "must be 0 or lie in [2, discretization.particles = " + std::to_string(c.discretization.particles) + "]");
     if (s.sampler != "blob" && s.sampler != "svgd")
       v.fail("sampling.batch", value, "applies to samplers \"blob\" and \"svgd\" only");
+    else if (s.sampler == "blob" && is_registered(equation_registry(), c.problem.equation) && c.exponent() != 2.0)
+      v.fail("sampling.batch", value,
+             "needs a velocity linear in the other particles' masses (an energy quadratic in rho: wpme, or pme with "
+             "m = 2; docs/math.md §8.3); m = " + format_double(c.exponent()));
     const IntegratorInfo* method = find_integrator(c.integrator.method);
     if (method && (method->adaptive || c.integrator.method == "implicit-euler"))
       v.fail("sampling.batch", value,

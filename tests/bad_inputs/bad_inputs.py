@@ -521,6 +521,8 @@ def sampling_cases():
         run("iid on a floored gaussian", ["sampling.sampler=iid", "target.floor_fraction=0.01"],
             ["target.floor_fraction = 0.01", "infinite mass"]),
         run("mmd length 0", ["sampling.mmd_length=0"], ["sampling.mmd_length = 0", "must be > 0"]),
+        run("batch with pme m = 3", ["sampling.batch=10", euler, "problem.equation=pme", "problem.m=3",
+                                     "problem.target=uniform"], ["sampling.batch = 10", "linear", "m = 3"]),
     ]
 
 
