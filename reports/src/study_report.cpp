@@ -73,6 +73,11 @@ const json& child(const json& j, std::string_view key) {
 
 // Typed accessors of a run record (one line of runs.jsonl).
 std::string record_id(const json& record) { return child(record, "id").get<std::string>(); }
+/// The record's sweep, or "" where it has none (a record the reader let through without one belongs to no fit).
+std::string record_sweep(const json& record) {
+  const json& sweep = child(record, "sweep");
+  return sweep.is_string() ? sweep.get<std::string>() : std::string();
+}
 bool record_ok(const json& record) {
   return child(record, "status").is_string() && successful_status(child(record, "status").get<std::string>());
 }
@@ -397,7 +402,7 @@ std::vector<Replicates> collect_samples(Builder& b, const FitSpec& fit, std::vec
   std::map<std::string, std::size_t> group_index, sample_index;
   std::vector<Replicates> samples;
   for (const json* r : b.runs.ordered) {
-    if (!fit.takes(child(*r, "sweep")) || (*r).value("reference", false) || !record_ok(*r)) continue;
+    if (!fit.takes(record_sweep(*r)) || (*r).value("reference", false) || !record_ok(*r)) continue;
     const std::string label = group_label(*r, fit.group_by);
     if (!group_index.count(label)) {
       group_index[label] = groups.size();
@@ -1176,7 +1181,7 @@ void add_time_slope_fit(Builder& b, const FitSpec& fit) {
                    "slope_ci95_high,expected,difference,relative_difference\n";
   std::vector<TimeSlope> slopes;
   for (const json* r : b.runs.ordered)
-    if (fit.takes(child(*r, "sweep"))) slopes.push_back(time_slope(fit, *r));
+    if (fit.takes(record_sweep(*r))) slopes.push_back(time_slope(fit, *r));
   const std::string window = fit.t_window.empty() ? "all its output times"
                                                   : "its output times in [" + format_shortest(fit.t_window[0]) + ", " +
                                                         format_shortest(fit.t_window[1]) + "]";

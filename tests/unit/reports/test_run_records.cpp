@@ -70,5 +70,19 @@ TEST(RunRecords, AReportOfIncompleteRecordsTreatsWhatIsMissingAsMissing) {
   EXPECT_EQ(report.n_failed, 1u);
 }
 
+TEST(RunRecords, ARecordWithoutASweepBelongsToNoFit) {
+  // A fit over sweep "s" walks every record: one without a sweep is skipped, not converted to a string (the
+  // fuzzer's finding: type_error.302 from a null sweep). A sweep of the wrong type is refused by the reader.
+  const auto dir = fresh_dir("no-sweep");
+  const json runs = json::array({{{"id", "a"}, {"config_hash", "ha"}}, {{"id", "b"}, {"config_hash", "hb"}}});
+  const json fit = {{"name", "f"}, {"sweep", "s"}, {"metric", "w2"}, {"against", "discretization.particles"}};
+  std::ofstream(dir / "study.json") << json{{"name", "fixture"}, {"runs", runs}, {"fits", {fit}}}.dump();
+  std::ofstream(dir / "runs.jsonl")
+      << R"({"id": "a", "config_hash": "ha", "status": "ok", "wweep": "s", "summary": {"metrics": {}}})" "\n"
+      << R"({"id": "b", "config_hash": "hb", "status": "ok", "sweep": "s", "summary": {"metrics": {}}})" "\n";
+  const StudyReport report = build_study_report(dir, {false, false});
+  EXPECT_EQ(report.n_recorded, 2u);
+}
+
 }  // namespace
 }  // namespace blobflow::reports
