@@ -1223,6 +1223,66 @@ void add_fit(Builder& b, const FitSpec& fit) {
   add_fit_figures(b, f);
 }
 
+/// The configuration of a run less the keys in which a run with drop-outs and one that started with its survivors
+/// differ: the drop-outs, the number of particles, and the seed that drew them.
+json config_beside_survivors(const json& record) {
+  json config = child(child(record, "summary"), "config");
+  if (!config.is_object()) return json();
+  config.erase("coverage");
+  for (const char* key : {"particles", "seed"})
+    if (config.contains("discretization")) config["discretization"].erase(key);
+  return config;
+}
+
+/// W2 at t_final of a successful run without drop-outs that started with `agents` particles and otherwise has the
+/// configuration `beside` (config_beside_survivors), if the study has one.
+std::optional<double> survivors_w2(const Builder& b, const json& beside, std::size_t agents) {
+  for (const json* r : b.runs.ordered) {
+    if (!record_ok(*r) || !has_summary(*r) || !child(record_metrics(*r), "dropouts").empty()) continue;
+    const json& resolved = child(child(*r, "summary"), "resolved");
+    if (child(resolved, "particles") != json(agents) || config_beside_survivors(*r) != beside) continue;
+    if (const json* last = output_at(*r, std::nullopt)) return number(child(*last, "w2_steady"));
+  }
+  return std::nullopt;
+}
+
+/// The runs with drop-outs (coverage.dropouts): per event, who stopped, how the run recovered, and the level it
+/// reached beside that of a run that started with the surviving number of agents.
+void add_dropouts_table(Builder& b) {
+  TableBlock table{{"run", "coordinates", "t", "stopped", "active", "W2 at t", "W2 next", "recovery time", "W2 final",
+                    "W2 final, survivors from t0"},
+                   {},
+                   {}};
+  for (const json* r : b.runs.ordered) {
+    if (!has_summary(*r)) continue;
+    const json& events = child(record_metrics(*r), "dropouts");
+    if (!events.is_array()) continue;
+    std::string coords;
+    for (const auto& [k, v] : child(*r, "coords").items())
+      if (k != "coverage.dropouts") coords += (coords.empty() ? "" : ", ") + short_key(k) + " = " + value_text(v);
+    for (const json& e : events) {
+      const auto active = child(e, "active").get<std::size_t>();
+      table.rows.push_back({record_id(*r), coords, format_shortest(child(e, "t").get<double>()),
+                            std::to_string(child(e, "removed").size()), std::to_string(active),
+                            format_scientific(number(child(e, "w2_at_event"))),
+                            format_scientific(number(child(e, "w2_after"))),
+                            number(child(e, "recovery_time")) ? format_scientific(number(child(e, "recovery_time")), 3)
+                                                                : std::string("not recovered"),
+                            format_scientific(number(child(e, "w2_final"))),
+                            format_scientific(survivors_w2(b, config_beside_survivors(*r), active))});
+    }
+  }
+  if (table.rows.empty()) return;
+  b.document.add(Heading{2, "Drop-outs", ""});
+  b.document.add(Paragraph{{text(
+      "Per drop-out event: the agents that stopped and those left; w2_steady (W2 of the active agents, normalized, to "
+      "rhobar / int rhobar) at the event, at the next output and at the end; the recovery time (until w2_steady is "
+      "back within coverage.recovery_factor of its value at the event); and, where the study has one, the final "
+      "w2_steady of a run without drop-outs that started with as many agents as survived. From each run's "
+      "summary.json (metrics.dropouts).")}});
+  b.document.add(std::move(table));
+}
+
 /// Every run, and the failed ones with their status.
 void add_runs_tables(Builder& b) {
   TableBlock runs{{"run", "coordinates", "status", "W2(T)", "wall s"}, {}, {}};
@@ -1336,6 +1396,7 @@ StudyReport build_study_report(const std::filesystem::path& dir, const ReportOpt
   for (const json* r : b.runs.ordered) b.report.n_failed += !record_ok(*r);
   add_introduction(b, study);
   for (const FitSpec& fit : child(study, "fits").get<std::vector<FitSpec>>()) add_fit(b, fit);
+  add_dropouts_table(b);
   add_runs_tables(b);
   add_study_file(b, study);
 

@@ -131,6 +131,13 @@ std::function<double(std::span<const double>)> mollifier_function(std::string_vi
       zeta);
 }
 
+double mollifier_reach(std::string_view name, int dimension, double epsilon) {
+  const MollifierChoice zeta = make_mollifier(name, dimension, epsilon);
+  return std::visit(
+      [](const auto& z) { return z.self_convolution().truncation_radius(TruncatedSum::kDefaultRelativeTolerance); },
+      zeta);
+}
+
 std::string resolve_engine(const FieldSpec& spec) {
   if (spec.engine != kAutoEngine) return spec.engine;
   EngineProblem problem;

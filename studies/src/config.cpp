@@ -109,6 +109,48 @@ class Reader {
     }
     out = std::move(boxes);
   }
+  /// An array of tables {t = time, fraction = f} or {t = time, agents = [ids]} (coverage.dropouts).
+  void read_dropouts(std::string_view key, const toml::node& node, std::vector<Dropout>& out) {
+    const toml::array* array = node.as_array();
+    constexpr std::string_view kRule = "must be an array of tables {t = time, fraction = f} or {t = time, agents = "
+                                       "[ids]}";
+    if (!array) return error(key, node, std::string(kRule));
+    std::vector<Dropout> events;
+    for (const toml::node& element : *array) {
+      const toml::table* table = element.as_table();
+      if (!table) return error(key, node, std::string(kRule));
+      Dropout e;
+      std::vector<std::string> local;
+      Reader inner(local);
+      const std::string at = std::string(key) + "[" + std::to_string(events.size()) + "]";
+      for (const auto& [field, value] : *table) {
+        const std::string name = at + "." + std::string(field.str());
+        if (field.str() == "t") inner.read_double(name, value, e.t);
+        else if (field.str() == "fraction") inner.read_double(name, value, e.fraction);
+        else if (field.str() == "agents") inner.read_ids(name, value, e.agents);
+        else local.push_back(name + ": unknown key (a drop-out has t and either fraction or agents)");
+      }
+      if (!table->contains("t") || table->contains("fraction") == table->contains("agents"))
+        local.push_back(at + ": " + std::string(kRule) + " (t and exactly one of fraction, agents)");
+      if (!local.empty()) {
+        errors_.insert(errors_.end(), local.begin(), local.end());
+        return;
+      }
+      events.push_back(std::move(e));
+    }
+    out = std::move(events);
+  }
+  void read_ids(std::string_view key, const toml::node& node, std::vector<std::int64_t>& out) {
+    const toml::array* array = node.as_array();
+    if (!array) return error(key, node, "must be an array of agent ids (integers >= 0)");
+    std::vector<std::int64_t> ids;
+    for (const toml::node& element : *array) {
+      const auto* i = element.as_integer();
+      if (!i || i->get() < 0) return error(key, node, "must be an array of agent ids (integers >= 0)");
+      ids.push_back(i->get());
+    }
+    out = std::move(ids);
+  }
 
  private:
   std::vector<std::string>& errors_;
@@ -265,7 +307,34 @@ struct Boxes {
   }
 };
 
-using Field = std::variant<Text, NumberOrExpression, Integer, Number, NumberOrAuto, Numbers, Boxes>;
+/// The drop-out events of coverage.dropouts.
+struct Dropouts {
+  Ref<std::vector<Dropout>> at;
+  void read(const ReadArgs& a) const { a.reader.read_dropouts(a.key, a.node, at(a.config)); }
+  nlohmann::json json(const RunConfig& c) const {
+    nlohmann::json events = nlohmann::json::array();
+    for (const Dropout& e : member(at, c))
+      events.push_back(e.agents.empty() ? nlohmann::json{{"t", e.t}, {"fraction", e.fraction}}
+                                        : nlohmann::json{{"t", e.t}, {"agents", e.agents}});
+    return events;
+  }
+  std::string toml(const RunConfig& c) const {
+    std::string s;
+    for (const Dropout& e : member(at, c)) {
+      std::string what;
+      if (e.agents.empty()) {
+        what = "fraction = " + toml_number(e.fraction);
+      } else {
+        for (std::int64_t id : e.agents) what += (what.empty() ? "" : ", ") + std::to_string(id);
+        what = "agents = [" + what + "]";
+      }
+      s += (s.empty() ? "" : ", ") + std::string("{t = ") + toml_number(e.t) + ", " + what + "}";
+    }
+    return "[" + s + "]";
+  }
+};
+
+using Field = std::variant<Text, NumberOrExpression, Integer, Number, NumberOrAuto, Numbers, Boxes, Dropouts>;
 
 /// The field of a member, its kind following the member's type (a string is Text, an optional<double> is
 /// NumberOrAuto, ...); `at` is a captureless lambda returning a reference to the member.
@@ -278,6 +347,7 @@ Field field(F at) {
   else if constexpr (std::is_same_v<T, std::optional<double>>) return NumberOrAuto{ref};
   else if constexpr (std::is_same_v<T, std::vector<double>>) return Numbers{ref};
   else if constexpr (std::is_same_v<T, std::vector<TargetBox>>) return Boxes{ref};
+  else if constexpr (std::is_same_v<T, std::vector<Dropout>>) return Dropouts{ref};
   else return Integer{ref};
 }
 /// An integer member that only holds values in [lo, hi] (outside: the key's rule is the message).
@@ -343,6 +413,22 @@ std::vector<KeySpec> run_keys() {
        "all pairs (output.diagnostics_every = 0 keeps the cost O(N P))"},
       {"sampling", "mmd_length", field([](C& c) -> auto& { return c.sampling.mmd_length; }), "must be > 0",
        "the width l of the Gaussian kernel of the mmd metric"},
+      {"coverage", "region_lo", field([](C& c) -> auto& { return c.coverage.region_lo; }),
+       "must hold 1 or d numbers; wpme with a target whose law blobflow integrates",
+       "lower corner of the region the coverage metrics measure (docs/math.md §9); empty: no region"},
+      {"coverage", "region_hi", field([](C& c) -> auto& { return c.coverage.region_hi; }),
+       "must hold as many numbers as region_lo, each above it", "upper corner of the coverage region"},
+      {"coverage", "controller", field([](C& c) -> auto& { return c.coverage.controller; }),
+       "must be \"blob\" or \"lloyd\"; lloyd needs a region",
+       "how agents move: \"blob\" (the run's flow) or \"lloyd\" (towards the rhobar-centroids of their Voronoi "
+       "cells in the region)"},
+      {"coverage", "dropouts", field([](C& c) -> auto& { return c.coverage.dropouts; }),
+       "each t in (problem.t0, problem.t_final], in order; fraction in (0, 1) or agents: distinct ids < particles; "
+       "not every agent",
+       "drop-out events [{t = .., fraction = ..} or {t = .., agents = [..]}]: the agents stop, survivors keep "
+       "their masses"},
+      {"coverage", "recovery_factor", field([](C& c) -> auto& { return c.coverage.recovery_factor; }),
+       "must be > 1", "recovered once w2_steady is back within this factor of its value at the drop-out"},
       {"output", "times", field([](C& c) -> auto& { return c.output.times; }),
        "each must lie in (problem.t0, problem.t_final]", "output times; t_final is always included"},
       {"output", "diagnostics_every", field([](C& c) -> auto& { return c.output.diagnostics_every; }),
@@ -680,6 +766,55 @@ void validate_sampling(const RunConfig& c, const std::set<std::string>& given, V
     v.fail("sampling.mmd_length", format_double(s.mmd_length), "must be > 0");
 }
 
+/// [coverage]: a region the target has a law on, a controller that can move the agents, drop-outs in the run's time.
+void validate_coverage(const RunConfig& c, Violations& v) {
+  const auto& cv = c.coverage;
+  const auto d = static_cast<std::size_t>(c.problem.dimension);
+  const auto numbers = [](const std::vector<double>& x) { return toml_numbers(x); };
+  if (cv.region_lo.size() != cv.region_hi.size())
+    v.fail("coverage.region_hi", numbers(cv.region_hi), "must hold as many numbers as region_lo");
+  else if (c.has_region() && cv.region_lo.size() != 1 && cv.region_lo.size() != d)
+    v.fail("coverage.region_lo", numbers(cv.region_lo), "must hold 1 or d = " + std::to_string(d) + " numbers");
+  else
+    for (std::size_t k = 0; k < cv.region_lo.size(); ++k)
+      if (!(cv.region_lo[k] < cv.region_hi[k]) || !std::isfinite(cv.region_lo[k]) || !std::isfinite(cv.region_hi[k]))
+        v.fail("coverage.region_hi", numbers(cv.region_hi), "each must be finite and above region_lo");
+  const bool has_target = is_registered(equation_registry(), c.problem.equation) &&
+                          equation_has_target(c.problem.equation) && !is_uniform_on_whole_space(c.target);
+  if (c.has_region() && !has_target)
+    v.fail("coverage.region_lo", numbers(cv.region_lo),
+           "a region measures coverage of a target: needs problem.equation = \"wpme\" with a target");
+  if (cv.controller != "blob" && cv.controller != "lloyd")
+    v.fail("coverage.controller", Violations::quoted(cv.controller), "must be \"blob\" or \"lloyd\"");
+  if (cv.controller == "lloyd" && !c.has_region())
+    v.fail("coverage.controller", "\"lloyd\"", "moves agents within a region: set coverage.region_lo and region_hi");
+  if ((cv.controller == "lloyd" || !cv.dropouts.empty()) && (c.sampling.sampler != "blob" || c.sampling.batch != 0))
+    v.fail("sampling.sampler", Violations::quoted(c.sampling.sampler),
+           "coverage runs (a lloyd controller or drop-outs) move agents by the deterministic blob flow: needs "
+           "sampler = \"blob\" without batches");
+  double previous = c.problem.t0;
+  for (std::size_t k = 0; k < cv.dropouts.size(); ++k) {
+    const Dropout& e = cv.dropouts[k];
+    const std::string key = "coverage.dropouts[" + std::to_string(k) + "]";
+    if (!(e.t > c.problem.t0 && e.t <= c.problem.t_final))
+      v.fail(key + ".t", format_double(e.t), "must lie in (problem.t0, problem.t_final] = (" +
+                                                 format_double(c.problem.t0) + ", " + format_double(c.problem.t_final) + "]");
+    else if (e.t < previous)
+      v.fail(key + ".t", format_double(e.t), "must not be before the previous drop-out's t");
+    previous = std::max(previous, e.t);
+    if (e.agents.empty() && !(e.fraction > 0.0 && e.fraction < 1.0))
+      v.fail(key + ".fraction", format_double(e.fraction), "must lie in (0, 1)");
+    std::set<std::int64_t> seen;
+    for (std::int64_t id : e.agents)
+      if (id >= c.discretization.particles || !seen.insert(id).second)
+        v.fail(key + ".agents", std::to_string(id),
+               "must be distinct agent ids in [0, discretization.particles = " +
+                   std::to_string(c.discretization.particles) + ")");
+  }
+  if (!(cv.recovery_factor > 1.0) || !std::isfinite(cv.recovery_factor))
+    v.fail("coverage.recovery_factor", format_double(cv.recovery_factor), "must be > 1");
+}
+
 void validate_steps_and_output(const RunConfig& c, Violations& v) {
   const auto& p = c.problem;
   const auto& in = c.integrator;
@@ -899,7 +1034,10 @@ ConfigError::ConfigError(std::vector<std::string> violations)
 
 bool RunConfig::uses_seed() const {
   const SamplerInfo* sampler = find_sampler(sampling.sampler);
-  return discretization.placement == "random" || (sampler && sampler->random) || sampling.batch > 0;
+  const bool random_dropout = std::any_of(coverage.dropouts.begin(), coverage.dropouts.end(),
+                                          [](const Dropout& e) { return e.agents.empty(); });
+  return discretization.placement == "random" || (sampler && sampler->random) || sampling.batch > 0 ||
+         random_dropout;
 }
 
 double RunConfig::exponent() const { return equation_fixed_exponent(problem.equation).value_or(problem.m); }
@@ -935,6 +1073,7 @@ std::vector<std::string> validate(const RunConfig& config, const std::set<std::s
   validate_drift_sections(config, given_keys, v);
   validate_steps_and_output(config, v);
   validate_sampling(config, given_keys, v);
+  validate_coverage(config, v);
   validate_run_time_rules(config, given_keys, v);
   validate_kind_parameters(config, given_keys, v);
   return v.lines;
@@ -982,6 +1121,11 @@ nlohmann::json to_json(const RunConfig& c) {
   if (c.sampling.sampler == blob.sampler && c.sampling.bandwidth == blob.bandwidth && c.sampling.batch == blob.batch &&
       c.sampling.mmd_length == blob.mmd_length)
     j.erase("sampling");
+  // The coverage section only where it is used, for the same reason.
+  const RunConfig::Coverage none;
+  if (c.coverage.region_lo.empty() && c.coverage.region_hi.empty() && c.coverage.controller == none.controller &&
+      c.coverage.dropouts.empty() && c.coverage.recovery_factor == none.recovery_factor)
+    j.erase("coverage");
   // The collapse check only where it is on, so that runs without it keep the hashes they had before it existed.
   if (c.collapse_radius == 0.0) j["integrator"].erase("collapse_radius");
   return j;

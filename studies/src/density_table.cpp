@@ -79,8 +79,11 @@ std::string density_table_1d(const RunConfig& config, double eps, const ExactSol
                              std::span<const double> masses, const std::vector<DensitySnapshot>& snapshots) {
   // The particles by output time (one block per distinct time, in increasing order), as particles.csv lists them.
   std::map<double, std::vector<std::pair<double, double>>> by_time;
-  for (const DensitySnapshot& s : snapshots)
-    for (std::size_t i = 0; i < masses.size(); ++i) by_time[s.t].emplace_back(s.x[i], masses[i]);
+  for (const DensitySnapshot& s : snapshots) {
+    const std::span<const double> ms = s.masses.empty() ? masses : s.masses;
+    by_time[s.t].clear();
+    for (std::size_t i = 0; i < ms.size(); ++i) by_time[s.t].emplace_back(s.x[i], ms[i]);
+  }
   const auto target = normalized_target(config, 1);
   double lo = INFINITY, hi = -INFINITY;
   for (const auto& [t, particles] : by_time)
@@ -113,17 +116,21 @@ std::string density_table_1d(const RunConfig& config, double eps, const ExactSol
 std::string density_table_2d(const RunConfig& config, double eps, const ExactSolution* exact,
                              std::span<const double> masses, const std::vector<DensitySnapshot>& snapshots) {
   // One snapshot per distinct time in increasing order (a repeated time keeps its last), then the times written.
-  std::map<double, std::span<const double>> by_time;
-  for (const DensitySnapshot& s : snapshots) by_time[s.t] = s.x;
-  const std::vector<std::pair<double, std::span<const double>>> all(by_time.begin(), by_time.end());
-  std::vector<std::pair<double, std::span<const double>>> written;
-  for (std::size_t k : spread_indices(all.size(), kDensityTimes2D)) written.push_back(all[k]);
+  std::map<double, DensitySnapshot> by_time;
+  for (const DensitySnapshot& s : snapshots) {
+    by_time[s.t] = s;
+    if (s.masses.empty()) by_time[s.t].masses = masses;
+  }
+  const std::vector<std::pair<double, DensitySnapshot>> all(by_time.begin(), by_time.end());
+  std::vector<DensitySnapshot> written;
+  for (std::size_t k : spread_indices(all.size(), kDensityTimes2D)) written.push_back(all[k].second);
 
   const auto target = normalized_target(config, 2);
   std::array<double, 2> lo = {INFINITY, INFINITY}, hi = {-INFINITY, -INFINITY};
-  for (const auto& [t, x] : written)
-    for (std::size_t i = 0; i < masses.size(); ++i)
-      for (std::size_t c = 0; c < 2; ++c) lo[c] = std::min(lo[c], x[2 * i + c]), hi[c] = std::max(hi[c], x[2 * i + c]);
+  for (const DensitySnapshot& s : written)
+    for (std::size_t i = 0; i < s.masses.size(); ++i)
+      for (std::size_t c = 0; c < 2; ++c)
+        lo[c] = std::min(lo[c], s.x[2 * i + c]), hi[c] = std::max(hi[c], s.x[2 * i + c]);
   std::array<std::vector<double>, 2> grid;
   for (std::size_t c = 0; c < 2; ++c) {
     lo[c] -= kDensityMarginEps * eps, hi[c] += kDensityMarginEps * eps;
@@ -140,18 +147,18 @@ std::string density_table_2d(const RunConfig& config, double eps, const ExactSol
       }
 
   const auto zeta = mollifier_function(config.discretization.mollifier, 2, eps);
-  double mass = 0.0;
-  for (double m : masses) mass += m;
   std::string csv = "t,x1,x2,blob,exact,target\n";
-  for (const auto& [t, x] : written) {
+  for (const auto& [t, x, ms] : written) {
+    double mass = 0.0;
+    for (double m : ms) mass += m;
     const std::string time = number(t);
     for (std::size_t k2 = 0; k2 < kDensityGridPoints2D; ++k2)
       for (std::size_t k1 = 0; k1 < kDensityGridPoints2D; ++k1) {
         const std::array<double, 2> y = {grid[0][k1], grid[1][k2]};
         double sum = 0.0;
-        for (std::size_t i = 0; i < masses.size(); ++i) {
+        for (std::size_t i = 0; i < ms.size(); ++i) {
           const std::array<double, 2> z = {y[0] - x[2 * i], y[1] - x[2 * i + 1]};
-          sum += masses[i] * zeta(z);
+          sum += ms[i] * zeta(z);
         }
         const std::optional<double> u =
             exact ? std::optional<double>(exact->density(y, t) / config.problem.mass) : std::nullopt;

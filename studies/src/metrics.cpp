@@ -16,6 +16,7 @@
 #include "blobflow/analysis/wasserstein1d.hpp"
 #include "blobflow/solvers/targets.hpp"
 #include "blobflow/solvers/velocity_field.hpp"
+#include "blobflow/studies/coverage.hpp"
 
 namespace blobflow {
 namespace {
@@ -29,6 +30,9 @@ std::string_view always(const RunFacts&) { return ""; }
 std::string_view no_truth(const RunFacts& f) {
   if (f.exact || f.reference) return "";
   if (!f.blob) return "a sampler other than the blob method is measured against rhobar (w2_steady, mmd), not a flow";
+  if (!f.follows_equation)
+    return "Lloyd's agents and runs with drop-outs do not follow the equation's flow: they are measured against rhobar "
+           "(w2_steady, coverage_cost)";
   return "the problem has no exact solution in blobflow (none with a target, an interaction or a potential other "
          "than |x|^2/2) and no reference solution (those exist in 1D, with a target or a potential)";
 }
@@ -80,6 +84,11 @@ std::string_view no_target_moments(const RunFacts& f) {
          "piecewise-constant ones (uniform box, piecewise) only";
 }
 
+std::string_view no_region(const RunFacts& f) {
+  if (f.region) return "";
+  return "the coverage metrics are measured on a region: set coverage.region_lo and region_hi";
+}
+
 std::string_view no_second_moment_rate(const RunFacts& f) {
   if (f.second_moment_rate) return "";
   return "the continuum d/dt int |x|^2 rho is a known constant only for pme with m = 1 and no potential, without an "
@@ -124,6 +133,13 @@ constexpr OutputKey kOutputKeys[] = {
      no_target_moments},
     {"covariance_error", "Frobenius norm of the particles' covariance minus that of rhobar / int rhobar", "sampling",
      no_target_moments},
+    {"coverage_cost", "the coverage cost H of the agents' Voronoi cells in coverage's region (docs/math.md §9)",
+     "coverage", no_region},
+    {"min_distance", "the smallest distance between two agents", "coverage", no_region},
+    {"outside_distance", "the largest distance of an agent from the region", "coverage", no_region},
+    {"neighbours_mean", "agents within the reach of an agent's velocity (lloyd: Voronoi neighbours), mean",
+     "coverage", no_region},
+    {"neighbours_max", "the same, the largest count", "coverage", no_region},
 };
 
 /// Mean and covariance (d x d, row-major) of a law.
@@ -387,13 +403,12 @@ static analysis::Box law_box(int d, const std::array<double, 3>& lo, const std::
   return analysis::Box{.dimension = d, .lo = lo, .hi = hi};
 }
 
-/// The steady state rhobar / int rhobar of a 2D or 3D target as a law semi-discrete transport integrates exactly:
-/// piecewise-constant targets (a uniform box, piecewise) on the hull of their pieces, as in 1D (the floor outside has
-/// infinite mass, so the hull is where the steady state lives); gaussian and mixture targets without a floor on R^d.
-/// Null for the others: a floored Gaussian has infinite mass on R^d, a grid target no box.
 std::shared_ptr<const analysis::LawND> steady_state_law_nd(const Target& target) {
+  return target.dimension() == 1 ? nullptr : target_law(target);
+}
+
+std::shared_ptr<const analysis::LawND> target_law(const Target& target) {
   const int d = target.dimension();
-  if (d == 1) return nullptr;
   if (const PiecewiseInverse* pieces = target.piecewise_inverse()) {
     const AxisBox hull = *target.box();
     std::vector<analysis::PiecewiseConstantLawND::Piece> parts;
@@ -438,10 +453,11 @@ RunFacts run_facts(const RunConfig& config) {
   RunFacts f;
   f.dimension = config.problem.dimension;
   const std::shared_ptr<const ExactSolution> exact = exact_solution_of(config);
-  f.exact = exact != nullptr;
+  f.exact = exact != nullptr && config.follows_equation();
   f.exact_energy = exact && exact->energy(config.problem.t0).has_value();
   f.reference = uses_reference_solution(config, f.exact);
   f.blob = config.sampling.sampler == "blob";
+  f.follows_equation = config.follows_equation();
   const std::shared_ptr<const Target> target = run_target(config, f.dimension);
   f.target = target != nullptr;
   f.target_box = target && target->box().has_value();
@@ -449,6 +465,7 @@ RunFacts run_facts(const RunConfig& config) {
   f.second_moment_rate = second_moment_rate_exact(config).has_value();
   f.normal_target = target && !target->normal_components().empty();
   f.target_moments = target && target_moments(*target).has_value();
+  f.region = config.has_region();
   return f;
 }
 
@@ -504,6 +521,11 @@ RunMetrics make_metrics(const RunConfig& config, const Truth* truth, double epsi
     grid.lo = box->lo, grid.hi = box->hi;
     out.metrics.push_back(std::make_unique<const DivergenceMetric>(
         grid, target, mollifier_function(config.discretization.mollifier, d, epsilon)));
+  }
+  if (config.has_region()) {
+    const bool lloyd = config.coverage.controller == "lloyd";
+    out.metrics.push_back(make_coverage_metric(
+        make_coverage_density(config), lloyd ? 0.0 : mollifier_reach(config.discretization.mollifier, d, epsilon)));
   }
   return out;
 }

@@ -18,6 +18,7 @@
 #include "blobflow/solvers/samplers.hpp"
 #include "blobflow/solvers/targets.hpp"
 #include "blobflow/solvers/velocity_field.hpp"
+#include "blobflow/studies/coverage.hpp"
 #include "blobflow/studies/density_table.hpp"
 #include "blobflow/studies/expression.hpp"
 #include "blobflow/studies/run_files.hpp"
@@ -188,6 +189,7 @@ struct Motion {
   std::string sampler = "blob";             ///< sampling.sampler
   std::size_t pairs_per_evaluation = 0;     ///< blob, svgd
   bool scores_per_evaluation = false;       ///< svgd, ula, mala: N score evaluations per velocity evaluation
+  FieldFactory factory;                     ///< the field for other masses (after a drop-out): blob, lloyd
 };
 
 SvgdSpec svgd_spec(const RunConfig& config) {
@@ -209,8 +211,21 @@ Motion make_motion(const RunConfig& config, const PreparedProblem& problem, cons
   Motion m;
   m.sampler = sampler.name;
   m.pairs_per_evaluation = batch_pairs(masses.size(), batch);
+  if (config.coverage.controller == "lloyd") {
+    m.factory = [density = make_coverage_density(config)](const std::vector<double>& active) {
+      return make_lloyd_field(density, active);
+    };
+    m.field = m.factory(masses);
+    m.pairs_per_evaluation = 0;
+    return m;
+  }
   if (sampler.name == "blob" && batch == 0) {
-    m.field = make_velocity_field(spec, masses);
+    m.factory = [spec](const std::vector<double>& active) {
+      FieldSpec s = spec;
+      s.particles = active.size();
+      return make_velocity_field(s, active);
+    };
+    m.field = m.factory(masses);
     return m;
   }
   if (sampler.name == "blob") {
@@ -252,6 +267,7 @@ struct Recording {
   std::vector<DiagnosticRow> diagnostics;
   std::vector<Snapshot> snapshots;
   std::vector<OutputMetrics> outputs;
+  std::vector<DropoutRecord> dropouts;
 };
 
 /// The RMS distance of the particles from their centroid, sqrt(sum_i m_i |x_i - c|^2 / M) with c = sum_i m_i x_i / M.
@@ -276,11 +292,20 @@ double rms_radius(std::span<const double> x, std::span<const double> masses, std
 IntegrationStats integrate_and_record(const RunConfig& config, Motion& motion, const RunMetrics& metrics,
                                       double collapse_below, State& x, Recording& rec) {
   const double t0 = config.problem.t0;
-  const VelocityField& field = *motion.field;
-  const std::span<const double> masses = field.masses();
-  const double e0 = field.energy(x);
+  // The field and masses of the current segment: drop-outs (coverage.dropouts) change both.
+  const VelocityField* field = motion.field.get();
+  std::vector<double> masses(field->masses().begin(), field->masses().end());
+  const std::size_t n0 = masses.size();
+  std::vector<std::size_t> ids;
+  const std::vector<RunEvent> events = dropout_events(config, n0, ids, rec.dropouts);
+  const auto snapshot = [&](double t, std::span<const double> xs) {
+    Snapshot s{t, State(xs.begin(), xs.end())};
+    if (masses.size() != n0) s.ids = ids, s.masses = masses;
+    rec.snapshots.push_back(std::move(s));
+  };
+  const double e0 = field->energy(x);
   rec.diagnostics.push_back({t0, 0, e0});
-  rec.snapshots.push_back({t0, x});
+  snapshot(t0, x);
   rec.outputs.push_back(metrics.measure({t0, x, masses, e0}));
 
   std::size_t step = 0;
@@ -290,7 +315,7 @@ IntegrationStats integrate_and_record(const RunConfig& config, Motion& motion, c
   const StepObserver on_step = [&](double t, std::span<const double> xs) {
     ++step;
     if (motion.randomized) motion.randomized->next_step();
-    if (every > 0 && step % every == 0) rec.diagnostics.push_back({t, step, field.energy(xs)});
+    if (every > 0 && step % every == 0) rec.diagnostics.push_back({t, step, field->energy(xs)});
     if (collapse_below <= 0.0) return ObserverAction::proceed;
     const double radius = rms_radius(xs, masses, d);
     if (radius >= collapse_below) return ObserverAction::proceed;
@@ -298,14 +323,28 @@ IntegrationStats integrate_and_record(const RunConfig& config, Motion& motion, c
     return ObserverAction::stop;
   };
   const OutputObserver on_output = [&](std::size_t, double t, std::span<const double> xs) {
-    if (rec.diagnostics.back().step != step) rec.diagnostics.push_back({t, step, field.energy(xs)});
-    rec.snapshots.push_back({t, State(xs.begin(), xs.end())});
+    if (rec.diagnostics.back().step != step) rec.diagnostics.push_back({t, step, field->energy(xs)});
+    snapshot(t, xs);
     rec.outputs.push_back(metrics.measure({t, xs, masses, rec.diagnostics.back().energy}));
   };
-  const std::vector<double> output_times = config.resolved_output_times();
-  IntegrationStats stats =
-      motion.stepper ? integrate_with(*motion.stepper, field, x, t0, output_times, config.integrator, on_step, on_output)
-                     : integrate(field, x, t0, output_times, config.integrator, on_step, on_output);
+  std::vector<double> output_times = config.resolved_output_times();
+  IntegrationStats stats;
+  if (!events.empty()) {
+    // An output at every drop-out time, so that the state just before it is measured (recovery_after).
+    for (const Dropout& e : config.coverage.dropouts) output_times.push_back(e.t);
+    std::sort(output_times.begin(), output_times.end());
+    output_times.erase(std::unique(output_times.begin(), output_times.end()), output_times.end());
+    const FieldFactory current = [&](const std::vector<double>& active) {
+      std::unique_ptr<VelocityField> f = motion.factory(active);
+      field = f.get();
+      return f;
+    };
+    stats = integrate_with_events(current, x, masses, t0, output_times, events, config.integrator, on_step, on_output);
+  } else if (motion.stepper) {
+    stats = integrate_with(*motion.stepper, *field, x, t0, output_times, config.integrator, on_step, on_output);
+  } else {
+    stats = integrate(*field, x, t0, output_times, config.integrator, on_step, on_output);
+  }
   if (stats.stopped && collapsed_radius) {
     stats.status = RunStatus::collapsed;
     stats.message = "the particles' RMS distance from their centroid, " +
@@ -313,7 +352,7 @@ IntegrationStats integrate_and_record(const RunConfig& config, Motion& motion, c
                     reports::format_scientific(collapse_below) + " at t = " + reports::format_shortest(stats.t_reached);
   }
   if (stats.status != RunStatus::ok && rec.snapshots.back().t != stats.t_reached)
-    rec.snapshots.push_back({stats.t_reached, x});  // the last finite state
+    snapshot(stats.t_reached, x);  // the last finite state
   return stats;
 }
 
@@ -429,6 +468,22 @@ nlohmann::json resolved_json(const PreparedProblem& problem, const FieldSpec& sp
   return resolved;
 }
 
+/// summary.json's metrics.dropouts: per drop-out, who stopped, how many remained and how the run recovered.
+nlohmann::json dropouts_json(const RunConfig& config, const RunResult& result) {
+  nlohmann::json events = nlohmann::json::array();
+  for (const DropoutRecord& d : result.dropouts) {
+    const Recovery r = recovery_after(d.t, result.outputs, config.coverage.recovery_factor);
+    events.push_back({{"t", d.t},
+                      {"removed", d.removed},
+                      {"active", d.active},
+                      {"w2_at_event", optional_json(r.w2_at_event)},
+                      {"w2_after", optional_json(r.w2_after)},
+                      {"recovery_time", optional_json(r.time)},
+                      {"w2_final", optional_json(r.w2_final)}});
+  }
+  return events;
+}
+
 /// summary.json: status, resolved config, manifest, metrics (README, "Files a run writes").
 nlohmann::json summary_json(const RunConfig& config, const RunResult& result, nlohmann::json resolved,
                             const std::string& started) {
@@ -454,7 +509,8 @@ nlohmann::json summary_json(const RunConfig& config, const RunResult& result, nl
             {"pair_evaluations", result.pair_evaluations},
             {"acceptance_rate", optional_json(result.acceptance_rate)},
             {"quantization_floor_w2", optional_json(result.quantization_floor_w2)},
-            {"second_moment_rate_exact", optional_json(result.second_moment_rate_exact)}}}};
+            {"second_moment_rate_exact", optional_json(result.second_moment_rate_exact)},
+            {"dropouts", dropouts_json(config, result)}}}};
 }
 
 }  // namespace
@@ -503,6 +559,9 @@ PreparedProblem prepare_problem(const RunConfig& config) {
                        std::to_string(out.particles.size()) + "; must be a finite number > 0"});
   }
   check_gaussian_target_width(config, out.epsilon);
+  // The coverage rules that need the agents and the target's law, before anything is computed.
+  check_dropouts(config, out.particles.size());
+  if (config.has_region()) (void)make_coverage_density(config);
   return out;
 }
 
@@ -536,6 +595,7 @@ RunResult run_simulation(const RunConfig& config, const std::filesystem::path& o
   result.status = result.stats.status;
   result.message = result.stats.message;
   result.outputs = std::move(rec.outputs);
+  result.dropouts = std::move(rec.dropouts);
   result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   result.summary = summary_json(config, result, resolved_json(problem, spec, motion, truth.description, metrics.target_box), started);
 
@@ -545,7 +605,7 @@ RunResult run_simulation(const RunConfig& config, const std::filesystem::path& o
     write_file(out_dir / "particles.csv", particles_csv(rec.snapshots, masses, d));
     if (d <= 2) {  // the densities a report draws, on its grid (density_table.hpp; none in 3D)
       std::vector<DensitySnapshot> at_outputs;
-      for (const Snapshot& s : rec.snapshots) at_outputs.push_back({s.t, s.x});
+      for (const Snapshot& s : rec.snapshots) at_outputs.push_back({s.t, s.x, s.masses});
       write_file(out_dir / "densities.csv",
                  density_table_csv(config, problem.epsilon, problem.exact, masses, at_outputs));
     }

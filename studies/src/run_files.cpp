@@ -28,14 +28,15 @@ std::string particles_csv(std::span<const Snapshot> snapshots, std::span<const d
   csv += ",mass\n";
   char line[64];
   for (const Snapshot& s : snapshots) {
-    for (std::size_t i = 0; i < masses.size(); ++i) {
-      std::snprintf(line, sizeof line, "%.17g,%zu", s.t, i);
+    const std::span<const double> ms = s.masses.empty() ? masses : std::span<const double>(s.masses);
+    for (std::size_t i = 0; i < ms.size(); ++i) {
+      std::snprintf(line, sizeof line, "%.17g,%zu", s.t, s.ids.empty() ? i : s.ids[i]);
       csv += line;
       for (std::size_t k = 0; k < dim; ++k) {
         std::snprintf(line, sizeof line, ",%.17g", s.x[i * dim + k]);
         csv += line;
       }
-      std::snprintf(line, sizeof line, ",%.17g\n", masses[i]);
+      std::snprintf(line, sizeof line, ",%.17g\n", ms[i]);
       csv += line;
     }
   }

@@ -108,12 +108,17 @@ bool sets_key(const std::vector<std::string>& overrides, const std::string& key)
   return false;
 }
 
-/// A TOML value's text (as toml_text writes it) as JSON: strings, numbers, booleans and arrays of them.
+/// A TOML value's text (as toml_text writes it) as JSON: strings, numbers, booleans, and arrays and tables of them.
 nlohmann::json node_json(const toml::node& node) {
   if (auto v = node.as_string()) return v->get();
   if (auto i = node.as_integer()) return i->get();
   if (auto f = node.as_floating_point()) return f->get();
   if (auto b = node.as_boolean()) return b->get();
+  if (auto t = node.as_table()) {
+    nlohmann::json object = nlohmann::json::object();
+    for (const auto& [key, value] : *t) object[std::string(key.str())] = node_json(value);
+    return object;
+  }
   nlohmann::json out = nlohmann::json::array();
   if (auto a = node.as_array())
     for (const toml::node& e : *a) out.push_back(node_json(e));

@@ -187,13 +187,15 @@ std::shared_ptr<const ExactSolution> exact_solution_of(const RunConfig& config) 
 
 bool uses_reference_solution(const RunConfig& config, bool has_exact) {
   const bool has_extra_terms = !is_uniform_on_whole_space(config.target) || has_potential(config.potential);
-  // The reference solves the wpme flow, the blob method's continuum: the other samplers are measured against rhobar.
-  return !has_exact && config.problem.dimension == 1 && has_extra_terms && config.sampling.sampler == "blob";
+  // The reference solves the wpme flow, the blob method's continuum: the other samplers, Lloyd's agents and runs with
+  // drop-outs are measured against rhobar.
+  return !has_exact && config.problem.dimension == 1 && has_extra_terms && config.follows_equation();
 }
 
 TruthChoice make_truth(const RunConfig& config, std::shared_ptr<const ExactSolution> exact,
                        const analysis::Law1D* initial) {
   TruthChoice out;
+  if (!config.follows_equation()) return out;  // samplers, Lloyd agents, drop-outs: measured against rhobar
   if (exact) {
     out.description = exact->describe();
     out.truth = std::make_unique<const ExactTruth>(std::move(exact));

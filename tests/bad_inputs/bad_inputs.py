@@ -491,6 +491,44 @@ def append_failure_check(binary):
 
 
 CONFIG_SAMPLING = os.path.join(ROOT, "studies", "configs", "sampling-1d.toml")
+CONFIG_COVERAGE = os.path.join(ROOT, "studies", "configs", "coverage-2d.toml")
+
+
+def coverage_cases():
+    """[coverage]: regions, controllers and drop-out events that cannot run."""
+    def run(name, assignments, fragments):
+        args = ["run", CONFIG_COVERAGE]
+        for a in assignments:
+            args += ["--set", a]
+        return Case(name, args + ["-o", "{tmp}/out"], USAGE, fragments)
+    return [
+        run("dropout before t0", ["coverage.dropouts=[{t=-1,fraction=0.25}]"],
+            ["coverage.dropouts[0].t = -1", "(problem.t0, problem.t_final]"]),
+        run("dropout after t_final", ["coverage.dropouts=[{t=9,fraction=0.25}]"], ["coverage.dropouts[0].t = 9"]),
+        run("dropout fraction 1", ["coverage.dropouts=[{t=1,fraction=1}]"],
+            ["coverage.dropouts[0].fraction = 1", "(0, 1)"]),
+        run("dropout fraction 0", ["coverage.dropouts=[{t=1,fraction=0}]"], ["coverage.dropouts[0].fraction = 0"]),
+        run("dropout unknown agent", ["coverage.dropouts=[{t=1,agents=[3,64]}]"],
+            ["coverage.dropouts[0].agents = 64", "[0, discretization.particles = 64)"]),
+        run("dropout negative agent", ["coverage.dropouts=[{t=1,agents=[-1]}]"],
+            ["coverage.dropouts[0].agents", "integers >= 0"]),
+        run("dropout of every agent", ["discretization.particles=4",
+                                       "coverage.dropouts=[{t=1,agents=[0,1]},{t=1.5,agents=[2,3]}]"],
+            ["coverage.dropouts[1]", "at least one must remain"]),
+        run("dropout both fraction and agents", ["coverage.dropouts=[{t=1,fraction=0.5,agents=[1]}]"],
+            ["coverage.dropouts[0]", "exactly one of fraction, agents"]),
+        run("dropout unknown key", ["coverage.dropouts=[{t=1,share=0.5}]"], ["coverage.dropouts[0].share"]),
+        run("region without target mass", ["coverage.region_lo=[5]", "coverage.region_hi=[6]"],
+            ["coverage.region_lo, region_hi", "of its mass there"]),
+        run("region upside down", ["coverage.region_lo=[1]", "coverage.region_hi=[0]"],
+            ["coverage.region_hi = [0.0]", "above region_lo"]),
+        run("lloyd without region", ["coverage.controller=lloyd", "coverage.region_lo=[]", "coverage.region_hi=[]"],
+            ['coverage.controller = "lloyd"', "region"]),
+        run("controller unknown", ["coverage.controller=voronoi"], ['coverage.controller = "voronoi"']),
+        run("recovery factor 1", ["coverage.recovery_factor=1"], ["coverage.recovery_factor = 1", "> 1"]),
+        run("region on a floored mixture", ["target.floor_fraction=0.01"],
+            ["coverage.region_lo", "floorless gaussian and mixture"]),
+    ]
 
 
 def sampling_cases():
@@ -528,7 +566,8 @@ def sampling_cases():
 
 def all_cases():
     cases = (config_key_cases() + toml_cases() + target_cases() + epsilon_cases() + cli_cases() +
-             distance_cases() + study_cases() + record_cases() + sampling_cases())
+             distance_cases() + study_cases() + record_cases() + sampling_cases() +
+             coverage_cases())
     names = [c.name for c in cases]
     duplicates = {n for n in names if names.count(n) > 1}
     assert not duplicates, f"duplicate case names: {sorted(duplicates)}"

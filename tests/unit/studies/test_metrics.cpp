@@ -86,9 +86,11 @@ TEST(RunMetrics, AMetricThatSetsAKeyOfAnotherThrows) {
 
 TEST(RunMetrics, EveryKeyIsSetByARunAndWrittenToSummaryJson) {
   std::set<std::string> set_somewhere;
+  std::vector<std::string> coverage = kTargetRun2D;  // the coverage metrics on the target's box
+  coverage.insert(coverage.end(), {"coverage.region_lo=[-0.6]", "coverage.region_hi=[0.6]"});
   for (const RunResult& r : {short_run({}), short_run(kTargetRun),
                              short_run({"problem.dimension=2", "discretization.placement=lattice"}),
-                             short_run(kTargetRun2D)}) {
+                             short_run(kTargetRun2D), short_run(coverage)}) {
     const auto& outputs = r.summary["metrics"]["outputs"];
     ASSERT_EQ(outputs.size(), r.outputs.size());
     for (std::size_t i = 0; i < r.outputs.size(); ++i) {

@@ -61,6 +61,12 @@ std::unique_ptr<VelocityField> make_velocity_field(const FieldSpec& spec, std::v
 /// \throws std::invalid_argument for an unknown name.
 int mollifier_order(std::string_view name);
 
+/// The reach of the blob velocity with mollifier `name` of width epsilon: agent i's velocity does not depend on a
+/// particle farther than this. The support of psi = zeta * zeta (twice zeta's radius) for compactly supported
+/// mollifiers; for the others the cutoff the truncated engines use (psi below TruncatedSum's default relative
+/// tolerance of its peak beyond it), which the exact engines (direct, simd) do not apply.
+double mollifier_reach(std::string_view name, int dimension, double epsilon);
+
 /// The mollifier zeta_eps of `name` in d dimensions as a function of a point z of R^d (length d): what the blob
 /// density zeta_eps * rho^N is built from. \throws std::invalid_argument for an unknown name.
 std::function<double(std::span<const double>)> mollifier_function(std::string_view name, int dimension, double epsilon);

@@ -30,6 +30,16 @@ class ConfigError : public std::runtime_error {
   std::vector<std::string> violations_;
 };
 
+/// One drop-out event (coverage.dropouts): at time t, after the output there, some agents stop for good. The agents
+/// are named by id (their index at t0) or drawn as a share of those still active, from discretization.seed. The
+/// survivors keep their masses.
+struct Dropout {
+  double t = 0.0;
+  double fraction = 0.0;                ///< in (0, 1): round(fraction * active) agents, drawn; 0 = use `agents`
+  std::vector<std::int64_t> agents;     ///< the ids of the agents that stop (when fraction is 0)
+  bool operator==(const Dropout&) const = default;
+};
+
 /// The fully resolved configuration of one run (defaults filled in).
 struct RunConfig {
   struct Problem {
@@ -68,13 +78,23 @@ struct RunConfig {
     std::int64_t batch = 0;                 ///< blob, svgd: random batches of this size, 0 = all pairs
     double mmd_length = 1.0;                ///< the width l of the MMD's Gaussian kernel exp(-|x - y|^2 / (2 l^2))
   } sampling;
+  /// [coverage]: agents covering a region (docs/math.md §9): the region the coverage metrics measure, the control
+  /// law, and drop-out events.
+  struct Coverage {
+    /// The region box: 1 entry (the same for every coordinate) or d entries each; both empty = no region.
+    std::vector<double> region_lo, region_hi;
+    std::string controller = "blob";         ///< "blob" (the run's wpme flow) or "lloyd" (centroidal Voronoi)
+    std::vector<Dropout> dropouts;           ///< in time order
+    /// After a drop-out the run has recovered once w2_steady is back within this factor of its value at the event.
+    double recovery_factor = 1.5;
+  } coverage;
   struct Output {
     std::vector<double> times;              ///< output times in (t0, t_final]; t_final is always included
     std::int64_t diagnostics_every = 1;     ///< accepted steps between energy diagnostics (0: output times only)
   } output;
 
   /// Whether the run draws random numbers from discretization.seed: a random placement, a random sampler (ula,
-  /// mala, iid) or random batches.
+  /// mala, iid), random batches or a drop-out of a random fraction.
   bool uses_seed() const;
   /// The output times, sorted, without duplicates, ending with t_final.
   std::vector<double> resolved_output_times() const;
@@ -82,6 +102,13 @@ struct RunConfig {
   /// data, the exact solution, the reference solver and the field all take this one. \throws std::invalid_argument
   /// for an unknown equation.
   double exponent() const;
+  /// Whether the particles follow the equation's flow from t0 to t_final: the blob method (no other sampler), no
+  /// other controller and no drop-out. Only then is the problem's exact or reference solution their truth.
+  bool follows_equation() const {
+    return sampling.sampler == "blob" && coverage.controller == "blob" && coverage.dropouts.empty();
+  }
+  /// Whether [coverage] gives a region (the coverage metrics are measured on it).
+  bool has_region() const { return !coverage.region_lo.empty(); }
 };
 
 /// Two configurations are equal when every key holds the same value (and target.kind is the same).

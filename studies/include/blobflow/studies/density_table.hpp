@@ -45,6 +45,7 @@ inline constexpr double kDensityMarginEps = 4.5;
 struct DensitySnapshot {
   double t = 0.0;
   std::span<const double> x;  ///< N d coordinates, particle-major
+  std::span<const double> masses = {};  ///< their N masses; empty: the run's masses (no agent stopped)
 };
 
 /// The text of densities.csv for a run with the resolved `config`, the evaluated `eps`, its exact solution (null:

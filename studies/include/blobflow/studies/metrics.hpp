@@ -31,6 +31,8 @@ struct RunFacts {
   bool blob = true;            ///< the sampler is the blob method (sampling.sampler)
   bool normal_target = false;  ///< the target is a gaussian or mixture without a floor (the mmd's closed form)
   bool target_moments = false; ///< the steady state has known moments (floorless gaussian, mixture; piecewise-constant)
+  bool follows_equation = true;  ///< RunConfig::follows_equation: no other sampler, controller or drop-out
+  bool region = false;         ///< coverage.region_lo/hi set: the coverage metrics
 };
 RunFacts run_facts(const RunConfig& config);
 
@@ -141,6 +143,11 @@ std::shared_ptr<const analysis::Law1D> steady_state_law_of(const Target& target)
 /// The steady state of a 2D or 3D target as a law semi-discrete transport integrates exactly: piecewise-constant
 /// targets on the hull of their pieces, floorless gaussian and mixture targets on R^d; null for the others.
 std::shared_ptr<const analysis::LawND> steady_state_law_nd(const Target& target);
+/// rhobar / int rhobar as a law that integrates over convex cells exactly, in any dimension: piecewise-constant
+/// targets (a uniform box, piecewise) on the hull of their pieces (the floor outside has infinite mass, so the hull is
+/// where the steady state lives); gaussian and mixture targets without a floor on R^d. Null for the others: a floored
+/// Gaussian has infinite mass on R^d, a grid target no box.
+std::shared_ptr<const analysis::LawND> target_law(const Target& target);
 
 RunMetrics make_metrics(const RunConfig& config, const Truth* truth, double epsilon, std::size_t n_particles);
 

@@ -14,6 +14,7 @@
 #include "blobflow/solvers/initial_data.hpp"
 #include "blobflow/solvers/integrators.hpp"
 #include "blobflow/studies/config.hpp"
+#include "blobflow/studies/coverage.hpp"
 #include "blobflow/studies/exact.hpp"
 #include "blobflow/studies/metrics.hpp"
 #include "blobflow/studies/truth.hpp"
@@ -55,6 +56,8 @@ struct RunResult {
   std::optional<double> quantization_floor_w2;
   /// The continuum's constant d/dt int |x|^2 rho (docs/math.md §4.7), where it has one.
   std::optional<double> second_moment_rate_exact;
+  /// The drop-outs that happened (coverage.dropouts), in time order.
+  std::vector<DropoutRecord> dropouts;
   nlohmann::json summary;              ///< the content of summary.json
   /// What the run did differently from what the configuration asked, or what makes its result doubtful (a fixed
   /// step capped to the output spacing, a step above the stability estimate); summary.json's `warnings`.

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <span>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -19,6 +20,10 @@ namespace blobflow {
 struct Snapshot {
   double t = 0.0;
   State x;  ///< N d positions, particle-major
+  /// After a drop-out (coverage.dropouts): the ids (index at t0) of the N active particles and their masses. Empty
+  /// while every particle is active: ids 0..N-1 with the run's masses.
+  std::vector<std::size_t> ids = {};
+  std::vector<double> masses = {};
 };
 
 /// One row of diagnostics.csv: the energy after `step` accepted steps.
@@ -32,7 +37,8 @@ struct DiagnosticRow {
 /// a metric does not apply).
 nlohmann::json outputs_json(std::span<const OutputMetrics> outputs);
 
-/// particles.csv: `t,i,x1[,x2,x3],mass`, every value with 17 significant digits.
+/// particles.csv: `t,i,x1[,x2,x3],mass`, every value with 17 significant digits; i is the particle's id (its index at
+/// t0), so after a drop-out the stopped particles' ids are missing from the later times.
 std::string particles_csv(std::span<const Snapshot> snapshots, std::span<const double> masses, int dimension);
 
 /// diagnostics.csv: `t,step,energy`.
