@@ -35,6 +35,8 @@ bool render_script(const std::filesystem::path& dir, const std::string& gp, cons
 
 /// Pixels of one heat-map panel (with its colour box and title) in the PNG and SVG images.
 constexpr int kPanelWidth = 520, kPanelHeight = 460;
+/// Hundredths of a second each frame of an animation is shown: 4 frames a second, slow enough to follow agents.
+constexpr int kFrameDelay = 25;
 /// Room for the figure's title above the panels, in pixels.
 constexpr int kTitleHeight = 40;
 /// Pixels per inch of the PDF page (a panel of 520 x 460 pixels is 5.2 x 4.6 inches).
@@ -205,7 +207,7 @@ bool write_heat_maps(const std::filesystem::path& dir, const HeatMapFigure& figu
     const HeatMapPanel& p = figure.panels[k];
     const auto [map, points] = blocks[k];
     if (map < 0 && points < 0) {
-      panels += "set multiplot next\n";
+      if (!figure.animation) panels += "set multiplot next\n";
       continue;
     }
     panels += "set title " + quoted(p.title) + "\n" + palette_commands(p) + (map < 0 ? "unset" : "set") + " colorbox\n";
@@ -213,7 +215,7 @@ bool write_heat_maps(const std::filesystem::path& dir, const HeatMapFigure& figu
     if (map >= 0) plot += quoted(dat) + " index " + std::to_string(map) + " using 1:2:3 with image notitle";
     if (points >= 0)
       plot += std::string(map >= 0 ? ", " : "") + quoted(dat) + " index " + std::to_string(points) +
-              " using 1:2 with points pt 7 ps 0.2 lc rgb '#d62728' notitle";
+              " using 1:2 with points pt 7 ps " + format_shortest(figure.point_size) + " lc rgb '#d62728' notitle";
     panels += plot + "\n";
   }
   const std::size_t rows = (figure.panels.size() + figure.columns - 1) / figure.columns;
@@ -232,13 +234,19 @@ bool write_heat_maps(const std::filesystem::path& dir, const HeatMapFigure& figu
   std::vector<std::pair<std::string, std::string>> terminals = {{"pngcairo noenhanced" + size, ".png"},
                                                                 {"svg noenhanced" + size, ".svg"}};
   if (pdf) terminals.emplace_back("pdfcairo noenhanced" + std::string(inches), ".pdf");
+  if (figure.animation) {
+    // Each plot command is a frame; the frames share the box and the size of one panel.
+    out << "set terminal gif animate delay " << kFrameDelay << " loop 0 size " << kPanelWidth << "," << kPanelHeight
+        << "\nset output " << quoted(figure.name + ".gif") << "\n" << panels;
+    terminals.clear();
+  }
   for (const auto& [terminal, extension] : terminals)
     out << "set terminal " << terminal << "\nset output " << quoted(figure.name + extension) << "\nset multiplot layout "
         << rows << "," << figure.columns << " title " << quoted(figure.title) << "\n" << panels << "unset multiplot\n";
   out << "unset output\n";
   out.close();  // the whole script on disk before gnuplot reads it
   if (!out) throw std::runtime_error((dir / gp).string() + ": cannot write the file");
-  return render_script(dir, gp, figure.name + ".png", render);
+  return render_script(dir, gp, figure.name + (figure.animation ? ".gif" : ".png"), render);
 }
 
 }  // namespace blobflow::reports

@@ -49,6 +49,7 @@ void to_json(nlohmann::json& j, const FitSpec& fit) {
        {"density_figure", fit.density_figure},
        {"cost_figure", fit.cost_figure},
        {"time_figure", fit.time_figure},
+       {"agents_figure", fit.agents_figure},
        {"floor", fit.floor},
        {"expected", fit.expected},
        {"t_window", fit.t_window}};
@@ -73,6 +74,7 @@ void from_json(const nlohmann::json& j, FitSpec& fit) {
   read_key(j, "density_figure", fit.density_figure);
   read_key(j, "cost_figure", fit.cost_figure);
   read_key(j, "time_figure", fit.time_figure);
+  read_key(j, "agents_figure", fit.agents_figure);
   read_key(j, "floor", fit.floor);
   read_key(j, "expected", fit.expected);
   read_key(j, "t_window", fit.t_window);

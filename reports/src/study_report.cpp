@@ -364,7 +364,9 @@ struct Builder {
     const bool rendered = write_heat_maps(dir / "figures", figure, options.render, options.pdf);
     report.figures.push_back({figure.name, caption, rendered});
     const std::string stem = "figures/" + figure.name;
-    document.add(FigureBlock{caption, stem + ".png", stem + ".svg", stem + ".dat", stem + ".gp"});
+    const std::string image = figure.animation ? stem + ".gif" : "";  // an animation is its one image
+    document.add(FigureBlock{caption, figure.animation ? image : stem + ".png", figure.animation ? image : stem + ".svg",
+                             stem + ".dat", stem + ".gp"});
   }
 
   void add_note(const std::string& text) { document.add(Paragraph{{emphasis(text)}}); }
@@ -960,6 +962,75 @@ void add_density_figure(Builder& b, const FitView& f, std::size_t gi) {
                          (target ? "; grey dashed: the target rhobar / int rhobar" + over : "") + ".");
 }
 
+/// gnuplot's point size for agents: a few hundred at most, each worth seeing.
+constexpr double kAgentPointSize = 0.8;
+
+/// The agents of a 2D run over rhobar / int rhobar (from its densities.csv) at the given times, one panel each.
+HeatMapFigure agents_over_target(Builder& b, const std::string& run, const std::vector<double>& times,
+                                 const std::string& name, const std::string& title) {
+  HeatMapFigure figure{name, title, "x1", "x2", times.size(), {}, kAgentPointSize, false};
+  const std::vector<DensityBlock> blocks = read_density_table(b.dir / "runs" / run / "densities.csv");
+  if (blocks.empty() || blocks.front().x2.empty() || blocks.front().target.size() != blocks.front().x.size())
+    return figure;
+  const DensityBlock& map = blocks.front();  // rhobar does not change with time
+  const double high = *std::max_element(map.target.begin(), map.target.end());
+  const ParticlesAt agents = particles_at(b.dir / "runs" / run / "particles.csv", times);
+  for (std::size_t k = 0; k < times.size(); ++k)
+    figure.panels.push_back({"t = " + format_shortest(times[k]) + ", " + std::to_string(agents.x1[k].size()) +
+                                 " agents" + (agents.stride > 1 ? " drawn" : ""),
+                             map.x, map.x2, map.target, agents.x1[k], agents.x2[k], Palette::sequential, 0.0,
+                             high > 0.0 ? high : 1.0});
+  return figure;
+}
+
+/// The agents of the finest run of each group with drop-outs before and after each drop-out and at the end, and
+/// an animation of the first such run over all its output times.
+void add_agents_figures(Builder& b, const FitView& f) {
+  bool animated = false;
+  for (std::size_t gi = 0; gi < f.groups.size(); ++gi) {
+    const Group& g = f.groups[gi];
+    if (g.points.empty()) continue;
+    const std::string run = g.points.back().id;
+    const json& record = b.record(run);
+    const json& events = child(record_metrics(record), "dropouts");
+    const json& outputs = record_outputs(record);
+    if (!events.is_array() || events.empty() || !outputs.is_array() || outputs.empty()) continue;
+    std::vector<double> times;
+    for (const json& e : events) {
+      const double t = child(e, "t").get<double>();
+      times.push_back(t);
+      for (const json& o : outputs)
+        if (const double to = child(o, "t").get<double>(); to > t) {
+          times.push_back(to);
+          break;
+        }
+    }
+    times.push_back(child(outputs.back(), "t").get<double>());
+    std::sort(times.begin(), times.end());
+    times.erase(std::unique(times.begin(), times.end()), times.end());
+    const std::string label = f.finest_label(g), suffix = "-" + std::to_string(gi + 1);
+    const HeatMapFigure panels = agents_over_target(b, run, times, f.spec.name + "-agents" + suffix,
+                                                    f.spec.name + ": agents over rhobar / int rhobar, " + label);
+    if (panels.panels.empty()) continue;
+    std::string at;
+    for (double t : times) at += (at.empty() ? "" : ", ") + format_shortest(t);
+    b.add_figure(panels, "Figure " + panels.name + ": the agents (red dots) of the run " + run + " (" + label +
+                             ") at t = " + at + " (each drop-out's time, before the agents stop; the next output; "
+                             "the end) from its particles.csv, over rhobar / int rhobar from its densities.csv; one "
+                             "colour scale; equal scales on both axes.");
+    if (animated) continue;
+    animated = true;
+    std::vector<double> all;
+    for (const json& o : outputs) all.push_back(child(o, "t").get<double>());
+    HeatMapFigure movie = agents_over_target(b, run, all, f.spec.name + "-agents-animation",
+                                             f.spec.name + ": agents over time, " + label);
+    movie.animation = true;
+    movie.columns = 1;
+    b.add_figure(movie, "Figure " + movie.name + ": the agents of the run " + run + " (" + label + ") at every "
+                            "output time, one frame each, as an animated GIF (gnuplot's gif terminal).");
+  }
+}
+
 /// The least error among a group's points whose (mean) wall time is within `budget`, or none.
 std::optional<double> least_error_within(const Group& g, double budget) {
   std::optional<double> best;
@@ -1052,6 +1123,7 @@ void add_fit_figures(Builder& b, const FitView& f) {
   if (f.spec.divergence_figure) add_divergence_figure(b, f);
   if (f.spec.time_figure) add_time_figure(b, f);
   if (f.spec.cost_figure) add_cost_figure(b, f);
+  if (f.spec.agents_figure) add_agents_figures(b, f);
   if (f.spec.density_figure)
     for (std::size_t gi = 0; gi < f.groups.size(); ++gi) add_density_figure(b, f, gi);
 }

@@ -316,6 +316,7 @@ FitSpec read_fit(const toml::table& t, const std::string& where, std::vector<std
     else if (k == "density_figure") bool_value(f.density_figure);
     else if (k == "cost_figure") bool_value(f.cost_figure);
     else if (k == "time_figure") bool_value(f.time_figure);
+    else if (k == "agents_figure") bool_value(f.agents_figure);
     else if (k == "floor") string_value(f.floor);
     else if (k == "expected") string_value(f.expected);
     else if (k == "t" || k == "expected_slope") {
@@ -343,7 +344,8 @@ FitSpec read_fit(const toml::table& t, const std::string& where, std::vector<std
       errors.push_back(where + "." + k +
                        ": unknown key (known: name, sweep, metric, t, against, group_by, best_over, "
                        "compare_to_reference, expected_slope, reference_slopes, energy_figure, trajectories, "
-                       "divergence_figure, density_figure, cost_figure, time_figure, floor, expected, t_window)");
+                       "divergence_figure, density_figure, cost_figure, time_figure, agents_figure, floor, expected, "
+                       "t_window)");
     }
   }
   return f;
@@ -363,7 +365,7 @@ void check_time_slope_keys(const FitSpec& f, const std::string& where, std::vect
       {"reference_slopes", !f.reference_slopes.empty()}, {"energy_figure", f.energy_figure},
       {"trajectories", f.trajectories}, {"divergence_figure", f.divergence_figure},
       {"density_figure", f.density_figure}, {"cost_figure", f.cost_figure}, {"time_figure", f.time_figure},
-      {"floor", !f.floor.empty()}};
+      {"agents_figure", f.agents_figure}, {"floor", !f.floor.empty()}};
   for (const auto& [key, given] : rate_keys)
     if (given)
       errors.push_back(where + "." + key + ": not with against = \"t\" (a time-slope fit has one row per run: the " +

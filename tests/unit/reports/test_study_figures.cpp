@@ -149,7 +149,7 @@ TEST(StudyFigureKeys, BadValuesNameKeyValueAndRule) {
   const std::string metric = violations_of(kFitHead + "metric = \"kl_divergence\"\n");
   EXPECT_NE(metric.find("fit[0].metric = \"kl_divergence\": must be one of"), std::string::npos) << metric;
   EXPECT_NE(metric.find("w2_steady"), std::string::npos) << metric;  // the rule lists the new metrics
-  EXPECT_NE(violations_of(kFitHead + "divergence_figur = true\n").find("density_figure, cost_figure, time_figure, floor, expected, t_window)"),
+  EXPECT_NE(violations_of(kFitHead + "divergence_figur = true\n").find("density_figure, cost_figure, time_figure, agents_figure, floor, expected, t_window)"),
             std::string::npos);
 }
 

@@ -15,6 +15,8 @@
 #include "blobflow/studies/config.hpp"
 #include "blobflow/studies/coverage.hpp"
 #include "blobflow/studies/run.hpp"
+#include "blobflow/studies/study.hpp"
+#include "blobflow/reports/table.hpp"
 #include "../../test_files.hpp"
 
 namespace blobflow {
@@ -209,6 +211,52 @@ TEST(Dropouts, LloydAgentsRecoverToTheMidpointsOfTheSurvivors) {
   EXPECT_NEAR(*r.outputs.back().get("coverage_cost"), 1.0 / (12.0 * 36.0), 1e-9);
   ASSERT_EQ(r.summary["metrics"]["dropouts"].size(), 1u);
   EXPECT_EQ(r.summary["metrics"]["dropouts"][0]["active"], 6);
+}
+
+TEST(CoverageStudy, ReportTabulatesTheDropOutsBesideTheSurvivorsAndDrawsTheAgents) {
+  // The coverage study's configuration with few agents and a short run: a drop-out sweep, a run that starts with
+  // the survivors, and the report's drop-out table and agent figures (scripts only, no gnuplot).
+  const std::filesystem::path dir = test::fresh_dir("coverage", "study");
+  std::ofstream(dir / "cov.toml") << R"(
+[study]
+name = "cov"
+config = "coverage-2d"
+[[sweep]]
+name = "drop"
+set.problem.t_final = 0.3
+set.output.times = [0.1, 0.15, 0.2]
+axes.coverage.dropouts = [[{ t = 0.1, fraction = 0.25 }]]
+axes.discretization.particles = [8, 16]
+[[sweep]]
+name = "survivors"
+set.problem.t_final = 0.3
+set.output.times = [0.1, 0.15, 0.2]
+axes.coverage.dropouts = [[]]
+axes.discretization.particles = [6, 12]
+[[fit]]
+name = "w2"
+sweep = ["drop", "survivors"]
+metric = "w2_steady"
+group_by = ["coverage.dropouts"]
+agents_figure = true
+)";
+  std::ostringstream log;
+  const StudyOutcome outcome = run_study({(dir / "cov.toml").string(), dir / "out", {}, 2, false, false, false}, log);
+  ASSERT_EQ(outcome.n_failed, 0u) << log.str();
+  const std::string report = test::read(dir / "out" / "report.md");
+  const auto table = report.find("## Drop-outs");
+  ASSERT_NE(table, std::string::npos);
+  // The run of 16 agents loses 4 and is set beside the run that started with 12: its final W2 appears in the row.
+  const nlohmann::json survivors =
+      nlohmann::json::parse(test::read(dir / "out" / "runs" / "survivors-0001" / "summary.json"));
+  const double w2 = survivors["metrics"]["outputs"].back()["w2_steady"].get<double>();
+  const auto row = report.find("| drop-0001 |", table);
+  ASSERT_NE(row, std::string::npos);
+  const std::string line = report.substr(row, report.find('\n', row) - row);
+  EXPECT_NE(line.find("| 4 | 12 |"), std::string::npos) << line;
+  EXPECT_NE(line.find(reports::format_scientific(w2)), std::string::npos) << line;
+  EXPECT_TRUE(std::filesystem::exists(dir / "out" / "figures" / "w2-agents-1.gp"));
+  EXPECT_NE(test::read(dir / "out" / "figures" / "w2-agents-animation.gp").find("gif animate"), std::string::npos);
 }
 
 TEST(CoverageConfig, RejectsBadRegionsControllersAndEventsNamingKeyValueAndRule) {

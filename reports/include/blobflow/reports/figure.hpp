@@ -84,11 +84,16 @@ struct HeatMapFigure {
   std::string x_label, y_label;
   std::size_t columns = 1;
   std::vector<HeatMapPanel> panels;
+  /// gnuplot's point size of the points (many particles: small dots; a few agents: larger ones).
+  double point_size = 0.2;
+  /// Render name.gif, an animation with one panel per frame (gnuplot's gif terminal), instead of the images.
+  bool animation = false;
 };
 
 /// Writes dir/name.dat (per panel a block of the map, its scan lines separated by blank lines, then a block of the
 /// points; empty parts are left out) and dir/name.gp (a multiplot that renders name.png and name.svg, and name.pdf
-/// with `pdf`), then renders as write_plot does. Returns whether the PNG was rendered.
+/// with `pdf`), then renders as write_plot does; an animation renders name.gif only. Returns whether the PNG (the
+/// GIF) was rendered.
 /// \throws std::runtime_error when a file cannot be written, a panel's columns have unequal lengths, its colour
 /// range is empty (low >= high) or columns is 0.
 bool write_heat_maps(const std::filesystem::path& dir, const HeatMapFigure& figure, bool render = true,

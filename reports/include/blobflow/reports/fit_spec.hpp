@@ -40,6 +40,9 @@ struct FitSpec {
   bool density_figure = false;           ///< blob density at the output times (1D: curves; 2D: heat maps)
   bool cost_figure = false;              ///< the metric against each run's wall time per group (work-precision)
   bool time_figure = false;              ///< the metric against t, finest run of each group
+  /// 2D runs with drop-outs: the agents over rhobar before and after each drop-out and at the end, finest run of
+  /// each group, and an animation (GIF) of the finest run of the first group
+  bool agents_figure = false;
   std::string floor;                     ///< a summary metric drawn against the axis as a guide ("quantization_floor_w2")
   std::string expected;                  ///< time-slope: the summary metric each run's slope is compared with
   std::vector<double> t_window;          ///< time-slope: [lo, hi], the output times fitted; empty: all of them
