@@ -1296,23 +1296,30 @@ void add_fit(Builder& b, const FitSpec& fit) {
 }
 
 /// The configuration of a run less the keys in which a run with drop-outs and one that started with its survivors
-/// differ: the drop-outs, the number of particles, and the seed that drew them.
+/// may differ: the drop-outs, the number of particles, how they were placed and drawn, and how eps is written (the
+/// value of eps must agree: survivors_w2).
 json config_beside_survivors(const json& record) {
   json config = child(child(record, "summary"), "config");
   if (!config.is_object()) return json();
   config.erase("coverage");
-  for (const char* key : {"particles", "seed"})
+  for (const char* key : {"particles", "seed", "placement", "epsilon"})
     if (config.contains("discretization")) config["discretization"].erase(key);
   return config;
 }
 
-/// W2 at t_final of a successful run without drop-outs that started with `agents` particles and otherwise has the
-/// configuration `beside` (config_beside_survivors), if the study has one.
-std::optional<double> survivors_w2(const Builder& b, const json& beside, std::size_t agents) {
+/// Two values of eps written by different expressions agree when they differ by round-off of the expression.
+constexpr double kSameEpsilon = 1e-12;
+
+/// W2 at t_final of a successful run without drop-outs that started with `agents` particles, with the same eps and
+/// otherwise the configuration `beside` (config_beside_survivors), if the study has one.
+std::optional<double> survivors_w2(const Builder& b, const json& beside, double epsilon, std::size_t agents) {
   for (const json* r : b.runs.ordered) {
     if (!record_ok(*r) || !has_summary(*r) || !child(record_metrics(*r), "dropouts").empty()) continue;
     const json& resolved = child(child(*r, "summary"), "resolved");
-    if (child(resolved, "particles") != json(agents) || config_beside_survivors(*r) != beside) continue;
+    const std::optional<double> eps = number(child(resolved, "epsilon"));
+    if (child(resolved, "particles") != json(agents) || !eps || std::abs(*eps - epsilon) > kSameEpsilon * epsilon ||
+        config_beside_survivors(*r) != beside)
+      continue;
     if (const json* last = output_at(*r, std::nullopt)) return number(child(*last, "w2_steady"));
   }
   return std::nullopt;
@@ -1332,6 +1339,7 @@ void add_dropouts_table(Builder& b) {
     std::string coords;
     for (const auto& [k, v] : child(*r, "coords").items())
       if (k != "coverage.dropouts") coords += (coords.empty() ? "" : ", ") + short_key(k) + " = " + value_text(v);
+    const double epsilon = number(child(child(child(*r, "summary"), "resolved"), "epsilon")).value_or(0.0);
     for (const json& e : events) {
       const auto active = child(e, "active").get<std::size_t>();
       table.rows.push_back({record_id(*r), coords, format_shortest(child(e, "t").get<double>()),
@@ -1341,7 +1349,7 @@ void add_dropouts_table(Builder& b) {
                             number(child(e, "recovery_time")) ? format_scientific(number(child(e, "recovery_time")), 3)
                                                                 : std::string("not recovered"),
                             format_scientific(number(child(e, "w2_final"))),
-                            format_scientific(survivors_w2(b, config_beside_survivors(*r), active))});
+                            format_scientific(survivors_w2(b, config_beside_survivors(*r), epsilon, active))});
     }
   }
   if (table.rows.empty()) return;
@@ -1350,8 +1358,9 @@ void add_dropouts_table(Builder& b) {
       "Per drop-out event: the agents that stopped and those left; w2_steady (W2 of the active agents, normalized, to "
       "rhobar / int rhobar) at the event, at the next output and at the end; the recovery time (until w2_steady is "
       "back within coverage.recovery_factor of its value at the event); and, where the study has one, the final "
-      "w2_steady of a run without drop-outs that started with as many agents as survived. From each run's "
-      "summary.json (metrics.dropouts).")}});
+      "w2_steady of a run without drop-outs that started with as many agents as survived, with the same eps and "
+      "otherwise the same configuration (its placement may differ). From each run's summary.json "
+      "(metrics.dropouts).")}});
   b.document.add(std::move(table));
 }
 

@@ -257,7 +257,10 @@ void run_adaptive(Run& r, Controlled stepper) {
       previous = x;
       r.log.saw_nan = false;
       const odeint::controlled_step_result result = stepper.try_step(system, x, t_try, h);
-      if (result == odeint::success && all_finite(x) && std::isfinite(h)) {
+      // An accepted attempt must also have met no NaN velocity: the FSAL stage of dopri5 is evaluated at the new
+      // state and enters only the error estimate, and a NaN error passes odeint's "> 1" test, so a step that threw a
+      // particle where the field is undefined would otherwise be accepted with a finite state.
+      if (result == odeint::success && !r.log.saw_nan && all_finite(x) && std::isfinite(h)) {
         ++r.stats.steps_accepted;
         t = last ? t_out : t_try;
         // h is the suggestion for the next step; after a shortened last step keep the larger one.

@@ -227,6 +227,42 @@ TEST(Integrate, DiscardedNonFiniteStepIsNotCountedAsAccepted) {
   }
 }
 
+/// Unit speed, except that the velocity call number `kNanCall` returns NaN: the last stage of dopri5's first
+/// attempt (one call at the start, five inner stages, then the FSAL stage at the new state).
+class NanOnOneCall final : public VelocityField {
+ public:
+  static constexpr int kNanCall = 7;
+  int dimension() const override { return 1; }
+  std::span<const double> masses() const override { return mass_; }
+  void velocity(std::span<const double>, std::span<double> v) const override {
+    v[0] = ++calls_ == kNanCall ? std::numeric_limits<double>::quiet_NaN() : 1.0;
+  }
+  double energy(std::span<const double> x) const override { return -x[0]; }
+  std::string describe() const override { return "test field: unit speed, NaN at call 7"; }
+
+ private:
+  std::vector<double> mass_ = {1.0};
+  mutable int calls_ = 0;
+};
+
+TEST(Integrate, DormandPrinceAcceptsNoStepWhoseLastStageMetANan) {
+  // dopri5 evaluates the velocity at the new state within the attempt (its FSAL stage), and that stage enters only
+  // the error estimate: a NaN there makes the error NaN, which odeint's controller does not refuse, while the new
+  // state itself is finite. Such an attempt must be refused like any attempt that met a NaN (in a blob run it had
+  // thrown a particle where 1/rhobar overflows).
+  const NanOnOneCall field;
+  const std::vector<double> outputs = {1.0};
+  State x = {0.0};
+  constexpr double kFirstTrial = 0.1, kRetry = 0.01;  // the refused attempt's retry is a decade shorter
+  std::vector<double> accepted;
+  const IntegrationStats stats = integrate(field, x, 0.0, outputs, method_spec("dopri5", kFirstTrial),
+                                           [&](double t, std::span<const double>) { accepted.push_back(t); });
+  ASSERT_EQ(stats.status, RunStatus::ok) << stats.message;
+  ASSERT_FALSE(accepted.empty());
+  EXPECT_DOUBLE_EQ(accepted.front(), kRetry) << "the attempt to t = 0.1 met a NaN and must not be accepted";
+  EXPECT_NEAR(x[0], 1.0, 1e-12);
+}
+
 /// dx/dt = -x, but NaN once |x| > 2 (as a field whose 1 / rhobar overflows far out): from x = 1 a first trial step
 /// of dt = 10 throws the stages to x ~ -9, although the solution e^-t never leaves [0, 1].
 class DecayNanFarOut final : public VelocityField {

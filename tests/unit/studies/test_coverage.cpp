@@ -217,18 +217,21 @@ TEST(CoverageStudy, ReportTabulatesTheDropOutsBesideTheSurvivorsAndDrawsTheAgent
   // The coverage study's configuration with few agents and a short run: a drop-out sweep, a run that starts with
   // the survivors, and the report's drop-out table and agent figures (scripts only, no gnuplot).
   const std::filesystem::path dir = test::fresh_dir("coverage", "study");
-  std::ofstream(dir / "cov.toml") << R"(
+  std::ofstream(dir / "cov.toml") << R"toml(
 [study]
 name = "cov"
 config = "coverage-2d"
 [[sweep]]
 name = "drop"
+set.discretization.placement = "random"
 set.problem.t_final = 0.3
 set.output.times = [0.1, 0.15, 0.2]
 axes.coverage.dropouts = [[{ t = 0.1, fraction = 0.25 }]]
 axes.discretization.particles = [8, 16]
 [[sweep]]
 name = "survivors"
+set.discretization.placement = "random"
+set.discretization.epsilon = "0.5*sqrt(0.75)/sqrt(N)"
 set.problem.t_final = 0.3
 set.output.times = [0.1, 0.15, 0.2]
 axes.coverage.dropouts = [[]]
@@ -239,14 +242,15 @@ sweep = ["drop", "survivors"]
 metric = "w2_steady"
 group_by = ["coverage.dropouts"]
 agents_figure = true
-)";
+)toml";
   std::ostringstream log;
   const StudyOutcome outcome = run_study({(dir / "cov.toml").string(), dir / "out", {}, 2, false, false, false}, log);
   ASSERT_EQ(outcome.n_failed, 0u) << log.str();
   const std::string report = test::read(dir / "out" / "report.md");
   const auto table = report.find("## Drop-outs");
   ASSERT_NE(table, std::string::npos);
-  // The run of 16 agents loses 4 and is set beside the run that started with 12: its final W2 appears in the row.
+  // The run of 16 agents loses 4 and is set beside the run that started with 12 at the same eps (0.5/sqrt(16)): its
+  // final W2 appears in the row; the run of 8 has no such run beside it (eps differs).
   const nlohmann::json survivors =
       nlohmann::json::parse(test::read(dir / "out" / "runs" / "survivors-0001" / "summary.json"));
   const double w2 = survivors["metrics"]["outputs"].back()["w2_steady"].get<double>();
