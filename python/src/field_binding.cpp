@@ -81,13 +81,13 @@ void bind_field(py::module_& m) {
                        const std::string& mollifier, const std::string& engine, double engine_accuracy) {
              FieldSpec spec;
              spec.equation = equation;
-             spec.dimension = dimension;
-             spec.epsilon = epsilon;
              spec.m = m_exp;
+             spec.dimension = dimension;
              spec.mollifier = mollifier;
+             spec.epsilon = epsilon;
              spec.engine = engine;
              spec.engine_accuracy = engine_accuracy;
-             spec.particles = static_cast<std::size_t>(masses.ndim() == 1 ? masses.shape(0) : 0);
+             spec.particles = static_cast<std::size_t>(masses.ndim() == 1 ? masses.shape(0) : 0);  // for "auto"
              return field_from_spec(spec, masses);
            }),
            py::arg("equation"), py::arg("dimension"), py::arg("epsilon"), py::arg("masses"), py::arg("m"),

@@ -95,13 +95,8 @@ void bind_run(py::module_& m) {
   m.def("run_study",
         [](const std::string& study, const std::string& out_dir, unsigned threads,
            const std::vector<std::string>& overrides, bool render) {
-          StudyOptions options;
-          options.study = study;
-          options.out_dir = out_dir;
-          options.threads = threads;
-          options.overrides = overrides;
-          options.progress = false;
-          options.render = render;
+          const StudyOptions options{.study = study, .out_dir = out_dir, .overrides = overrides, .threads = threads,
+                                     .progress = false, .render = render};
           std::ostringstream text;
           StudyOutcome outcome;
           {

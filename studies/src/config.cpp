@@ -1066,7 +1066,9 @@ void json_to_toml_array(const nlohmann::json& array, const std::string& key, tom
 /// The members of a JSON object as the TOML table a file would hold; `prefix` ("section" or "") names them.
 void json_to_toml_table(const nlohmann::json& object, const std::string& prefix, toml::table& out,
                         std::vector<std::string>& errors) {
-  for (const auto& [k, v] : object.items()) {
+  for (const auto& item : object.items()) {
+    const std::string& k = item.key();  // not a structured binding: the lambda below captures it (clang 14)
+    const nlohmann::json& v = item.value();
     const std::string name = prefix.empty() ? k : prefix + "." + k;
     if (v.is_object()) {
       toml::table t;
