@@ -28,13 +28,14 @@ from . import _core
 __all__ = [
     "ConfigError", "Config", "Result", "VelocityField", "Law", "config", "builtin_config", "run", "study",
     "load_study", "law", "barenblatt", "uniform", "ball", "gaussian", "mixture", "wasserstein", "semidiscrete_w2",
-    "fit_rate", "simd_target",
+    "fit_rate", "simd_target", "exact_law_help",
 ]
 
 ConfigError = _core.ConfigError
 Config = _core.Config
 Law = _core.Law
 simd_target = _core.simd_target
+exact_law_help = _core.exact_law_help
 
 
 def _overrides(set):
@@ -156,7 +157,8 @@ class VelocityField:
 
 def law(spec, d=1):
     """An exact law from a ``blobflow distance --exact`` SPEC, e.g. ``"barenblatt:t=1,m=2"``,
-    ``"gaussian:cov=0.5,mean=0 1"``; ``d`` is its dimension unless the spec sets d. See ``_core.exact_law_help()``."""
+    ``"gaussian:cov=0.5,mean=0 1"``; ``d`` is its dimension unless the spec sets d. ``print(exact_law_help())`` lists
+    the SPECs."""
     return _core.Law(spec, d)
 
 

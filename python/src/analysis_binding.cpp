@@ -163,24 +163,28 @@ py::dict fit_rate(const Array& x, const Array& errors, const py::object& expecte
 }  // namespace
 
 void bind_analysis(py::module_& m) {
-  py::class_<Law>(m, "Law")
+  py::class_<Law>(m, "Law",
+                  "An exact law (blobflow.law, barenblatt, uniform, ball, gaussian, mixture): density in d = 1, 2, 3; "
+                  "cdf and quantile in 1D where the law has them.")
       .def(py::init([](const std::string& spec, int dimension) { return Law{parse_exact_law(spec, dimension), spec}; }),
-           py::arg("spec"), py::arg("d"))
-      .def_property_readonly("dimension", [](const Law& l) { return l.law.dimension; })
-      .def_property_readonly("spec", [](const Law& l) { return l.spec; })
-      .def_property_readonly("has_quantile", [](const Law& l) { return l.law.law_1d != nullptr; })
-      .def("density", &density, py::arg("x"))
+           py::arg("spec"), py::arg("d"), "The law of a `blobflow distance --exact` SPEC in dimension d (unless "
+           "the spec sets d); ValueError naming the key for a bad spec.")
+      .def_property_readonly("dimension", [](const Law& l) { return l.law.dimension; }, "d")
+      .def_property_readonly("spec", [](const Law& l) { return l.spec; }, "the SPEC it was built from")
+      .def_property_readonly("has_quantile", [](const Law& l) { return l.law.law_1d != nullptr; },
+                             "whether cdf and quantile exist (1D barenblatt, uniform, ball, gaussian)")
+      .def("density", &density, py::arg("x"), "The density at the points x, (N, d) or (N,) in 1D: an (N,) array.")
       .def("cdf", [](const Law& l, const Array& x) {
              const analysis::Law1D& law = law_1d(l, "cdf");
              return map_values(x, [&](double v) { return law.cdf(v); });
-           }, py::arg("x"))
+           }, py::arg("x"), "P(X <= x) for every entry of x (1D laws with a quantile function).")
       .def("quantile", [](const Law& l, const Array& u) {
              const analysis::Law1D& law = law_1d(l, "quantile");
              return map_values(u, [&](double v) { return law.quantile(v); });
-           }, py::arg("u"))
+           }, py::arg("u"), "Q(u), cdf(Q(u)) = u, for every entry of u in [0, 1] (1D laws with one).")
       .def("__repr__", [](const Law& l) { return "blobflow.Law(\"" + l.spec + "\", d=" +
                                                   std::to_string(l.law.dimension) + ")"; });
-  m.def("exact_law_help", &exact_law_help);
+  m.def("exact_law_help", &exact_law_help, "The SPECs blobflow.law takes, one line per kind.");
   m.def("wasserstein", &wasserstein, py::arg("x"), py::arg("masses"), py::arg("other"), py::arg("y_masses"),
         py::arg("p"));
   m.def("semidiscrete_w2", &semidiscrete, py::arg("x"), py::arg("masses"), py::arg("law"), py::arg("tolerance"),

@@ -10,8 +10,10 @@ import pytest
 
 import blobflow
 
-# Keys of summary.json that differ between two runs of the same configuration: when and how long it ran.
-VOLATILE = {("manifest", "start_time"), ("manifest", "end_time"), ("metrics", "wall_seconds")}
+# Keys of summary.json that differ between two runs of the same configuration: when and how long it ran, and the git
+# revision recorded at build time (a build of the module alone after a commit leaves the binary's older one).
+VOLATILE = {("manifest", "start_time"), ("manifest", "end_time"), ("metrics", "wall_seconds"),
+            ("manifest", "git_revision")}
 
 
 def strip_volatile(summary):
