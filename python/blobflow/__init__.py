@@ -65,8 +65,10 @@ class Result:
         warnings: summary.json's warnings.
         summary: summary.json as a dict (the same numbers, bit for bit).
         times: (T,) the times of ``particles``: t0, each output time reached (and where a failed run stopped).
-        particles: (T, N, d) the positions at those times.
-        masses: (N,) the particle masses.
+        particles: (T, N, d) the positions at those times (N the particles at t0; NaN for a particle a drop-out,
+            coverage.dropouts, has stopped).
+        masses: (N,) the particle masses at t0.
+        particle_masses: (T, N) the masses at each time (0 for a stopped particle).
         diagnostics: dict of (K,) arrays ``t``, ``step`` and ``energy`` (diagnostics.csv).
         metrics: dict of (T',) arrays, one per key of summary.json's metrics outputs (t, w1, w2, energy, ...; NaN
             where a metric is null).
@@ -80,6 +82,7 @@ class Result:
         self.times = data["times"]
         self.particles = data["particles"]
         self.masses = data["masses"]
+        self.particle_masses = data["particle_masses"]
         self.diagnostics = data["diagnostics"]
         outputs = self.summary["metrics"]["outputs"]
         keys = list(outputs[0]) if outputs else []

@@ -1,5 +1,7 @@
 // blobflow._core: configurations, runs and studies (studies/run.hpp, studies/study.hpp, reports/study_report.hpp).
+#include <algorithm>
 #include <filesystem>
+#include <limits>
 #include <sstream>
 
 #include "bindings.hpp"
@@ -14,23 +16,39 @@
 namespace blobflow::python {
 namespace {
 
+/// The particles of every snapshot as (T, N, d) positions and (T, N) masses, N the particles at t0: a particle that
+/// a drop-out stopped (coverage.dropouts; its id missing from a snapshot) has NaN positions and mass 0 there.
+void add_particles(py::dict& out, const RunResult& r, int dimension) {
+  const std::size_t n = r.masses.size(), times = r.snapshots.size(), d = static_cast<std::size_t>(dimension);
+  Array t(static_cast<py::ssize_t>(times));
+  Array x({static_cast<py::ssize_t>(times), static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(d)});
+  Array m({static_cast<py::ssize_t>(times), static_cast<py::ssize_t>(n)});
+  std::fill(x.mutable_data(), x.mutable_data() + times * n * d, std::numeric_limits<double>::quiet_NaN());
+  std::fill(m.mutable_data(), m.mutable_data() + times * n, 0.0);
+  for (std::size_t k = 0; k < times; ++k) {
+    const Snapshot& s = r.snapshots[k];
+    t.mutable_data()[k] = s.t;
+    const std::size_t active = s.x.size() / d;
+    for (std::size_t i = 0; i < active; ++i) {
+      const std::size_t id = s.ids.empty() ? i : s.ids[i];
+      std::copy_n(s.x.begin() + static_cast<std::ptrdiff_t>(i * d), d, x.mutable_data() + (k * n + id) * d);
+      m.mutable_data()[k * n + id] = s.masses.empty() ? r.masses[id] : s.masses[i];
+    }
+  }
+  out["times"] = t;
+  out["particles"] = x;
+  out["masses"] = new_array(r.masses, n);
+  out["particle_masses"] = m;
+}
+
 /// What a run produced, as arrays: the run's result without its summary's text (the package makes a Result of it).
 py::dict result_dict(const RunResult& r, int d) {
-  const std::size_t n = r.masses.size(), times = r.snapshots.size();
   py::dict out;
   out["status"] = std::string(to_string(r.status));
   out["message"] = r.message;
   out["warnings"] = r.warnings;
   out["summary"] = to_python(r.summary);
-  Array t(static_cast<py::ssize_t>(times));
-  Array x({static_cast<py::ssize_t>(times), static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(d)});
-  for (std::size_t k = 0; k < times; ++k) {
-    t.mutable_data()[k] = r.snapshots[k].t;
-    std::copy(r.snapshots[k].x.begin(), r.snapshots[k].x.end(), x.mutable_data() + k * n * static_cast<std::size_t>(d));
-  }
-  out["times"] = t;
-  out["particles"] = x;
-  out["masses"] = new_array(r.masses, n);
+  add_particles(out, r, d);
   std::vector<double> dt, step, energy;
   for (const DiagnosticRow& row : r.diagnostics) {
     dt.push_back(row.t);

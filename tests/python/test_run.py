@@ -137,3 +137,27 @@ def test_the_gil_is_released_while_a_run_computes(configs):
     thread.join()
     assert result["run"].ok
     assert ticks_while_running > 20
+
+
+def test_a_run_with_drop_outs_keeps_every_particle_in_its_row(cli, configs, tmp_path):
+    # coverage-2d stops a quarter of the agents at t = 2: their rows become NaN with mass 0 from the next output time
+    # on, and the rows of the others are particles.csv's rows of their ids.
+    config = configs / "coverage-2d.toml"
+    sets = ["problem.t_final=2.2", "output.times=[1.0, 2.05]"]
+    assert run_cli(cli, config, tmp_path, *sets).returncode == 0
+    r = blobflow.run(config, set=sets)
+    # particles.csv's times: t0, the output time 1, the drop-out time 2 (before it), then 2.05 and t_final.
+    assert r.times.tolist() == [0.0, 1.0, 2.0, 2.05, 2.2]
+    assert r.particles.shape == (5, 64, 2)
+    stopped = np.isnan(r.particles[:, :, 0])
+    assert stopped.sum(axis=1).tolist() == [0, 0, 0, 16, 16] and (stopped[3] == stopped[4]).all()
+    assert (r.particle_masses[stopped] == 0).all() and (r.particle_masses[~stopped] > 0).all()
+    with open(tmp_path / "particles.csv") as f:
+        rows = list(csv.DictReader(f))
+    for k, time in enumerate(r.times):
+        at = [row for row in rows if float(row["t"]) == time]
+        assert sorted(int(row["i"]) for row in at) == np.flatnonzero(~stopped[k]).tolist()
+        for row in at:
+            i = int(row["i"])
+            assert [float(row["x1"]), float(row["x2"])] == r.particles[k, i].tolist()
+            assert float(row["mass"]) == r.particle_masses[k, i]

@@ -51,8 +51,8 @@ struct RunResult {
   double h = 0.0, epsilon = 0.0;
   std::vector<OutputMetrics> outputs;  ///< t0 first, then each output time reached
   /// What particles.csv and diagnostics.csv hold, in memory: the particles at t0 and each output time reached (and
-  /// the last finite state of a failed run, the state where a collapsed run stopped), their masses m_i, and the
-  /// energy rows.
+  /// the last finite state of a failed run, the state where a collapsed run stopped; after a drop-out a snapshot
+  /// holds only the active particles, with their ids and masses), the masses m_i at t0, and the energy rows.
   std::vector<Snapshot> snapshots;
   std::vector<double> masses;
   std::vector<DiagnosticRow> diagnostics;
