@@ -13,6 +13,9 @@ packages=(
   libfftw3-dev                       # the grid/FFT summation engine
   libhwy-dev                         # Google Highway: the SIMD engines' kernel for every vector target
   python3-pot                        # reference tests against POT (Python Optimal Transport)
+  pybind11-dev python3-dev python3-numpy   # the Python module blobflow (python/)
+  python3-pytest python3-pandas      # its tests (tests/python) and blobflow.load_study's DataFrames
+  python3-matplotlib                 # its example's figure (python/examples/convergence.py)
   libopenmpi-dev openmpi-bin         # blobflow study under mpirun (BLOBFLOW_WITH_MPI, on in the test preset)
   clang-tidy                         # .ci/function-lengths.sh: no function longer than 120 lines
   clang-14 libfuzzer-14-dev          # the preset sanitize: ASan + UBSan build and the libFuzzer harnesses (fuzz/)

@@ -1022,6 +1022,81 @@ toml::array toml_array(const nlohmann::json& array, const std::string& where, st
   return out;
 }
 
+
+/// A JSON scalar (string, boolean, integer, floating-point number) handed to `put` as the TOML value a file would hold;
+/// false for null and anything else TOML has no value for.
+template <class Put>
+bool put_toml_scalar(const nlohmann::json& v, Put put) {
+  switch (v.type()) {
+    case nlohmann::json::value_t::string: put(v.get<std::string>()); return true;
+    case nlohmann::json::value_t::boolean: put(v.get<bool>()); return true;
+    case nlohmann::json::value_t::number_integer: put(v.get<std::int64_t>()); return true;
+    case nlohmann::json::value_t::number_unsigned:
+      if (v.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return false;
+      put(v.get<std::int64_t>());
+      return true;
+    case nlohmann::json::value_t::number_float: put(v.get<double>()); return true;
+    default: return false;
+  }
+}
+
+void json_to_toml_table(const nlohmann::json& object, const std::string& prefix, toml::table& out,
+                        std::vector<std::string>& errors);
+
+/// The elements of a JSON array as a TOML array; `key` names it in messages.
+void json_to_toml_array(const nlohmann::json& array, const std::string& key, toml::array& out,
+                        std::vector<std::string>& errors) {
+  for (std::size_t i = 0; i < array.size(); ++i) {
+    const nlohmann::json& v = array[i];
+    const std::string name = key + "[" + std::to_string(i) + "]";
+    if (v.is_object()) {
+      toml::table t;
+      json_to_toml_table(v, name, t, errors);
+      out.push_back(std::move(t));
+    } else if (v.is_array()) {
+      toml::array a;
+      json_to_toml_array(v, name, a, errors);
+      out.push_back(std::move(a));
+    } else if (!put_toml_scalar(v, [&](auto x) { out.push_back(std::move(x)); })) {
+      errors.push_back(name + " = " + v.dump() + ": a TOML file cannot hold this value");
+    }
+  }
+}
+
+/// The members of a JSON object as the TOML table a file would hold; `prefix` ("section" or "") names them.
+void json_to_toml_table(const nlohmann::json& object, const std::string& prefix, toml::table& out,
+                        std::vector<std::string>& errors) {
+  for (const auto& item : object.items()) {
+    const std::string& k = item.key();  // not a structured binding: the lambda below captures it (clang 14)
+    const nlohmann::json& v = item.value();
+    const std::string name = prefix.empty() ? k : prefix + "." + k;
+    if (v.is_object()) {
+      toml::table t;
+      json_to_toml_table(v, name, t, errors);
+      out.insert(k, std::move(t));
+    } else if (v.is_array()) {
+      toml::array a;
+      json_to_toml_array(v, name, a, errors);
+      out.insert(k, std::move(a));
+    } else if (!put_toml_scalar(v, [&](auto x) { out.insert(k, std::move(x)); })) {
+      errors.push_back(name + " = " + v.dump() + ": a TOML file cannot hold this value (leave the key out for its "
+                       "default)");
+    }
+  }
+}
+
+/// The configuration of `table` after `overrides`, validated; `errors` holds the violations found so far.
+/// \throws ConfigError with every violation.
+RunConfig overridden_and_validated(toml::table table, const std::vector<std::string>& overrides,
+                                   std::vector<std::string> errors) {
+  for (const auto& assignment : overrides) apply_override(table, assignment, errors);
+  if (!errors.empty()) throw ConfigError(errors);
+  TableRead read = read_table(table, errors);
+  if (errors.empty()) errors = validate(read.config, read.given);
+  if (!errors.empty()) throw ConfigError(errors);
+  return std::move(read.config);
+}
+
 }  // namespace
 
 ConfigError::ConfigError(std::vector<std::string> violations)
@@ -1089,14 +1164,16 @@ std::vector<std::string> validate(const RunConfig& config) {
 
 RunConfig parse_run_config(std::string_view toml_text, const std::string& source,
                            const std::vector<std::string>& overrides) {
-  toml::table table = detail::parse_toml_document(toml_text, source);
+  return overridden_and_validated(detail::parse_toml_document(toml_text, source), overrides, {});
+}
+
+RunConfig run_config_from_sections(const nlohmann::json& sections, const std::vector<std::string>& overrides) {
+  if (!sections.is_object())
+    throw ConfigError({"configuration = " + clip_for_message(sections.dump()) + ": must be an object of sections"});
+  toml::table table;
   std::vector<std::string> errors;
-  for (const auto& assignment : overrides) apply_override(table, assignment, errors);
-  if (!errors.empty()) throw ConfigError(errors);
-  TableRead read = read_table(table, errors);
-  if (errors.empty()) errors = validate(read.config, read.given);
-  if (!errors.empty()) throw ConfigError(errors);
-  return std::move(read.config);
+  json_to_toml_table(sections, "", table, errors);
+  return overridden_and_validated(std::move(table), overrides, std::move(errors));
 }
 
 RunConfig load_run_config(const std::filesystem::path& file, const std::vector<std::string>& overrides) {

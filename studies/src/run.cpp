@@ -160,24 +160,6 @@ double place_uniform_data(const RunConfig& config, Placement placement, Prepared
 }
 
 
-/// The field's choices: the configuration's names and the discretized problem's N, h and eps.
-FieldSpec field_spec(const RunConfig& config, const PreparedProblem& problem) {
-  FieldSpec spec;
-  spec.equation = config.problem.equation;
-  spec.m = config.exponent();
-  spec.dimension = config.problem.dimension;
-  spec.mollifier = config.discretization.mollifier;
-  spec.epsilon = problem.epsilon;
-  spec.engine = config.discretization.engine;
-  spec.engine_accuracy = config.discretization.engine_accuracy;
-  spec.target = config.target;
-  spec.potential = config.potential;
-  spec.interaction = config.interaction;
-  spec.particles = problem.particles.mass.size();
-  spec.spacing = problem.h;
-  return spec;
-}
-
 /// How the particles of a run move (docs/math.md §8): the blob method's field, or a sampler's field with its
 /// stepper, its per-step redraw, or no motion at all.
 struct Motion {
@@ -524,6 +506,23 @@ nlohmann::json manifest_base() {
           {"threads", 1},                             {"simd_target", simd_target_name(simd_target())}};
 }
 
+FieldSpec field_spec_of(const RunConfig& config, const PreparedProblem& problem) {
+  FieldSpec spec;
+  spec.equation = config.problem.equation;
+  spec.m = config.exponent();
+  spec.dimension = config.problem.dimension;
+  spec.mollifier = config.discretization.mollifier;
+  spec.epsilon = problem.epsilon;
+  spec.engine = config.discretization.engine;
+  spec.engine_accuracy = config.discretization.engine_accuracy;
+  spec.target = config.target;
+  spec.potential = config.potential;
+  spec.interaction = config.interaction;
+  spec.particles = problem.particles.mass.size();
+  spec.spacing = problem.h;
+  return spec;
+}
+
 PreparedProblem prepare_problem(const RunConfig& config) {
   const auto& p = config.problem;
   const int d = p.dimension;
@@ -570,7 +569,7 @@ RunResult run_simulation(const RunConfig& config, const std::filesystem::path& o
   const std::string started = utc_now();
   PreparedProblem problem = prepare_problem(config);
   if (!out_dir.empty()) prepare_output_directory(out_dir);  // before the computation, not after it
-  const FieldSpec spec = field_spec(config, problem);
+  const FieldSpec spec = field_spec_of(config, problem);
   Motion motion = make_motion(config, problem, spec);
   const std::vector<double>& masses = problem.particles.mass;
   const TruthChoice truth = make_truth(config, problem.exact, problem.initial_law.get());
@@ -599,17 +598,21 @@ RunResult run_simulation(const RunConfig& config, const std::filesystem::path& o
   result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   result.summary = summary_json(config, result, resolved_json(problem, spec, motion, truth.description, metrics.target_box), started);
 
+  result.snapshots = std::move(rec.snapshots);
+  result.masses = masses;
+  result.diagnostics = std::move(rec.diagnostics);
+
   if (!out_dir.empty()) {
     std::filesystem::create_directories(out_dir);
     const int d = config.problem.dimension;
-    write_file(out_dir / "particles.csv", particles_csv(rec.snapshots, masses, d));
+    write_file(out_dir / "particles.csv", particles_csv(result.snapshots, masses, d));
     if (d <= 2) {  // the densities a report draws, on its grid (density_table.hpp; none in 3D)
       std::vector<DensitySnapshot> at_outputs;
-      for (const Snapshot& s : rec.snapshots) at_outputs.push_back({s.t, s.x, s.masses});
+      for (const Snapshot& s : result.snapshots) at_outputs.push_back({s.t, s.x, s.masses});
       write_file(out_dir / "densities.csv",
                  density_table_csv(config, problem.epsilon, problem.exact, masses, at_outputs));
     }
-    write_file(out_dir / "diagnostics.csv", diagnostics_csv(rec.diagnostics));
+    write_file(out_dir / "diagnostics.csv", diagnostics_csv(result.diagnostics));
     write_file(out_dir / "summary.json", result.summary.dump(2) + "\n");
   }
   return result;

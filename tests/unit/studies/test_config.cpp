@@ -154,5 +154,40 @@ TEST(Config, SchemaDefaultsAreTheDefaultsTheParserUses) {
   EXPECT_EQ(to_json(parse_run_config("", "defaults.toml", overrides)), to_json(parse_run_config("", "empty.toml")));
 }
 
+TEST(Config, SectionsAsJsonReadLikeTheTomlFile) {
+  const std::string toml = "[problem]\nequation = \"pme\"\nm = 3.0\n[discretization]\nparticles = 120\n"
+                           "[output]\ntimes = [0.5, 0.75]\n";
+  const nlohmann::json sections = {{"problem", {{"equation", "pme"}, {"m", 3.0}}},
+                                   {"discretization", {{"particles", 120}}},
+                                   {"output", {{"times", {0.5, 0.75}}}}};
+  EXPECT_TRUE(run_config_from_sections(sections) == parse_run_config(toml, "test.toml"));
+  EXPECT_TRUE(run_config_from_sections(sections, {"discretization.particles=60"}) ==
+              parse_run_config(toml, "test.toml", {"discretization.particles=60"}));
+}
+
+TEST(Config, SectionsAsJsonGetTheTomlFilesMessages) {
+  const auto message = [](const auto& read) -> std::string {
+    try {
+      read();
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  // An integer where a float is expected is read as TOML reads it; a float where an integer is expected is refused
+  // with the same message as in a file.
+  EXPECT_EQ(message([] { run_config_from_sections({{"discretization", {{"particles", 1.5}}}}); }),
+            message([] { parse_run_config("[discretization]\nparticles = 1.5\n", "x.toml"); }));
+  EXPECT_EQ(message([] { run_config_from_sections({{"discretization", {{"particles", 1}}}}); }),
+            message([] { parse_run_config("[discretization]\nparticles = 1\n", "x.toml"); }));
+  EXPECT_EQ(message([] { run_config_from_sections({{"problem", {{"dimenson", 2}}}}); }),
+            message([] { parse_run_config("[problem]\ndimenson = 2\n", "x.toml"); }));
+  // TOML has no null: the key is named.
+  EXPECT_NE(message([] { run_config_from_sections({{"problem", {{"t0", nullptr}}}}); }).find("problem.t0 = null"),
+            std::string::npos);
+  EXPECT_NE(message([] { run_config_from_sections(nlohmann::json::array({1, 2})); }).find("object of sections"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace blobflow

@@ -4,12 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>
 
 #include "blobflow/analysis/barenblatt.hpp"
 #include "blobflow/solvers/velocity_field.hpp"
+#include "blobflow/studies/run_files.hpp"
 
 #include "test_files.hpp"
 
@@ -60,6 +62,38 @@ TEST(Run, OneDimensionalBarenblattRunWritesItsFilesAndMetrics) {
   EXPECT_EQ(summary["metrics"]["steps_accepted"], r.stats.steps_accepted);
   EXPECT_EQ(summary["config"]["discretization"]["particles"], 50);
   EXPECT_TRUE(summary["manifest"].contains("git_revision"));
+}
+
+TEST(Run, TheResultHoldsWhatParticlesAndDiagnosticsCsvHold) {
+  const auto dir = fresh_dir("in-memory");
+  const RunResult r = run_simulation(config_with({"discretization.particles=30", "output.times=[0.5]"}), dir);
+  ASSERT_EQ(r.status, RunStatus::ok);
+  ASSERT_EQ(r.snapshots.size(), 3u);  // t0, 0.5, t_final
+  EXPECT_EQ(r.snapshots[1].t, 0.5);
+  ASSERT_EQ(r.masses.size(), 30u);
+  EXPECT_EQ(read(dir / "particles.csv"), particles_csv(r.snapshots, r.masses, 1));
+  EXPECT_EQ(read(dir / "diagnostics.csv"), diagnostics_csv(r.diagnostics));
+  EXPECT_EQ(r.diagnostics.back().step, r.stats.steps_accepted);
+}
+
+TEST(Run, FieldSpecOfIsTheFieldTheRunIntegrates) {
+  // One explicit Euler step of dt from t0: x1 = x0 + dt v(x0) with the run's field, so make_velocity_field of
+  // field_spec_of gives the step's velocity up to the rounding of x1 (2^-53 |x1| / dt relative to |v| ~ 1, about
+  // 1e-13 at dt = 1e-3).
+  constexpr double kDt = 1e-3, kStepRoundOff = 1e-11;
+  const RunConfig config = config_with({"discretization.particles=40", "integrator.method=euler",
+                                        "integrator.dt=0.001", "output.times=[]", "problem.t_final=0.251"});
+  const RunResult r = run_simulation(config);
+  ASSERT_EQ(r.status, RunStatus::ok);
+  ASSERT_EQ(r.stats.steps_accepted, 1u);
+  const PreparedProblem problem = prepare_problem(config);
+  const auto field = make_velocity_field(field_spec_of(config, problem), problem.particles.mass);
+  std::vector<double> v(problem.particles.x.size());
+  field->velocity(problem.particles.x, v);
+  double largest = 0.0;
+  for (const double c : v) largest = std::max(largest, std::abs(c));
+  for (std::size_t i = 0; i < v.size(); ++i)
+    EXPECT_NEAR((r.snapshots[1].x[i] - r.snapshots[0].x[i]) / kDt, v[i], kStepRoundOff * largest) << i;
 }
 
 TEST(Run, RegularizedEnergyDecreasesAlongTheDiagnostics) {

@@ -137,6 +137,10 @@ std::vector<std::string> validate(const RunConfig& config);
 /// TOML, or as a bare string when it is not valid TOML) and validates. \throws ConfigError.
 RunConfig parse_run_config(std::string_view toml_text, const std::string& source,
                            const std::vector<std::string>& overrides = {});
+/// The same from the sections of a TOML file as JSON: objects are tables, arrays arrays, integers TOML integers,
+/// other numbers TOML floats (what the Python module's dicts become). A value TOML cannot hold (null) is a violation
+/// naming its key. \throws ConfigError.
+RunConfig run_config_from_sections(const nlohmann::json& sections, const std::vector<std::string>& overrides = {});
 /// Reads and parses a TOML file. \throws ConfigError (also when the file cannot be read).
 RunConfig load_run_config(const std::filesystem::path& file, const std::vector<std::string>& overrides = {});
 

@@ -13,10 +13,12 @@
 
 #include "blobflow/solvers/initial_data.hpp"
 #include "blobflow/solvers/integrators.hpp"
+#include "blobflow/solvers/velocity_field.hpp"
 #include "blobflow/studies/config.hpp"
 #include "blobflow/studies/coverage.hpp"
 #include "blobflow/studies/exact.hpp"
 #include "blobflow/studies/metrics.hpp"
+#include "blobflow/studies/run_files.hpp"
 #include "blobflow/studies/truth.hpp"
 
 namespace blobflow {
@@ -36,6 +38,11 @@ struct PreparedProblem {
 /// \throws ConfigError when the configuration cannot be discretized (e.g. the eps law evaluates to <= 0).
 PreparedProblem prepare_problem(const RunConfig& config);
 
+/// The blob method's velocity field of a run: the configuration's names (equation, mollifier, engine, target,
+/// potential, interaction) with the discretized problem's N, h and eps; make_velocity_field(field_spec_of(c, p),
+/// p.particles.mass) is the field run_simulation integrates (sampling.sampler = "blob", no random batches).
+FieldSpec field_spec_of(const RunConfig& config, const PreparedProblem& problem);
+
 /// Everything a run produced.
 struct RunResult {
   RunStatus status = RunStatus::ok;
@@ -43,6 +50,12 @@ struct RunResult {
   std::size_t n_particles = 0;
   double h = 0.0, epsilon = 0.0;
   std::vector<OutputMetrics> outputs;  ///< t0 first, then each output time reached
+  /// What particles.csv and diagnostics.csv hold, in memory: the particles at t0 and each output time reached (and
+  /// the last finite state of a failed run, the state where a collapsed run stopped; after a drop-out a snapshot
+  /// holds only the active particles, with their ids and masses), the masses m_i at t0, and the energy rows.
+  std::vector<Snapshot> snapshots;
+  std::vector<double> masses;
+  std::vector<DiagnosticRow> diagnostics;
   IntegrationStats stats;
   double wall_seconds = 0.0;
   /// The cost of the samplers (docs/math.md §8): evaluations of the score grad log rhobar (one per particle and
