@@ -10,12 +10,14 @@
 #include <cmath>
 #include <concepts>
 #include <cstdio>
+#include <limits>
 #include <optional>
 #include <stdexcept>
 
 #include <boost/numeric/odeint.hpp>
 
 #include "blobflow/solvers/minimizing_movement.hpp"
+#include "blobflow/solvers/rosenbrock.hpp"
 
 namespace blobflow {
 namespace odeint = boost::numeric::odeint;
@@ -345,6 +347,62 @@ class CustomStepperAdapter {
   CustomStepper* stepper_;
 };
 
+/// The step-size controller of rosenbrock34: after an attempt with error estimate e (the particle norm of the
+/// embedded order-2 error, so e ~ h^3), the next trial step is h * clamp(kStepSafety e^(-1/3), kMinStepFactor,
+/// kMaxStepFactor); a refused step never grows, an accepted one never shrinks by more than kMinStepFactor. A
+/// linear solve that failed (a singular or indefinite system, or GMRES short of its tolerance) is refused with the
+/// step cut by kUnsolvedStepFactor.
+constexpr double kStepSafety = 0.9, kMinStepFactor = 0.2, kMaxStepFactor = 5.0, kUnsolvedStepFactor = 0.25;
+
+/// ROS34PW2 (rosenbrock.hpp) as an odeint controlled stepper for run_adaptive, with the particle error norm. Its
+/// counters go to the run: velocity calls (matrix-free products too) into the evaluation log, Hessians into
+/// jacobian_evaluations, GMRES iterations into solver_iterations.
+class RosenbrockControlled {
+ public:
+  RosenbrockControlled(const IntegratorSpec& spec, const VelocityField& field, IntegrationStats& stats)
+      : stepper_(field), checker_(spec.atol, spec.rtol, field.dimension()), stats_(&stats) {}
+
+  odeint::controlled_step_result try_step(const ParticleSystem& system, State& x, double& t, double& h) {
+    x_new_.resize(x.size());
+    error_.resize(x.size());
+    const RosenbrockStepResult result = stepper_.step(x, h, x_new_, error_);
+    system.log->count += result.velocity_evaluations;
+    stats_->jacobian_evaluations += result.jacobian_evaluations;
+    stats_->solver_iterations += result.krylov_iterations;
+    if (!result.finite) {
+      system.log->saw_nan = true;
+      return odeint::fail;
+    }
+    if (!result.solved) {
+      h *= kUnsolvedStepFactor;
+      return odeint::fail;
+    }
+    odeint::range_algebra algebra;
+    const double e = checker_.error(algebra, x, x, error_, h);
+    if (std::isnan(e)) {
+      system.log->saw_nan = true;
+      return odeint::fail;
+    }
+    constexpr double kExponent = -1.0 / (RosenbrockStepper::kEmbeddedOrder + 1);
+    const double factor = kStepSafety * std::pow(std::max(e, std::numeric_limits<double>::min()), kExponent);
+    if (e > 1.0) {
+      h *= std::clamp(factor, kMinStepFactor, 1.0);
+      return odeint::fail;
+    }
+    x.swap(x_new_);
+    t += h;
+    h *= std::clamp(factor, 1.0, kMaxStepFactor);
+    return odeint::success;
+  }
+  void reset() { stepper_.reset(); }
+
+ private:
+  RosenbrockStepper stepper_;
+  ParticleErrorChecker checker_;
+  IntegrationStats* stats_;
+  State x_new_, error_;
+};
+
 // The runners of the registry: one line each, all through the two drivers above.
 
 template <class Stepper>
@@ -353,6 +411,8 @@ void fixed(Run& r) {
 }
 
 void implicit_euler(Run& r) { run_fixed(r, ImplicitEulerStepper(r.spec, r.stats)); }
+
+void rosenbrock34(Run& r) { run_adaptive(r, RosenbrockControlled(r.spec, r.field, r.stats)); }
 
 /// An embedded Runge-Kutta pair under odeint's controller with the particle norm.
 template <class ErrorStepper>
@@ -400,7 +460,9 @@ struct Method {
 //     corrected state, v at the prediction); the first kAdamsSteps - 1 = 3 steps after each (re)start are start-up;
 //   dopri5 1 + 6 per attempt (FSAL); cash-karp54 6 per attempt; fehlberg78 13 per attempt (accepted or refused);
 //   bulirsch-stoer per attempt 1 + 2 + 4 + ... + 2(K + 1) for the K + 1 midpoint sequences it tried;
-//   implicit-euler 1 per step (at x^n) + 1 per line-search trial of its minimizer (as many energy evaluations).
+//   implicit-euler 1 per step (at x^n) + 1 per line-search trial of its minimizer (as many energy evaluations);
+//   rosenbrock34 1 per start point (at x^n, kept for the attempts that retry from it) + 3 per attempt, and where the
+//     field has no Hessian 1 more per GMRES iteration (a finite-difference Jacobian-vector product).
 constexpr Method kMethods[] = {
     {{"euler", "explicit Euler, fixed step", 1, false}, fixed<odeint::euler<State>>},
     {{"midpoint", "modified midpoint (Gragg, 2 substeps and smoothing), fixed step", 2, false},
@@ -424,6 +486,10 @@ constexpr Method kMethods[] = {
                         "non-increasing at any dt, fixed step; each step solved to residual <= atol + rtol L", 1,
       false},
      implicit_euler},
+    {{"rosenbrock34", "ROS34PW2 Rosenbrock-W 3(2), L-stable, linearly implicit: sparse LDL^T of M/(h gamma) + "
+                      "D^2 E_eps where the field has its Hessian, else GMRES on finite-difference products; "
+                      "adaptive, translation-invariant error norm", 3, true},
+     rosenbrock34},
 };
 
 /// The registry facts of kMethods as one contiguous array (what integrator_registry() returns).
@@ -484,6 +550,7 @@ void accumulate(IntegrationStats& total, const IntegrationStats& segment) {
   total.rhs_evaluations += segment.rhs_evaluations;
   total.energy_evaluations += segment.energy_evaluations;
   total.solver_iterations += segment.solver_iterations;
+  total.jacobian_evaluations += segment.jacobian_evaluations;
   total.t_reached = segment.t_reached;
   total.stopped = segment.stopped;
 }

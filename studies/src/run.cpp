@@ -449,6 +449,7 @@ nlohmann::json summary_json(const RunConfig& config, const RunResult& result, nl
             {"rhs_evaluations", result.stats.rhs_evaluations},
             {"energy_evaluations", result.stats.energy_evaluations},
             {"solver_iterations", result.stats.solver_iterations},
+            {"jacobian_evaluations", result.stats.jacobian_evaluations},
             {"wall_seconds", result.wall_seconds},
             {"score_evaluations", result.score_evaluations},
             {"pair_evaluations", result.pair_evaluations},

@@ -74,7 +74,9 @@ struct IntegrationStats {
   std::size_t rhs_evaluations = 0; ///< calls of VelocityField::velocity, including those of refused attempts
                                    ///< (implicit-euler: every point its minimizer evaluates, line-search trials too)
   std::size_t energy_evaluations = 0;  ///< implicit-euler: calls of VelocityField::energy (others: 0)
-  std::size_t solver_iterations = 0;   ///< implicit-euler: L-BFGS iterations over all steps (others: 0)
+  std::size_t solver_iterations = 0;   ///< implicit-euler: L-BFGS iterations over all steps; rosenbrock34: GMRES
+                                       ///< iterations where the field has no Hessian (others: 0)
+  std::size_t jacobian_evaluations = 0;  ///< rosenbrock34: calls of VelocityField::hessian (others: 0)
   double t_reached = 0.0;          ///< time of the last finite state
   bool stopped = false;            ///< an observer asked to stop (status stays ok; t_reached says when)
 };
