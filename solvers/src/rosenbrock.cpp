@@ -139,6 +139,63 @@ std::optional<std::size_t> gmres(const Apply& apply, const Vector& rhs, Vector& 
   return r.norm() <= target ? std::optional<std::size_t>(iterations) : std::nullopt;
 }
 
+/// A symmetric band matrix of half-width b, its lower band stored column by column (entry (j + k, j) at
+/// [j (b + 1) + k]), with an in-place LDL^T factorization without pivoting: O(N b^2) operations, contiguous inner
+/// loops. For 1D clouds, whose Hessian in sorted order is a band.
+class BandLdlt {
+ public:
+  void reset(std::size_t n, std::size_t half_width) {
+    n_ = n;
+    w_ = half_width + 1;
+    a_.assign(n * w_, 0.0);
+  }
+  std::size_t half_width() const { return w_ - 1; }
+  double& at(std::size_t row, std::size_t col) { return a_[col * w_ + (row - col)]; }  // row >= col
+  const std::vector<double>& values() const { return a_; }
+  std::vector<double>& values() { return a_; }
+
+  /// Factorizes in place; false at a zero or non-finite pivot.
+  bool factorize() {
+    const std::size_t b = w_ - 1;
+    for (std::size_t j = 0; j < n_; ++j) {
+      double* cj = &a_[j * w_];
+      const double dj = cj[0];
+      if (!(dj != 0.0) || !std::isfinite(dj)) return false;
+      const std::size_t m = std::min(b, n_ - 1 - j);
+      for (std::size_t i = 1; i <= m; ++i) cj[i] /= dj;
+      for (std::size_t k = 1; k <= m; ++k) {  // column j + k loses l_(j+k) d_j l_(j+i) from row j + i
+        double* ck = &a_[(j + k) * w_];
+        const double s = cj[k] * dj;
+        for (std::size_t i = k; i <= m; ++i) ck[i - k] -= s * cj[i];
+      }
+    }
+    return true;
+  }
+
+  /// Solves L D L^T y = r in place (after factorize).
+  void solve(Vector& y) const {
+    const std::size_t b = w_ - 1;
+    for (std::size_t j = 0; j < n_; ++j) {
+      const double* cj = &a_[j * w_];
+      const double yj = y(static_cast<Eigen::Index>(j));
+      const std::size_t m = std::min(b, n_ - 1 - j);
+      for (std::size_t i = 1; i <= m; ++i) y(static_cast<Eigen::Index>(j + i)) -= cj[i] * yj;
+    }
+    for (std::size_t j = 0; j < n_; ++j) y(static_cast<Eigen::Index>(j)) /= a_[j * w_];
+    for (std::size_t j = n_; j-- > 0;) {
+      const double* cj = &a_[j * w_];
+      const std::size_t m = std::min(b, n_ - 1 - j);
+      double t = y(static_cast<Eigen::Index>(j));
+      for (std::size_t i = 1; i <= m; ++i) t -= cj[i] * y(static_cast<Eigen::Index>(j + i));
+      y(static_cast<Eigen::Index>(j)) = t;
+    }
+  }
+
+ private:
+  std::size_t n_ = 0, w_ = 1;
+  std::vector<double> a_;
+};
+
 }  // namespace
 
 struct RosenbrockStepper::Impl {
@@ -151,14 +208,16 @@ struct RosenbrockStepper::Impl {
   Vector x0, v0;
   bool analytic = false;
   // The analytic path works in a permuted order: coordinate r goes to perm[r]. In 1D the particles sorted by
-  // position make M c + H a band matrix (the cutoff's neighbours are adjacent), factorized in that order; in 2D and
-  // 3D the order is the particles' own and AMD orders the factorization.
+  // position make M c + H a band matrix (the cutoff's neighbours are adjacent), factorized as one (BandLdlt) unless
+  // the Hessian has an outer part (pme with m != 2, whose pattern is wider); otherwise, and in 2D and 3D (the
+  // particles' own order), Eigen's SimplicialLDLT in AMD order.
   std::vector<int> perm;
+  bool band = false;
+  BandLdlt band_hessian, band_system;
   Sparse hessian, system;             // the lower triangle of H with its diagonal stored, and of M c + H
   std::vector<Eigen::Index> diagonal;  // where the diagonal entries sit in the value arrays
   Vector mass_perm, work;
-  Eigen::SimplicialLDLT<Sparse, Eigen::Lower, Eigen::NaturalOrdering<int>> ldlt_band;
-  Eigen::SimplicialLDLT<Sparse, Eigen::Lower, Eigen::AMDOrdering<int>> ldlt_amd;
+  Eigen::SimplicialLDLT<Sparse, Eigen::Lower, Eigen::AMDOrdering<int>> ldlt;
   std::vector<Eigen::Triplet<double>> triplets;
   double fd_scale = 1.0;  // matrix-free: the length scale of the finite-difference increment
   HessianEntries entries;
@@ -198,6 +257,8 @@ struct RosenbrockStepper::Impl {
     entries.clear();
     if (!field->hessian(std::span<const double>(x0.data(), n_coords), entries)) return false;
     set_ordering();
+    band = banded() && entries.outer.empty();
+    if (band) return assemble_band();
     const auto n = static_cast<Eigen::Index>(n_coords);
     triplets.clear();
     triplets.reserve(entries.entries.size() / 2 + n_coords);
@@ -226,10 +287,23 @@ struct RosenbrockStepper::Impl {
       if (hessian.innerIndexPtr()[diagonal[static_cast<std::size_t>(j)]] != j) return false;  // not reached
     }
     system = hessian;
-    if (banded())
-      ldlt_band.analyzePattern(system);
-    else
-      ldlt_amd.analyzePattern(system);
+    ldlt.analyzePattern(system);
+    return true;
+  }
+
+  /// The lower band of H in sorted order (1D without an outer part).
+  bool assemble_band() {
+    std::size_t half_width = 0;
+    for (const auto& e : entries.entries) {
+      const int r = perm[static_cast<std::size_t>(e.row)], c = perm[static_cast<std::size_t>(e.col)];
+      half_width = std::max(half_width, static_cast<std::size_t>(r >= c ? r - c : c - r));
+    }
+    band_hessian.reset(n_coords, half_width);
+    for (const auto& e : entries.entries) {
+      const auto r = static_cast<std::size_t>(perm[static_cast<std::size_t>(e.row)]);
+      const auto c = static_cast<std::size_t>(perm[static_cast<std::size_t>(e.col)]);
+      if (r >= c) band_hessian.at(r, c) += e.value;
+    }
     return true;
   }
 
@@ -259,7 +333,13 @@ struct RosenbrockStepper::Impl {
         const auto i = static_cast<Eigen::Index>(r);
         work(perm[r]) = mass(i) * rhs(i);
       }
-      const Vector solution = banded() ? Vector(ldlt_band.solve(work)) : Vector(ldlt_amd.solve(work));
+      Vector solution;
+      if (band) {
+        band_system.solve(work);
+        solution.swap(work);
+      } else {
+        solution = ldlt.solve(work);
+      }
       u.resize(rhs.size());
       for (std::size_t r = 0; r < n_coords; ++r) u(static_cast<Eigen::Index>(r)) = solution(perm[r]);
       return finite(u);
@@ -290,15 +370,16 @@ struct RosenbrockStepper::Impl {
 
   /// Factorizes M c + H, c = 1 / (h gamma), for the analytic solves. False when the factorization failed.
   bool factorize(double c) {
+    if (band) {
+      band_system = band_hessian;
+      for (std::size_t j = 0; j < n_coords; ++j) band_system.at(j, j) += c * mass_perm(static_cast<Eigen::Index>(j));
+      return band_system.factorize();
+    }
     std::copy(hessian.valuePtr(), hessian.valuePtr() + hessian.nonZeros(), system.valuePtr());
     for (std::size_t j = 0; j < n_coords; ++j)
       system.valuePtr()[diagonal[j]] += c * mass_perm(static_cast<Eigen::Index>(j));
-    if (banded()) {
-      ldlt_band.factorize(system);
-      return ldlt_band.info() == Eigen::Success;
-    }
-    ldlt_amd.factorize(system);
-    return ldlt_amd.info() == Eigen::Success;
+    ldlt.factorize(system);
+    return ldlt.info() == Eigen::Success;
   }
 };
 
@@ -330,7 +411,9 @@ RosenbrockStepResult RosenbrockStepper::step(std::span<const double> x, double h
   const double c = 1.0 / (h * kGamma);
   if (s.analytic && !s.factorize(c)) {
     result.solved = false;
-    result.finite = s.hessian.coeffs().allFinite();
+    result.finite = s.band ? std::all_of(s.band_hessian.values().begin(), s.band_hessian.values().end(),
+                                         [](double v) { return std::isfinite(v); })
+                           : s.hessian.coeffs().allFinite();
     return result;
   }
   std::array<Vector, kStages> u;

@@ -28,8 +28,11 @@ concept HessianKernel = TruncatableKernel<K> && requires(const K k, double r2) {
   { k.gradient_factor_derivative(r2) } -> std::convertible_to<double>;
 };
 
-/// The kernel tolerance of the Hessian's cutoff: the truncated engines' (each left-out entry below round-off).
-inline constexpr double kHessianRelativeTolerance = TruncatedSum::kDefaultRelativeTolerance;
+/// The kernel tolerance of the Hessian's cutoff: entries below 1e-10 of the largest are left out (R = 6.8 sigma for a
+/// Gaussian, against 8.85 sigma for the engines' round-off cutoff: a band 23% narrower and a factorization 40%
+/// cheaper). The stiff integrator is a W-method, whose order holds with any Jacobian; a relative change of 1e-10
+/// in it moves the stage solutions by about as much, far below every error tolerance.
+inline constexpr double kHessianRelativeTolerance = 1e-10;
 
 /// Calls f(i, j, z, r2) once for every pair i != j with r2 = |z|^2 <= radius^2, z = x_i - x_j. Needs finite points.
 template <class F>
