@@ -14,10 +14,7 @@
 #include <optional>
 #include <vector>
 
-#include <Eigen/Dense>
-#include <Eigen/OrderingMethods>
-#include <Eigen/SparseCholesky>
-#include <Eigen/SparseCore>
+#include "shifted_system.hpp"
 
 namespace blobflow {
 namespace {
@@ -66,321 +63,13 @@ struct Coefficients {
   }
 };
 
-/// GMRES restarts after this many Krylov vectors, and gives up after kKrylovMaxIterations in all.
-constexpr int kKrylovRestart = 40;
-constexpr int kKrylovMaxIterations = 400;
-/// A stage solve counts as converged at this residual relative to its right-hand side: far below the error
-/// tolerances the runs use (>= 1e-12 of the cloud size), and above the finite-difference products' accuracy
-/// (~sqrt(machine epsilon) relative to the product, of which the residual keeps only the consistent part).
-constexpr double kKrylovTolerance = 1e-10;
-
-using Vector = Eigen::VectorXd;
-using Sparse = Eigen::SparseMatrix<double>;
-
-bool finite(const Vector& v) { return v.allFinite(); }
-
-/// Restarted GMRES for A u = rhs with A given as a function (w, Aw) -> finite?, applied to unit vectors only; u
-/// starts at 0. The residual is carried as rhs - sum of the stored products (never A applied to u), so that the
-/// finite-difference products, linear only to their own accuracy, stay consistent with the Arnoldi recurrence.
-/// Returns the iterations, or nullopt when a product was non-finite or the residual missed the tolerance.
-template <class Apply>
-std::optional<std::size_t> gmres(const Apply& apply, const Vector& rhs, Vector& u) {
-  const Eigen::Index n = rhs.size();
-  u.setZero(n);
-  const double target = kKrylovTolerance * rhs.norm();
-  if (target == 0.0) return 0;
-  std::size_t iterations = 0;
-  Vector r = rhs;
-  std::vector<Vector> basis, products;
-  Eigen::MatrixXd hess(kKrylovRestart + 1, kKrylovRestart);
-  Vector cs(kKrylovRestart), sn(kKrylovRestart), g(kKrylovRestart + 1);
-  while (iterations < static_cast<std::size_t>(kKrylovMaxIterations)) {
-    const double beta = r.norm();
-    if (beta <= target) return iterations;
-    basis.assign(1, r / beta);
-    products.assign(kKrylovRestart, Vector());
-    g.setZero();
-    g(0) = beta;
-    int k = 0;
-    while (k < kKrylovRestart && iterations < static_cast<std::size_t>(kKrylovMaxIterations)) {
-      ++iterations;
-      if (!apply(basis[k], products[k])) return std::nullopt;
-      Vector w = products[k];
-      for (int i = 0; i <= k; ++i) {  // modified Gram-Schmidt
-        hess(i, k) = basis[i].dot(w);
-        w -= hess(i, k) * basis[i];
-      }
-      const double next_norm = w.norm();
-      hess(k + 1, k) = next_norm;
-      for (int i = 0; i < k; ++i) {  // the earlier Givens rotations
-        const double t = cs(i) * hess(i, k) + sn(i) * hess(i + 1, k);
-        hess(i + 1, k) = -sn(i) * hess(i, k) + cs(i) * hess(i + 1, k);
-        hess(i, k) = t;
-      }
-      const double rho = std::hypot(hess(k, k), hess(k + 1, k));
-      if (!(rho > 0.0)) return std::nullopt;
-      cs(k) = hess(k, k) / rho;
-      sn(k) = hess(k + 1, k) / rho;
-      hess(k, k) = rho;
-      hess(k + 1, k) = 0.0;
-      g(k + 1) = -sn(k) * g(k);
-      g(k) *= cs(k);
-      ++k;
-      if (std::abs(g(k)) <= target || next_norm == 0.0) break;
-      basis.push_back(w / next_norm);
-    }
-    const Vector y = hess.topLeftCorner(k, k).triangularView<Eigen::Upper>().solve(g.head(k));
-    for (int i = 0; i < k; ++i) {
-      u += y(i) * basis[i];
-      r -= y(i) * products[i];
-    }
-    if (!finite(r)) return std::nullopt;
-  }
-  return r.norm() <= target ? std::optional<std::size_t>(iterations) : std::nullopt;
-}
-
-/// A symmetric band matrix of half-width b, its lower band stored column by column (entry (j + k, j) at
-/// [j (b + 1) + k]), with an in-place LDL^T factorization without pivoting: O(N b^2) operations, contiguous inner
-/// loops. For 1D clouds, whose Hessian in sorted order is a band.
-class BandLdlt {
- public:
-  void reset(std::size_t n, std::size_t half_width) {
-    n_ = n;
-    w_ = half_width + 1;
-    a_.assign(n * w_, 0.0);
-  }
-  std::size_t half_width() const { return w_ - 1; }
-  double& at(std::size_t row, std::size_t col) { return a_[col * w_ + (row - col)]; }  // row >= col
-  const std::vector<double>& values() const { return a_; }
-  std::vector<double>& values() { return a_; }
-
-  /// Factorizes in place; false at a zero or non-finite pivot.
-  bool factorize() {
-    const std::size_t b = w_ - 1;
-    for (std::size_t j = 0; j < n_; ++j) {
-      double* cj = &a_[j * w_];
-      const double dj = cj[0];
-      if (!(dj != 0.0) || !std::isfinite(dj)) return false;
-      const std::size_t m = std::min(b, n_ - 1 - j);
-      for (std::size_t i = 1; i <= m; ++i) cj[i] /= dj;
-      for (std::size_t k = 1; k <= m; ++k) {  // column j + k loses l_(j+k) d_j l_(j+i) from row j + i
-        double* ck = &a_[(j + k) * w_];
-        const double s = cj[k] * dj;
-        for (std::size_t i = k; i <= m; ++i) ck[i - k] -= s * cj[i];
-      }
-    }
-    return true;
-  }
-
-  /// Solves L D L^T y = r in place (after factorize).
-  void solve(Vector& y) const {
-    const std::size_t b = w_ - 1;
-    for (std::size_t j = 0; j < n_; ++j) {
-      const double* cj = &a_[j * w_];
-      const double yj = y(static_cast<Eigen::Index>(j));
-      const std::size_t m = std::min(b, n_ - 1 - j);
-      for (std::size_t i = 1; i <= m; ++i) y(static_cast<Eigen::Index>(j + i)) -= cj[i] * yj;
-    }
-    for (std::size_t j = 0; j < n_; ++j) y(static_cast<Eigen::Index>(j)) /= a_[j * w_];
-    for (std::size_t j = n_; j-- > 0;) {
-      const double* cj = &a_[j * w_];
-      const std::size_t m = std::min(b, n_ - 1 - j);
-      double t = y(static_cast<Eigen::Index>(j));
-      for (std::size_t i = 1; i <= m; ++i) t -= cj[i] * y(static_cast<Eigen::Index>(j + i));
-      y(static_cast<Eigen::Index>(j)) = t;
-    }
-  }
-
- private:
-  std::size_t n_ = 0, w_ = 1;
-  std::vector<double> a_;
-};
-
 }  // namespace
 
 struct RosenbrockStepper::Impl {
-  const VelocityField* field;
   Coefficients coef;
-  std::size_t n_coords;
-  Vector mass;  // M: the particle masses, repeated per coordinate
-  // What is kept from the last start point.
-  bool cached = false;
-  Vector x0, v0;
-  bool analytic = false;
-  // The analytic path works in a permuted order: coordinate r goes to perm[r]. In 1D the particles sorted by
-  // position make M c + H a band matrix (the cutoff's neighbours are adjacent), factorized as one (BandLdlt) unless
-  // the Hessian has an outer part (pme with m != 2, whose pattern is wider); otherwise, and in 2D and 3D (the
-  // particles' own order), Eigen's SimplicialLDLT in AMD order.
-  std::vector<int> perm;
-  bool band = false;
-  BandLdlt band_hessian, band_system;
-  Sparse hessian, system;             // the lower triangle of H with its diagonal stored, and of M c + H
-  std::vector<Eigen::Index> diagonal;  // where the diagonal entries sit in the value arrays
-  Vector mass_perm, work;
-  Eigen::SimplicialLDLT<Sparse, Eigen::Lower, Eigen::AMDOrdering<int>> ldlt;
-  std::vector<Eigen::Triplet<double>> triplets;
-  double fd_scale = 1.0;  // matrix-free: the length scale of the finite-difference increment
-  HessianEntries entries;
-
-  explicit Impl(const VelocityField& f) : field(&f) {
-    const auto d = static_cast<std::size_t>(f.dimension());
-    const std::span<const double> m = f.masses();
-    n_coords = m.size() * d;
-    mass.resize(static_cast<Eigen::Index>(n_coords));
-    for (std::size_t i = 0; i < n_coords; ++i) mass(static_cast<Eigen::Index>(i)) = m[i / d];
-  }
-
-  void velocity(const Vector& x, Vector& v, RosenbrockStepResult& result) const {
-    v.resize(x.size());
-    ++result.velocity_evaluations;
-    field->velocity(std::span<const double>(x.data(), n_coords), std::span<double>(v.data(), n_coords));
-  }
-
-  bool banded() const { return field->dimension() == 1; }
-
-  /// perm for x0: in 1D the rank of each particle by position, else the identity.
-  void set_ordering() {
-    perm.resize(n_coords);
-    std::iota(perm.begin(), perm.end(), 0);
-    if (banded())
-      std::sort(perm.begin(), perm.end(), [&](int i, int j) { return x0(i) < x0(j) || (x0(i) == x0(j) && i < j); });
-    std::vector<int> rank(n_coords);
-    for (std::size_t k = 0; k < n_coords; ++k) rank[static_cast<std::size_t>(perm[k])] = static_cast<int>(k);
-    perm.swap(rank);
-    mass_perm.resize(mass.size());
-    for (std::size_t r = 0; r < n_coords; ++r) mass_perm(perm[r]) = mass(static_cast<Eigen::Index>(r));
-  }
-
-  /// The Hessian at x0 (lower triangle, permuted, diagonal stored) and the pattern analysis of M c + H; false when
-  /// the field has no Hessian.
-  bool assemble_hessian() {
-    entries.clear();
-    if (!field->hessian(std::span<const double>(x0.data(), n_coords), entries)) return false;
-    set_ordering();
-    band = banded() && entries.outer.empty();
-    if (band) return assemble_band();
-    const auto n = static_cast<Eigen::Index>(n_coords);
-    triplets.clear();
-    triplets.reserve(entries.entries.size() / 2 + n_coords);
-    for (const auto& e : entries.entries) {
-      const int r = perm[static_cast<std::size_t>(e.row)], c = perm[static_cast<std::size_t>(e.col)];
-      if (r >= c) triplets.emplace_back(r, c, e.value);
-    }
-    for (int i = 0; i < static_cast<int>(n); ++i) triplets.emplace_back(i, i, 0.0);
-    hessian.resize(n, n);
-    hessian.setFromTriplets(triplets.begin(), triplets.end());
-    if (!entries.outer.empty()) {  // + D^T W D
-      const auto rows = static_cast<Eigen::Index>(entries.outer_weights.size());
-      triplets.clear();
-      for (const auto& e : entries.outer) triplets.emplace_back(e.row, perm[static_cast<std::size_t>(e.col)], e.value);
-      Sparse grad(rows, n);
-      grad.setFromTriplets(triplets.begin(), triplets.end());
-      const Eigen::Map<const Vector> w(entries.outer_weights.data(), rows);
-      const Sparse weighted = w.asDiagonal() * grad;
-      const Sparse outer = grad.transpose() * weighted;
-      hessian = Sparse(hessian + Sparse(outer.triangularView<Eigen::Lower>()));
-    }
-    hessian.makeCompressed();
-    diagonal.resize(n_coords);
-    for (Eigen::Index j = 0; j < n; ++j) {  // lower triangle, rows sorted: the diagonal comes first in its column
-      diagonal[static_cast<std::size_t>(j)] = hessian.outerIndexPtr()[j];
-      if (hessian.innerIndexPtr()[diagonal[static_cast<std::size_t>(j)]] != j) return false;  // not reached
-    }
-    system = hessian;
-    ldlt.analyzePattern(system);
-    return true;
-  }
-
-  /// The lower band of H in sorted order (1D without an outer part).
-  bool assemble_band() {
-    std::size_t half_width = 0;
-    for (const auto& e : entries.entries) {
-      const int r = perm[static_cast<std::size_t>(e.row)], c = perm[static_cast<std::size_t>(e.col)];
-      half_width = std::max(half_width, static_cast<std::size_t>(r >= c ? r - c : c - r));
-    }
-    band_hessian.reset(n_coords, half_width);
-    for (const auto& e : entries.entries) {
-      const auto r = static_cast<std::size_t>(perm[static_cast<std::size_t>(e.row)]);
-      const auto c = static_cast<std::size_t>(perm[static_cast<std::size_t>(e.col)]);
-      if (r >= c) band_hessian.at(r, c) += e.value;
-    }
-    return true;
-  }
-
-  /// The spread of x0 (RMS distance from the centroid) for the finite-difference increments.
-  void set_fd_scale() {
-    const auto d = static_cast<std::size_t>(field->dimension());
-    const std::size_t n = n_coords / d;
-    double spread2 = 0.0;
-    for (std::size_t k = 0; k < d; ++k) {
-      double centre = 0.0;
-      for (std::size_t i = 0; i < n; ++i) centre += x0(static_cast<Eigen::Index>(i * d + k));
-      centre /= static_cast<double>(n);
-      for (std::size_t i = 0; i < n; ++i) {
-        const double dx = x0(static_cast<Eigen::Index>(i * d + k)) - centre;
-        spread2 += dx * dx;
-      }
-    }
-    const double spread = std::sqrt(spread2 / static_cast<double>(n));
-    fd_scale = spread > 0.0 && std::isfinite(spread) ? spread : 1.0;
-  }
-
-  /// Solves (I / (h gamma) - J) u = rhs. False when the solve failed or gave non-finite numbers.
-  bool solve(double c, const Vector& rhs, Vector& u, RosenbrockStepResult& result) {
-    if (analytic) {
-      work.resize(rhs.size());
-      for (std::size_t r = 0; r < n_coords; ++r) {
-        const auto i = static_cast<Eigen::Index>(r);
-        work(perm[r]) = mass(i) * rhs(i);
-      }
-      Vector solution;
-      if (band) {
-        band_system.solve(work);
-        solution.swap(work);
-      } else {
-        solution = ldlt.solve(work);
-      }
-      u.resize(rhs.size());
-      for (std::size_t r = 0; r < n_coords; ++r) u(static_cast<Eigen::Index>(r)) = solution(perm[r]);
-      return finite(u);
-    }
-    // Matrix-free: J w ~ (v(x0 + delta w) - v(x0)) / delta, delta = sqrt(machine epsilon) fd_scale / rms(w).
-    static const double kRelativeIncrement = std::sqrt(std::numeric_limits<double>::epsilon());
-    Vector shifted, v;
-    bool non_finite = false;
-    const auto apply = [&](const Vector& w, Vector& out) {
-      const double size = w.norm() / std::sqrt(static_cast<double>(w.size()));
-      if (size == 0.0) {
-        out.setZero(w.size());
-        return true;
-      }
-      const double delta = kRelativeIncrement * fd_scale / size;
-      shifted = x0 + delta * w;
-      velocity(shifted, v, result);
-      out = c * w - (v - v0) / delta;
-      non_finite = non_finite || !finite(out);
-      return !non_finite;
-    };
-    const std::optional<std::size_t> iterations = gmres(apply, rhs, u);
-    if (non_finite) result.finite = false;
-    if (!iterations) return false;
-    result.krylov_iterations += *iterations;
-    return true;
-  }
-
-  /// Factorizes M c + H, c = 1 / (h gamma), for the analytic solves. False when the factorization failed.
-  bool factorize(double c) {
-    if (band) {
-      band_system = band_hessian;
-      for (std::size_t j = 0; j < n_coords; ++j) band_system.at(j, j) += c * mass_perm(static_cast<Eigen::Index>(j));
-      return band_system.factorize();
-    }
-    std::copy(hessian.valuePtr(), hessian.valuePtr() + hessian.nonZeros(), system.valuePtr());
-    for (std::size_t j = 0; j < n_coords; ++j)
-      system.valuePtr()[diagonal[j]] += c * mass_perm(static_cast<Eigen::Index>(j));
-    ldlt.factorize(system);
-    return ldlt.info() == Eigen::Success;
-  }
+  stiff::ShiftedSystem system;
+  bool cached = false;  // system holds the start point of the last attempt
+  explicit Impl(const VelocityField& f) : system(f) {}
 };
 
 RosenbrockStepper::RosenbrockStepper(const VelocityField& field) : impl_(std::make_unique<Impl>(field)) {}
@@ -393,59 +82,52 @@ void RosenbrockStepper::reset() { impl_->cached = false; }
 RosenbrockStepResult RosenbrockStepper::step(std::span<const double> x, double h, std::span<double> x_new,
                                              std::span<double> error) {
   Impl& s = *impl_;
+  stiff::ShiftedSystem& sys = s.system;
+  stiff::LinearCounters counters;
   RosenbrockStepResult result;
-  const auto n = static_cast<Eigen::Index>(s.n_coords);
-  const Eigen::Map<const Vector> xm(x.data(), n);
-  if (!s.cached || s.x0 != xm) {
-    s.x0 = xm;
-    s.velocity(s.x0, s.v0, result);
-    s.cached = finite(s.v0);
-    if (!s.cached) {
-      result.finite = false;
-      return result;
-    }
-    s.analytic = s.assemble_hessian();
-    result.jacobian_evaluations = s.analytic ? 1 : 0;
-    if (!s.analytic) s.set_fd_scale();
+  const auto report = [&](bool solved) {
+    result.finite = counters.finite;
+    result.solved = solved;
+    result.velocity_evaluations = counters.velocity_evaluations;
+    result.jacobian_evaluations = counters.jacobian_evaluations;
+    result.krylov_iterations = counters.krylov_iterations;
+    return result;
+  };
+  const auto n = static_cast<Eigen::Index>(sys.n_coords);
+  const Eigen::Map<const stiff::Vector> xm(x.data(), n);
+  if (!s.cached || sys.x0 != xm) {
+    s.cached = sys.set_point(xm, counters);
+    if (!s.cached) return report(true);
   }
   const double c = 1.0 / (h * kGamma);
-  if (s.analytic && !s.factorize(c)) {
-    result.solved = false;
-    result.finite = s.band ? std::all_of(s.band_hessian.values().begin(), s.band_hessian.values().end(),
-                                         [](double v) { return std::isfinite(v); })
-                           : s.hessian.coeffs().allFinite();
-    return result;
-  }
-  std::array<Vector, kStages> u;
-  Vector point, v, rhs;
+  if (!sys.prepare(c, counters)) return report(false);
+  std::array<stiff::Vector, kStages> u;
+  stiff::Vector point, v, rhs;
   for (int i = 0; i < kStages; ++i) {
     if (i == 0) {
-      rhs = s.v0;
+      rhs = sys.v0;
     } else {
-      point = s.x0;
+      point = sys.x0;
       for (int j = 0; j < i; ++j) point += s.coef.a[i][j] * u[j];
-      s.velocity(point, v, result);
-      if (!finite(v)) {
-        result.finite = false;
-        return result;
+      sys.velocity(point, v, counters);
+      if (!stiff::finite(v)) {
+        counters.finite = false;
+        return report(true);
       }
       rhs = v;
       for (int j = 0; j < i; ++j) rhs += (s.coef.c[i][j] / h) * u[j];
     }
-    if (!s.solve(c, rhs, u[i], result)) {
-      result.solved = false;
-      return result;
-    }
+    if (!sys.solve(c, rhs, u[i], counters)) return report(false);
   }
-  Eigen::Map<Vector> xn(x_new.data(), n), err(error.data(), n);
-  xn = s.x0;
+  Eigen::Map<stiff::Vector> xn(x_new.data(), n), err(error.data(), n);
+  xn = sys.x0;
   err.setZero();
   for (int i = 0; i < kStages; ++i) {
     xn += s.coef.m[i] * u[i];
     err += s.coef.e[i] * u[i];
   }
-  result.finite = finite(xn) && finite(err);
-  return result;
+  counters.finite = counters.finite && stiff::finite(xn) && stiff::finite(err);
+  return report(true);
 }
 
 }  // namespace blobflow
