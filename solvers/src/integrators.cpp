@@ -16,6 +16,7 @@
 
 #include <boost/numeric/odeint.hpp>
 
+#include "blobflow/solvers/discrete_gradient.hpp"
 #include "blobflow/solvers/minimizing_movement.hpp"
 #include "blobflow/solvers/rosenbrock.hpp"
 
@@ -330,6 +331,43 @@ class ImplicitEulerStepper {
   std::optional<StepFailure> failure_;
 };
 
+/// The discrete-gradient step (discrete_gradient.hpp) behind odeint's do_step interface, for run_fixed, with the
+/// counters and failure statuses of ImplicitEulerStepper (Newton iterations go to solver_iterations).
+class DiscreteGradientStepper {
+ public:
+  DiscreteGradientStepper(const IntegratorSpec& spec, IntegrationStats& stats)
+      : options_{spec.rtol, spec.atol, kDiscreteGradientMaxIterations}, stats_(&stats) {}
+
+  void do_step(const ParticleSystem& system, State& x, double /*t*/, double h) {
+    x_new_.resize(x.size());
+    const DiscreteGradientResult result = discrete_gradient_step(*system.field, x, h, x_new_, options_);
+    system.log->count += result.velocity_evaluations;
+    stats_->energy_evaluations += result.energy_evaluations;
+    stats_->jacobian_evaluations += result.jacobian_evaluations;
+    stats_->solver_iterations += result.iterations;
+    failure_.reset();
+    switch (result.outcome) {
+      case DiscreteGradientOutcome::converged: x.swap(x_new_); return;
+      case DiscreteGradientOutcome::non_finite_field:
+        failure_ = StepFailure{RunStatus::non_finite_state, "the velocity field, energy or Hessian became non-finite"};
+        return;
+      case DiscreteGradientOutcome::not_converged:
+        failure_ = StepFailure{RunStatus::solver_failure,
+                               "the discrete-gradient Newton solve stopped after " +
+                                   std::to_string(result.iterations) + " iterations at residual " +
+                                   format_number(result.residual) + " > tolerance " + format_number(result.tolerance)};
+        return;
+    }
+  }
+  std::optional<StepFailure> failure() const { return failure_; }
+
+ private:
+  DiscreteGradientOptions options_;
+  IntegrationStats* stats_;
+  State x_new_;
+  std::optional<StepFailure> failure_;
+};
+
 /// A CustomStepper behind odeint's do_step interface, for run_fixed: its velocity calls go through the counted
 /// system.
 class CustomStepperAdapter {
@@ -412,6 +450,8 @@ void fixed(Run& r) {
 
 void implicit_euler(Run& r) { run_fixed(r, ImplicitEulerStepper(r.spec, r.stats)); }
 
+void discrete_gradient(Run& r) { run_fixed(r, DiscreteGradientStepper(r.spec, r.stats)); }
+
 void rosenbrock34(Run& r) { run_adaptive(r, RosenbrockControlled(r.spec, r.field, r.stats)); }
 
 /// An embedded Runge-Kutta pair under odeint's controller with the particle norm.
@@ -461,6 +501,8 @@ struct Method {
 //   dopri5 1 + 6 per attempt (FSAL); cash-karp54 6 per attempt; fehlberg78 13 per attempt (accepted or refused);
 //   bulirsch-stoer per attempt 1 + 2 + 4 + ... + 2(K + 1) for the K + 1 midpoint sequences it tried;
 //   implicit-euler 1 per step (at x^n) + 1 per line-search trial of its minimizer (as many energy evaluations);
+//   discrete-gradient 1 per Newton iteration (at the midpoint) + 1 per GMRES iteration where the field has no
+//     Hessian, and 1 energy per iteration;
 //   rosenbrock34 1 per start point (at x^n, kept for the attempts that retry from it) + 3 per attempt, and where the
 //     field has no Hessian 1 more per GMRES iteration (a finite-difference Jacobian-vector product).
 constexpr Method kMethods[] = {
@@ -484,8 +526,12 @@ constexpr Method kMethods[] = {
      bulirsch_stoer},
     {{"implicit-euler", "implicit Euler as a minimizing-movement step (L-BFGS on |x - x^n|_M^2 / 2dt + E), energy "
                         "non-increasing at any dt, fixed step; each step solved to residual <= atol + rtol L", 1,
-      false},
+      false, true},
      implicit_euler},
+    {{"discrete-gradient", "Gonzalez midpoint discrete gradient, order 2, energy non-increasing at any dt, fixed "
+                           "step; Newton with the sparse Hessian (matrix-free GMRES without one), each step solved "
+                           "to residual <= atol + rtol L", 2, false, true},
+     discrete_gradient},
     {{"rosenbrock34", "ROS34PW2 Rosenbrock-W 3(2), L-stable, linearly implicit: sparse LDL^T of M/(h gamma) + "
                       "D^2 E_eps where the field has its Hessian, else GMRES on finite-difference products; "
                       "adaptive, translation-invariant error norm", 3, true},

@@ -9,3 +9,9 @@ blobflow_add_test(test_rosenbrock
   SOURCES test_rosenbrock.cpp
   LIBS blobflow::solvers
   LABELS unit)
+
+# The energy-stable discrete-gradient integrator (test_discrete_gradient.cpp).
+blobflow_add_test(test_discrete_gradient
+  SOURCES test_discrete_gradient.cpp
+  LIBS blobflow::solvers
+  LABELS unit)
