@@ -35,6 +35,12 @@ struct LinearCounters {
   std::size_t krylov_iterations = 0;     ///< GMRES iterations
 };
 
+/// The Hessian is assembled and factorized only while it has at most this many entries per coordinate; beyond, the
+/// solves go matrix-free. 1D clouds with eps = 4 h have ~150 (pairs within 6.8 sigma, sigma = sqrt(2) eps); a 2D
+/// cloud with eps = 4 h has ~2e4 (~4,500 neighbours, 2 x 2 blocks), whose Hessian would take gigabytes at N ~ 1e4
+/// and whose factorization fills in far more.
+inline constexpr std::size_t kMaxHessianEntriesPerCoordinate = 2000;
+
 /// GMRES restarts after this many Krylov vectors, and gives up after kKrylovMaxIterations in all.
 inline constexpr int kKrylovRestart = 40;
 inline constexpr int kKrylovMaxIterations = 400;
@@ -217,7 +223,8 @@ struct ShiftedSystem {
   /// the field has no Hessian.
   bool assemble_hessian() {
     entries.clear();
-    if (!field->hessian(std::span<const double>(x0.data(), n_coords), entries)) return false;
+    const std::size_t max_entries = kMaxHessianEntriesPerCoordinate * n_coords;
+    if (!field->hessian(std::span<const double>(x0.data(), n_coords), entries, max_entries)) return false;
     set_ordering();
     band = banded() && entries.outer.empty();
     if (band) return assemble_band();

@@ -108,6 +108,9 @@ TEST(Hessian, EqualsMinusTheMassWeightedJacobianOfTheVelocityByFiniteDifferences
       }
     }
     EXPECT_LT(worst, kAgreement * largest) << c.equation << " m " << c.m << " d " << c.d;
+    // Below its size the Hessian is refused (the integrators then go matrix-free).
+    HessianEntries small;
+    EXPECT_FALSE(field->hessian(x, small, h.entries.size() / 2)) << c.equation << " m " << c.m << " d " << c.d;
     EXPECT_LT(asymmetry, 1e-14 * largest) << c.equation << " m " << c.m << " d " << c.d;
     std::printf("[ hessian  ] %s m = %g d = %d: max |H - FD| / max |H| = %.2e\n", c.equation.c_str(), c.m, c.d,
                 worst / largest);

@@ -45,10 +45,14 @@ class WpmeUniformTarget final : public VelocityField {
   }
 
   /// D^2 E_eps = the pair Hessian of m_i m_j psi_eps(x_i - x_j) (hessian.hpp), for kernels that have one.
-  bool hessian(std::span<const double> x, HessianEntries& h) const override {
+  bool hessian(std::span<const double> x, HessianEntries& h, std::size_t max_entries) const override {
     if constexpr (HessianKernel<decltype(psi_)>) {
       h.clear();
-      if (hessian_state_is_finite(x, h))
+      const double radius = psi_.truncation_radius(kHessianRelativeTolerance);
+      if (hessian_state_is_finite(x, h) &&
+          !close_pairs_at_most(PointSet{x, dimension()}, radius, max_entries / entries_per_pair(dimension())))
+        return false;
+      if (h.entries.empty())
         add_pair_energy_hessian(psi_, PointSet{x, dimension()}, [&](std::size_t i, std::size_t j) {
           return masses_[i] * masses_[j];
         }, h);
@@ -124,11 +128,15 @@ class CcpPorousMedium final : public VelocityField {
 
   /// D^2 E_eps with F(p) = p^(m-1) / (m-1) (log p for m = 1): F'(p) = p^(m-2), F''(p) = (m-2) p^(m-3)
   /// (hessian.hpp, add_density_energy_hessian), for kernels that have a Hessian.
-  bool hessian(std::span<const double> x, HessianEntries& h) const override {
+  bool hessian(std::span<const double> x, HessianEntries& h, std::size_t max_entries) const override {
     if constexpr (HessianKernel<decltype(phi_)>) {
       h.clear();
       if (!hessian_state_is_finite(x, h)) return true;
       const PointSet points{x, dimension()};
+      const double radius = phi_.truncation_radius(kHessianRelativeTolerance);
+      // The outer part (m != 2) reaches two radii: count those pairs against the limit too.
+      const double reach = m_ == 2.0 ? radius : 2.0 * radius;
+      if (!close_pairs_at_most(points, reach, max_entries / entries_per_pair(dimension()))) return false;
       const std::size_t n = masses_.size();
       std::vector<double> a(n, 1.0), b(n, 0.0);
       if (m_ != 2.0) {

@@ -61,6 +61,29 @@ void for_each_close_pair(PointSet points, double radius, F&& f) {
   }
 }
 
+/// Whether the points have at most max_pairs pairs within radius (the sweep of for_each_close_pair, stopped early).
+inline bool close_pairs_at_most(PointSet points, double radius, std::size_t max_pairs) {
+  std::size_t count = 0;
+  bool within = true;
+  // for_each_close_pair has no early exit; counting is cheap next to the assembly it saves (no kernel values).
+  const std::size_t n = points.size();
+  std::vector<double> first(n);
+  for (std::size_t i = 0; i < n; ++i) first[i] = points.point(i)[0];
+  std::sort(first.begin(), first.end());
+  for (std::size_t a = 0; a < n && within; ++a) {  // pairs within radius in the first coordinate: an upper bound
+    const auto end = std::upper_bound(first.begin() + static_cast<std::ptrdiff_t>(a) + 1, first.end(), first[a] + radius);
+    count += static_cast<std::size_t>(end - first.begin()) - a - 1;
+    within = count <= max_pairs;
+  }
+  if (within || points.dim == 1) return within;
+  count = 0;  // 2D, 3D: count the pairs within the full distance
+  for_each_close_pair(points, radius, [&](std::size_t, std::size_t, const double*, double) { ++count; });
+  return count <= max_pairs;
+}
+
+/// The entries one pair adds in d dimensions (four d x d blocks).
+inline std::size_t entries_per_pair(int d) { return 4 * static_cast<std::size_t>(d * d); }
+
 /// Whether every coordinate is finite; a Hessian at a non-finite state is reported as NaN on the diagonal.
 inline bool hessian_state_is_finite(std::span<const double> x, HessianEntries& h) {
   if (std::all_of(x.begin(), x.end(), [](double v) { return std::isfinite(v); })) return true;

@@ -54,10 +54,13 @@ class VelocityField {
   /// The regularized energy E_eps(x); v_i = -(1/m_i) grad_(x_i) E_eps exactly.
   virtual double energy(std::span<const double> x) const = 0;
   /// The Hessian D^2 E_eps(x) (then dv/dx = -M^{-1} D^2 E_eps, M the diagonal of masses), where the field has it in
-  /// closed form: fills h and returns true. The default returns false: the stiff integrators then use finite
-  /// differences of the velocity instead. Every entry with |x_i - x_j| beyond the kernel's truncation radius is left
-  /// out (below round-off of the largest, as in the truncated engines).
-  virtual bool hessian(std::span<const double> /*x*/, HessianEntries& /*h*/) const { return false; }
+  /// closed form and it has at most max_entries entries: fills h and returns true. The default returns false: the
+  /// stiff integrators then use finite differences of the velocity instead. Entries of pairs beyond the kernel's
+  /// truncation radius at tolerance kHessianRelativeTolerance (hessian.hpp) are left out.
+  virtual bool hessian(std::span<const double> /*x*/, HessianEntries& /*h*/,
+                       std::size_t /*max_entries*/ = static_cast<std::size_t>(-1)) const {
+    return false;
+  }
   /// A one-line description (equation, mollifier, eps, engine) for logs and summaries.
   virtual std::string describe() const = 0;
 };
