@@ -29,23 +29,6 @@ double particle_max_norm(const stiff::Vector& r, std::size_t d) {
   return std::sqrt(worst);
 }
 
-/// The RMS distance of the particles from their centroid.
-double spread(const stiff::Vector& x, std::size_t d) {
-  const std::size_t n = static_cast<std::size_t>(x.size()) / d;
-  double s2 = 0.0;
-  for (std::size_t k = 0; k < d; ++k) {
-    double centre = 0.0;
-    for (std::size_t i = 0; i < n; ++i) centre += x(static_cast<Eigen::Index>(i * d + k));
-    centre /= static_cast<double>(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      const double dx = x(static_cast<Eigen::Index>(i * d + k)) - centre;
-      s2 += dx * dx;
-    }
-  }
-  return std::sqrt(s2 / static_cast<double>(n));
-}
-
-
 /// The residual F(x1) = D - dt vbar(x0, x1) and E(x1), for one candidate x1.
 struct Candidate {
   stiff::Vector x1, f, vm;  // vm = v(m)
@@ -133,7 +116,7 @@ DiscreteGradientResult discrete_gradient_step(const VelocityField& field, std::s
   };
   result.energy_old = field.energy(x_old);
   ++result.energy_evaluations;
-  result.tolerance = options.atol + options.rtol * spread(x0, d);
+  result.tolerance = options.atol + options.rtol * stiff::cloud_spread(x0, d);
   const double e0 = result.energy_old;
   Candidate now, trial;
   now.x1 = x0;

@@ -35,6 +35,22 @@ struct LinearCounters {
   std::size_t krylov_iterations = 0;     ///< GMRES iterations
 };
 
+/// The RMS distance of the particles of x (N d entries, particle-major) from their centroid.
+inline double cloud_spread(const Vector& x, std::size_t d) {
+  const std::size_t n = static_cast<std::size_t>(x.size()) / d;
+  double s2 = 0.0;
+  for (std::size_t k = 0; k < d; ++k) {
+    double centre = 0.0;
+    for (std::size_t i = 0; i < n; ++i) centre += x(static_cast<Eigen::Index>(i * d + k));
+    centre /= static_cast<double>(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const double dx = x(static_cast<Eigen::Index>(i * d + k)) - centre;
+      s2 += dx * dx;
+    }
+  }
+  return std::sqrt(s2 / static_cast<double>(n));
+}
+
 /// The Hessian is assembled and factorized only while it has at most this many entries per coordinate; beyond, the
 /// solves go matrix-free. 1D clouds with eps = 4 h have ~150 (pairs within 6.8 sigma, sigma = sqrt(2) eps); a 2D
 /// cloud with eps = 4 h has ~2e4 (~4,500 neighbours, 2 x 2 blocks), whose Hessian would take gigabytes at N ~ 1e4
@@ -278,19 +294,7 @@ struct ShiftedSystem {
 
   /// The spread of x0 (RMS distance from the centroid) for the finite-difference increments.
   void set_fd_scale() {
-    const auto d = static_cast<std::size_t>(field->dimension());
-    const std::size_t n = n_coords / d;
-    double spread2 = 0.0;
-    for (std::size_t k = 0; k < d; ++k) {
-      double centre = 0.0;
-      for (std::size_t i = 0; i < n; ++i) centre += x0(static_cast<Eigen::Index>(i * d + k));
-      centre /= static_cast<double>(n);
-      for (std::size_t i = 0; i < n; ++i) {
-        const double dx = x0(static_cast<Eigen::Index>(i * d + k)) - centre;
-        spread2 += dx * dx;
-      }
-    }
-    const double spread = std::sqrt(spread2 / static_cast<double>(n));
+    const double spread = cloud_spread(x0, static_cast<std::size_t>(field->dimension()));
     fd_scale = spread > 0.0 && std::isfinite(spread) ? spread : 1.0;
   }
 

@@ -17,23 +17,14 @@
 #include "blobflow/solvers/discrete_gradient.hpp"
 #include "blobflow/solvers/integrators.hpp"
 #include "blobflow/solvers/velocity_field.hpp"
+#include "stiff_checks.hpp"
 
 namespace blobflow {
 namespace {
 
-/// A field that hides the Hessian of another: the solves go matrix-free.
-class WithoutHessian final : public VelocityField {
- public:
-  explicit WithoutHessian(const VelocityField& inner) : inner_(&inner) {}
-  int dimension() const override { return inner_->dimension(); }
-  std::span<const double> masses() const override { return inner_->masses(); }
-  void velocity(std::span<const double> x, std::span<double> v) const override { inner_->velocity(x, v); }
-  double energy(std::span<const double> x) const override { return inner_->energy(x); }
-  std::string describe() const override { return "test field without a Hessian"; }
-
- private:
-  const VelocityField* inner_;
-};
+using stiff_checks::barenblatt_cloud;
+using stiff_checks::Cloud;
+using stiff_checks::WithoutHessian;
 
 /// A lower bound on lambda_max of M^-1 D^2 E_eps at x: the Rayleigh quotient of power iteration on the symmetric
 /// M^-1/2 H M^-1/2 (sparse products from the Hessian entries). A Rayleigh quotient never exceeds lambda_max, so
@@ -65,29 +56,6 @@ double largest_eigenvalue(const VelocityField& field, const State& x) {
     for (std::size_t i = 0; i < n; ++i) u[i] = w[i] / std::sqrt(ww);
   }
   return lambda;
-}
-
-struct Cloud {
-  State x;
-  std::vector<double> masses;
-  double eps;
-};
-
-/// N equal masses at the quantile midpoints of 3/4 (1 - x^2)_+ with eps = 4 h, h = 2 / N (test_rosenbrock.cpp).
-Cloud barenblatt_cloud(std::size_t n) {
-  Cloud c;
-  for (std::size_t i = 0; i < n; ++i) {
-    const double u = (static_cast<double>(i) + 0.5) / static_cast<double>(n);
-    double lo = -1.0, hi = 1.0;
-    for (int k = 0; k < 60; ++k) {
-      const double mid = 0.5 * (lo + hi);
-      (0.5 + 0.75 * (mid - mid * mid * mid / 3.0) < u ? lo : hi) = mid;
-    }
-    c.x.push_back(0.5 * (lo + hi));
-  }
-  c.masses.assign(n, 1.0 / static_cast<double>(n));
-  c.eps = 8.0 / static_cast<double>(n);
-  return c;
 }
 
 /// The energies after every accepted step of `method` at step dt (with the initial one first), and the stats.

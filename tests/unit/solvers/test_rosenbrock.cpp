@@ -20,23 +20,14 @@
 #include "blobflow/solvers/integrators.hpp"
 #include "blobflow/solvers/rosenbrock.hpp"
 #include "blobflow/solvers/velocity_field.hpp"
+#include "stiff_checks.hpp"
 
 namespace blobflow {
 namespace {
 
-/// A field that hides the Hessian of another: the integrator must go matrix-free.
-class WithoutHessian final : public VelocityField {
- public:
-  explicit WithoutHessian(const VelocityField& inner) : inner_(&inner) {}
-  int dimension() const override { return inner_->dimension(); }
-  std::span<const double> masses() const override { return inner_->masses(); }
-  void velocity(std::span<const double> x, std::span<double> v) const override { inner_->velocity(x, v); }
-  double energy(std::span<const double> x) const override { return inner_->energy(x); }
-  std::string describe() const override { return "test field without a Hessian"; }
-
- private:
-  const VelocityField* inner_;
-};
+using stiff_checks::barenblatt_cloud;
+using stiff_checks::Cloud;
+using stiff_checks::WithoutHessian;
 
 /// The dense matrix of a HessianEntries (entries plus the weighted outer products), n x n, row-major.
 std::vector<double> dense(const HessianEntries& h, std::size_t n) {
@@ -207,29 +198,6 @@ TEST(Rosenbrock, TheHessianAndTheMatrixFreePathsGiveTheSameRun) {
   std::printf("[ paths    ] Hessian: %zu steps, %zu v; matrix-free: %zu steps, %zu v, %zu GMRES iterations; "
               "max difference %.2e\n", sa.steps_accepted, sa.rhs_evaluations, sb.steps_accepted, sb.rhs_evaluations,
               sb.solver_iterations, max_abs_difference(a, b));
-}
-
-/// N equal masses 1/N at the quantile midpoints of the density 3/4 (1 - x^2)_+ (the shape of the m = 2 Barenblatt
-/// profile), with eps = 4 h, h = 2 / N: the explicit step limit falls like eps^2 ~ h^2 as N grows.
-struct Cloud {
-  State x;
-  std::vector<double> masses;
-  double eps;
-};
-Cloud barenblatt_cloud(std::size_t n) {
-  Cloud c;
-  for (std::size_t i = 0; i < n; ++i) {
-    const double u = (static_cast<double>(i) + 0.5) / static_cast<double>(n);
-    double lo = -1.0, hi = 1.0;  // bisection on the distribution function 1/2 + 3/4 (x - x^3 / 3)
-    for (int k = 0; k < 60; ++k) {
-      const double mid = 0.5 * (lo + hi);
-      (0.5 + 0.75 * (mid - mid * mid * mid / 3.0) < u ? lo : hi) = mid;
-    }
-    c.x.push_back(0.5 * (lo + hi));
-  }
-  c.masses.assign(n, 1.0 / static_cast<double>(n));
-  c.eps = 4.0 * 2.0 / static_cast<double>(n);
-  return c;
 }
 
 TEST(Rosenbrock, StepsAreSetByAccuracyNotByTheStiffness) {
