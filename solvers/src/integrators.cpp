@@ -530,10 +530,11 @@ constexpr Method kMethods[] = {
      implicit_euler},
     {{"discrete-gradient", "Gonzalez midpoint discrete gradient, order 2, energy non-increasing at any dt, fixed "
                            "step; Newton with the sparse Hessian (matrix-free GMRES without one), each step solved "
-                           "to residual <= atol + rtol L", 2, false, true},
+                           "to residual <= (atol + rtol L) / 100", 2, false, true},
      discrete_gradient},
     {{"rosenbrock34", "ROS34PW2 Rosenbrock-W 3(2), L-stable, linearly implicit: sparse LDL^T of M/(h gamma) + "
-                      "D^2 E_eps where the field has its Hessian, else GMRES on finite-difference products; "
+                      "D^2 E_eps where the field has its Hessian (band LDL^T in 1D), else GMRES on "
+                      "finite-difference products; "
                       "adaptive, translation-invariant error norm", 3, true},
      rosenbrock34},
 };
