@@ -10,12 +10,15 @@
 #include <cmath>
 #include <concepts>
 #include <cstdio>
+#include <limits>
 #include <optional>
 #include <stdexcept>
 
 #include <boost/numeric/odeint.hpp>
 
+#include "blobflow/solvers/discrete_gradient.hpp"
 #include "blobflow/solvers/minimizing_movement.hpp"
+#include "blobflow/solvers/rosenbrock.hpp"
 
 namespace blobflow {
 namespace odeint = boost::numeric::odeint;
@@ -331,6 +334,43 @@ class ImplicitEulerStepper {
   std::optional<StepFailure> failure_;
 };
 
+/// The discrete-gradient step (discrete_gradient.hpp) behind odeint's do_step interface, for run_fixed, with the
+/// counters and failure statuses of ImplicitEulerStepper (Newton iterations go to solver_iterations).
+class DiscreteGradientStepper {
+ public:
+  DiscreteGradientStepper(const IntegratorSpec& spec, IntegrationStats& stats)
+      : options_{spec.rtol, spec.atol, kDiscreteGradientMaxIterations}, stats_(&stats) {}
+
+  void do_step(const ParticleSystem& system, State& x, double /*t*/, double h) {
+    x_new_.resize(x.size());
+    const DiscreteGradientResult result = discrete_gradient_step(*system.field, x, h, x_new_, options_);
+    system.log->count += result.velocity_evaluations;
+    stats_->energy_evaluations += result.energy_evaluations;
+    stats_->jacobian_evaluations += result.jacobian_evaluations;
+    stats_->solver_iterations += result.iterations;
+    failure_.reset();
+    switch (result.outcome) {
+      case DiscreteGradientOutcome::converged: x.swap(x_new_); return;
+      case DiscreteGradientOutcome::non_finite_field:
+        failure_ = StepFailure{RunStatus::non_finite_state, "the velocity field, energy or Hessian became non-finite"};
+        return;
+      case DiscreteGradientOutcome::not_converged:
+        failure_ = StepFailure{RunStatus::solver_failure,
+                               "the discrete-gradient Newton solve stopped after " +
+                                   std::to_string(result.iterations) + " iterations at residual " +
+                                   format_number(result.residual) + " > tolerance " + format_number(result.tolerance)};
+        return;
+    }
+  }
+  std::optional<StepFailure> failure() const { return failure_; }
+
+ private:
+  DiscreteGradientOptions options_;
+  IntegrationStats* stats_;
+  State x_new_;
+  std::optional<StepFailure> failure_;
+};
+
 /// A CustomStepper behind odeint's do_step interface, for run_fixed: its velocity calls go through the counted
 /// system.
 class CustomStepperAdapter {
@@ -348,6 +388,62 @@ class CustomStepperAdapter {
   CustomStepper* stepper_;
 };
 
+/// The step-size controller of rosenbrock34: after an attempt with error estimate e (the particle norm of the
+/// embedded order-2 error, so e ~ h^3), the next trial step is h * clamp(kStepSafety e^(-1/3), kMinStepFactor,
+/// kMaxStepFactor); a refused step never grows, an accepted one never shrinks by more than kMinStepFactor. A
+/// linear solve that failed (a singular or indefinite system, or GMRES short of its tolerance) is refused with the
+/// step cut by kUnsolvedStepFactor.
+constexpr double kStepSafety = 0.9, kMinStepFactor = 0.2, kMaxStepFactor = 5.0, kUnsolvedStepFactor = 0.25;
+
+/// ROS34PW2 (rosenbrock.hpp) as an odeint controlled stepper for run_adaptive, with the particle error norm. Its
+/// counters go to the run: velocity calls (matrix-free products too) into the evaluation log, Hessians into
+/// jacobian_evaluations, GMRES iterations into solver_iterations.
+class RosenbrockControlled {
+ public:
+  RosenbrockControlled(const IntegratorSpec& spec, const VelocityField& field, IntegrationStats& stats)
+      : stepper_(field), checker_(spec.atol, spec.rtol, field.dimension()), stats_(&stats) {}
+
+  odeint::controlled_step_result try_step(const ParticleSystem& system, State& x, double& t, double& h) {
+    x_new_.resize(x.size());
+    error_.resize(x.size());
+    const RosenbrockStepResult result = stepper_.step(x, h, x_new_, error_);
+    system.log->count += result.velocity_evaluations;
+    stats_->jacobian_evaluations += result.jacobian_evaluations;
+    stats_->solver_iterations += result.krylov_iterations;
+    if (!result.finite) {
+      system.log->saw_nan = true;
+      return odeint::fail;
+    }
+    if (!result.solved) {
+      h *= kUnsolvedStepFactor;
+      return odeint::fail;
+    }
+    odeint::range_algebra algebra;
+    const double e = checker_.error(algebra, x, x, error_, h);
+    if (std::isnan(e)) {
+      system.log->saw_nan = true;
+      return odeint::fail;
+    }
+    constexpr double kExponent = -1.0 / (RosenbrockStepper::kEmbeddedOrder + 1);
+    const double factor = kStepSafety * std::pow(std::max(e, std::numeric_limits<double>::min()), kExponent);
+    if (e > 1.0) {
+      h *= std::clamp(factor, kMinStepFactor, 1.0);
+      return odeint::fail;
+    }
+    x.swap(x_new_);
+    t += h;
+    h *= std::clamp(factor, 1.0, kMaxStepFactor);
+    return odeint::success;
+  }
+  void reset() { stepper_.reset(); }
+
+ private:
+  RosenbrockStepper stepper_;
+  ParticleErrorChecker checker_;
+  IntegrationStats* stats_;
+  State x_new_, error_;
+};
+
 // The runners of the registry: one line each, all through the two drivers above.
 
 template <class Stepper>
@@ -356,6 +452,10 @@ void fixed(Run& r) {
 }
 
 void implicit_euler(Run& r) { run_fixed(r, ImplicitEulerStepper(r.spec, r.stats)); }
+
+void discrete_gradient(Run& r) { run_fixed(r, DiscreteGradientStepper(r.spec, r.stats)); }
+
+void rosenbrock34(Run& r) { run_adaptive(r, RosenbrockControlled(r.spec, r.field, r.stats)); }
 
 /// An embedded Runge-Kutta pair under odeint's controller with the particle norm.
 template <class ErrorStepper>
@@ -403,7 +503,11 @@ struct Method {
 //     corrected state, v at the prediction); the first kAdamsSteps - 1 = 3 steps after each (re)start are start-up;
 //   dopri5 1 + 6 per attempt (FSAL); cash-karp54 6 per attempt; fehlberg78 13 per attempt (accepted or refused);
 //   bulirsch-stoer per attempt 1 + 2 + 4 + ... + 2(K + 1) for the K + 1 midpoint sequences it tried;
-//   implicit-euler 1 per step (at x^n) + 1 per line-search trial of its minimizer (as many energy evaluations).
+//   implicit-euler 1 per step (at x^n) + 1 per line-search trial of its minimizer (as many energy evaluations);
+//   discrete-gradient 1 per Newton iteration (at the midpoint) + 1 per GMRES iteration where the field has no
+//     Hessian, and 1 energy per iteration;
+//   rosenbrock34 1 per start point (at x^n, kept for the attempts that retry from it) + 3 per attempt, and where the
+//     field has no Hessian 1 more per GMRES iteration (a finite-difference Jacobian-vector product).
 constexpr Method kMethods[] = {
     {{"euler", "explicit Euler, fixed step", 1, false}, fixed<odeint::euler<State>>},
     {{"midpoint", "modified midpoint (Gragg, 2 substeps and smoothing), fixed step", 2, false},
@@ -425,8 +529,17 @@ constexpr Method kMethods[] = {
      bulirsch_stoer},
     {{"implicit-euler", "implicit Euler as a minimizing-movement step (L-BFGS on |x - x^n|_M^2 / 2dt + E), energy "
                         "non-increasing at any dt, fixed step; each step solved to residual <= atol + rtol L", 1,
-      false},
+      false, true},
      implicit_euler},
+    {{"discrete-gradient", "Gonzalez midpoint discrete gradient, order 2, energy non-increasing at any dt, fixed "
+                           "step; Newton with the sparse Hessian (matrix-free GMRES without one), each step solved "
+                           "to residual <= (atol + rtol L) / 100", 2, false, true},
+     discrete_gradient},
+    {{"rosenbrock34", "ROS34PW2 Rosenbrock-W 3(2), L-stable, linearly implicit: sparse LDL^T of M/(h gamma) + "
+                      "D^2 E_eps where the field has its Hessian (band LDL^T in 1D), else GMRES on "
+                      "finite-difference products; "
+                      "adaptive, translation-invariant error norm", 3, true},
+     rosenbrock34},
 };
 
 /// The registry facts of kMethods as one contiguous array (what integrator_registry() returns).
@@ -487,6 +600,7 @@ void accumulate(IntegrationStats& total, const IntegrationStats& segment) {
   total.rhs_evaluations += segment.rhs_evaluations;
   total.energy_evaluations += segment.energy_evaluations;
   total.solver_iterations += segment.solver_iterations;
+  total.jacobian_evaluations += segment.jacobian_evaluations;
   total.t_reached = segment.t_reached;
   total.stopped = segment.stopped;
 }

@@ -757,7 +757,7 @@ void validate_sampling(const RunConfig& c, const std::set<std::string>& given, V
              "needs a velocity linear in the other particles' masses (an energy quadratic in rho: wpme, or pme with "
              "m = 2; docs/math.md §8.3); m = " + format_double(c.exponent()));
     const IntegratorInfo* method = find_integrator(c.integrator.method);
-    if (method && (method->adaptive || c.integrator.method == "implicit-euler"))
+    if (method && (method->adaptive || method->implicit))
       v.fail("sampling.batch", value,
              "redraws the velocity every step; integrator.method = " + quoted(c.integrator.method) +
                  " needs a deterministic field: use a fixed-step explicit method");

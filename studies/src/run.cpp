@@ -398,7 +398,7 @@ double jacobian_spectral_radius(const VelocityField& field, const State& x, std:
 std::vector<std::string> fixed_step_warnings(const RunConfig& config, const VelocityField& field, const State& x0) {
   std::vector<std::string> warnings;
   const IntegratorInfo* method = find_integrator(config.integrator.method);
-  if (!method || method->adaptive || method->name == "implicit-euler") return warnings;
+  if (!method || method->adaptive || method->implicit) return warnings;
   const double dt = config.integrator.dt;
   // The steps integrate() takes: each output interval split into ceil(length / dt) equal steps.
   double largest = 0.0, t = config.problem.t0;
@@ -486,6 +486,7 @@ nlohmann::json summary_json(const RunConfig& config, const RunResult& result, nl
             {"rhs_evaluations", result.stats.rhs_evaluations},
             {"energy_evaluations", result.stats.energy_evaluations},
             {"solver_iterations", result.stats.solver_iterations},
+            {"jacobian_evaluations", result.stats.jacobian_evaluations},
             {"wall_seconds", result.wall_seconds},
             {"score_evaluations", result.score_evaluations},
             {"pair_evaluations", result.pair_evaluations},

@@ -109,8 +109,8 @@ TEST(IntegratorOrders, EachFixedStepMethodConvergesAtItsRegisteredOrder) {
 TEST(IntegratorCounters, FixedStepMethodsCountTheirStagesAndTheMultistepStartUp) {
   // rhs per step: euler 1, midpoint 3 (modified midpoint with 2 substeps: v(x0), v(x1), v(x2)), rk4 4;
   // adams-bashforth-moulton: 4 per start-up step (rk4), 2 per predictor-corrector step. The start-up is the first
-  // 3 steps after each (re)start; it restarts when an output interval changes the step. implicit-euler's cost
-  // depends on its minimizer, not on a stage count: its counters are tested in test_implicit_euler.cpp.
+  // 3 steps after each (re)start; it restarts when an output interval changes the step. The implicit methods' cost
+  // depend on their solvers, not on a stage count: test_implicit_euler.cpp and test_discrete_gradient.cpp test them.
   const auto field = five_particle_field();
   const std::vector<double> outputs = {0.2, 0.5};
   auto rhs_per_step = [](std::string_view name) -> std::size_t {
@@ -123,7 +123,7 @@ TEST(IntegratorCounters, FixedStepMethodsCountTheirStagesAndTheMultistepStartUp)
   // dt = 0.01: both intervals have h = 0.01 (one start-up). dt = 0.03: h = 0.2/7, then 0.3/10 (two start-ups).
   for (const auto& [dt, n_steps, n_starts] : {std::tuple{0.01, 50UL, 1UL}, std::tuple{0.03, 17UL, 2UL}})
     for (const IntegratorInfo& info : integrator_registry()) {
-      if (info.adaptive || info.name == "implicit-euler") continue;
+      if (info.adaptive || info.implicit) continue;
       State x = kInitial;
       const IntegrationStats stats = integrate(*field, x, 0.0, outputs, method_spec(info.name, dt));
       ASSERT_EQ(stats.status, RunStatus::ok) << info.name;
@@ -224,7 +224,8 @@ TEST(IntegratorCounters, AdaptiveMethodsCountEveryAttempt) {
   // A first trial step far too large forces rejections. rhs per attempt (accepted or rejected): cash-karp54 6,
   // fehlberg78 13 (no FSAL: odeint re-evaluates v(x) at every attempt); dopri5 1 + 6 per attempt (FSAL, see
   // test_integrators.cpp). bulirsch-stoer: 1 + (2 + 4 + ... + 2(K + 1)) = 1 + (K + 1)(K + 2) for the K + 1 midpoint
-  // sequences of the attempt, 1 <= K <= 8: between 7 and 91 per attempt, and rhs - attempts is even.
+  // sequences of the attempt, 1 <= K <= 8: between 7 and 91 per attempt, and rhs - attempts is even. rosenbrock34:
+  // v and the Hessian at each start point (kept when an attempt from it is refused), then 3 v per attempt.
   const auto field = five_particle_field();
   const std::vector<double> outputs = {0.2, 0.5};
   for (const IntegratorInfo& info : integrator_registry()) {
@@ -243,6 +244,9 @@ TEST(IntegratorCounters, AdaptiveMethodsCountEveryAttempt) {
       EXPECT_EQ(stats.rhs_evaluations, 6 * attempts);
     } else if (info.name == "fehlberg78") {
       EXPECT_EQ(stats.rhs_evaluations, 13 * attempts);
+    } else if (info.name == "rosenbrock34") {  // v and the Hessian once per start point, 3 more v per attempt
+      EXPECT_EQ(stats.rhs_evaluations, stats.steps_accepted + 3 * attempts);
+      EXPECT_EQ(stats.jacobian_evaluations, stats.steps_accepted);
     } else {
       ASSERT_EQ(info.name, "bulirsch-stoer");
       EXPECT_GE(stats.rhs_evaluations, 7 * attempts);

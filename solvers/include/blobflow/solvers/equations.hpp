@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "blobflow/solvers/direct_sum.hpp"
+#include "blobflow/solvers/hessian.hpp"
 #include "blobflow/solvers/mollifier.hpp"
 #include "blobflow/solvers/registry.hpp"
 #include "blobflow/solvers/velocity_field.hpp"
@@ -41,6 +42,24 @@ class WpmeUniformTarget final : public VelocityField {
     double e = 0.0;
     for (std::size_t i = 0; i < p.size(); ++i) e += masses_[i] * p[i];
     return 0.5 * e;
+  }
+
+  /// D^2 E_eps = the pair Hessian of m_i m_j psi_eps(x_i - x_j) (hessian.hpp), for kernels that have one.
+  bool hessian(std::span<const double> x, HessianEntries& h, std::size_t max_entries) const override {
+    if constexpr (HessianKernel<decltype(psi_)>) {
+      h.clear();
+      const double radius = psi_.truncation_radius(kHessianRelativeTolerance);
+      if (hessian_state_is_finite(x, h) &&
+          !close_pairs_at_most(PointSet{x, dimension()}, radius, max_entries / entries_per_pair(dimension())))
+        return false;
+      if (h.entries.empty())
+        add_pair_energy_hessian(psi_, PointSet{x, dimension()}, [&](std::size_t i, std::size_t j) {
+          return masses_[i] * masses_[j];
+        }, h);
+      return true;
+    } else {
+      return false;
+    }
   }
 
   std::string describe() const override {
@@ -105,6 +124,33 @@ class CcpPorousMedium final : public VelocityField {
     for (std::size_t i = 0; i < p.size(); ++i)
       e += masses_[i] * (m_ == 1.0 ? std::log(p[i]) : std::pow(p[i], m_ - 1.0) / (m_ - 1.0));
     return e;
+  }
+
+  /// D^2 E_eps with F(p) = p^(m-1) / (m-1) (log p for m = 1): F'(p) = p^(m-2), F''(p) = (m-2) p^(m-3)
+  /// (hessian.hpp, add_density_energy_hessian), for kernels that have a Hessian.
+  bool hessian(std::span<const double> x, HessianEntries& h, std::size_t max_entries) const override {
+    if constexpr (HessianKernel<decltype(phi_)>) {
+      h.clear();
+      if (!hessian_state_is_finite(x, h)) return true;
+      const PointSet points{x, dimension()};
+      const double radius = phi_.truncation_radius(kHessianRelativeTolerance);
+      // The outer part (m != 2) reaches two radii: count those pairs against the limit too.
+      const double reach = m_ == 2.0 ? radius : 2.0 * radius;
+      if (!close_pairs_at_most(points, reach, max_entries / entries_per_pair(dimension()))) return false;
+      const std::size_t n = masses_.size();
+      std::vector<double> a(n, 1.0), b(n, 0.0);
+      if (m_ != 2.0) {
+        engine_.self_potential(phi_, points, masses_, a);  // p_i
+        for (std::size_t i = 0; i < n; ++i) {
+          b[i] = (m_ - 2.0) * std::pow(a[i], m_ - 3.0);
+          a[i] = std::pow(a[i], m_ - 2.0);
+        }
+      }
+      add_density_energy_hessian(phi_, points, masses_, a, b, h);
+      return true;
+    } else {
+      return false;
+    }
   }
 
   std::string describe() const override {

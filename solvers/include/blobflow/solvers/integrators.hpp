@@ -29,7 +29,7 @@ enum class RunStatus {
   non_finite_state,      ///< a position became NaN or infinite
   step_size_underflow,   ///< the adaptive step fell below kMinRelativeStep times the time span
   max_steps_exceeded,    ///< more than IntegratorSpec::max_steps steps (accepted plus rejected)
-  solver_failure,        ///< implicit-euler: a step's minimization did not converge within its iteration limit
+  solver_failure,        ///< implicit-euler, discrete-gradient: a step's solve did not converge within its iteration limit
   /// Set by the run driver (studies/run.cpp), never by integrate(): the particles' RMS distance from their centroid
   /// fell below integrator.collapse_radius times eps (the blob method's picture of blow-up, docs/math.md §4.7).
   collapsed,
@@ -58,6 +58,9 @@ struct IntegratorInfo {
   std::string_view description;
   int order;                 ///< classical order of accuracy; for the variable-order bulirsch-stoer, the highest it uses
   bool adaptive;
+  /// Solves a nonlinear system per step (implicit-euler, discrete-gradient): its cost depends on the solver, and
+  /// rtol and atol set the solve's tolerance.
+  bool implicit = false;
 };
 
 /// The registered integrators, in the order `blobflow list integrators` prints them.
@@ -73,8 +76,12 @@ struct IntegrationStats {
   std::size_t steps_rejected = 0;  ///< adaptive: attempts the error control refused (fixed-step methods: 0)
   std::size_t rhs_evaluations = 0; ///< calls of VelocityField::velocity, including those of refused attempts
                                    ///< (implicit-euler: every point its minimizer evaluates, line-search trials too)
-  std::size_t energy_evaluations = 0;  ///< implicit-euler: calls of VelocityField::energy (others: 0)
-  std::size_t solver_iterations = 0;   ///< implicit-euler: L-BFGS iterations over all steps (others: 0)
+  std::size_t energy_evaluations = 0;  ///< implicit-euler, discrete-gradient: calls of VelocityField::energy
+                                       ///< (others: 0)
+  std::size_t solver_iterations = 0;   ///< implicit-euler: L-BFGS iterations over all steps; discrete-gradient:
+                                       ///< Newton iterations; rosenbrock34: GMRES iterations where the field has
+                                       ///< no Hessian (others: 0)
+  std::size_t jacobian_evaluations = 0;  ///< rosenbrock34, discrete-gradient: calls of VelocityField::hessian
   double t_reached = 0.0;          ///< time of the last finite state
   bool stopped = false;            ///< an observer asked to stop (status stays ok; t_reached says when)
 };

@@ -57,6 +57,8 @@ class GaussianKernel {
     const double a = r2 * inv_two_var_;
     return a > kUnderflowArgument ? 0.0 : minus_inv_var_ * norm_ * std::exp(-a);
   }
+  /// d gradient_factor / d r2: the Hessian of G is gradient_factor I + 2 gradient_factor_derivative x x^T.
+  double gradient_factor_derivative(double r2) const { return -inv_two_var_ * gradient_factor(r2); }
 
   /// The cutoff radius R for a truncated sum: for |x| >= R,
   ///   value(|x|^2) <= tol value(0),  |gradient_factor(|x|^2)| <= tol |gradient_factor(0)|,

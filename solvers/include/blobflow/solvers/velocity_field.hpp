@@ -18,6 +18,27 @@
 
 namespace blobflow {
 
+/// The Hessian D^2 E_eps(x) of a regularized energy in sparse form, over the N d coordinates (particle-major):
+///   H = sum of `entries` (duplicates add up) + sum_r outer_weights[r] D_r D_r^T,
+/// where D_r is the sparse vector of the `outer` entries whose `row` is r (its coordinate in `col`). The outer part
+/// holds the terms sum_i c_i grad p_i grad p_i^T of energies that are sums of functions of a density p_i
+/// (pme with m != 2); forming those products entry by entry would cost N k^2 triplets for k neighbours.
+struct HessianEntries {
+  struct Entry {
+    int row;
+    int col;
+    double value;
+  };
+  std::vector<Entry> entries;
+  std::vector<Entry> outer;
+  std::vector<double> outer_weights;
+  void clear() {
+    entries.clear();
+    outer.clear();
+    outer_weights.clear();
+  }
+};
+
 /// A particle velocity field together with the energy it is the gradient flow of.
 class VelocityField {
  public:
@@ -32,6 +53,14 @@ class VelocityField {
   virtual void velocity(std::span<const double> x, std::span<double> v) const = 0;
   /// The regularized energy E_eps(x); v_i = -(1/m_i) grad_(x_i) E_eps exactly.
   virtual double energy(std::span<const double> x) const = 0;
+  /// The Hessian D^2 E_eps(x) (then dv/dx = -M^{-1} D^2 E_eps, M the diagonal of masses), where the field has it in
+  /// closed form and it has at most max_entries entries: fills h and returns true. The default returns false: the
+  /// stiff integrators then use finite differences of the velocity instead. Entries of pairs beyond the kernel's
+  /// truncation radius at tolerance kHessianRelativeTolerance (hessian.hpp) are left out.
+  virtual bool hessian(std::span<const double> /*x*/, HessianEntries& /*h*/,
+                       std::size_t /*max_entries*/ = static_cast<std::size_t>(-1)) const {
+    return false;
+  }
   /// A one-line description (equation, mollifier, eps, engine) for logs and summaries.
   virtual std::string describe() const = 0;
 };
