@@ -1301,7 +1301,7 @@ void add_fit(Builder& b, const FitSpec& fit) {
 json config_beside_survivors(const json& record) {
   json config = child(child(record, "summary"), "config");
   if (!config.is_object()) return json();
-  config.erase("coverage");
+  if (config.contains("coverage")) config["coverage"].erase("dropouts");
   for (const char* key : {"particles", "seed", "placement", "epsilon"})
     if (config.contains("discretization")) config["discretization"].erase(key);
   return config;
@@ -1317,8 +1317,9 @@ std::optional<double> survivors_w2(const Builder& b, const json& beside, double 
     if (!record_ok(*r) || !has_summary(*r) || !child(record_metrics(*r), "dropouts").empty()) continue;
     const json& resolved = child(child(*r, "summary"), "resolved");
     const std::optional<double> eps = number(child(resolved, "epsilon"));
-    if (child(resolved, "particles") != json(agents) || !eps || std::abs(*eps - epsilon) > kSameEpsilon * epsilon ||
-        config_beside_survivors(*r) != beside)
+    const bool uses_eps = child(child(beside, "coverage"), "controller") != json("lloyd");  // Lloyd has no blobs
+    if (child(resolved, "particles") != json(agents) || !eps ||
+        (uses_eps && std::abs(*eps - epsilon) > kSameEpsilon * epsilon) || config_beside_survivors(*r) != beside)
       continue;
     if (const json* last = output_at(*r, std::nullopt)) return number(child(*last, "w2_steady"));
   }

@@ -422,6 +422,8 @@ std::vector<KeySpec> run_keys() {
        "must be \"blob\" or \"lloyd\"; lloyd needs a region",
        "how agents move: \"blob\" (the run's flow) or \"lloyd\" (towards the rhobar-centroids of their Voronoi "
        "cells in the region)"},
+      {"coverage", "gain", field([](C& c) -> auto& { return c.coverage.gain; }), "must be > 0; lloyd only",
+       "lloyd: the gain k of dp_i/dt = k (c_i - p_i) (time runs k times faster)"},
       {"coverage", "dropouts", field([](C& c) -> auto& { return c.coverage.dropouts; }),
        "each t in (problem.t0, problem.t_final], in order; fraction in (0, 1) or agents: distinct ids < particles; "
        "not every agent",
@@ -786,6 +788,10 @@ void validate_coverage(const RunConfig& c, Violations& v) {
            "a region measures coverage of a target: needs problem.equation = \"wpme\" with a target");
   if (cv.controller != "blob" && cv.controller != "lloyd")
     v.fail("coverage.controller", Violations::quoted(cv.controller), "must be \"blob\" or \"lloyd\"");
+  if (!(cv.gain > 0.0) || !std::isfinite(cv.gain))
+    v.fail("coverage.gain", format_double(cv.gain), "must be > 0");
+  else if (cv.gain != RunConfig::Coverage{}.gain && cv.controller != "lloyd")
+    v.fail("coverage.gain", format_double(cv.gain), "applies to controller = \"lloyd\" only");
   if (cv.controller == "lloyd" && !c.has_region())
     v.fail("coverage.controller", "\"lloyd\"", "moves agents within a region: set coverage.region_lo and region_hi");
   if ((cv.controller == "lloyd" || !cv.dropouts.empty()) && (c.sampling.sampler != "blob" || c.sampling.batch != 0))
@@ -1203,6 +1209,8 @@ nlohmann::json to_json(const RunConfig& c) {
   if (c.coverage.region_lo.empty() && c.coverage.region_hi.empty() && c.coverage.controller == none.controller &&
       c.coverage.dropouts.empty() && c.coverage.recovery_factor == none.recovery_factor)
     j.erase("coverage");
+  else if (c.coverage.gain == none.gain)
+    j["coverage"].erase("gain");  // only Lloyd's agents have a gain
   // The collapse check only where it is on, so that runs without it keep the hashes they had before it existed.
   if (c.collapse_radius == 0.0) j["integrator"].erase("collapse_radius");
   return j;

@@ -40,14 +40,14 @@ std::string region_text(const analysis::Box& region) {
 
 class LloydField final : public VelocityField {
  public:
-  LloydField(std::shared_ptr<const CoverageDensity> density, std::vector<double> masses)
-      : density_(std::move(density)), masses_(std::move(masses)) {}
+  LloydField(std::shared_ptr<const CoverageDensity> density, std::vector<double> masses, double gain)
+      : density_(std::move(density)), masses_(std::move(masses)), gain_(gain) {}
   int dimension() const override { return density_->dimension(); }
   std::span<const double> masses() const override { return masses_; }
   void velocity(std::span<const double> x, std::span<double> v) const override {
     try {
       const CoverageDensity::Cells cells = density_->cells(x);
-      for (std::size_t c = 0; c < x.size(); ++c) v[c] = cells.centroid[c] - x[c];
+      for (std::size_t c = 0; c < x.size(); ++c) v[c] = gain_ * (cells.centroid[c] - x[c]);
     } catch (const std::invalid_argument&) {  // coinciding agents or a non-finite state: no Voronoi diagram
       std::fill(v.begin(), v.end(), std::numeric_limits<double>::quiet_NaN());
     }
@@ -60,13 +60,14 @@ class LloydField final : public VelocityField {
     }
   }
   std::string describe() const override {
-    return "Lloyd's flow dp_i/dt = c_i - p_i to the rhobar-centroids of the Voronoi cells in " +
+    return "Lloyd's flow dp_i/dt = " + format(gain_) + " (c_i - p_i) to the rhobar-centroids of the Voronoi cells in " +
            region_text(density_->region()) + " (energy: the coverage cost H)";
   }
 
  private:
   std::shared_ptr<const CoverageDensity> density_;
   std::vector<double> masses_;
+  double gain_;
 };
 
 class CoverageMetric final : public Metric {
@@ -181,8 +182,8 @@ std::shared_ptr<const CoverageDensity> make_coverage_density(const RunConfig& co
 }
 
 std::unique_ptr<VelocityField> make_lloyd_field(std::shared_ptr<const CoverageDensity> density,
-                                                std::vector<double> masses) {
-  return std::make_unique<LloydField>(std::move(density), std::move(masses));
+                                                std::vector<double> masses, double gain) {
+  return std::make_unique<LloydField>(std::move(density), std::move(masses), gain);
 }
 
 std::unique_ptr<const Metric> make_coverage_metric(std::shared_ptr<const CoverageDensity> density, double reach) {

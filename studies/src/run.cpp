@@ -194,8 +194,8 @@ Motion make_motion(const RunConfig& config, const PreparedProblem& problem, cons
   m.sampler = sampler.name;
   m.pairs_per_evaluation = batch_pairs(masses.size(), batch);
   if (config.coverage.controller == "lloyd") {
-    m.factory = [density = make_coverage_density(config)](const std::vector<double>& active) {
-      return make_lloyd_field(density, active);
+    m.factory = [density = make_coverage_density(config), gain = config.coverage.gain](const std::vector<double>& active) {
+      return make_lloyd_field(density, active, gain);
     };
     m.field = m.factory(masses);
     m.pairs_per_evaluation = 0;

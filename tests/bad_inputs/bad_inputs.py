@@ -525,6 +525,7 @@ def coverage_cases():
         run("lloyd without region", ["coverage.controller=lloyd", "coverage.region_lo=[]", "coverage.region_hi=[]"],
             ['coverage.controller = "lloyd"', "region"]),
         run("controller unknown", ["coverage.controller=voronoi"], ['coverage.controller = "voronoi"']),
+        run("lloyd gain negative", ["coverage.controller=lloyd", "coverage.gain=-1"], ["coverage.gain = -1", "> 0"]),
         run("recovery factor 1", ["coverage.recovery_factor=1"], ["coverage.recovery_factor = 1", "> 1"]),
         run("region on a floored mixture", ["target.floor_fraction=0.01"],
             ["coverage.region_lo", "floorless gaussian and mixture"]),

@@ -74,13 +74,14 @@ TEST(LloydFlow, ConvergesToTheMidpointsOnTheUniformInterval) {
   constexpr std::size_t kAgents = 6;
   // The flow contracts at least like exp(-t / (2 N^2)) (the slowest mode of the centroid map); t = 400 leaves
   // far less than the tolerance of the positions.
-  constexpr double kTime = 400.0, kPositionTolerance = 1e-7;
+  constexpr double kTime = 200.0, kPositionTolerance = 1e-7;
   std::mt19937_64 rng(7);
   std::uniform_real_distribution<double> u(0.0, 1.0);
   State x(kAgents);
   for (double& c : x) c = u(rng);
   std::sort(x.begin(), x.end());
-  const auto field = make_lloyd_field(uniform_density(1), std::vector<double>(kAgents, 1.0 / kAgents));
+  // Gain 2 runs the same path twice as fast: t = 200 here is t = 400 at gain 1.
+  const auto field = make_lloyd_field(uniform_density(1), std::vector<double>(kAgents, 1.0 / kAgents), 2.0);
   const double energy_before = field->energy(x);
   IntegratorSpec spec;
   spec.rtol = 1e-10;
@@ -279,6 +280,8 @@ TEST(CoverageConfig, RejectsBadRegionsControllersAndEventsNamingKeyValueAndRule)
       {{"coverage.controller=lloyd", "coverage.region_lo=[]", "coverage.region_hi=[]"},
        "coverage.controller = \"lloyd\": moves agents within a region"},
       {{"coverage.recovery_factor=0.5"}, "coverage.recovery_factor = 0.5: must be > 1"},
+      {{"coverage.gain=2"}, "coverage.gain = 2: applies to controller = \"lloyd\" only"},
+      {{"coverage.controller=lloyd", "coverage.gain=0"}, "coverage.gain = 0: must be > 0"},
       {{"problem.equation=pme", "problem.target=uniform", "target.box_lo=[]", "target.box_hi=[]"},
        "coverage.region_lo = [0.0]: a region measures coverage of a target"},
   };

@@ -84,6 +84,7 @@ struct RunConfig {
     /// The region box: 1 entry (the same for every coordinate) or d entries each; both empty = no region.
     std::vector<double> region_lo, region_hi;
     std::string controller = "blob";         ///< "blob" (the run's wpme flow) or "lloyd" (centroidal Voronoi)
+    double gain = 1.0;                       ///< lloyd: k of dp_i/dt = k (c_i - p_i)
     std::vector<Dropout> dropouts;           ///< in time order
     /// After a drop-out the run has recovered once w2_steady is back within this factor of its value at the event.
     double recovery_factor = 1.5;

@@ -64,11 +64,11 @@ analysis::Box coverage_region(const RunConfig& config);
 /// the target has no such law (grid, floored gaussian or mixture) or the region holds none of its mass.
 std::shared_ptr<const CoverageDensity> make_coverage_density(const RunConfig& config);
 
-/// Lloyd's flow (Cortés et al. 2004, with gain 1): v_i = c_i - p_i, c_i the rhobar-centroid of agent i's Voronoi
-/// cell in the region (0 for a cell without mass); its energy is H. A state with coinciding agents has no Voronoi
-/// diagram: its velocity is NaN, which ends the run as non_finite_state.
+/// Lloyd's flow (Cortés et al. 2004) with gain k > 0: v_i = k (c_i - p_i), c_i the rhobar-centroid of agent i's
+/// Voronoi cell in the region (0 for a cell without mass); its energy is H. A state with coinciding agents has no
+/// Voronoi diagram: its velocity is NaN, which ends the run as non_finite_state.
 std::unique_ptr<VelocityField> make_lloyd_field(std::shared_ptr<const CoverageDensity> density,
-                                                std::vector<double> masses);
+                                                std::vector<double> masses, double gain = 1.0);
 
 /// The coverage metric: coverage_cost (H), min_distance, outside_distance and the agents' neighbours (mean and
 /// largest count). With reach > 0 a neighbour is another agent closer than reach (the blob agents: the distance
