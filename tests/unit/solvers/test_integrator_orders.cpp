@@ -21,24 +21,15 @@
 
 #include "blobflow/solvers/integrators.hpp"
 #include "blobflow/solvers/velocity_field.hpp"
+#include "five_particles.hpp"
 
 namespace blobflow {
 namespace {
 
-const std::vector<double> kMasses = {0.15, 0.25, 0.2, 0.3, 0.1};
-const State kInitial = {-0.6, -0.25, 0.05, 0.3, 0.7};
-
-std::unique_ptr<VelocityField> five_particle_field() {
-  FieldSpec spec;  // wpme, d = 1, Gaussian, direct
-  spec.epsilon = 0.2;
-  return make_velocity_field(spec, kMasses);
-}
-
-double max_abs_difference(const State& a, const State& b) {
-  double m = 0.0;
-  for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, std::abs(a[i] - b[i]));
-  return m;
-}
+using test::five_particle_field;
+using test::kInitial;
+using test::kMasses;
+using test::max_abs_difference;
 
 /// A number for a test property, in full ("3.9509", "2.1e-09"; std::to_string would print 0.000000).
 std::string format(double v) {
