@@ -33,6 +33,10 @@ bool render_script(const std::filesystem::path& dir, const std::string& gp, cons
   return std::filesystem::exists(dir / png);
 }
 
+/// Legend labels longer than this many characters (a study's group coordinates) move the legend below the plot: to
+/// its right they would leave the plot a fraction of the figure's width.
+constexpr std::size_t kLongLegendLabel = 40;
+
 /// Pixels of one heat-map panel (with its colour box and title) in the PNG and SVG images.
 constexpr int kPanelWidth = 520, kPanelHeight = 460;
 /// Hundredths of a second each frame of an animation is shown: 4 frames a second, slow enough to follow agents.
@@ -158,7 +162,12 @@ bool write_plot(const std::filesystem::path& dir, const Plot& plot, bool render,
     out << "# " << plot.title << " (data: " << dat << "); render with: gnuplot " << gp << "\n";
     if (plot.log_x) out << "set logscale x\n";
     if (plot.log_y) out << "set logscale y\nset format y '%.0e'\n";
-    out << "set grid\nset key outside right top font ',10'\nset style fill transparent solid 0.25 noborder\n"
+    // A legend of long labels goes below the plot, which would otherwise be squeezed to a sliver at its left.
+    std::size_t longest = 0;
+    for (const PlotSeries& s : plot.series) longest = std::max(longest, s.label.size());
+    const char* key = longest > kLongLegendLabel ? "set key outside below left Left reverse font ',9'\n"
+                                                 : "set key outside right top font ',10'\n";
+    out << "set grid\n" << key << "set style fill transparent solid 0.25 noborder\n"
         << "set title " << quoted(plot.title) << "\nset xlabel " << quoted(plot.x_label) << "\nset ylabel "
         << quoted(plot.y_label) << "\n";
     std::string command = "plot ";

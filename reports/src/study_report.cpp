@@ -10,6 +10,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
@@ -1100,17 +1101,31 @@ void add_cost_figure(Builder& b, const FitView& f) {
 void add_time_figure(Builder& b, const FitView& f) {
   Plot plot{f.spec.name + "-time", f.spec.name + ": " + f.error_name + " against time (finest run of each group)",
             "t", f.error_name, false, true, {}};
+  std::set<double> drop_times;
   for (std::size_t gi = 0; gi < f.groups.size(); ++gi) {
     const Group& g = f.groups[gi];
     if (g.points.empty()) continue;
     PlotSeries s{f.finest_label(g), {}, {}, {}, Style::points_lines, static_cast<int>(gi) + 1};
-    for (const json& o : record_outputs(b.record(g.points.back().id)))
+    const json& record = b.record(g.points.back().id);
+    for (const json& o : record_outputs(record))
       if (const auto v = metric_in(o, f.spec.metric); v && *v > 0.0) s.x.push_back(child(o, "t").get<double>()), s.y.push_back(*v);
-    if (!s.x.empty()) plot.series.push_back(s);
+    if (s.x.empty()) continue;
+    plot.series.push_back(s);
+    const json& events = child(record_metrics(record), "dropouts");
+    if (events.is_array())
+      for (const json& e : events) drop_times.insert(child(e, "t").get<double>());
   }
   if (plot.series.empty()) return;
+  // The drop-out times (coverage.dropouts) as vertical grey guides over the whole range of the curves.
+  double low = INFINITY, high = -INFINITY;
+  for (const PlotSeries& s : plot.series)
+    for (double y : s.y) low = std::min(low, y), high = std::max(high, y);
+  for (double t : drop_times)
+    plot.series.push_back({drop_times.size() == 1 ? "drop-out" : "drop-out, t = " + format_shortest(t), {t, t},
+                           {low, high}, {}, Style::dashed, 0});
   b.add_figure(plot, "Figure " + plot.name + ": " + f.error_name + " at the output times of the finest run of each "
-                         "group (log scale), from its summary.json.");
+                         "group (log scale), from its summary.json" +
+                         (drop_times.empty() ? "" : "; grey dashed: the drop-out times (coverage.dropouts)") + ".");
 }
 
 /// The figures a fit asks for besides its error figure, in the report's order.
