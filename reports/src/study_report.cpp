@@ -1310,6 +1310,14 @@ void add_fit(Builder& b, const FitSpec& fit) {
   add_fit_figures(b, f);
 }
 
+/// A run's sweep coordinates as "key = value, ..." (short keys), leaving out the key `skip`.
+std::string coordinates_text(const json& record, std::string_view skip = {}) {
+  std::string coords;
+  for (const auto& [k, v] : child(record, "coords").items())
+    if (k != skip) coords += (coords.empty() ? "" : ", ") + short_key(k) + " = " + value_text(v);
+  return coords;
+}
+
 /// The configuration of a run less the keys in which a run with drop-outs and one that started with its survivors
 /// may differ: the drop-outs, the number of particles, how they were placed and drawn, and how eps is written (the
 /// value of eps must agree: survivors_w2).
@@ -1352,9 +1360,7 @@ void add_dropouts_table(Builder& b) {
     if (!has_summary(*r)) continue;
     const json& events = child(record_metrics(*r), "dropouts");
     if (!events.is_array()) continue;
-    std::string coords;
-    for (const auto& [k, v] : child(*r, "coords").items())
-      if (k != "coverage.dropouts") coords += (coords.empty() ? "" : ", ") + short_key(k) + " = " + value_text(v);
+    const std::string coords = coordinates_text(*r, "coverage.dropouts");  // the table shows what stopped
     const double epsilon = number(child(child(child(*r, "summary"), "resolved"), "epsilon")).value_or(0.0);
     for (const json& e : events) {
       const auto active = child(e, "active").get<std::size_t>();
@@ -1385,10 +1391,7 @@ void add_runs_tables(Builder& b) {
   TableBlock runs{{"run", "coordinates", "status", "W2(T)", "wall s"}, {}, {}};
   TableBlock failed{{"run", "coordinates", "status", "message"}, {}, {}};
   for (const json* r : b.runs.ordered) {
-    std::string coords;
-    for (const auto& [k, v] : child(*r, "coords").items())
-      coords += (coords.empty() ? "" : ", ") + short_key(k) + " = " + value_text(v);
-    if ((*r).value("reference", false)) coords = "reference run";
+    const std::string coords = (*r).value("reference", false) ? "reference run" : coordinates_text(*r);
     const json* last = output_at(*r, std::nullopt);
     const std::string status = child(*r, "status");
     runs.rows.push_back({record_id(*r), coords, status,
