@@ -1451,8 +1451,10 @@ void check_record(const json& record, const std::string& where) {
     if (text.size() > kMaxQuotedJson) text = text.substr(0, kMaxQuotedJson) + "...";
     throw std::runtime_error(where + ": " + key + " = " + text + ": " + rule);
   };
-  for (const char* key : {"id", "status", "config_hash", "sweep"})
+  for (const char* key : {"id", "status", "config_hash", "sweep", "message"})
     if (record.contains(key) && !record[key].is_string()) fail(key, record[key], "must be a string");
+  if (record.contains("reference") && !record["reference"].is_boolean())
+    fail("reference", record["reference"], "must be true or false");
   if (!record.contains("status")) fail("status", json(), "must be a string (every record has its run's status)");
   if (record.contains("coords") && !record["coords"].is_object()) fail("coords", record["coords"], "must be an object");
   if (!record.contains("summary") || record["summary"].is_null()) return;

@@ -46,6 +46,11 @@ TEST(RunRecords, MistypedMembersAreNamedWithTheirLineAndRule) {
   EXPECT_NE(e.find("status = null: must be a string"), std::string::npos) << e;
   e = read_error(R"({"id": "a", "status": "ok", "summary": 3})" "\n");
   EXPECT_NE(e.find("summary = 3: must be an object or null"), std::string::npos) << e;
+  // A failed run's message is printed in the report's table of failed runs; null there made the report throw.
+  e = read_error(R"({"id": "a", "status": "error", "message": null})" "\n");
+  EXPECT_NE(e.find("message = null: must be a string"), std::string::npos) << e;
+  e = read_error(R"({"id": "a", "status": "ok", "reference": 1})" "\n");
+  EXPECT_NE(e.find("reference = 1: must be true or false"), std::string::npos) << e;
 }
 
 TEST(RunRecords, TornAndForeignLinesAreSkipped) {
