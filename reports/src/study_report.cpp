@@ -998,6 +998,7 @@ void add_agents_figures(Builder& b, const FitView& f) {
     if (!events.is_array() || events.empty() || !outputs.is_array() || outputs.empty()) continue;
     std::vector<double> times;
     for (const json& e : events) {
+      if (!child(e, "t").is_number()) continue;  // not a drop-out blobflow wrote
       const double t = child(e, "t").get<double>();
       times.push_back(t);
       for (const json& o : outputs)
@@ -1113,7 +1114,8 @@ void add_time_figure(Builder& b, const FitView& f) {
     plot.series.push_back(s);
     const json& events = child(record_metrics(record), "dropouts");
     if (events.is_array())
-      for (const json& e : events) drop_times.insert(child(e, "t").get<double>());
+      for (const json& e : events)
+        if (child(e, "t").is_number()) drop_times.insert(child(e, "t").get<double>());
   }
   if (plot.series.empty()) return;
   // The drop-out times (coverage.dropouts) as vertical grey guides over the whole range of the curves.
@@ -1324,9 +1326,9 @@ std::string coordinates_text(const json& record, std::string_view skip = {}) {
 json config_beside_survivors(const json& record) {
   json config = child(child(record, "summary"), "config");
   if (!config.is_object()) return json();
-  if (config.contains("coverage")) config["coverage"].erase("dropouts");
-  for (const char* key : {"particles", "seed", "placement", "epsilon"})
-    if (config.contains("discretization")) config["discretization"].erase(key);
+  if (config.contains("coverage") && config["coverage"].is_object()) config["coverage"].erase("dropouts");
+  if (config.contains("discretization") && config["discretization"].is_object())
+    for (const char* key : {"particles", "seed", "placement", "epsilon"}) config["discretization"].erase(key);
   return config;
 }
 
@@ -1363,6 +1365,8 @@ void add_dropouts_table(Builder& b) {
     const std::string coords = coordinates_text(*r, "coverage.dropouts");  // the table shows what stopped
     const double epsilon = number(child(child(child(*r, "summary"), "resolved"), "epsilon")).value_or(0.0);
     for (const json& e : events) {
+      if (!child(e, "t").is_number() || !child(e, "active").is_number_unsigned() || !child(e, "removed").is_array())
+        continue;  // not a drop-out blobflow wrote
       const auto active = child(e, "active").get<std::size_t>();
       table.rows.push_back({record_id(*r), coords, format_shortest(child(e, "t").get<double>()),
                             std::to_string(child(e, "removed").size()), std::to_string(active),
