@@ -417,7 +417,7 @@ std::vector<Replicates> collect_samples(Builder& b, const FitSpec& fit, std::vec
     // Replicates of a grid point (runs whose coords differ only in "replicate") become one point: the mean error,
     // with its min-max spread; the fit runs on the means.
     json point_coords = child(*r, "coords");
-    point_coords.erase("replicate");
+    if (point_coords.is_object()) point_coords.erase("replicate");  // a record without coords is one point
     const std::string key = point_coords.dump();
     if (!sample_index.count(key)) {
       sample_index[key] = samples.size();
