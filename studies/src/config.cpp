@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -901,16 +902,16 @@ void validate_run_time_rules(const RunConfig& c, const std::set<std::string>& gi
            "must be \"direct\" or \"auto\" with interaction.kind = \"newtonian\" (long-range, no cutoff)");
 }
 
-/// The parameters of each potential and interaction kind: a parameter given, with a value other than its default,
-/// for a kind that does not read it would be silently ignored, so it is refused. (Target parameters of other kinds
-/// stay allowed: a study sweeping problem.target sets every target's parameters once, as the built-in study
-/// `targets` does.)
+/// The parameters of each potential, interaction and target kind: a parameter given, with a value other than its
+/// default, for a kind that does not read it would be silently ignored, so it is refused. Only an override that
+/// switches the kind afterwards (`--set problem.target=piecewise` on a file with a Gaussian target, or a sweep
+/// axis) leaves the earlier layers' parameters inert without a word (forget_parameters_of_switched_kinds).
 struct KindParameter {
   std::string_view key;
   std::string_view kind_key;
   std::vector<std::string_view> kinds;
 };
-void validate_kind_parameters(const RunConfig& c, const std::set<std::string>& given, Violations& v) {
+const std::vector<KindParameter>& kind_parameters() {
   static const std::vector<KindParameter> kParameters = {
       {"potential.strength", "potential.kind", {"quadratic", "double-well"}},
       {"potential.center", "potential.kind", {"quadratic"}},
@@ -919,10 +920,27 @@ void validate_kind_parameters(const RunConfig& c, const std::set<std::string>& g
       {"interaction.amplitude", "interaction.kind", {"gaussian"}},
       {"interaction.length", "interaction.kind", {"gaussian"}},
       {"interaction.chi", "interaction.kind", {"newtonian"}},
+      {"target.box_lo", "problem.target", {"uniform"}},
+      {"target.box_hi", "problem.target", {"uniform"}},
+      {"target.mean", "problem.target", {"gaussian"}},
+      {"target.covariance", "problem.target", {"gaussian"}},
+      {"target.weights", "problem.target", {"mixture"}},
+      {"target.means", "problem.target", {"mixture"}},
+      {"target.covariances", "problem.target", {"mixture"}},
+      {"target.pieces", "problem.target", {"piecewise"}},
+      {"target.grid_file", "problem.target", {"grid"}},
   };
-  for (const KindParameter& p : kParameters) {
+  return kParameters;
+}
+void validate_kind_parameters(const RunConfig& c, const std::set<std::string>& given, Violations& v) {
+  for (const KindParameter& p : kind_parameters()) {
     if (!given.count(std::string(p.key))) continue;
-    const std::string& kind = p.kind_key == "potential.kind" ? c.potential.kind : c.interaction.kind;
+    const bool no_target = !is_registered(equation_registry(), c.problem.equation) ||
+                           !equation_has_target(c.problem.equation);  // validate_drift_sections says so
+    if (p.kind_key == "problem.target" && no_target) continue;
+    const std::string& kind = p.kind_key == "potential.kind"     ? c.potential.kind
+                              : p.kind_key == "interaction.kind" ? c.interaction.kind
+                                                                 : c.problem.target;
     if (std::find(p.kinds.begin(), p.kinds.end(), kind) != p.kinds.end()) continue;
     std::string kinds;
     for (const std::string_view k : p.kinds) kinds += (kinds.empty() ? "\"" : " or \"") + std::string(k) + "\"";
@@ -1091,6 +1109,20 @@ void json_to_toml_table(const nlohmann::json& object, const std::string& prefix,
   }
 }
 
+/// Layers: the file, then each override in order. A kind key (problem.target, potential.kind, interaction.kind)
+/// set by an override makes the parameters of that kind family from earlier layers inert: they leave `given`, so
+/// validate_kind_parameters does not refuse them (the file's Gaussian mean, once an override picks "piecewise").
+void forget_parameters_of_switched_kinds(const std::vector<std::string>& overrides, std::set<std::string>& given) {
+  std::map<std::string, std::size_t> layer;  // key -> last override that set it, counted from 1 (0: the file)
+  for (std::size_t i = 0; i < overrides.size(); ++i) layer[overrides[i].substr(0, overrides[i].find('='))] = i + 1;
+  const auto layer_of = [&](std::string_view key) {
+    const auto it = layer.find(std::string(key));
+    return it == layer.end() ? std::size_t{0} : it->second;
+  };
+  for (const KindParameter& p : kind_parameters())
+    if (layer_of(p.key) < layer_of(p.kind_key)) given.erase(std::string(p.key));
+}
+
 /// The configuration of `table` after `overrides`, validated; `errors` holds the violations found so far.
 /// \throws ConfigError with every violation.
 RunConfig overridden_and_validated(toml::table table, const std::vector<std::string>& overrides,
@@ -1098,6 +1130,7 @@ RunConfig overridden_and_validated(toml::table table, const std::vector<std::str
   for (const auto& assignment : overrides) apply_override(table, assignment, errors);
   if (!errors.empty()) throw ConfigError(errors);
   TableRead read = read_table(table, errors);
+  forget_parameters_of_switched_kinds(overrides, read.given);
   if (errors.empty()) errors = validate(read.config, read.given);
   if (!errors.empty()) throw ConfigError(errors);
   return std::move(read.config);

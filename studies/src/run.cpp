@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <ctime>
+#include <limits>
 #include <numbers>
 #include <optional>
 
@@ -49,23 +50,75 @@ double smallest_eigenvalue(const std::vector<double>& a, int d) {
   return q + 2.0 * p * std::cos(phi + 2.0 * std::numbers::pi / 3.0);
 }
 
-/// A Gaussian target without a floor: 1/rhobar grows as exp(|y|^2 / (2 sigma^2)) along the covariance's narrowest
-/// direction (standard deviation sigma), and (zeta_eps * rho)^2 decays no faster than exp(-|y|^2 / eps^2), so the
+/// Directions sampled (half circle in 2D, Fibonacci half sphere in 3D) for a mixture's tail width below.
+constexpr int kTailDirections = 4096;
+
+/// u^T A^-1 u for a symmetric positive definite d x d matrix A (row-major), d <= 3: u^T adj(A) u / det(A).
+double inverse_form(const double* a, int d, const double* u) {
+  if (d == 1) return u[0] * u[0] / a[0];
+  if (d == 2) return (a[3] * u[0] * u[0] - 2.0 * a[1] * u[0] * u[1] + a[0] * u[1] * u[1]) / (a[0] * a[3] - a[1] * a[2]);
+  double adj[9];
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j) {  // adj[i][j] = cofactor of a[j][i]
+      const int r0 = (j + 1) % 3, r1 = (j + 2) % 3, c0 = (i + 1) % 3, c1 = (i + 2) % 3;
+      adj[3 * i + j] = a[3 * r0 + c0] * a[3 * r1 + c1] - a[3 * r0 + c1] * a[3 * r1 + c0];
+    }
+  const double det = a[0] * adj[0] + a[1] * adj[3] + a[2] * adj[6];
+  double q = 0.0;
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j) q += u[i] * adj[3 * i + j] * u[j];
+  return q / det;
+}
+
+/// The squared width sigma^2 of a Gaussian or mixture target's tail in its narrowest direction: along a unit vector
+/// u component k decays as exp(-r^2 u^T Sigma_k^-1 u / 2), the mixture as its slowest component, so 1/rhobar grows
+/// at the rate min_k u^T Sigma_k^-1 u / 2 and fastest where that is largest: 1/sigma^2 = max_u min_k u^T Sigma_k^-1 u.
+/// One component: the smallest eigenvalue. A mixture in 2D or 3D: the maximum over kTailDirections directions,
+/// which is <= the true maximum, so sigma comes out >= the true one and a refusal based on it is always right.
+double tail_variance(const TargetSpec& t, int d) {
+  if (t.kind == "gaussian") return smallest_eigenvalue(t.covariance, d);
+  const std::size_t n = static_cast<std::size_t>(d) * static_cast<std::size_t>(d);
+  double fastest = 0.0;  // max over u of min over k of u^T Sigma_k^-1 u
+  for (int j = 0; j < (d == 1 ? 1 : kTailDirections); ++j) {
+    double u[3] = {1.0, 0.0, 0.0};
+    if (d == 2) {
+      const double theta = std::numbers::pi * j / kTailDirections;
+      u[0] = std::cos(theta), u[1] = std::sin(theta);
+    } else if (d == 3) {
+      const double z = (j + 0.5) / kTailDirections, r = std::sqrt(1.0 - z * z);  // the upper half sphere
+      const double phi = j * std::numbers::pi * (3.0 - std::sqrt(5.0));
+      u[0] = r * std::cos(phi), u[1] = r * std::sin(phi), u[2] = z;
+    }
+    double slowest = std::numeric_limits<double>::infinity();
+    for (std::size_t c = 0; c < t.weights.size(); ++c)
+      slowest = std::min(slowest, inverse_form(t.covariances.data() + c * n, d, u));
+    fastest = std::max(fastest, slowest);
+  }
+  return 1.0 / fastest;
+}
+
+/// A Gaussian or mixture target without a floor: 1/rhobar grows as exp(|y|^2 / (2 sigma^2)) along the narrowest
+/// direction of its tail (tail_variance), and (zeta_eps * rho)^2 decays no faster than exp(-|y|^2 / eps^2), so the
 /// regularized energy int (zeta_eps * rho)^2 / rhobar diverges once eps >= sqrt(2) sigma (docs/math.md §2.3).
 /// \throws ConfigError naming eps, sigma and the rule.
-void check_gaussian_target_width(const RunConfig& config, double epsilon) {
+void check_target_tail_width(const RunConfig& config, double epsilon) {
   const TargetSpec& t = config.target;
   const int d = config.problem.dimension;
-  if (!equation_has_target(config.problem.equation) || t.kind != "gaussian" || t.floor_fraction) return;
-  if (t.covariance.size() != static_cast<std::size_t>(d * d)) return;  // validation reports it
-  const double smallest = smallest_eigenvalue(t.covariance, d);
-  const double sigma = std::sqrt(std::max(0.0, smallest));
+  if (!equation_has_target(config.problem.equation) || t.floor_fraction) return;
+  const std::size_t n = static_cast<std::size_t>(d * d);
+  const bool gaussian = t.kind == "gaussian" && t.covariance.size() == n;
+  const bool mixture = t.kind == "mixture" && !t.weights.empty() && t.covariances.size() == t.weights.size() * n;
+  if (!gaussian && !mixture) return;  // another kind, or a malformed one that validation reports
+  const double sigma = std::sqrt(std::max(0.0, tail_variance(t, d)));
   if (epsilon < std::sqrt(2.0) * sigma) return;
   throw ConfigError({"discretization.epsilon = \"" + config.discretization.epsilon + "\": evaluates to eps = " +
                      reports::format_shortest(epsilon) + ", which must be < sqrt(2) sigma = " +
-                     reports::format_shortest(std::sqrt(2.0) * sigma) + " for the gaussian target (sigma = " +
-                     reports::format_shortest(sigma) + ", its narrowest standard deviation): the regularized "
-                     "energy diverges otherwise; use more particles, a smaller eps or target.floor_fraction"});
+                     reports::format_shortest(std::sqrt(2.0) * sigma) + " for the " + t.kind + " target (sigma = " +
+                     reports::format_shortest(sigma) +
+                     (gaussian ? ", its narrowest standard deviation"
+                              : ", the width of its tail in the direction where it decays fastest") +
+                     "): the regularized energy diverges otherwise; use more particles, a smaller eps or "
+                     "target.floor_fraction"});
 }
 
 std::string utc_now() {
@@ -558,7 +611,7 @@ PreparedProblem prepare_problem(const RunConfig& config) {
                        std::to_string(out.epsilon) + " at h = " + std::to_string(out.h) + ", N = " +
                        std::to_string(out.particles.size()) + "; must be a finite number > 0"});
   }
-  check_gaussian_target_width(config, out.epsilon);
+  check_target_tail_width(config, out.epsilon);
   // The coverage rules that need the agents and the target's law, before anything is computed.
   check_dropouts(config, out.particles.size());
   if (config.has_region()) (void)make_coverage_density(config);

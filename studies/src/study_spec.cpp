@@ -192,6 +192,35 @@ void read_study_section(const toml::table& table, const std::string& source, con
 
 }
 
+/// One element of an axis: a plain value, or a case `{ value = V, set = { section.key = ... } }` whose overrides
+/// apply with V only.
+void read_axis_value(const toml::node& element, const std::string& where, SweepAxis& axis,
+                     std::vector<std::string>& errors) {
+  const toml::table* table = element.as_table();
+  axis.with.emplace_back();
+  if (!table) {
+    axis.values.push_back(toml_text(element));
+    return;
+  }
+  const toml::node* value = table->get("value");
+  axis.values.push_back(value ? toml_text(*value) : std::string("\"\""));
+  if (!value) errors.push_back(where + ": a case table needs `value` (the axis value) and may have `set`");
+  for (const auto& [key, node] : *table) {
+    if (key.str() == "value") continue;
+    const toml::table* set = key.str() == "set" ? node.as_table() : nullptr;
+    if (!set) {
+      errors.push_back(where + "." + std::string(key.str()) + ": a case table holds only `value` and `set` (a table "
+                       "of section.key overrides applied with that value)");
+      continue;
+    }
+    for_each_run_key(*set, where + ".set", errors, [&](const std::string& run_key, const toml::node& v) {
+      if (run_key == axis.key)
+        errors.push_back(where + ".set." + run_key + ": is the axis itself (give it as `value`)");
+      axis.with.back().push_back(run_key + "=" + toml_text(v));
+    });
+  }
+}
+
 /// The [[sweep]] tables: names, fixed overrides, axes, reference runs and replicates.
 void read_sweeps(const toml::table& table, StudySpec& spec, std::vector<std::string>& errors) {
   const toml::array* sweeps = table["sweep"].as_array();
@@ -226,8 +255,10 @@ void read_sweeps(const toml::table& table, StudySpec& spec, std::vector<std::str
                 errors.push_back(where + ".axes." + run_key + ": must be a non-empty array of values");
                 return;
               }
-              SweepAxis axis{run_key, {}};
-              for (const toml::node& element : *values) axis.values.push_back(toml_text(element));
+              SweepAxis axis{run_key, {}, {}};
+              for (const toml::node& element : *values)
+                read_axis_value(element, where + ".axes." + run_key + "[" + std::to_string(axis.values.size()) + "]",
+                                axis, errors);
               s.axes.push_back(std::move(axis));
             }
           });
@@ -243,6 +274,16 @@ void read_sweeps(const toml::table& table, StudySpec& spec, std::vector<std::str
         if (sets_key(s.set, axis.key))
           errors.push_back(where + ".set." + axis.key + ": also an axis of this sweep (the axis would win; give it "
                            "in one place)");
+      for (const SweepAxis& axis : s.axes)
+        for (const auto& with : axis.with)
+          for (const std::string& o : with) {
+            const std::string key = o.substr(0, o.find('='));
+            const bool other_axis = std::any_of(s.axes.begin(), s.axes.end(),
+                                                [&](const SweepAxis& b) { return b.key == key; });
+            if (sets_key(s.set, key) || other_axis)
+              errors.push_back(where + ".axes." + axis.key + ": a case sets " + key +
+                               ", which this sweep also sets or sweeps (one would win; give it in one place)");
+          }
       for (const SweepAxis& axis : s.axes)
         if (axis.key == "discretization.seed" && s.replicates > 1)
           errors.push_back(where + ".replicates = " + std::to_string(s.replicates) +
@@ -550,6 +591,10 @@ std::vector<PlannedRun> expand_study(const StudySpec& spec, const std::vector<st
       for (std::size_t a = 0; a < sweep.axes.size(); ++a) {
         const std::string& text = sweep.axes[a].values[digit[a]];
         overrides.push_back(sweep.axes[a].key + "=" + text);
+        if (digit[a] < sweep.axes[a].with.size()) {
+          const auto& with = sweep.axes[a].with[digit[a]];
+          overrides.insert(overrides.end(), with.begin(), with.end());
+        }
         coords[sweep.axes[a].key] = value_json(text);
       }
       const auto replicates = static_cast<std::size_t>(sweep.replicates);
@@ -608,7 +653,11 @@ nlohmann::json to_json(const StudySpec& spec, const std::vector<PlannedRun>& run
   nlohmann::json sweeps = nlohmann::json::array(), fits = nlohmann::json::array(), planned = nlohmann::json::array();
   for (const SweepSpec& s : spec.sweeps) {
     nlohmann::json axes = nlohmann::json::array();
-    for (const SweepAxis& a : s.axes) axes.push_back({{"key", a.key}, {"values", a.values}});
+    for (const SweepAxis& a : s.axes) {
+      nlohmann::json axis = {{"key", a.key}, {"values", a.values}};
+      if (std::any_of(a.with.begin(), a.with.end(), [](const auto& w) { return !w.empty(); })) axis["with"] = a.with;
+      axes.push_back(std::move(axis));
+    }
     sweeps.push_back(
         {{"name", s.name}, {"set", s.set}, {"axes", axes}, {"reference", s.reference}, {"replicates", s.replicates}});
   }

@@ -164,6 +164,28 @@ def target_cases():
                       ["run", os.path.join(ROOT, "studies", "configs", "targets-1d.toml"), "--set",
                        "discretization.particles=10", "-o", "{tmp}/out"], USAGE,
                       ["discretization.epsilon", "sqrt(2) sigma", "diverges"]))
+    # Parameters of another target kind, in the same file or set after it: refused (an override that switches the
+    # kind afterwards leaves the file's parameters inert, which tests/unit/studies/test_config.cpp checks).
+    gauss = base + "mean = [0]\ncovariance = [1]\n"
+    for key, value, kind in [("pieces", "[{lo = [0], hi = [1], value = 1}]", "piecewise"), ("box_lo", "[0]", "uniform"),
+                             ("weights", "[1, 2]", "mixture"), ("grid_file", '"g.csv"', "grid")]:
+        cases.append(toml_file(f"gaussian target with {key}", gauss + f"{key} = {value}\n",
+                               [f"target.{key}", f'problem.target = "{kind}" only', '"gaussian"']))
+    cases.append(Case("--set of a gaussian parameter on a piecewise file", [
+        "run", "{tmp}/c.toml", "--set", "target.mean=[1.0]", "-o", "{tmp}/out"], USAGE,
+        ["target.mean = [1.0]", 'problem.target = "gaussian" only', '"piecewise"'],
+        {"c.toml": '[problem]\ntarget = "piecewise"\n[target]\npieces = [{lo = [0], hi = [1], value = 1}]\n'}))
+    # A floorless mixture diverges like its fastest-decaying tail: 1/sigma^2 = max_u min_k u^T Sigma_k^-1 u, which for
+    # diag(0.25, 0.01) and diag(0.01, 0.25) is 52 along the diagonal (sigma = 1/sqrt(52) = 0.138675...), not the
+    # axes' 4 (each axis has a wide component).
+    mixture = ('[problem]\nequation = "wpme"\ndimension = {d}\ntarget = "mixture"\ninitial = "uniform"\n'
+               'initial_support = [-1, 1]\nt0 = 0\nt_final = 0.01\n[target]\nweights = [1, 1]\n{rest}'
+               '[discretization]\nparticles = 16\nepsilon = "0.5"\n')
+    cases.append(toml_file("mixture target eps above sqrt(2) sigma in 1D", mixture.format(
+        d=1, rest="means = [-1, 1]\ncovariances = [0.04, 0.09]\n"), ["discretization.epsilon", "sigma = 0.3,", "mixture"]))
+    cases.append(toml_file("mixture target eps above sqrt(2) sigma in 2D", mixture.format(
+        d=2, rest="means = [-1, 0, 1, 0]\ncovariances = [0.25, 0, 0, 0.01, 0.01, 0, 0, 0.25]\n"),
+        ["discretization.epsilon", "sigma = 0.13867504905630", "diverges"]))
     pieces = '[problem]\ntarget = "piecewise"\n[target]\n'
     for line, frags in [
         ("pieces = [{lo = [0], hi = [1]}]", ["target.pieces"]),
@@ -406,6 +428,16 @@ def study_cases():
         ("fit not table", STUDY_HEAD + SWEEP + "fit = 3\n", ["fit"]),
         ("eps law nested", STUDY_HEAD + '[[sweep]]\nname = "n"\naxes.discretization.epsilon = ["' + "(" * 20000 + "h" +
          ")" * 20000 + '"]\n', ["discretization.epsilon", "nested more than"]),
+        ("case without value", STUDY_HEAD + '[[sweep]]\nname = "n"\naxes.problem.m = [{ set = { problem.mass = 2 } }]\n',
+         ["sweep[0].axes.problem.m[0]", "needs `value`"]),
+        ("case unknown key", STUDY_HEAD + '[[sweep]]\nname = "n"\naxes.problem.m = [{ value = 2, with = 1 }]\n',
+         ["sweep[0].axes.problem.m[0].with", "only `value` and `set`"]),
+        ("case sets its axis", STUDY_HEAD + '[[sweep]]\nname = "n"\n'
+         'axes.problem.m = [{ value = 2, set = { problem.m = 3 } }]\n', ["problem.m", "is the axis itself"]),
+        ("case fights set", STUDY_HEAD + '[[sweep]]\nname = "n"\nset.problem.mass = 2\n'
+         'axes.problem.m = [{ value = 2, set = { problem.mass = 3 } }]\n', ["a case sets problem.mass", "one place"]),
+        ("case bad value", STUDY_HEAD + '[[sweep]]\nname = "n"\n'
+         'axes.problem.m = [{ value = 2, set = { problem.mass = -3 } }]\n', ["problem.mass = -3"]),
         ("method exact in a study", STUDY_HEAD.replace("barenblatt-1d", "targets-1d") + SWEEP +
          'set.target.method = "exact"\n', ["target.method", '"exact"']),
     ]
@@ -512,8 +544,8 @@ def coverage_cases():
             ["coverage.dropouts[0].agents = 64", "[0, discretization.particles = 64)"]),
         run("dropout negative agent", ["coverage.dropouts=[{t=1,agents=[-1]}]"],
             ["coverage.dropouts[0].agents", "integers >= 0"]),
-        run("dropout of every agent", ["discretization.particles=4",
-                                       "coverage.dropouts=[{t=1,agents=[0,1]},{t=1.5,agents=[2,3]}]"],
+        run("dropout of every agent", ["discretization.particles=9",  # eps = 0.5/3 < sqrt(2) sigma = 0.2
+                                       "coverage.dropouts=[{t=1,agents=[0,1,2,3]},{t=1.5,agents=[4,5,6,7,8]}]"],
             ["coverage.dropouts[1]", "at least one must remain"]),
         run("dropout both fraction and agents", ["coverage.dropouts=[{t=1,fraction=0.5,agents=[1]}]"],
             ["coverage.dropouts[0]", "exactly one of fraction, agents"]),

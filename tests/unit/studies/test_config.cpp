@@ -117,6 +117,26 @@ TEST(Config, RejectsKeysThatDoNotApplyToTheEquation) {
                    {"discretization.placement", "\"quantile\"", "dimension = 1"});
 }
 
+TEST(Config, ParametersOfAnotherTargetKindAreRefusedUnlessALaterOverrideSwitchedTheKind) {
+  const std::string gaussian = "[problem]\ntarget = \"gaussian\"\n[target]\nmean = [0.0]\ncovariance = [1.0]\n";
+  const std::string pieces = "target.pieces=[{lo=[0.0],hi=[1.0],value=1.0}]";
+  // In the same file, or set after the kind: the piecewise boxes would be ignored by the Gaussian.
+  expect_violation(gaussian + "pieces = [{lo = [0.0], hi = [1.0], value = 1.0}]\n",
+                   {"target.pieces", "problem.target = \"piecewise\" only", "\"gaussian\""});
+  expect_violation(gaussian, {"target.pieces", "\"gaussian\", which would ignore it"}, {pieces});
+  // An override that switches the kind makes the file's Gaussian parameters inert: no violation.
+  EXPECT_TRUE(violations(gaussian, {"problem.target=piecewise", pieces}).empty());
+  EXPECT_TRUE(violations(gaussian, {pieces, "problem.target=piecewise"}).empty());
+  // ... but a Gaussian parameter given after the switch is refused again.
+  expect_violation(gaussian, {"target.mean", "\"piecewise\", which would ignore it"},
+                   {"problem.target=piecewise", pieces, "target.mean=[2.0]"});
+  // The same rule for the potential's kind.
+  expect_violation("[potential]\nkind = \"quadratic\"\nwell_radius = 2\n",
+                   {"potential.well_radius", "\"double-well\""});
+  EXPECT_TRUE(violations("[potential]\nkind = \"double-well\"\nwell_radius = 2\n", {"potential.kind=quadratic"})
+                  .empty());
+}
+
 TEST(Config, SignChangingMollifiersNeedAQuadraticEnergy) {
   // docs/math.md §2.3: order >= 4 kernels change sign; only wpme and pme with m = 2 keep the energy a square.
   expect_violation("[problem]\nequation = \"pme\"\nm = 3\n[discretization]\nmollifier = \"laguerre4\"\n",

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -110,6 +111,29 @@ TEST(StudySpec, ExpansionIsTheProductWithTheLastAxisFastestPlusTheReference) {
   } catch (const ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("problem.t_final"), std::string::npos) << e.what();
   }
+}
+
+TEST(StudySpec, ACaseOfAnAxisAddsItsOverridesToThatValueOnly) {
+  const StudySpec spec = parse_study(
+      "[study]\nname = \"a\"\nconfig = \"barenblatt-1d\"\n[[sweep]]\nname = \"s\"\n"
+      "axes.problem.target = [\"uniform\", { value = \"gaussian\", set = { target.mean = [0.1], "
+      "target.covariance = [0.5] } }]\naxes.discretization.particles = [10, 20]\n",
+      "a.toml", ".");
+  const auto runs = expand_study(spec);
+  ASSERT_EQ(runs.size(), 4u);
+  // The axes come in key order (discretization.particles first, varying slowest).
+  EXPECT_EQ(runs[1].coords, (nlohmann::json{{"problem.target", "gaussian"}, {"discretization.particles", 10}}));
+  EXPECT_EQ(runs[2].coords, (nlohmann::json{{"problem.target", "uniform"}, {"discretization.particles", 20}}));
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const bool gaussian = i % 2 == 1;
+    const bool has_mean = std::any_of(runs[i].overrides.begin(), runs[i].overrides.end(),
+                                      [](const std::string& o) { return o.rfind("target.mean=", 0) == 0; });
+    EXPECT_EQ(has_mean, gaussian) << runs[i].id;
+  }
+  // Without the case the Gaussian target has no mean: the run would be invalid, so the case's overrides applied.
+  const RunConfig c = parse_run_config(spec.config_text, spec.config_name, runs[3].overrides);
+  EXPECT_EQ(c.target.mean, std::vector<double>{0.1});
+  EXPECT_EQ(c.target.covariance, std::vector<double>{0.5});
 }
 
 TEST(StudySpec, EveryBuiltInStudyExpandsIntoValidRuns) {

@@ -17,9 +17,12 @@
 namespace blobflow {
 
 /// One sweep axis: a run key ("discretization.particles") and its values, kept as TOML text ("100", "\"rk4\"").
+/// A value written as a case, `{ value = "gaussian", set = { target.mean = [0.0] } }`, also carries overrides that
+/// apply with that value only (the parameters of a kind the axis selects); `with[i]` holds those of values[i].
 struct SweepAxis {
   std::string key;
   std::vector<std::string> values;
+  std::vector<std::vector<std::string>> with;  ///< "section.key=value" overrides per value (empty for a plain value)
 };
 
 /// One sweep: the grid of its axes (Cartesian product, the first axis varying slowest), fixed overrides applied to
