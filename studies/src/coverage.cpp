@@ -70,33 +70,33 @@ class LloydField final : public VelocityField {
   double gain_;
 };
 
+/// |x_i - x_j|^2 for agents i, j of an N d state.
+double squared_distance(std::span<const double> x, std::size_t d, std::size_t i, std::size_t j) {
+  double r2 = 0.0;
+  for (std::size_t k = 0; k < d; ++k) r2 += (x[i * d + k] - x[j * d + k]) * (x[i * d + k] - x[j * d + k]);
+  return r2;
+}
+
 class CoverageMetric final : public Metric {
  public:
-  CoverageMetric(std::shared_ptr<const CoverageDensity> density, double reach)
-      : density_(std::move(density)), reach_(reach) {}
+  explicit CoverageMetric(NeighbourCounter neighbours) : neighbours_(std::move(neighbours)) {}
   std::string_view name() const override { return "coverage"; }
   void measure(const MetricInput& in, OutputMetrics& out) const override {
     if (!std::all_of(in.x.begin(), in.x.end(), [](double c) { return std::isfinite(c); })) return;
-    const auto d = static_cast<std::size_t>(density_->dimension());
+    const CoverageDensity& density = *neighbours_.density();
+    const auto d = static_cast<std::size_t>(density.dimension());
     const std::size_t n = in.x.size() / d;
     double closest = std::numeric_limits<double>::infinity();
-    std::vector<std::size_t> near(n, 0);
     for (std::size_t i = 0; i < n; ++i)
-      for (std::size_t j = i + 1; j < n; ++j) {
-        double r2 = 0.0;
-        for (std::size_t k = 0; k < d; ++k) r2 += (in.x[i * d + k] - in.x[j * d + k]) * (in.x[i * d + k] - in.x[j * d + k]);
-        closest = std::min(closest, r2);
-        if (reach_ > 0.0 && r2 < reach_ * reach_) ++near[i], ++near[j];
-      }
+      for (std::size_t j = i + 1; j < n; ++j) closest = std::min(closest, squared_distance(in.x, d, i, j));
     out.set("min_distance", std::sqrt(closest));
-    out.set("outside_distance", density_->outside_distance(in.x));
+    out.set("outside_distance", density.outside_distance(in.x));
     try {
-      const CoverageDensity::Cells cells = density_->cells(in.x);
-      out.set("coverage_cost", cells.cost);
-      if (reach_ == 0.0) near = cells.neighbours;
+      out.set("coverage_cost", density.cells(in.x).cost);
     } catch (const std::invalid_argument&) {  // coinciding agents: no Voronoi diagram, no H
-      if (reach_ == 0.0) return;
     }
+    const std::vector<std::size_t> near = neighbours_(in.x);
+    if (near.empty()) return;
     double sum = 0.0;
     for (std::size_t k : near) sum += static_cast<double>(k);
     out.set("neighbours_mean", sum / static_cast<double>(n));
@@ -104,8 +104,7 @@ class CoverageMetric final : public Metric {
   }
 
  private:
-  std::shared_ptr<const CoverageDensity> density_;
-  double reach_;
+  NeighbourCounter neighbours_;
 };
 
 }  // namespace
@@ -186,8 +185,33 @@ std::unique_ptr<VelocityField> make_lloyd_field(std::shared_ptr<const CoverageDe
   return std::make_unique<LloydField>(std::move(density), std::move(masses), gain);
 }
 
-std::unique_ptr<const Metric> make_coverage_metric(std::shared_ptr<const CoverageDensity> density, double reach) {
-  return std::make_unique<const CoverageMetric>(std::move(density), reach);
+NeighbourCounter NeighbourCounter::of(const RunConfig& config, double epsilon) {
+  const bool lloyd = config.coverage.controller == "lloyd";
+  return NeighbourCounter(make_coverage_density(config),
+                          lloyd ? 0.0 : mollifier_reach(config.discretization.mollifier, config.problem.dimension,
+                                                        epsilon));
+}
+
+std::vector<std::size_t> NeighbourCounter::operator()(std::span<const double> x) const {
+  if (!std::all_of(x.begin(), x.end(), [](double c) { return std::isfinite(c); })) return {};
+  const auto d = static_cast<std::size_t>(density_->dimension());
+  const std::size_t n = x.size() / d;
+  if (reach_ == 0.0) {
+    try {
+      return density_->cells(x).neighbours;
+    } catch (const std::invalid_argument&) {  // coinciding agents: no Voronoi diagram
+      return {};
+    }
+  }
+  std::vector<std::size_t> near(n, 0);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = i + 1; j < n; ++j)
+      if (squared_distance(x, d, i, j) < reach_ * reach_) ++near[i], ++near[j];
+  return near;
+}
+
+std::unique_ptr<const Metric> make_coverage_metric(const NeighbourCounter& neighbours) {
+  return std::make_unique<const CoverageMetric>(neighbours);
 }
 
 void check_dropouts(const RunConfig& config, std::size_t n) {

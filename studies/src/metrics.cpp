@@ -522,11 +522,7 @@ RunMetrics make_metrics(const RunConfig& config, const Truth* truth, double epsi
     out.metrics.push_back(std::make_unique<const DivergenceMetric>(
         grid, target, mollifier_function(config.discretization.mollifier, d, epsilon)));
   }
-  if (config.has_region()) {
-    const bool lloyd = config.coverage.controller == "lloyd";
-    out.metrics.push_back(make_coverage_metric(
-        make_coverage_density(config), lloyd ? 0.0 : mollifier_reach(config.discretization.mollifier, d, epsilon)));
-  }
+  if (config.has_region()) out.metrics.push_back(make_coverage_metric(NeighbourCounter::of(config, epsilon)));
   return out;
 }
 

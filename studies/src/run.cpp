@@ -299,7 +299,9 @@ Motion make_motion(const RunConfig& config, const PreparedProblem& problem, cons
 
 /// What the observers of a run keep: the diagnostics rows, the snapshots at the output times and their metrics.
 struct Recording {
+  std::optional<NeighbourCounter> neighbour_counter;  ///< coverage runs: fills `neighbours` at each diagnostics row
   std::vector<DiagnosticRow> diagnostics;
+  std::vector<NeighbourCounts> neighbours;
   std::vector<Snapshot> snapshots;
   std::vector<OutputMetrics> outputs;
   std::vector<DropoutRecord> dropouts;
@@ -338,8 +340,16 @@ IntegrationStats integrate_and_record(const RunConfig& config, Motion& motion, c
     if (masses.size() != n0) s.ids = ids, s.masses = masses;
     rec.snapshots.push_back(std::move(s));
   };
-  const double e0 = field->energy(x);
-  rec.diagnostics.push_back({t0, 0, e0});
+  // A diagnostics row: the energy, and in a coverage run each agent's neighbour count.
+  const auto diagnose = [&](double t, std::size_t at_step, std::span<const double> xs) {
+    rec.diagnostics.push_back({t, at_step, field->energy(xs)});
+    if (!rec.neighbour_counter) return;
+    std::vector<std::size_t> counts = (*rec.neighbour_counter)(xs);
+    if (!counts.empty()) rec.neighbours.push_back({t, at_step, masses.size() != n0 ? ids : std::vector<std::size_t>{},
+                                                   std::move(counts)});
+  };
+  diagnose(t0, 0, x);
+  const double e0 = rec.diagnostics.back().energy;
   snapshot(t0, x);
   rec.outputs.push_back(metrics.measure({t0, x, masses, e0}));
 
@@ -350,7 +360,7 @@ IntegrationStats integrate_and_record(const RunConfig& config, Motion& motion, c
   const StepObserver on_step = [&](double t, std::span<const double> xs) {
     ++step;
     if (motion.randomized) motion.randomized->next_step();
-    if (every > 0 && step % every == 0) rec.diagnostics.push_back({t, step, field->energy(xs)});
+    if (every > 0 && step % every == 0) diagnose(t, step, xs);
     if (collapse_below <= 0.0) return ObserverAction::proceed;
     const double radius = rms_radius(xs, masses, d);
     if (radius >= collapse_below) return ObserverAction::proceed;
@@ -358,7 +368,7 @@ IntegrationStats integrate_and_record(const RunConfig& config, Motion& motion, c
     return ObserverAction::stop;
   };
   const OutputObserver on_output = [&](std::size_t, double t, std::span<const double> xs) {
-    if (rec.diagnostics.back().step != step) rec.diagnostics.push_back({t, step, field->energy(xs)});
+    if (rec.diagnostics.back().step != step) diagnose(t, step, xs);
     snapshot(t, xs);
     rec.outputs.push_back(metrics.measure({t, xs, masses, rec.diagnostics.back().energy}));
   };
@@ -636,6 +646,7 @@ RunResult run_simulation(const RunConfig& config, const std::filesystem::path& o
   result.quantization_floor_w2 = metrics.quantization_floor_w2;
   result.second_moment_rate_exact = metrics.second_moment_rate_exact;
   Recording rec;
+  if (config.has_region()) rec.neighbour_counter = NeighbourCounter::of(config, problem.epsilon);
   State x = problem.particles.x;
   if (motion.field && !motion.stepper && !motion.randomized)  // the deterministic fields' fixed-step checks
     result.warnings = fixed_step_warnings(config, *motion.field, x);
@@ -655,6 +666,7 @@ RunResult run_simulation(const RunConfig& config, const std::filesystem::path& o
   result.snapshots = std::move(rec.snapshots);
   result.masses = masses;
   result.diagnostics = std::move(rec.diagnostics);
+  result.neighbours = std::move(rec.neighbours);
 
   if (!out_dir.empty()) {
     std::filesystem::create_directories(out_dir);
@@ -667,6 +679,7 @@ RunResult run_simulation(const RunConfig& config, const std::filesystem::path& o
                  density_table_csv(config, problem.epsilon, problem.exact, masses, at_outputs));
     }
     write_file(out_dir / "diagnostics.csv", diagnostics_csv(result.diagnostics));
+    if (!result.neighbours.empty()) write_file(out_dir / "neighbours.csv", neighbours_csv(result.neighbours));
     write_file(out_dir / "summary.json", result.summary.dump(2) + "\n");
   }
   return result;

@@ -53,6 +53,17 @@ std::string diagnostics_csv(std::span<const DiagnosticRow> rows) {
   return csv;
 }
 
+std::string neighbours_csv(std::span<const NeighbourCounts> blocks) {
+  std::string csv = "t,step,i,neighbours\n";
+  char line[96];
+  for (const NeighbourCounts& b : blocks)
+    for (std::size_t k = 0; k < b.counts.size(); ++k) {
+      std::snprintf(line, sizeof line, "%.17g,%zu,%zu,%zu\n", b.t, b.step, b.ids.empty() ? k : b.ids[k], b.counts[k]);
+      csv += line;
+    }
+  return csv;
+}
+
 void write_file(const std::filesystem::path& path, const std::string& content) {
   const std::filesystem::path temporary = path.string() + ".tmp";
   {

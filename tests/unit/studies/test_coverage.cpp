@@ -201,6 +201,56 @@ TEST(Dropouts, NamedAndRandomAgentsStopAndTheFilesShowWhoWasActive) {
   }
 }
 
+TEST(Neighbours, EachAgentsCountAtEveryStepIsThePairsWithinTheReachOrItsVoronoiNeighbours) {
+  const std::filesystem::path dir = test::fresh_dir("coverage", "neighbours");
+  const RunConfig config = parse_run_config(
+      kCoverage1D, "test.toml", {"coverage.dropouts=[{t = 0.05, agents = [0, 3]}]", "output.diagnostics_every=1"});
+  const RunResult r = run_simulation(config, dir);
+  ASSERT_EQ(r.status, RunStatus::ok) << r.message;
+  // One block per diagnostics row, i.e. per accepted step (and t0), with the agents active then.
+  ASSERT_EQ(r.neighbours.size(), r.diagnostics.size());
+  EXPECT_EQ(r.neighbours.size(), r.stats.steps_accepted + 1);
+  std::size_t rows = 0;
+  for (std::size_t k = 0; k < r.neighbours.size(); ++k) {
+    const NeighbourCounts& b = r.neighbours[k];
+    EXPECT_EQ(b.t, r.diagnostics[k].t);
+    EXPECT_EQ(b.counts.size(), b.t <= 0.05 ? 12u : 10u) << "t = " << b.t;
+    EXPECT_EQ(std::count(b.ids.begin(), b.ids.end(), 3u), 0);
+    rows += b.counts.size();
+  }
+  // At each output the counts are the pairs closer than the mollifier's reach, counted here from the snapshot.
+  const double reach = mollifier_reach("bspline3", 1, r.epsilon);
+  for (const Snapshot& s : r.snapshots) {
+    const auto block = std::find_if(r.neighbours.begin(), r.neighbours.end(), [&](const NeighbourCounts& b) {
+      return b.t == s.t && b.counts.size() == s.x.size();
+    });
+    ASSERT_NE(block, r.neighbours.end()) << "t = " << s.t;
+    for (std::size_t i = 0; i < s.x.size(); ++i) {
+      std::size_t near = 0;
+      for (std::size_t j = 0; j < s.x.size(); ++j) near += j != i && std::abs(s.x[i] - s.x[j]) < reach;
+      EXPECT_EQ(block->counts[i], near) << "t = " << s.t << ", agent " << i;
+    }
+  }
+  // neighbours.csv holds one row per agent and block.
+  std::ifstream csv(dir / "neighbours.csv");
+  std::string line;
+  std::size_t lines = 0;
+  std::getline(csv, line);
+  EXPECT_EQ(line, "t,step,i,neighbours");
+  while (std::getline(csv, line)) ++lines;
+  EXPECT_EQ(lines, rows);
+  // Lloyd's agents on a line: the Voronoi neighbours of sorted distinct points, 1 at the ends and 2 inside.
+  const RunResult lloyd = run_simulation(parse_run_config(kCoverage1D, "test.toml", {"coverage.controller=lloyd"}));
+  ASSERT_EQ(lloyd.status, RunStatus::ok) << lloyd.message;
+  for (const NeighbourCounts& b : lloyd.neighbours) {
+    std::vector<std::size_t> counts = b.counts;
+    std::sort(counts.begin(), counts.end());
+    std::vector<std::size_t> expected(12, 2);
+    expected[0] = expected[1] = 1;
+    EXPECT_EQ(counts, expected) << "t = " << b.t;
+  }
+}
+
 TEST(Dropouts, LloydAgentsRecoverToTheMidpointsOfTheSurvivors) {
   // Lloyd on the uniform [0, 1]: after half the agents stop, the others spread to the midpoints of N/2 cells.
   const RunConfig config = parse_run_config(

@@ -70,11 +70,30 @@ std::shared_ptr<const CoverageDensity> make_coverage_density(const RunConfig& co
 std::unique_ptr<VelocityField> make_lloyd_field(std::shared_ptr<const CoverageDensity> density,
                                                 std::vector<double> masses, double gain = 1.0);
 
+/// Who an agent needs to know. With reach > 0 a neighbour is another agent closer than reach (the blob agents: the
+/// distance beyond which an agent's velocity does not depend on another, mollifier_reach); with reach = 0 it is a
+/// Voronoi neighbour in the region (Lloyd's agents exchange positions with those).
+class NeighbourCounter {
+ public:
+  NeighbourCounter(std::shared_ptr<const CoverageDensity> density, double reach)
+      : density_(std::move(density)), reach_(reach) {}
+  /// The counter of a coverage run (a configuration with a region) at this eps: Voronoi for coverage.controller =
+  /// "lloyd", else the reach of the run's mollifier.
+  static NeighbourCounter of(const RunConfig& config, double epsilon);
+  /// Per agent at x (N d coordinates), its neighbour count; empty when there is none to give (a non-finite
+  /// coordinate, or coinciding agents without a Voronoi diagram).
+  std::vector<std::size_t> operator()(std::span<const double> x) const;
+  const std::shared_ptr<const CoverageDensity>& density() const { return density_; }
+  double reach() const { return reach_; }
+
+ private:
+  std::shared_ptr<const CoverageDensity> density_;
+  double reach_;
+};
+
 /// The coverage metric: coverage_cost (H), min_distance, outside_distance and the agents' neighbours (mean and
-/// largest count). With reach > 0 a neighbour is another agent closer than reach (the blob agents: the distance
-/// beyond which an agent's velocity does not depend on another, mollifier_reach); with reach = 0 it is a Voronoi
-/// neighbour (Lloyd's agents exchange positions with those).
-std::unique_ptr<const Metric> make_coverage_metric(std::shared_ptr<const CoverageDensity> density, double reach);
+/// largest count, NeighbourCounter).
+std::unique_ptr<const Metric> make_coverage_metric(const NeighbourCounter& neighbours);
 
 /// What one drop-out did: when, which agents (ids: their index at t0) stopped, and how many were left.
 struct DropoutRecord {

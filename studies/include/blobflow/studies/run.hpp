@@ -56,6 +56,8 @@ struct RunResult {
   std::vector<Snapshot> snapshots;
   std::vector<double> masses;
   std::vector<DiagnosticRow> diagnostics;
+  /// Coverage runs (a region): each active agent's neighbour count at every diagnostics row (neighbours.csv).
+  std::vector<NeighbourCounts> neighbours;
   IntegrationStats stats;
   double wall_seconds = 0.0;
   /// The cost of the samplers (docs/math.md §8): evaluations of the score grad log rhobar (one per particle and

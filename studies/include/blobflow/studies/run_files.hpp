@@ -33,6 +33,15 @@ struct DiagnosticRow {
   double energy = 0.0;
 };
 
+/// One block of neighbours.csv (coverage runs): each active agent's neighbour count (NeighbourCounter,
+/// coverage.hpp) after `step` accepted steps, with the agents' ids (empty: 0..N-1).
+struct NeighbourCounts {
+  double t = 0.0;
+  std::size_t step = 0;
+  std::vector<std::size_t> ids;
+  std::vector<std::size_t> counts;
+};
+
 /// summary.json's metrics.outputs[]: one object per output time with `t` and every output_keys() entry (null where
 /// a metric does not apply).
 nlohmann::json outputs_json(std::span<const OutputMetrics> outputs);
@@ -43,6 +52,9 @@ std::string particles_csv(std::span<const Snapshot> snapshots, std::span<const d
 
 /// diagnostics.csv: `t,step,energy`.
 std::string diagnostics_csv(std::span<const DiagnosticRow> rows);
+
+/// neighbours.csv: `t,step,i,neighbours`, one row per active agent at each diagnostics row.
+std::string neighbours_csv(std::span<const NeighbourCounts> blocks);
 
 /// Writes `content` to `path` through a temporary file renamed into place, so that a reader never sees half a file.
 /// \throws std::runtime_error when the file cannot be written.
