@@ -130,4 +130,9 @@ RosenbrockStepResult RosenbrockStepper::step(std::span<const double> x, double h
   return report(true);
 }
 
+bool has_sparse_hessian(const VelocityField& field, std::span<const double> x) {
+  HessianEntries entries;
+  return field.hessian(x, entries, stiff::kMaxHessianEntriesPerCoordinate * x.size());
+}
+
 }  // namespace blobflow

@@ -388,7 +388,9 @@ std::vector<KeySpec> run_keys() {
   using C = RunConfig;
   return {
       {"integrator", "method", field([](C& c) -> auto& { return c.integrator.method; }),
-       "must be one of blobflow list integrators", "time integrator"},
+       "must be \"auto\" or one of blobflow list integrators",
+       "time integrator; \"auto\": rosenbrock34 where the explicit stability limit would take over 1000 dopri5 "
+       "steps and the Hessian is sparse, else dopri5"},
       {"integrator", "dt", field([](C& c) -> auto& { return c.integrator.dt; }), "must be > 0",
        "fixed-step methods: largest step; adaptive: first trial step"},
       {"integrator", "rtol", field([](C& c) -> auto& { return c.integrator.rtol; }), "must be > 0",
@@ -760,7 +762,7 @@ void validate_sampling(const RunConfig& c, const std::set<std::string>& given, V
              "needs a velocity linear in the other particles' masses (an energy quadratic in rho: wpme, or pme with "
              "m = 2; docs/math.md §8.3); m = " + format_double(c.exponent()));
     const IntegratorInfo* method = find_integrator(c.integrator.method);
-    if (method && (method->adaptive || method->implicit))
+    if (c.integrator.method == "auto" || (method && (method->adaptive || method->implicit)))
       v.fail("sampling.batch", value,
              "redraws the velocity every step; integrator.method = " + quoted(c.integrator.method) +
                  " needs a deterministic field: use a fixed-step explicit method");
@@ -825,9 +827,9 @@ void validate_coverage(const RunConfig& c, Violations& v) {
 void validate_steps_and_output(const RunConfig& c, Violations& v) {
   const auto& p = c.problem;
   const auto& in = c.integrator;
-  if (!find_integrator(in.method))
+  if (in.method != "auto" && !find_integrator(in.method))
     v.fail("integrator.method", Violations::quoted(in.method),
-           Registry<IntegratorInfo>(integrator_registry()).rule_for(in.method));
+           Registry<IntegratorInfo>(integrator_registry()).rule_for(in.method) + " (or \"auto\")");
   if (!(in.dt > 0.0) || !std::isfinite(in.dt)) v.fail("integrator.dt", format_double(in.dt), "must be > 0");
   if (!(in.rtol > 0.0) || !std::isfinite(in.rtol)) v.fail("integrator.rtol", format_double(in.rtol), "must be > 0");
   if (!(in.atol > 0.0) || !std::isfinite(in.atol)) v.fail("integrator.atol", format_double(in.atol), "must be > 0");

@@ -456,6 +456,32 @@ double jacobian_spectral_radius(const VelocityField& field, const State& x, std:
   return rho;
 }
 
+/// dopri5's stability interval on the negative real axis: steps up to about 3.3 / rho stay stable.
+constexpr double kDopri5StabilityLimit = 3.3;
+/// The stability-bound dopri5 steps above which integrator.method = "auto" takes rosenbrock34: on the 1D Barenblatt
+/// problem (docs/performance.md §11) the two cost the same at N = 800, where this estimate gives 474 steps, and
+/// rosenbrock34 is 2.9x faster at N = 1,600, where it gives 1,846.
+constexpr double kStiffStepThreshold = 1000.0;
+
+/// integrator.method = "auto": rosenbrock34 where dopri5 would need more than kStiffStepThreshold steps for
+/// stability alone, rho (t_final - t0) / kDopri5StabilityLimit with rho the spectral radius of the velocity's
+/// Jacobian at t0, and the field has its Hessian in closed form and sparse (the stiff method then solves with it;
+/// without it, matrix-free, it does not pay: docs/performance.md §11, 2D); dopri5 otherwise. Returns the method and
+/// the reason, for summary.json.
+std::pair<std::string, std::string> choose_method(const RunConfig& config, const VelocityField& field,
+                                                  const State& x0) {
+  const double rho = jacobian_spectral_radius(field, x0, static_cast<std::size_t>(config.problem.dimension));
+  const double steps = rho * (config.problem.t_final - config.problem.t0) / kDopri5StabilityLimit;
+  const std::string estimate = "rho (t_final - t0) / " + reports::format_shortest(kDopri5StabilityLimit) + " = " +
+                               reports::format_fixed(steps, 0) + " dopri5 steps for stability (rho = " +
+                               reports::format_scientific(rho) + " at t0)";
+  if (!(steps > kStiffStepThreshold)) return {"dopri5", estimate + " <= " + reports::format_shortest(kStiffStepThreshold)};
+  if (!has_sparse_hessian(field, x0))
+    return {"dopri5", estimate + " > " + reports::format_shortest(kStiffStepThreshold) +
+                          ", but no sparse closed-form Hessian for rosenbrock34"};
+  return {"rosenbrock34", estimate + " > " + reports::format_shortest(kStiffStepThreshold) + ", sparse Hessian"};
+}
+
 /// The warnings of a fixed-step run: its step capped to the output spacing, and a step above the stability
 /// estimate kStabilityLimits / rho at t0.
 std::vector<std::string> fixed_step_warnings(const RunConfig& config, const VelocityField& field, const State& x0) {
@@ -648,10 +674,18 @@ RunResult run_simulation(const RunConfig& config, const std::filesystem::path& o
   Recording rec;
   if (config.has_region()) rec.neighbour_counter = NeighbourCounter::of(config, problem.epsilon);
   State x = problem.particles.x;
-  if (motion.field && !motion.stepper && !motion.randomized)  // the deterministic fields' fixed-step checks
-    result.warnings = fixed_step_warnings(config, *motion.field, x);
-  result.stats = motion.field ? integrate_and_record(config, motion, metrics, config.collapse_radius * problem.epsilon,
-                                                     x, rec)
+  const bool deterministic = motion.field && !motion.stepper && !motion.randomized;
+  RunConfig run_config = config;  // integrator.method "auto" resolved
+  std::string method_reason = "integrator.method";
+  if (config.integrator.method == "auto") {
+    std::tie(run_config.integrator.method, method_reason) =
+        deterministic ? choose_method(config, *motion.field, x)
+                      : std::pair<std::string, std::string>{"dopri5", "auto: nothing to integrate by it"};
+    method_reason = "auto: " + method_reason;
+  }
+  if (deterministic) result.warnings = fixed_step_warnings(run_config, *motion.field, x);  // fixed-step checks
+  result.stats = motion.field ? integrate_and_record(run_config, motion, metrics,
+                                                     config.collapse_radius * problem.epsilon, x, rec)
                               : record_still(config, *motion.target, metrics, masses, x, rec);
   if (motion.scores_per_evaluation) result.score_evaluations = result.stats.rhs_evaluations * masses.size();
   result.pair_evaluations = result.stats.rhs_evaluations * motion.pairs_per_evaluation;
@@ -661,7 +695,9 @@ RunResult run_simulation(const RunConfig& config, const std::filesystem::path& o
   result.outputs = std::move(rec.outputs);
   result.dropouts = std::move(rec.dropouts);
   result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  result.summary = summary_json(config, result, resolved_json(problem, spec, motion, truth.description, metrics.target_box), started);
+  nlohmann::json resolved = resolved_json(problem, spec, motion, truth.description, metrics.target_box);
+  resolved["integrator"] = {{"method", run_config.integrator.method}, {"chosen_by", method_reason}};
+  result.summary = summary_json(config, result, std::move(resolved), started);
 
   result.snapshots = std::move(rec.snapshots);
   result.masses = masses;

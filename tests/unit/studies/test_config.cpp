@@ -33,7 +33,7 @@ TEST(Config, EmptyFileGivesTheDocumentedDefaults) {
   EXPECT_EQ(c.problem.t_final, 1.0);
   EXPECT_EQ(c.discretization.particles, 200);
   EXPECT_EQ(c.discretization.epsilon, "4*h^0.99");
-  EXPECT_EQ(c.integrator.method, "dopri5");
+  EXPECT_EQ(c.integrator.method, "auto");
   EXPECT_EQ(c.resolved_output_times(), std::vector<double>{1.0});
 }
 

@@ -80,7 +80,7 @@ TEST(ConfigKeys, JsonOfTheDefaultsIsTheRecordedOne) {
   const nlohmann::json expected = nlohmann::json::parse(R"({
     "discretization": {"engine": "auto", "engine_accuracy": 0.0, "epsilon": "4*h^0.99", "mollifier": "gaussian",
                        "particles": 200, "placement": "auto"},
-    "integrator": {"atol": 1e-10, "dt": 0.001, "max_steps": 10000000, "method": "dopri5", "rtol": 1e-08},
+    "integrator": {"atol": 1e-10, "dt": 0.001, "max_steps": 10000000, "method": "auto", "rtol": 1e-08},
     "interaction": {"amplitude": 1.0, "chi": 1.0, "kind": "none", "length": 1.0},
     "output": {"diagnostics_every": 1, "times": [1.0]},
     "potential": {"center": [], "coefficients": [], "kind": "none", "strength": 1.0, "well_radius": 1.0},

@@ -64,6 +64,30 @@ TEST(Run, OneDimensionalBarenblattRunWritesItsFilesAndMetrics) {
   EXPECT_TRUE(summary["manifest"].contains("git_revision"));
 }
 
+TEST(Run, AutoIntegratorTakesTheStiffMethodOnceTheStabilityLimitWouldCostOver1000Steps) {
+  // The default empty configuration is 1D Barenblatt with eps = 4 h^0.99: rho grows like 1/eps^2, so the
+  // stability-bound dopri5 steps rho (T - t0) / 3.3 grow about 4x per doubling of N (docs/performance.md §11).
+  const auto chosen = [](int n) {
+    const RunResult r = run_simulation(config_with({"discretization.particles=" + std::to_string(n),
+                                                    "output.times=[]", "output.diagnostics_every=0"}));
+    EXPECT_EQ(r.status, RunStatus::ok) << r.message;
+    return std::make_pair(r.summary["resolved"]["integrator"]["method"].get<std::string>(), r);
+  };
+  const auto [small, small_run] = chosen(200);
+  EXPECT_EQ(small, "dopri5") << small_run.summary["resolved"]["integrator"].dump();
+  const auto [large, large_run] = chosen(1600);
+  EXPECT_EQ(large, "rosenbrock34") << large_run.summary["resolved"]["integrator"].dump();
+  EXPECT_NE(large_run.summary["resolved"]["integrator"]["chosen_by"].get<std::string>().find("> 1000"),
+            std::string::npos);
+  // "auto" only names the method: the run is the one that names it, bit for bit.
+  const RunResult named = run_simulation(config_with({"discretization.particles=1600", "output.times=[]",
+                                                      "output.diagnostics_every=0", "integrator.method=rosenbrock34"}));
+  EXPECT_EQ(named.snapshots.back().x, large_run.snapshots.back().x);
+  EXPECT_EQ(named.stats.steps_accepted, large_run.stats.steps_accepted);
+  EXPECT_EQ(named.summary["config"]["integrator"]["method"], "rosenbrock34");
+  EXPECT_EQ(large_run.summary["config"]["integrator"]["method"], "auto");
+}
+
 TEST(Run, TheResultHoldsWhatParticlesAndDiagnosticsCsvHold) {
   const auto dir = fresh_dir("in-memory");
   const RunResult r = run_simulation(config_with({"discretization.particles=30", "output.times=[0.5]"}), dir);

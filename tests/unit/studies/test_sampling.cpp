@@ -64,7 +64,7 @@ TEST(SamplingConfig, RejectsBadSamplerSettingsNamingKeyValueAndRule) {
   };
   const std::vector<Case> cases = {
       {kGaussian1D, {"sampling.sampler=langevin"}, "sampling.sampler = \"langevin\": must be one of"},
-      {kGaussian1D, {"sampling.sampler=ula"}, "integrator.method = \"dopri5\": sampler \"ula\" takes Euler-Maruyama"},
+      {kGaussian1D, {"sampling.sampler=ula"}, "integrator.method = \"auto\": sampler \"ula\" takes Euler-Maruyama"},
       {kGaussian1D, {"sampling.sampler=ula", "integrator.method=euler", "integrator.dt=0"},
        "integrator.dt = 0: must be > 0"},
       {kGaussian1D, {"sampling.sampler=svgd", "sampling.bandwidth=-1"},

@@ -120,6 +120,10 @@ using OutputObserver = Observer<std::size_t, double, std::span<const double>>;
 /// The smallest adaptive step, relative to the whole time span, before a run stops with step_size_underflow.
 inline constexpr double kMinRelativeStep = 1e-14;
 
+/// Whether the stiff integrators get `field`'s Hessian at x in closed form within their size limit (entries per
+/// coordinate, as rosenbrock34 and discrete-gradient assemble it); false: they would work matrix-free.
+bool has_sparse_hessian(const VelocityField& field, std::span<const double> x);
+
 /// Integrates from t0 through each of `output_times` (strictly increasing, all > t0), updating x in place.
 /// On failure x holds the last finite state (at stats.t_reached) and the observers are not called again.
 /// \throws std::invalid_argument for an unknown method, dt <= 0, tolerances <= 0, bad output times, a state whose

@@ -66,7 +66,8 @@ struct RunConfig {
   TargetSpec target;              ///< wpme: rhobar; target.kind must equal problem.target ([target] holds the rest)
   PotentialSpec potential;        ///< external potential V ([potential]); kind "none" by default
   InteractionSpec interaction;    ///< interaction kernel W ([interaction]); kind "none" by default
-  IntegratorSpec integrator;
+  /// integrator.method "auto" (the default): the run picks dopri5 or rosenbrock34 (run.cpp, choose_method).
+  IntegratorSpec integrator{.method = "auto"};
   /// integrator.collapse_radius: the run stops with status `collapsed` once the particles' RMS distance from their
   /// centroid is below this many eps (0: never). A stopping rule of the run driver (run.cpp), not of integrate().
   double collapse_radius = 0.0;
