@@ -492,7 +492,7 @@ struct TableCells {
 
 TableCells table_cells(const RateFit& result, const ConvergenceTableOptions& options) {
   TableCells cells;
-  cells.header = {options.x_name, options.error_name, "rate", "status"};
+  cells.header = {options.x_name, options.error_name, "order", "status"};
   for (const RatePoint& point : result.points) {
     cells.rows.push_back({format_general(point.x), format_scientific(point.error, options.error_digits),
                           std::isfinite(point.rate) ? format_fixed(point.rate, options.rate_digits) : "-",
@@ -555,11 +555,11 @@ std::string convergence_table_markdown(const RateFit& result, const ConvergenceT
 
 std::string convergence_table_latex(const RateFit& result, const ConvergenceTableOptions& options) {
   // Built by appending (GCC 12 reports a false -Wrestrict for "literal" + std::string&&).
-  std::string out = "\\begin{tabular}{rrrl}\n\\hline\n";
+  std::string out = "\\begin{tabular}{rrrl}\n\\toprule\n";
   out += latex_escape(options.x_name);
   out += " & ";
   out += latex_escape(options.error_name);
-  out += " & rate & status \\\\\n\\hline\n";
+  out += " & order & status \\\\\n\\midrule\n";
   for (const RatePoint& point : result.points) {
     out += "$";
     out += format_general(point.x);
@@ -577,7 +577,7 @@ std::string convergence_table_latex(const RateFit& result, const ConvergenceTabl
     out += latex_escape(to_string(point.status));
     out += " \\\\\n";
   }
-  out += "\\hline\n\\end{tabular}\n\n";
+  out += "\\bottomrule\n\\end{tabular}\n\n";
   out += fit_line(result, options, true);
   out += "\n";
   return out;
