@@ -216,7 +216,8 @@ std::string plot_settings(const Plot& plot, Output out) {
   // figures always have it below, one column wide.
   std::size_t longest = 0;
   for (const PlotSeries& series : plot.series) longest = std::max(longest, series.label.size());
-  if (out != Output::page) s += "unset title\nset key outside below left Left reverse\n";
+  // The key's font: the terminal's in the paper figures (cairolatex: the document's), smaller than the axes' on pages.
+  if (out != Output::page) s += "unset title\nset key outside below left Left reverse font ''\n";
   else
     s += std::string("set title ") + quoted(plot.title) + " noenhanced\n" +
          (longest > kLongLegendLabel ? "set key outside below left Left reverse font ',11'\n"
