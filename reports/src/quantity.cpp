@@ -2,8 +2,9 @@
 // outputs[] (docs/architecture.md "Files a run writes"); the axes the run keys studies sweep.
 #include "blobflow/reports/quantity.hpp"
 
+#include "blobflow/analysis/rate_fit.hpp"
+
 #include <array>
-#include <utility>
 
 namespace blobflow::reports {
 namespace {
@@ -73,44 +74,6 @@ std::string axis_label_latex(const Quantity& q) {
   return "$" + q.latex + "$" + (q.unit.empty() ? "" : " [" + latex_text(q.unit) + "]");
 }
 
-std::string latex_text(std::string_view s) {
-  // The non-ASCII characters the declared quantities and labels use, as commands pdflatex knows without packages.
-  static constexpr std::pair<std::string_view, std::string_view> kUnicode[] = {
-      {"ρ̄", "\\ensuremath{\\bar\\rho}"},     {"ε", "\\ensuremath{\\varepsilon}"}, {"Δ", "\\ensuremath{\\Delta}"}, {"∞", "\\ensuremath{\\infty}"},
-      {"ρ", "\\ensuremath{\\rho}"},        {"χ", "\\ensuremath{\\chi}"},   {"²", "\\ensuremath{^2}"},
-      {"−", "\\ensuremath{-}"},            {"≈", "\\ensuremath{\\approx}"}, {"≠", "\\ensuremath{\\ne}"},
-      {"‖", "\\ensuremath{\\|}"},
-  };
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    if (static_cast<unsigned char>(c) >= 0x80) {
-      bool known = false;
-      for (const auto& [utf8, command] : kUnicode)
-        if (s.substr(i, utf8.size()) == utf8) {
-          out += command;
-          i += utf8.size() - 1;
-          known = true;
-          break;
-        }
-      if (!known) out += c;  // passed through: LaTeX's utf8 input says which character it lacks
-      continue;
-    }
-    switch (c) {
-      case '\\': out += "\\textbackslash{}"; break;
-      case '~': out += "\\textasciitilde{}"; break;
-      case '^': out += "\\textasciicircum{}"; break;
-      case '|': out += "\\textbar{}"; break;
-      case '<': out += "\\textless{}"; break;
-      case '>': out += "\\textgreater{}"; break;
-      case '&': case '%': case '$': case '#': case '_': case '{': case '}':
-        out += '\\';
-        out += c;
-        break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+std::string latex_text(std::string_view s) { return analysis::latex_text(s); }
 
 }  // namespace blobflow::reports
