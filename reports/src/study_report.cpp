@@ -55,6 +55,9 @@ void write_text(const std::filesystem::path& path, const std::string& text) {
   if (!out) throw std::runtime_error(path.string() + ": cannot write the file");
 }
 
+/// A number as captions and labels show it: at most 6 significant digits (no "1.2000000000000002").
+std::string shown(double v) { return format_significant(v, 6); }
+
 /// The last part of a run key ("discretization.mollifier" -> "mollifier").
 std::string short_key(const std::string& key) { return key.substr(key.rfind('.') + 1); }
 
@@ -169,7 +172,7 @@ bool has_replicates(const Group& g) {
 std::string spread_markdown(const Group& g, const std::string& x_name, const std::string& error_name) {
   Table table({x_name, "replicates", "mean " + error_name, "min", "max"});
   for (const Point& p : g.points)
-    table.add_row({format_shortest(p.x), std::to_string(p.replicates), format_scientific(p.error),
+    table.add_row({shown(p.x), std::to_string(p.replicates), format_scientific(p.error),
                    format_scientific(p.error_min), format_scientific(p.error_max)});
   return "Spread over replicates (the fit uses the mean; min-max):\n\n" + table.to_markdown();
 }
@@ -202,7 +205,7 @@ std::string floor_table(const Group& g, const std::string& against, const std::s
                         const std::string& floor_key) {
   Table table({short_key(against), error_name, floor_key, error_name + " / " + floor_key});
   for (const Point& p : g.points)
-    table.add_row({format_shortest(p.x), format_scientific(p.error), format_scientific(p.floor),
+    table.add_row({shown(p.x), format_scientific(p.error), format_scientific(p.floor),
                    p.floor && *p.floor > 0.0 ? format_fixed(p.error / *p.floor, 2) : std::string("-")});
   return table.to_markdown();
 }
@@ -363,9 +366,6 @@ struct Builder {
   void add_note(const std::string& text) { document.add(Paragraph{{emphasis(text)}}); }
 };
 
-/// A number as captions and labels show it: at most 6 significant digits (no "1.2000000000000002").
-std::string shown(double v) { return format_significant(v, 6); }
-
 /// A quantity that is a word or two, not a symbol ("density"): upright in LaTeX.
 Quantity words(const std::string& s) { return {s, s, "\\mbox{" + latex_text(s) + "}", "", true}; }
 
@@ -519,7 +519,7 @@ TableBlock group_table(const FitView& f, const Group& g) {
   if (!f.spec.floor.empty()) table.header.push_back(f.spec.floor);
   for (std::size_t k = 0; k < rf.points.size(); ++k) {
     const auto& p = rf.points[k];
-    std::vector<std::string> row = {format_shortest(p.x), format_scientific(p.error),
+    std::vector<std::string> row = {shown(p.x), format_scientific(p.error),
                                     std::isnan(p.rate) ? "-" : format_fixed(p.rate, 2),
                                     std::string(analysis::to_string(p.status))};
     if (has_replicates(g))
@@ -851,7 +851,7 @@ void add_best_over_figures(Builder& b, const FitView& f) {
     for (const auto& [x, curve] : g.u_curves) {
       auto sorted = curve;
       std::sort(sorted.begin(), sorted.end());
-      PlotSeries s{f.axis() + " = " + format_shortest(x), {}, {}, {}, Style::points_lines};
+      PlotSeries s{f.axis() + " = " + shown(x), {}, {}, {}, Style::points_lines};
       for (const auto& [e, err] : sorted) {
         s.x.push_back(e);
         s.y.push_back(err);
@@ -1073,41 +1073,44 @@ DensityScales density_scales(const std::vector<const DensityBlock*>& shown, bool
   return s;
 }
 
-/// The 2D figures of the finest run of group gi from its densities.csv and particles.csv, at the times `shown`:
+/// The 2D figures of the finest run of group gi from its densities.csv and particles.csv, at the times `snapshots`:
 /// <fit>-particles-<gi> (the particles over the exact solution, else over the target, as a heat map) and
 /// <fit>-density-<gi> (the blob density, and below it blob - exact where there is an exact solution).
-void add_density_maps(Builder& b, const FitView& f, std::size_t gi, const std::vector<const DensityBlock*>& shown) {
+void add_density_maps(Builder& b, const FitView& f, std::size_t gi,
+                      const std::vector<const DensityBlock*>& snapshots) {
   const Group& g = f.groups[gi];
   const Point& finest = g.points.back();
-  const bool exact = std::all_of(shown.begin(), shown.end(), [](auto* d) { return d->exact.size() == d->x.size(); });
-  const bool target = std::all_of(shown.begin(), shown.end(), [](auto* d) { return d->target.size() == d->x.size(); });
-  const DensityScales scale = density_scales(shown, exact, target);
+  const bool exact =
+      std::all_of(snapshots.begin(), snapshots.end(), [](auto* d) { return d->exact.size() == d->x.size(); });
+  const bool target =
+      std::all_of(snapshots.begin(), snapshots.end(), [](auto* d) { return d->target.size() == d->x.size(); });
+  const DensityScales scale = density_scales(snapshots, exact, target);
   std::vector<double> times;
-  for (const DensityBlock* d : shown) times.push_back(d->t);
+  for (const DensityBlock* d : snapshots) times.push_back(d->t);
   const ParticlesAt particles = particles_at(b.dir / "runs" / finest.id / "particles.csv", times);
   const std::string suffix = "-" + std::to_string(gi + 1), label = f.finest_label(g);
   HeatMapFigure parts{f.spec.name + "-particles" + suffix,
                       f.spec.name + ": particles" +
                           (exact ? " over the exact density u / M" : target ? " over rhobar / int rhobar" : "") + ", " +
                           label,
-                      "x1", "x2", shown.size(), {}};
+                      "x1", "x2", snapshots.size(), {}};
   HeatMapFigure dens{f.spec.name + "-density" + suffix,
                      f.spec.name + ": blob density" + (exact ? " (top) and blob - exact (bottom)" : "") + ", " + label,
-                     "x1", "x2", shown.size(), {}};
+                     "x1", "x2", snapshots.size(), {}};
   std::string at;
-  for (std::size_t k = 0; k < shown.size(); ++k) {
-    const DensityBlock& d = *shown[k];
-    const std::string t = "t = " + format_shortest(d.t);
-    at += (at.empty() ? "" : ", ") + format_shortest(d.t);
+  for (std::size_t k = 0; k < snapshots.size(); ++k) {
+    const DensityBlock& d = *snapshots[k];
+    const std::string t = "t = " + shown(d.t);
+    at += (at.empty() ? "" : ", ") + shown(d.t);
     const std::vector<double>* background = exact ? &d.exact : target ? &d.target : nullptr;
     HeatMapPanel p{t, {}, {}, {}, particles.x1[k], particles.x2[k], Palette::sequential, 0.0, scale.high};
     if (background) p.x1 = d.x, p.x2 = d.x2, p.value = *background;
     parts.panels.push_back(std::move(p));
     dens.panels.push_back({"blob, " + t, d.x, d.x2, d.blob, {}, {}, Palette::sequential, 0.0, scale.high});
   }
-  for (std::size_t k = 0; exact && k < shown.size(); ++k) {
-    const DensityBlock& d = *shown[k];
-    HeatMapPanel p{"blob - exact, t = " + format_shortest(d.t), d.x, d.x2, d.blob, {}, {}, Palette::diverging,
+  for (std::size_t k = 0; exact && k < snapshots.size(); ++k) {
+    const DensityBlock& d = *snapshots[k];
+    HeatMapPanel p{"blob - exact, t = " + shown(d.t), d.x, d.x2, d.blob, {}, {}, Palette::diverging,
                    -scale.diff, scale.diff};
     for (std::size_t i = 0; i < p.value.size(); ++i) p.value[i] -= d.exact[i];
     dens.panels.push_back(std::move(p));
@@ -1125,7 +1128,7 @@ void add_density_maps(Builder& b, const FitView& f, std::size_t gi, const std::v
                                              : "";
   b.add_figure(parts, "Figure " + parts.name + ": the particles x_i (red dots" + thinned + ")" + run +
                           " from its particles.csv, " + beneath + shared + "; equal scales on both axes.");
-  const std::string grid = std::to_string(std::lround(std::sqrt(double(shown.front()->x.size()))));
+  const std::string grid = std::to_string(std::lround(std::sqrt(double(snapshots.front()->x.size()))));
   const std::string below_zero = scale.blob_min < 0.0 ? "; its dips below 0 (down to " +
                                                             format_scientific(scale.blob_min) + ") are drawn white"
                                                       : "";
@@ -1158,25 +1161,25 @@ void add_density_figure(Builder& b, const FitView& f, std::size_t gi) {
   Plot dens = labelled_plot(f.spec.name + "-density-" + std::to_string(gi + 1),
                             "blob density at the output times, " + f.finest_label(g), quantity("x"), words("density"),
                             false, false);
-  std::string shown;
+  std::string times;
   int color = 0;
   for (std::size_t idx : spread_indices(blocks.size(), kMaxDensitySnapshots)) {
     const DensityBlock& block = blocks[idx];
-    const std::string at = "t = " + format_shortest(block.t);
+    const std::string at = "t = " + shown(block.t);
     ++color;
     // The blob density zeta_eps * rho^N divided by the particles' mass (a probability density).
     dens.series.push_back({"blob, " + at, block.x, block.blob, {}, Style::line, color});
     if (exact && block.exact.size() == block.x.size())
       dens.series.push_back({"exact, " + at, block.x, block.exact, {}, Style::dashed, color});
-    shown += (shown.empty() ? "" : ", ") + format_shortest(block.t);
+    times += (times.empty() ? "" : ", ") + shown(block.t);
   }
   if (target)
     dens.series.push_back({"rhobar / int rhobar", blocks.front().x, blocks.front().target, {}, Style::dashed, 0});
   const auto box = target_box(b.record(finest.id));
   const std::string over =
-      box ? " over [" + format_shortest(box->first) + ", " + format_shortest(box->second) + "]" : "";
+      box ? " over [" + shown(box->first) + ", " + shown(box->second) + "]" : "";
   b.add_figure(dens, "Figure " + dens.name + ": the blob density zeta_eps * rho^N / M (solid) of the run " + finest.id +
-                         " (" + f.finest_label(g) + ") from its densities.csv at t = " + shown +
+                         " (" + f.finest_label(g) + ") from its densities.csv at t = " + times +
                          (exact ? "; dashed in the same colour: the exact solution u(x, t) / M" : "") +
                          (target ? "; grey dashed: the target rhobar / int rhobar" + over : "") + ".");
 }
@@ -1195,7 +1198,7 @@ HeatMapFigure agents_over_target(Builder& b, const std::string& run, const std::
   const double high = *std::max_element(map.target.begin(), map.target.end());
   const ParticlesAt agents = particles_at(b.dir / "runs" / run / "particles.csv", times);
   for (std::size_t k = 0; k < times.size(); ++k)
-    figure.panels.push_back({"t = " + format_shortest(times[k]) + ", " + std::to_string(agents.x1[k].size()) +
+    figure.panels.push_back({"t = " + shown(times[k]) + ", " + std::to_string(agents.x1[k].size()) +
                                  " agents" + (agents.stride > 1 ? " drawn" : ""),
                              map.x, map.x2, map.target, agents.x1[k], agents.x2[k], Palette::sequential, 0.0,
                              high > 0.0 ? high : 1.0});
@@ -1233,7 +1236,7 @@ void add_agents_figures(Builder& b, const FitView& f) {
                                                     f.spec.name + ": agents over rhobar / int rhobar, " + label);
     if (panels.panels.empty()) continue;
     std::string at;
-    for (double t : times) at += (at.empty() ? "" : ", ") + format_shortest(t);
+    for (double t : times) at += (at.empty() ? "" : ", ") + shown(t);
     b.add_figure(panels, "Figure " + panels.name + ": the agents (red dots) of the run " + run + " (" + label +
                              ") at t = " + at + " (each drop-out's time, before the agents stop; the next output; "
                              "the end) from its particles.csv, over rhobar / int rhobar from its densities.csv; one "
@@ -1341,7 +1344,7 @@ void add_time_figure(Builder& b, const FitView& f) {
   for (const PlotSeries& s : plot.series)
     for (double y : s.y) low = std::min(low, y), high = std::max(high, y);
   for (double t : drop_times)
-    plot.series.push_back({drop_times.size() == 1 ? "drop-out" : "drop-out, t = " + format_shortest(t), {t, t},
+    plot.series.push_back({drop_times.size() == 1 ? "drop-out" : "drop-out, t = " + shown(t), {t, t},
                            {low, high}, {}, Style::dashed, 0});
   b.add_figure(plot, "Figure " + plot.name + ": " + f.error_name + " at the output times of the finest run of each "
                          "group (log scale), from its summary.json" +
@@ -1440,8 +1443,8 @@ TableBlock time_slope_table(Builder& b, const FitSpec& fit, const std::vector<Ti
     std::vector<std::string> row = {
         record_id(r), run_label(r), format_significant(resolved("discretization.particles")),
         format_scientific(resolved("discretization.epsilon")), child(r, "status").get<std::string>(),
-        std::to_string(s.line.n_points), s.t_first ? format_shortest(*s.t_first) : "-",
-        s.t_last ? format_shortest(*s.t_last) : "-",
+        std::to_string(s.line.n_points), s.t_first ? shown(*s.t_first) : "-",
+        s.t_last ? shown(*s.t_last) : "-",
         format_scientific(fitted(s.line.slope)),
         s.line.ok ? format_scientific(s.line.ci95_low) + " to " + format_scientific(s.line.ci95_high) : s.line.message};
     if (!fit.expected.empty())
@@ -1491,8 +1494,8 @@ void add_time_slope_fit(Builder& b, const FitSpec& fit) {
   for (const json* r : b.runs.ordered)
     if (fit.takes(record_sweep(*r))) slopes.push_back(time_slope(fit, *r));
   const std::string window = fit.t_window.empty() ? "all its output times"
-                                                  : "its output times in [" + format_shortest(fit.t_window[0]) + ", " +
-                                                        format_shortest(fit.t_window[1]) + "]";
+                                                  : "its output times in [" + shown(fit.t_window[0]) + ", " +
+                                                        shown(fit.t_window[1]) + "]";
   const std::string heading =
       fit.name + ": d/dt " + fit.metric + " per run" + (fit.expected.empty() ? "" : " against " + fit.expected);
   b.document.add(Heading{2, heading, ""});
@@ -1589,7 +1592,7 @@ void add_dropouts_table(Builder& b) {
       if (!child(e, "t").is_number() || !child(e, "active").is_number_unsigned() || !child(e, "removed").is_array())
         continue;  // not a drop-out blobflow wrote
       const auto active = child(e, "active").get<std::size_t>();
-      table.rows.push_back({record_id(*r), coords, format_shortest(child(e, "t").get<double>()),
+      table.rows.push_back({record_id(*r), coords, shown(child(e, "t").get<double>()),
                             std::to_string(child(e, "removed").size()), std::to_string(active),
                             format_scientific(number(child(e, "w2_at_event"))),
                             format_scientific(number(child(e, "w2_after"))),
