@@ -19,6 +19,10 @@ packages=(
   libopenmpi-dev openmpi-bin         # blobflow study under mpirun (BLOBFLOW_WITH_MPI, on in the test preset)
   clang-tidy                         # .ci/function-lengths.sh: no function longer than 120 lines
   clang-14 libfuzzer-14-dev          # the preset sanitize: ASan + UBSan build and the libFuzzer harnesses (fuzz/)
+  texlive-latex-base texlive-latex-recommended  # the test paper_document: pdflatex, booktabs, dcolumn (~2 min, 157 MB
+                                     # with poppler-utils)
+  poppler-utils                      # pdftoppm: that test's pages as PNG
+  chromium                           # the test report_in_browser: index.html in headless Chromium (~1 min, 413 MB)
 )
 
 missing=()

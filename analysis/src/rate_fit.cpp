@@ -453,28 +453,11 @@ RateFit fit_convergence_rate(std::span<const double> x, std::span<const double> 
 
 namespace {
 
-std::string latex_escape(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    switch (c) {
-      case '\\': out += "\\textbackslash{}"; break;
-      case '~': out += "\\textasciitilde{}"; break;
-      case '^': out += "\\textasciicircum{}"; break;
-      case '&': case '%': case '$': case '#': case '_': case '{': case '}':
-        out += '\\';
-        out += c;
-        break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 /// The fitted-order line shared by the three table formats; with `latex`, numbers in math mode and text escaped.
 std::string fit_line(const RateFit& result, const ConvergenceTableOptions& options, bool latex) {
   const auto number = [&](const std::string& text) { return latex ? "$" + text + "$" : text; };
   if (!result.fit.ok) {
-    return "fitted order: not available (" + (latex ? latex_escape(result.fit.message) : result.fit.message) + ")";
+    return "fitted order: not available (" + (latex ? latex_text(result.fit.message) : result.fit.message) + ")";
   }
   const int digits = options.rate_digits;
   return "fitted order " + number(format_fixed(result.fit.exponent, digits)) + " (95" + (latex ? "\\%" : "%") +
@@ -492,7 +475,7 @@ struct TableCells {
 
 TableCells table_cells(const RateFit& result, const ConvergenceTableOptions& options) {
   TableCells cells;
-  cells.header = {options.x_name, options.error_name, "rate", "status"};
+  cells.header = {options.x_name, options.error_name, "order", "status"};
   for (const RatePoint& point : result.points) {
     cells.rows.push_back({format_general(point.x), format_scientific(point.error, options.error_digits),
                           std::isfinite(point.rate) ? format_fixed(point.rate, options.rate_digits) : "-",
@@ -511,6 +494,47 @@ std::string latex_scientific(double value, int digits) {
 }
 
 }  // namespace
+
+std::string latex_text(std::string_view s) {
+  // The non-ASCII characters the declared quantities and labels use, as commands pdflatex knows without packages.
+  static constexpr std::pair<std::string_view, std::string_view> kUnicode[] = {
+      {"ρ̄", "\\ensuremath{\\bar\\rho}"},     {"ε", "\\ensuremath{\\varepsilon}"}, {"Δ", "\\ensuremath{\\Delta}"}, {"∞", "\\ensuremath{\\infty}"},
+      {"ρ", "\\ensuremath{\\rho}"},        {"χ", "\\ensuremath{\\chi}"},   {"²", "\\ensuremath{^2}"},
+      {"−", "\\ensuremath{-}"},            {"≈", "\\ensuremath{\\approx}"}, {"≠", "\\ensuremath{\\ne}"},
+      {"‖", "\\ensuremath{\\|}"},
+  };
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      bool known = false;
+      for (const auto& [utf8, command] : kUnicode)
+        if (s.substr(i, utf8.size()) == utf8) {
+          out += command;
+          i += utf8.size() - 1;
+          known = true;
+          break;
+        }
+      if (!known) out += c;  // passed through: LaTeX's utf8 input says which character it lacks
+      continue;
+    }
+    switch (c) {
+      case '\\': out += "\\textbackslash{}"; break;
+      case '~': out += "\\textasciitilde{}"; break;
+      case '^': out += "\\textasciicircum{}"; break;
+      case '|': out += "\\textbar{}"; break;
+      case '<': out += "\\textless{}"; break;
+      case '>': out += "\\textgreater{}"; break;
+      case '&': case '%': case '$': case '#': case '_': case '{': case '}':
+        out += '\\';
+        out += c;
+        break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
 
 std::string convergence_table_text(const RateFit& result, const ConvergenceTableOptions& options) {
   const TableCells cells = table_cells(result, options);
@@ -555,11 +579,11 @@ std::string convergence_table_markdown(const RateFit& result, const ConvergenceT
 
 std::string convergence_table_latex(const RateFit& result, const ConvergenceTableOptions& options) {
   // Built by appending (GCC 12 reports a false -Wrestrict for "literal" + std::string&&).
-  std::string out = "\\begin{tabular}{rrrl}\n\\hline\n";
-  out += latex_escape(options.x_name);
+  std::string out = "\\begin{tabular}{rrrl}\n\\toprule\n";
+  out += latex_text(options.x_name);
   out += " & ";
-  out += latex_escape(options.error_name);
-  out += " & rate & status \\\\\n\\hline\n";
+  out += latex_text(options.error_name);
+  out += " & order & status \\\\\n\\midrule\n";
   for (const RatePoint& point : result.points) {
     out += "$";
     out += format_general(point.x);
@@ -574,10 +598,10 @@ std::string convergence_table_latex(const RateFit& result, const ConvergenceTabl
       out += "--";
     }
     out += " & ";
-    out += latex_escape(to_string(point.status));
+    out += latex_text(to_string(point.status));
     out += " \\\\\n";
   }
-  out += "\\hline\n\\end{tabular}\n\n";
+  out += "\\bottomrule\n\\end{tabular}\n\n";
   out += fit_line(result, options, true);
   out += "\n";
   return out;

@@ -229,9 +229,9 @@ std::string render_markdown(const Document& document) {
 
 std::string render_html(const Document& document) {
   std::string out = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + html_escape(document.title) +
-                    "</title>\n<style>body{font-family:sans-serif;max-width:1100px;margin:auto}"
+                    "</title>\n<style>body{font-family:sans-serif;max-width:1200px;margin:auto}"
                     "table{border-collapse:collapse}td,th{border:1px solid #999;padding:2px 6px;text-align:right}"
-                    "img{max-width:100%}pre{background:#f4f4f4;padding:8px;overflow:auto}</style></head><body>\n";
+                    "img{width:100%;max-width:1100px}pre{background:#f4f4f4;padding:8px;overflow:auto}</style></head><body>\n";
   for (const Block& block : document.blocks) out += html_block(block);
   return out + "</body></html>\n";
 }

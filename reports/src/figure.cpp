@@ -1,6 +1,7 @@
 // Curves and heat maps as .dat + .gp pairs, rendered by gnuplot through gnuplot-iostream (see figure.hpp).
 #include "blobflow/reports/figure.hpp"
 
+#include "blobflow/reports/quantity.hpp"
 #include "blobflow/reports/table.hpp"
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <stdexcept>
+#include <tuple>
 
 #include <gnuplot-iostream.h>
 
@@ -138,7 +140,116 @@ bool write_loglog_figure(const std::filesystem::path& dir, const LogLogFigure& f
   return render_script(dir, gp, figure.name + ".png", render);
 }
 
-bool write_plot(const std::filesystem::path& dir, const Plot& plot, bool render, bool pdf) {
+namespace {
+
+/// The three outputs of a Plot and how each writes its text: PNG and SVG for the report's pages, a PDF for papers
+/// (gnuplot's enhanced text, no title), and cairolatex's pair name-latex.tex + name-latex.pdf whose text LaTeX sets.
+enum class Output { page, pdf, latex };
+
+/// Paper figures: one column of a two-column article.
+constexpr const char* kPaperSize = "size 3.4in,2.6in";
+/// The report's images: wide enough for the page's column, with fonts that read at that width.
+constexpr const char* kPageSize = "size 1000,650 font ',14'";
+/// Fraction of the plot added on each side of the data (gnuplot's `set offsets graph`): the markers at the ends are
+/// not cut by the border, and no axis is stretched to the next power of ten.
+constexpr double kRangeMargin = 0.03;
+
+/// The least and largest positive values of the x or the y columns of the plot (y_high included).
+std::pair<double, double> positive_range(const Plot& plot, bool x_axis) {
+  double lo = INFINITY, hi = 0.0;
+  for (const PlotSeries& s : plot.series)
+    for (const auto* column : x_axis ? std::vector{&s.x} : std::vector{&s.y, &s.y_high})
+      for (double v : *column)
+        if (v > 0.0 && std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
+  return {lo, hi};
+}
+
+/// Whether an axis is logarithmic and holds at least two powers of ten (then its ticks are 10^k).
+bool spans_decades(const Plot& plot, bool x_axis) {
+  const auto [lo, hi] = positive_range(plot, x_axis);
+  return (x_axis ? plot.log_x : plot.log_y) && lo <= hi && std::floor(std::log10(hi)) - std::ceil(std::log10(lo)) >= 1.0;
+}
+
+/// The tick format of an axis: 10^k where it spans decades, else %g.
+std::string tick_format(const Plot& plot, bool x_axis, Output out) {
+  const bool decades = spans_decades(plot, x_axis);
+  if (out == Output::latex) return decades ? "'$10^{%L}$'" : "'$%g$'";
+  return decades ? "'10^{%L}'" : "'%g'";
+}
+
+/// The ticks of a logarithmic axis with fewer than two powers of ten in its range, where gnuplot's ticks (at powers of
+/// ten only) would leave it with one label or none: the values 1, 2, 5 times 10^k in the range, or 1 to 9 times 10^k
+/// where that gives fewer than two. Empty for other axes (gnuplot's own ticks).
+std::string narrow_log_ticks(const Plot& plot, bool x_axis) {
+  const auto [lo, hi] = positive_range(plot, x_axis);
+  if (!(x_axis ? plot.log_x : plot.log_y) || !(lo <= hi) || spans_decades(plot, x_axis)) return "";
+  std::vector<double> ticks;
+  for (const std::vector<int>& mantissas : {std::vector<int>{1, 2, 5}, std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8, 9}}) {
+    ticks.clear();
+    for (int k = static_cast<int>(std::floor(std::log10(lo))); k <= static_cast<int>(std::ceil(std::log10(hi))); ++k)
+      for (int m : mantissas)
+        if (const double v = m * std::pow(10.0, k); v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) ticks.push_back(v);
+    if (ticks.size() >= 2) break;
+  }
+  std::string list;
+  for (double v : ticks) list += (list.empty() ? "" : ", ") + format_significant(v, 3);
+  return list.empty() ? "" : std::string("set ") + (x_axis ? "x" : "y") + "tics (" + list + ")\n";
+}
+
+/// A series title for the output: LaTeX text for cairolatex, printed as written (noenhanced) otherwise. The paper
+/// figures leave the details of a series (labels that start with two spaces) out of their small legends.
+std::string series_title(const std::string& label, Output out) {
+  if (label.empty() || (out != Output::page && label.rfind("  ", 0) == 0)) return "notitle";
+  return out == Output::latex ? "title " + quoted(latex_text(label)) : "title " + quoted(label) + " noenhanced";
+}
+
+/// The settings of one output: axis labels and tick formats, the legend, the title (pages only).
+std::string plot_settings(const Plot& plot, Output out) {
+  const bool latex = out == Output::latex;
+  const std::string x_label = latex ? (plot.x_label_latex.empty() ? latex_text(plot.x_label) : plot.x_label_latex)
+                                    : plot.x_label;
+  const std::string y_label = latex ? (plot.y_label_latex.empty() ? latex_text(plot.y_label) : plot.y_label_latex)
+                                    : plot.y_label;
+  std::string s = "set xlabel " + quoted(x_label) + "\nset ylabel " + quoted(y_label) + "\nset format x " +
+                  tick_format(plot, true, out) + "\nset format y " + tick_format(plot, false, out) + "\n";
+  // A legend of long labels goes below the plot, which would otherwise be squeezed to a sliver at its left; paper
+  // figures always have it below, one column wide.
+  std::size_t longest = 0;
+  for (const PlotSeries& series : plot.series) longest = std::max(longest, series.label.size());
+  // The key's font: the terminal's in the paper figures (cairolatex: the document's), smaller than the axes' on pages.
+  if (out != Output::page) s += "unset title\nset key outside below left Left reverse font ''\n";
+  else
+    s += std::string("set title ") + quoted(plot.title) + " noenhanced\n" +
+         (longest > kLongLegendLabel ? "set key outside below left Left reverse font ',11'\n"
+                                     : "set key outside right top font ',11'\n");
+  return s;
+}
+
+/// The plot command of one output.
+std::string plot_command(const Plot& plot, const std::string& dat, Output out) {
+  std::string command = "plot ";
+  for (std::size_t k = 0; k < plot.series.size(); ++k) {
+    const PlotSeries& s = plot.series[k];
+    std::string how;
+    switch (s.style) {
+      case Style::points_lines: how = "using 1:2 with linespoints pt 7"; break;
+      case Style::points: how = "using 1:2 with points pt 6 ps 2.5 lw 2"; break;
+      case Style::line: how = "using 1:2 with lines lw 2"; break;
+      case Style::dashed: how = std::string("using 1:2 with lines dt 2") + (s.color > 0 ? " lw 2" : " lc rgb 'gray40'"); break;
+      case Style::band: how = "using 1:2:3 with filledcurves"; break;
+      case Style::error_bars: how = "using 1:2:2:3 with yerrorbars ps 0"; break;  // x, y, ylow = y, yhigh
+    }
+    if (s.color > 0) how += " lc " + std::to_string(s.color);
+    if (out != Output::page && s.style == Style::points_lines) how += " ps 0.6";
+    command += (k ? ", " : "") + quoted(dat) + " index " + std::to_string(k) + " " + how + " " +
+               series_title(s.label, out);
+  }
+  return command + "\n";
+}
+
+}  // namespace
+
+bool write_plot(const std::filesystem::path& dir, const Plot& plot, bool render, bool paper) {
   std::filesystem::create_directories(dir);
   const std::string dat = plot.name + ".dat", gp = plot.name + ".gp";
   {
@@ -161,36 +272,21 @@ bool write_plot(const std::filesystem::path& dir, const Plot& plot, bool render,
     std::ofstream out(dir / gp);
     out << "# " << plot.title << " (data: " << dat << "); render with: gnuplot " << gp << "\n";
     if (plot.log_x) out << "set logscale x\n";
-    if (plot.log_y) out << "set logscale y\nset format y '%.0e'\n";
-    // A legend of long labels goes below the plot, which would otherwise be squeezed to a sliver at its left.
-    std::size_t longest = 0;
-    for (const PlotSeries& s : plot.series) longest = std::max(longest, s.label.size());
-    const char* key = longest > kLongLegendLabel ? "set key outside below left Left reverse font ',9'\n"
-                                                 : "set key outside right top font ',10'\n";
-    out << "set grid\n" << key << "set style fill transparent solid 0.25 noborder\n"
-        << "set title " << quoted(plot.title) << "\nset xlabel " << quoted(plot.x_label) << "\nset ylabel "
-        << quoted(plot.y_label) << "\n";
-    std::string command = "plot ";
-    for (std::size_t k = 0; k < plot.series.size(); ++k) {
-      const PlotSeries& s = plot.series[k];
-      std::string how;
-      switch (s.style) {
-        case Style::points_lines: how = "using 1:2 with linespoints pt 7"; break;
-        case Style::points: how = "using 1:2 with points pt 6 ps 2.5 lw 2"; break;
-        case Style::line: how = "using 1:2 with lines lw 2"; break;
-        case Style::dashed: how = std::string("using 1:2 with lines dt 2") + (s.color > 0 ? " lw 2" : " lc rgb 'gray40'"); break;
-        case Style::band: how = "using 1:2:3 with filledcurves"; break;
-        case Style::error_bars: how = "using 1:2:2:3 with yerrorbars ps 0"; break;  // x, y, ylow = y, yhigh
-      }
-      if (s.color > 0) how += " lc " + std::to_string(s.color);
-      command += (k ? ", " : "") + quoted(dat) + " index " + std::to_string(k) + " " + how + " title " +
-                 quoted(s.label);
+    if (plot.log_y) out << "set logscale y\n";
+    const std::string margin = "graph " + format_shortest(kRangeMargin);
+    out << narrow_log_ticks(plot, true) << narrow_log_ticks(plot, false)
+        << "set grid\nset style fill transparent solid 0.25 noborder\n"
+        << "set autoscale fix\nset offsets " << margin << ", " << margin << ", " << margin << ", " << margin << "\n";
+    std::vector<std::tuple<std::string, std::string, Output>> terminals = {
+        {std::string("pngcairo enhanced ") + kPageSize, ".png", Output::page},
+        {std::string("svg enhanced ") + kPageSize, ".svg", Output::page}};
+    if (paper) {
+      terminals.emplace_back(std::string("pdfcairo enhanced font ',9' ") + kPaperSize, ".pdf", Output::pdf);
+      terminals.emplace_back(std::string("cairolatex pdf ") + kPaperSize, "-latex.tex", Output::latex);
     }
-    std::vector<std::pair<std::string, std::string>> terminals = {{"pngcairo noenhanced size 1000,650", ".png"},
-                                                                  {"svg noenhanced size 1000,650", ".svg"}};
-    if (pdf) terminals.emplace_back("pdfcairo noenhanced size 7in,4.5in", ".pdf");
-    for (const auto& [terminal, extension] : terminals)
-      out << "set terminal " << terminal << "\nset output " << quoted(plot.name + extension) << "\n" << command << "\n";
+    for (const auto& [terminal, extension, output] : terminals)
+      out << "set terminal " << terminal << "\nset output " << quoted(plot.name + extension) << "\n"
+          << plot_settings(plot, output) << plot_command(plot, dat, output);
     out << "unset output\n";
     if (!out) throw std::runtime_error((dir / gp).string() + ": cannot write the file");
   }

@@ -52,7 +52,11 @@ void to_json(nlohmann::json& j, const FitSpec& fit) {
        {"agents_figure", fit.agents_figure},
        {"floor", fit.floor},
        {"expected", fit.expected},
-       {"t_window", fit.t_window}};
+       {"t_window", fit.t_window},
+       {"x_label", fit.x_label},
+       {"y_label", fit.y_label},
+       {"x_label_latex", fit.x_label_latex},
+       {"y_label_latex", fit.y_label_latex}};
 }
 
 void from_json(const nlohmann::json& j, FitSpec& fit) {
@@ -78,6 +82,10 @@ void from_json(const nlohmann::json& j, FitSpec& fit) {
   read_key(j, "floor", fit.floor);
   read_key(j, "expected", fit.expected);
   read_key(j, "t_window", fit.t_window);
+  read_key(j, "x_label", fit.x_label);
+  read_key(j, "y_label", fit.y_label);
+  read_key(j, "x_label_latex", fit.x_label_latex);
+  read_key(j, "y_label_latex", fit.y_label_latex);
 }
 
 }  // namespace blobflow

@@ -13,11 +13,13 @@
 #include <set>
 #include <sstream>
 #include <stdexcept>
+#include <tuple>
 
 #include "blobflow/analysis/rate_fit.hpp"
 #include "blobflow/reports/document.hpp"
 #include "blobflow/reports/figure.hpp"
 #include "blobflow/reports/fit_spec.hpp"
+#include "blobflow/reports/quantity.hpp"
 #include "blobflow/reports/table.hpp"
 
 namespace blobflow::reports {
@@ -52,6 +54,9 @@ void write_text(const std::filesystem::path& path, const std::string& text) {
   out << text;
   if (!out) throw std::runtime_error(path.string() + ": cannot write the file");
 }
+
+/// A number as captions and labels show it: at most 6 significant digits (no "1.2000000000000002").
+std::string shown(double v) { return format_significant(v, 6); }
 
 /// The last part of a run key ("discretization.mollifier" -> "mollifier").
 std::string short_key(const std::string& key) { return key.substr(key.rfind('.') + 1); }
@@ -167,21 +172,9 @@ bool has_replicates(const Group& g) {
 std::string spread_markdown(const Group& g, const std::string& x_name, const std::string& error_name) {
   Table table({x_name, "replicates", "mean " + error_name, "min", "max"});
   for (const Point& p : g.points)
-    table.add_row({format_shortest(p.x), std::to_string(p.replicates), format_scientific(p.error),
+    table.add_row({shown(p.x), std::to_string(p.replicates), format_scientific(p.error),
                    format_scientific(p.error_min), format_scientific(p.error_max)});
   return "Spread over replicates (the fit uses the mean; min-max):\n\n" + table.to_markdown();
-}
-
-/// The same as a LaTeX tabular.
-std::string spread_latex(const Group& g, const std::string& key) {
-  std::string x_name;  // the key with its underscores escaped
-  for (char c : key) x_name += c == '_' ? std::string("\\_") : std::string(1, c);
-  std::string out = "% spread over replicates (the fit uses the mean; min-max)\n\\begin{tabular}{rrrrr}\n\\hline\n" +
-                    x_name + " & replicates & mean & min & max \\\\\n\\hline\n";
-  for (const Point& p : g.points)
-    out += format_shortest(p.x) + " & " + std::to_string(p.replicates) + " & " + format_scientific(p.error) + " & " +
-           format_scientific(p.error_min) + " & " + format_scientific(p.error_max) + " \\\\\n";
-  return out + "\\hline\n\\end{tabular}\n";
 }
 
 std::string group_label(const json& record, const std::vector<std::string>& group_by) {
@@ -212,7 +205,7 @@ std::string floor_table(const Group& g, const std::string& against, const std::s
                         const std::string& floor_key) {
   Table table({short_key(against), error_name, floor_key, error_name + " / " + floor_key});
   for (const Point& p : g.points)
-    table.add_row({format_shortest(p.x), format_scientific(p.error), format_scientific(p.floor),
+    table.add_row({shown(p.x), format_scientific(p.error), format_scientific(p.floor),
                    p.floor && *p.floor > 0.0 ? format_fixed(p.error / *p.floor, 2) : std::string("-")});
   return table.to_markdown();
 }
@@ -355,14 +348,14 @@ struct Builder {
   const json& record(const std::string& id) { return runs.records[id]; }
 
   void add_figure(const Plot& plot, const std::string& caption) {
-    const bool rendered = write_plot(dir / "figures", plot, options.render, options.pdf);
+    const bool rendered = write_plot(dir / "figures", plot, options.render, options.paper);
     report.figures.push_back({plot.name, caption, rendered});
     const std::string stem = "figures/" + plot.name;
     document.add(FigureBlock{caption, stem + ".png", stem + ".svg", stem + ".dat", stem + ".gp"});
   }
 
   void add_figure(const HeatMapFigure& figure, const std::string& caption) {
-    const bool rendered = write_heat_maps(dir / "figures", figure, options.render, options.pdf);
+    const bool rendered = write_heat_maps(dir / "figures", figure, options.render, options.paper);
     report.figures.push_back({figure.name, caption, rendered});
     const std::string stem = "figures/" + figure.name;
     const std::string image = figure.animation ? stem + ".gif" : "";  // an animation is its one image
@@ -373,18 +366,48 @@ struct Builder {
   void add_note(const std::string& text) { document.add(Paragraph{{emphasis(text)}}); }
 };
 
+/// A quantity that is a word or two, not a symbol ("density"): upright in LaTeX.
+Quantity words(const std::string& s) { return {s, s, "\\mbox{" + latex_text(s) + "}", "", true}; }
+
+/// A Plot whose axes are labelled with the quantities x and y (gnuplot's and LaTeX's forms).
+Plot labelled_plot(std::string name, std::string title, const Quantity& x, const Quantity& y, bool log_x, bool log_y) {
+  Plot p;
+  p.name = std::move(name), p.title = std::move(title), p.log_x = log_x, p.log_y = log_y;
+  p.x_label = axis_label_gnuplot(x), p.x_label_latex = axis_label_latex(x);
+  p.y_label = axis_label_gnuplot(y), p.y_label_latex = axis_label_latex(y);
+  return p;
+}
+
 /// One fit with what its sections share: the spec, the names they show and the groups of points.
 struct FitView {
   FitSpec spec;
   std::string error_name, t_text, heading;
   std::vector<Group> groups;
+  Quantity x_q, error_q;    ///< the declared symbols of the axis and the error, with the fit's own labels
+  std::string description;  ///< the heading without the fit's name: "W2 at t_final against N"
 
-  std::string axis() const { return short_key(spec.against); }
+  std::string axis() const { return x_q.plain; }
   /// "<group>, <axis> = <x of its finest point>"
-  std::string finest_label(const Group& g) const {
-    return g.label + ", " + axis() + " = " + format_shortest(g.points.back().x);
-  }
+  std::string finest_label(const Group& g) const { return g.label + ", " + axis() + " = " + shown(g.points.back().x); }
 };
+
+/// The axis and error quantities of a fit: declared (quantity.hpp), replaced by the fit's labels where given.
+std::pair<Quantity, Quantity> fit_quantities(const FitSpec& fit) {
+  Quantity x = quantity(fit.against), e = error_quantity(fit.metric, fit.compare_to_reference);
+  if (!fit.x_label.empty()) x.plain = x.gnuplot = fit.x_label;
+  if (!fit.y_label.empty()) e.plain = e.gnuplot = fit.y_label;
+  if (!fit.x_label_latex.empty()) x.latex = fit.x_label_latex;
+  if (!fit.y_label_latex.empty()) e.latex = fit.y_label_latex;
+  return {x, e};
+}
+
+/// The sign convention of the order, in words: "error ≈ C N^p; p < 0: the error falls as N grows".
+std::string order_convention(const FitView& f) {
+  const bool upward = refines_upward(f.spec.against);
+  return "order p: the exponent of " + f.error_name + " ≈ C " + f.axis() + "^p (the slope in log-log); " +
+         (upward ? "p < 0: the error falls as " + f.axis() + " grows" : "p > 0: the error falls as " + f.axis() +
+                                                                            " decreases");
+}
 
 /// The error of a run for the fit: its metric, or |metric - the reference's| with compare_to_reference.
 std::optional<double> fit_error(const FitSpec& fit, const json& record, std::optional<double> reference_value) {
@@ -488,15 +511,15 @@ std::string csv_rows(const FitView& f, const Group& g) {
   return csv;
 }
 
-/// The report's table of one group: x, error, pairwise rate, status, the replicates' spread and the floor.
+/// The report's table of one group: x, error, pairwise order, status, the replicates' spread and the floor.
 TableBlock group_table(const FitView& f, const Group& g) {
   const analysis::RateFit& rf = g.rate;
-  TableBlock table{{f.axis(), f.error_name, "pairwise rate", "status"}, {}, {}};
+  TableBlock table{{f.axis(), f.error_name, "order", "status"}, {}, {}};
   if (has_replicates(g)) table.header.insert(table.header.end(), {"replicates", "min", "max"});
   if (!f.spec.floor.empty()) table.header.push_back(f.spec.floor);
   for (std::size_t k = 0; k < rf.points.size(); ++k) {
     const auto& p = rf.points[k];
-    std::vector<std::string> row = {format_shortest(p.x), format_scientific(p.error),
+    std::vector<std::string> row = {shown(p.x), format_scientific(p.error),
                                     std::isnan(p.rate) ? "-" : format_fixed(p.rate, 2),
                                     std::string(analysis::to_string(p.status))};
     if (has_replicates(g))
@@ -508,38 +531,180 @@ TableBlock group_table(const FitView& f, const Group& g) {
   return table;
 }
 
-/// "fitted slope ... (95% CI ...)", or why there is none.
+/// "fitted order ... (95% CI ...)", or why there is none.
 std::string fit_line(const FitView& f, const Group& g) {
   const analysis::RateFit& rf = g.rate;
   if (rf.fit.ok)
-    return "fitted slope " + format_fixed(rf.fit.exponent, 3) + " (95% CI " + format_fixed(rf.fit.ci95_low, 3) +
-           " to " + format_fixed(rf.fit.ci95_high, 3) + ", " + std::to_string(rf.n_used) + " of " +
+    return "fitted order " + format_fixed(rf.fit.exponent, 3) + " (" + f.error_name + " ≈ C " + f.axis() + "^" +
+           format_fixed(rf.fit.exponent, 2) + "; 95% CI " + format_fixed(rf.fit.ci95_low, 3) + " to " +
+           format_fixed(rf.fit.ci95_high, 3) + ", " + std::to_string(rf.n_used) + " of " +
            std::to_string(rf.points.size()) + " points)";
   // One value of the axis (a fit that carries a sweep's other figures): no rate by design, not a failed fit.
   if (g.points.size() == 1)
-    return "one value of " + f.axis() + " (" + format_shortest(g.points.front().x) + "): " + f.error_name + " " +
-           format_scientific(g.points.front().error) + ", no rate to fit";
-  return "fitted slope: not available (" + rf.fit.message + ")";
+    return "one value of " + f.axis() + " (" + shown(g.points.front().x) + "): " + f.error_name + " " +
+           format_scientific(g.points.front().error) + ", no order to fit";
+  return "fitted order: not available (" + rf.fit.message + ")";
 }
 
-/// The fit's heading, and per group its rows of rates.csv, its tables of rates.md and rates.tex, and its table
-/// and fit line in the report.
+/// The x values of a fit's groups, each once, in refinement order (a group may lack some).
+std::vector<double> all_x(const FitView& f) {
+  std::vector<double> xs;
+  for (const Group& g : f.groups)
+    for (const Point& p : g.points)
+      if (std::find(xs.begin(), xs.end(), p.x) == xs.end()) xs.push_back(p.x);
+  const bool upward = refines_upward(f.spec.against);
+  std::sort(xs.begin(), xs.end(), [&](double a, double b) { return upward ? a < b : a > b; });
+  return xs;
+}
+
+/// The index of the group's point at x, or none.
+std::optional<std::size_t> point_at(const Group& g, double x) {
+  for (std::size_t k = 0; k < g.points.size(); ++k)
+    if (g.points[k].x == x) return k;
+  return std::nullopt;
+}
+
+/// Significant digits of the errors in the paper table (1.23e-04): the runs' errors rarely carry more.
+constexpr int kTableErrorDigits = 3;
+/// Digits after the point of orders in the tables.
+constexpr int kOrderDecimals = 2;
+
+/// "1.23e-04" as "1.23\cdot 10^{-4}" for a dcolumn cell (aligned on the point); nan and inf as text.
+std::string latex_scientific(double v) {
+  const std::string text = format_scientific(v, kTableErrorDigits);
+  const std::size_t e = text.find('e');
+  if (e == std::string::npos) return "\\multicolumn{1}{c}{" + text + "}";
+  return text.substr(0, e) + "\\cdot 10^{" + std::to_string(std::stoi(text.substr(e + 1))) + "}";
+}
+
+/// A LaTeX label of the fit's name: letters, digits and - : . kept, anything else a -.
+std::string latex_label(const std::string& name) {
+  std::string out = "tab:";
+  for (char c : name) out += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == ':' || c == '.' ? c : '-';
+  return out;
+}
+
+/// The fit's one table for a paper (rates.tex): booktabs rules, the swept axis, then per group its error and pairwise
+/// order, the fitted order with its 95% CI below; numbers aligned on the decimal point (dcolumn); points outside the
+/// fitted window marked *. Needs \usepackage{booktabs,dcolumn}.
+std::string combined_latex(const FitView& f) {
+  const std::size_t n = f.groups.size();
+  const bool labelled = !(n == 1 && f.groups.front().label == "all runs");
+  std::string cols = "D{.}{.}{-1}";
+  for (std::size_t gi = 0; gi < n; ++gi) cols += " D{.}{.}{-1} D{.}{.}{2}";
+  const std::string t = f.spec.t ? "$t = " + shown(*f.spec.t) + "$" : "$t = t_{\\mathrm{final}}$";
+  std::string out = "\\begin{table}[htbp]\n\\centering\n\\caption{$" + f.error_q.latex + "$ at " + t + " against $" +
+                    f.x_q.latex + "$" + (labelled ? ", one pair of columns per group" : "") +
+                    ". Order: the pairwise order $\\log(e_k/e_{k-1})/\\log(x_k/x_{k-1})$ of consecutive rows, and "
+                    "the fitted order $p$ of $e \\approx C\\,x^{p}$ (least squares in log-log on the asymptotic "
+                    "window, 95\\% confidence interval); " +
+                    (refines_upward(f.spec.against) ? "$p < 0$: the error falls as $" + f.x_q.latex + "$ grows. "
+                                                    : "$p > 0$: the error falls as $" + f.x_q.latex + "$ decreases. ") +
+                    "$^{*}$: outside the fitted window. Fit \\texttt{" + latex_text(f.spec.name) + "}.}\n\\label{" +
+                    latex_label(f.spec.name) + "}\n\\begin{tabular}{" + cols + "}\n\\toprule\n";
+  if (labelled) {
+    std::string rules;
+    for (std::size_t gi = 0; gi < n; ++gi) {
+      out += " & \\multicolumn{2}{c}{" + latex_text(f.groups[gi].label) + "}";
+      rules += "\\cmidrule(lr){" + std::to_string(2 * gi + 2) + "-" + std::to_string(2 * gi + 3) + "}";
+    }
+    out += " \\\\\n" + rules + "\n";
+  }
+  out += "\\multicolumn{1}{c}{$" + f.x_q.latex + "$}";
+  for (std::size_t gi = 0; gi < n; ++gi)
+    out += " & \\multicolumn{1}{c}{$" + f.error_q.latex + "$} & \\multicolumn{1}{c}{order}";
+  out += " \\\\\n\\midrule\n";
+  for (const double x : all_x(f)) {
+    out += shown(x);
+    for (const Group& g : f.groups) {
+      const auto k = point_at(g, x);
+      if (!k) {
+        out += " & & ";
+        continue;
+      }
+      const analysis::RatePoint& p = g.rate.points[*k];
+      const bool used = p.status == analysis::RatePointStatus::used || g.rate.n_used == 0;  // no window: no mark
+      out += " & " + latex_scientific(p.error) + (used ? "" : "{}^{*}") + " & " +
+             (std::isfinite(p.rate) ? format_fixed(p.rate, kOrderDecimals) : std::string("\\multicolumn{1}{c}{--}"));
+    }
+    out += " \\\\\n";
+  }
+  out += "\\midrule\n\\multicolumn{1}{l}{fitted order}";
+  for (const Group& g : f.groups) {
+    const analysis::PowerLawFit& fit = g.rate.fit;
+    out += " & \\multicolumn{2}{c}{" +
+           (fit.ok ? "$" + format_fixed(fit.exponent, kOrderDecimals) + "$ $[" + format_fixed(fit.ci95_low, kOrderDecimals) +
+                         ", " + format_fixed(fit.ci95_high, kOrderDecimals) + "]$"
+                   : std::string("--")) +
+           "}";
+  }
+  return out + " \\\\\n\\bottomrule\n\\end{tabular}\n\\end{table}\n";
+}
+
+/// The same table in Markdown (rates.md): the axis, then per group its error and pairwise order, and a last row with
+/// the fitted orders.
+std::string combined_markdown(const FitView& f) {
+  std::vector<std::string> header = {f.axis()};
+  for (const Group& g : f.groups)
+    header.insert(header.end(), {f.error_name + " (" + g.label + ")", "order (" + g.label + ")"});
+  Table table(header);
+  for (const double x : all_x(f)) {
+    std::vector<std::string> row = {shown(x)};
+    for (const Group& g : f.groups) {
+      const auto k = point_at(g, x);
+      const analysis::RatePoint* p = k ? &g.rate.points[*k] : nullptr;
+      row.push_back(p ? format_scientific(p->error, kTableErrorDigits) +
+                            (p->status == analysis::RatePointStatus::used || g.rate.n_used == 0 ? "" : "*")
+                      : "");
+      row.push_back(p && std::isfinite(p->rate) ? format_fixed(p->rate, kOrderDecimals) : "-");
+    }
+    table.add_row(std::move(row));
+  }
+  std::vector<std::string> fitted = {"fitted order"};
+  for (const Group& g : f.groups) {
+    const analysis::PowerLawFit& fit = g.rate.fit;
+    fitted.push_back(fit.ok ? format_fixed(fit.exponent, kOrderDecimals) : "-");
+    fitted.push_back(fit.ok ? "[" + format_fixed(fit.ci95_low, kOrderDecimals) + ", " +
+                                  format_fixed(fit.ci95_high, kOrderDecimals) + "]"
+                            : "");
+  }
+  table.add_row(std::move(fitted));
+  return table.to_markdown() + "\n" + order_convention(f) +
+         "; the order column: the pairwise order between consecutive rows; *: outside the fitted window (the "
+         "tables below give each point's status).\n";
+}
+
+/// The spread of the replicates of each point of a group as a LaTeX table (rates.tex): x, replicates, mean, min and
+/// max of the error.
+std::string spread_latex(const FitView& f, const Group& g) {
+  std::string out = "\\begin{table}[htbp]\n\\centering\n\\caption{Spread over replicates of $" + f.error_q.latex +
+                    "$, " + latex_text(g.label) + " (fit \\texttt{" + latex_text(f.spec.name) +
+                    "}; the fit uses the mean).}\n\\begin{tabular}{D{.}{.}{-1} r D{.}{.}{-1} D{.}{.}{-1} D{.}{.}{-1}}\n"
+                    "\\toprule\n\\multicolumn{1}{c}{$" + f.x_q.latex + "$} & replicates & \\multicolumn{1}{c}{mean} & "
+                    "\\multicolumn{1}{c}{min} & \\multicolumn{1}{c}{max} \\\\\n\\midrule\n";
+  for (const Point& p : g.points)
+    out += shown(p.x) + " & " + std::to_string(p.replicates) + " & " + latex_scientific(p.error) + " & " +
+           latex_scientific(p.error_min) + " & " + latex_scientific(p.error_max) + " \\\\\n";
+  return out + "\\bottomrule\n\\end{tabular}\n\\end{table}\n";
+}
+
+/// The fit's heading, its combined tables in rates.md and rates.tex, and per group its rows of rates.csv, its
+/// detailed table in rates.md, and its table and fit line in the report.
 void add_fit_tables(Builder& b, const FitView& f) {
   b.document.add(Heading{2, f.heading, ""});
-  b.rates_md += "## " + f.heading + "\n\n";
-  b.rates_tex += "% " + f.heading + "\n";
+  b.document.add(Paragraph{{text(order_convention(f) + ".")}});
+  b.rates_md += "## " + f.heading + "\n\n" + combined_markdown(f) + "\n";
+  b.rates_tex += "% " + f.heading + "\n" + combined_latex(f) + "\n";
   const analysis::ConvergenceTableOptions table_options{f.axis(), f.error_name, 3, 2};
   for (const Group& g : f.groups) {
     b.csv += csv_rows(f, g);
     std::string md = analysis::convergence_table_markdown(g.rate, table_options);
-    std::string tex = analysis::convergence_table_latex(g.rate, table_options);
     if (has_replicates(g)) {
       md += "\n\n" + spread_markdown(g, f.axis(), f.error_name);
-      tex += "\n" + spread_latex(g, f.axis());
+      b.rates_tex += spread_latex(f, g) + "\n";
     }
-    if (!f.spec.floor.empty()) md += "\n\n" + floor_table(g, f.spec.against, f.error_name, f.spec.floor);
+    if (!f.spec.floor.empty()) md += "\n\n" + floor_table(g, f.axis(), f.error_name, f.spec.floor);
     b.rates_md += "### " + g.label + "\n\n" + md + "\n\n";
-    b.rates_tex += "% " + g.label + "\n" + tex + "\n\n";
     const std::string line = fit_line(f, g);
     b.document.add(Heading{3, g.label, ""});
     b.document.add(group_table(f, g));
@@ -559,7 +724,7 @@ void add_fit_curves(Plot& plot, const Group& g, int color) {
     mean_lx += std::log(g.points[k].x) / double(rf.n_used);
     mean_ly += std::log(g.points[k].error) / double(rf.n_used);
   }
-  PlotSeries line{"  fit: slope " + format_fixed(rf.fit.exponent, 2), {}, {}, {}, Style::line, color};
+  PlotSeries line{"  fit: order " + format_fixed(rf.fit.exponent, 2), {}, {}, {}, Style::line, color};
   PlotSeries band{"  95% CI [" + format_fixed(rf.fit.ci95_low, 2) + ", " + format_fixed(rf.fit.ci95_high, 2) + "]",
                   {}, {}, {}, Style::band, color};
   for (std::size_t k = rf.first_used; k <= rf.last_used; ++k) {
@@ -575,10 +740,35 @@ void add_fit_curves(Plot& plot, const Group& g, int color) {
   plot.series.push_back(line);
 }
 
+/// A fitted line sits this factor above its slope triangle: close enough to read against, clear of the markers.
+constexpr double kTriangleBelow = 0.5;
+
+/// The reference slope nearest a group's fitted order, if the group has a fit over two points or more.
+std::optional<double> nearest_slope(const Group& g, const std::vector<double>& slopes) {
+  const analysis::RateFit& rf = g.rate;
+  if (slopes.empty() || !rf.fit.ok || rf.n_used < 2) return std::nullopt;
+  return *std::min_element(slopes.begin(), slopes.end(), [&](double a, double b) {
+    return std::abs(a - rf.fit.exponent) < std::abs(b - rf.fit.exponent);
+  });
+}
+
+/// The slope triangle of a group for the reference slope `slope`: a right triangle whose hypotenuse has that slope,
+/// under the fitted line (kTriangleBelow) over the last two points of the fitted window, in the group's colour.
+PlotSeries slope_triangle(const Group& g, double slope, int color) {
+  const analysis::RateFit& rf = g.rate;
+  const double x0 = g.points[rf.last_used - 1].x, x1 = g.points[rf.last_used].x;
+  const auto line = [&](double x) { return kTriangleBelow * std::exp(rf.fit.intercept + rf.fit.exponent * std::log(x)); };
+  // The hypotenuse lies under kTriangleBelow times the fitted line at both ends; the right angle at (x0, y1) is below
+  // it, so the whole triangle stays under the data.
+  const double y0 = std::min(line(x0), line(x1) * std::pow(x0 / x1, slope));
+  const double y1 = y0 * std::pow(x1 / x0, slope);
+  return PlotSeries{"  reference order " + shown(slope), {x0, x1, x0, x0}, {y0, y1, y1, y0}, {}, Style::dashed, color};
+}
+
 /// Error against x per group with the spread of replicates, the fitted line and its band, each group's floor and
-/// the reference slopes.
+/// its slope triangle.
 Plot error_plot(const FitView& f) {
-  Plot plot{f.spec.name, f.heading, f.axis(), f.error_name, true, true, {}};
+  Plot plot = labelled_plot(f.spec.name, f.description, f.x_q, f.error_q, true, true);
   for (std::size_t gi = 0; gi < f.groups.size(); ++gi) {
     const Group& g = f.groups[gi];
     const int color = static_cast<int>(gi) + 1;
@@ -607,16 +797,16 @@ Plot error_plot(const FitView& f) {
       }
     if (!guide.x.empty()) plot.series.push_back(guide);
   }
-  if (!f.groups.empty() && !f.groups.front().points.empty())
-    for (const double slope : f.spec.reference_slopes) {
-      const Point& first = f.groups.front().points.front();
-      const Point& last = f.groups.front().points.back();
-      plot.series.push_back({"slope " + format_shortest(slope),
-                             {first.x, last.x},
-                             {first.error, first.error * std::pow(last.x / first.x, slope)},
-                             {},
-                             Style::dashed});
-    }
+  // Each reference slope once, under the group whose fitted order is nearest to it (groups of one order would draw
+  // the same triangle over each other).
+  std::map<double, std::size_t> anchor;  // slope -> group
+  for (std::size_t gi = 0; gi < f.groups.size(); ++gi) {
+    const std::optional<double> slope = nearest_slope(f.groups[gi], f.spec.reference_slopes);
+    const auto distance = [&](std::size_t g) { return std::abs(f.groups[g].rate.fit.exponent - *slope); };
+    if (slope && (!anchor.count(*slope) || distance(gi) < distance(anchor[*slope]))) anchor[*slope] = gi;
+  }
+  for (const auto& [slope, gi] : anchor)
+    plot.series.push_back(slope_triangle(f.groups[gi], slope, static_cast<int>(gi) + 1));
   return plot;
 }
 
@@ -630,13 +820,17 @@ void add_error_figure(Builder& b, const FitView& f) {
     b.add_note("No run of fit " + f.spec.name + " recorded " + f.error_name + " at " + f.t_text + ": no figure.");
   } else if (one_value) {  // one point per group: the table says it all, a one-point figure would not
     b.add_note("Fit " + f.spec.name + " has one value of " + f.axis() +
-               " per group: no rate and no error figure (the table above gives the values).");
+               " per group: no order and no error figure (the table above gives the values).");
   } else {
-    b.add_figure(error_plot(f), "Figure " + f.spec.name + ": " + f.heading +
+    b.add_figure(error_plot(f), "Figure " + f.spec.name + ": " + f.description +
                                     (replicated ? "; markers: mean over replicates, bars: their min-max"
                                                 : "; markers: measured") +
                                     ", solid: least-squares fit on the asymptotic window, shaded: "
-                                    "lines with slopes in the 95% CI, dashed: reference slopes" +
+                                    "lines with orders in the 95% CI" +
+                                    (f.spec.reference_slopes.empty()
+                                         ? std::string()
+                                         : ", dashed triangles: each reference order (a slope in log-log) under "
+                                           "the fitted line of the group whose fitted order is nearest to it") +
                                     (f.spec.floor.empty() ? std::string(".")
                                                           : "; coloured dashed: each group's " + f.spec.floor +
                                                                 " (summary metric of its runs), the least error N "
@@ -647,17 +841,17 @@ void add_error_figure(Builder& b, const FitView& f) {
 
 /// The joint N x eps mode: the U-curves of each group and the best best_over value against the axis.
 void add_best_over_figures(Builder& b, const FitView& f) {
-  const std::string over = short_key(f.spec.best_over);
+  const std::string over = quantity(f.spec.best_over).plain;
   for (std::size_t gi = 0; gi < f.groups.size(); ++gi) {
     const Group& g = f.groups[gi];
-    Plot u{f.spec.name + "-u-curves-" + std::to_string(gi + 1),
-           f.spec.name + ": " + f.error_name + " against " + over + " for each " + f.axis() + " (" + g.label + ")",
-           over, f.error_name, true, true, {}};
+    Plot u = labelled_plot(f.spec.name + "-u-curves-" + std::to_string(gi + 1),
+                           f.error_name + " against " + over + " for each " + f.axis() + " (" + g.label + ")",
+                           quantity(f.spec.best_over), f.error_q, true, true);
     PlotSeries best{"least error", {}, {}, {}, Style::points};
     for (const auto& [x, curve] : g.u_curves) {
       auto sorted = curve;
       std::sort(sorted.begin(), sorted.end());
-      PlotSeries s{f.axis() + " = " + format_shortest(x), {}, {}, {}, Style::points_lines};
+      PlotSeries s{f.axis() + " = " + shown(x), {}, {}, {}, Style::points_lines};
       for (const auto& [e, err] : sorted) {
         s.x.push_back(e);
         s.y.push_back(err);
@@ -673,8 +867,11 @@ void add_best_over_figures(Builder& b, const FitView& f) {
                         ", one curve per " + f.axis() + " (" + g.label + "); circles: the " + over +
                         " of least error.");
   }
-  Plot be{f.spec.name + "-best-" + over, f.spec.name + ": " + over + " of least error against " + f.axis(), f.axis(),
-          "best " + over, true, true, {}};
+  Quantity best_q = quantity(f.spec.best_over);
+  best_q.plain = "best " + best_q.plain, best_q.gnuplot = "best " + best_q.gnuplot;
+  best_q.latex = best_q.latex + "^{\\ast}";
+  Plot be = labelled_plot(f.spec.name + "-best-" + short_key(f.spec.best_over),
+                          over + " of least error against " + f.axis(), f.x_q, best_q, true, true);
   for (const Group& g : f.groups) {
     PlotSeries s{g.label, {}, {}, {}, Style::points_lines};
     for (const Point& p : g.points)
@@ -693,10 +890,10 @@ void add_best_over_figures(Builder& b, const FitView& f) {
 /// Integrator studies: work-precision and observed order.
 void add_integrator_figures(Builder& b, const FitView& f) {
   const std::string& name = f.spec.name;
-  Plot wp{name + "-work-precision", name + ": " + f.error_name + " against wall time", "wall time [s]", f.error_name,
-          true, true, {}};
-  Plot order{name + "-observed-order", name + ": observed order (pairwise rate) against " + f.axis(), f.axis(),
-             "pairwise rate", true, false, {}};
+  Plot wp = labelled_plot(name + "-work-precision", f.error_name + " against wall time", quantity("wall_seconds"),
+                          f.error_q, true, true);
+  Plot order = labelled_plot(name + "-observed-order", "observed order (pairwise) against " + f.axis(), f.x_q,
+                             words("pairwise order"), true, false);
   for (const Group& g : f.groups) {
     PlotSeries s{g.label, {}, {}, {}, Style::points_lines}, o{g.label, {}, {}, {}, Style::points_lines};
     for (std::size_t k = 0; k < g.points.size(); ++k) {
@@ -712,20 +909,48 @@ void add_integrator_figures(Builder& b, const FitView& f) {
   }
   b.add_figure(wp, "Figure " + wp.name + ": work-precision: " + f.error_name + " at " + f.t_text +
                        " against the run's wall time, one curve per group.");
-  b.add_figure(order, "Figure " + order.name + ": observed order: the pairwise rate of " + f.error_name +
+  b.add_figure(order, "Figure " + order.name + ": observed order: the pairwise order of " + f.error_name +
                           " between consecutive " + f.axis() + " values, drawn at their geometric mean.");
 }
 
-/// Energy against time of the finest run of each group, with the exact solution's energy where there is one.
+/// |E_eps - E| at the output times of the finest run of each group (summary.json outputs energy and energy_exact),
+/// or nothing where one of them lacks the exact energy.
+std::optional<Plot> energy_error_plot(Builder& b, const FitView& f) {
+  Plot plot = labelled_plot(f.spec.name + "-energy", "energy error against time (finest run of each group)",
+                            quantity("t"), quantity("energy_error"), false, true);
+  for (std::size_t gi = 0; gi < f.groups.size(); ++gi) {
+    const Group& g = f.groups[gi];
+    if (g.points.empty()) continue;
+    PlotSeries s{f.finest_label(g), {}, {}, {}, Style::points_lines, static_cast<int>(gi) + 1};
+    for (const json& o : record_outputs(b.record(g.points.back().id)))
+      if (const auto e = metric_in(o, "energy_error"); e && *e > 0.0) {
+        s.x.push_back(child(o, "t").get<double>());
+        s.y.push_back(*e);
+      }
+    if (s.x.empty()) return std::nullopt;
+    plot.series.push_back(std::move(s));
+  }
+  if (plot.series.empty()) return std::nullopt;
+  return plot;
+}
+
+/// The energy of the finest run of each group against time. Where every such run has the exact solution's energy,
+/// its error |E_eps - E| at the output times: the energies themselves differ by less than a line's width on a log
+/// axis. Otherwise E_eps from each run's diagnostics.csv.
 void add_energy_figure(Builder& b, const FitView& f) {
+  if (std::optional<Plot> error = energy_error_plot(b, f))
+    return b.add_figure(*error, "Figure " + error->name + ": the error |E_ε − E| of the regularized energy E_ε of the "
+                                "particles against the continuum energy E of the exact solution, at the output times "
+                                "of the finest run of each group (summary.json outputs energy and energy_exact).");
   const std::string& name = f.spec.name;
-  Plot energy{name + "-energy", name + ": regularized energy E_eps against time (finest run of each group)", "t",
-              "E_eps", false, true, {}};
-  for (const Group& g : f.groups) {
+  Plot energy = labelled_plot(name + "-energy", "regularized energy against time (finest run of each group)",
+                              quantity("t"), quantity("energy"), false, true);
+  for (std::size_t gi = 0; gi < f.groups.size(); ++gi) {
+    const Group& g = f.groups[gi];
     if (g.points.empty()) continue;
     std::vector<std::string> header;
     const auto rows = read_csv(b.dir / "runs" / g.points.back().id / "diagnostics.csv", header);
-    PlotSeries s{f.finest_label(g), {}, {}, {}, Style::line};
+    PlotSeries s{f.finest_label(g), {}, {}, {}, Style::line, static_cast<int>(gi) + 1};
     for (const auto& row : rows)
       if (row.size() >= 3) {
         s.x.push_back(row[0]);
@@ -733,18 +958,9 @@ void add_energy_figure(Builder& b, const FitView& f) {
       }
     energy.series.push_back(s);
   }
-  if (!f.groups.empty() && !f.groups.front().points.empty()) {  // the continuum energy of the exact solution
-    PlotSeries exact{"exact solution's energy", {}, {}, {}, Style::points};
-    for (const json& o : record_outputs(b.record(f.groups.front().points.back().id)))
-      if (child(o, "energy_exact").is_number()) {
-        exact.x.push_back(child(o, "t").get<double>());
-        exact.y.push_back(child(o, "energy_exact").get<double>());
-      }
-    if (!exact.x.empty()) energy.series.push_back(exact);
-  }
-  b.add_figure(energy, "Figure " + energy.name + ": the regularized energy E_eps of the particles against time "
-                       "(log scale), finest run of each group, from its diagnostics.csv; circles: the continuum energy "
-                       "of the exact solution at the output times, where there is one.");
+  b.add_figure(energy, "Figure " + energy.name + ": the regularized energy E_ε of the particles against time "
+                       "(log scale), finest run of each group, from its diagnostics.csv (no exact energy to compare "
+                       "with).");
 }
 
 /// Particle paths of the finest run of the first group, at most kMaxTrajectories of them.
@@ -756,14 +972,15 @@ void add_trajectories_figure(Builder& b, const FitView& f) {
   std::size_t n = 0;
   for (const auto& row : rows) n = std::max(n, static_cast<std::size_t>(row[1]) + 1);
   const std::size_t stride = std::max<std::size_t>(1, n / kMaxTrajectories);
-  Plot paths{f.spec.name + "-trajectories",
-             f.spec.name + ": particle paths x_i(t), " + f.finest_label(f.groups.front()), "t", "x", false, false, {}};
+  Plot paths = labelled_plot(f.spec.name + "-trajectories", "particle paths, " + f.finest_label(f.groups.front()),
+                             quantity("t"), quantity("x"), false, false);
   std::map<std::size_t, PlotSeries> by_particle;
   for (const auto& row : rows) {
     const auto i = static_cast<std::size_t>(row[1]);
     if (row.size() < 3 || i % stride != 0) continue;
     PlotSeries& s = by_particle[i];
     s.style = Style::line;
+    s.color = 1;  // one colour for all paths: they are one series (one legend entry), not a group each
     s.x.push_back(row[0]);
     s.y.push_back(row[2]);
   }
@@ -778,9 +995,9 @@ void add_trajectories_figure(Builder& b, const FitView& f) {
 
 /// KL and chi^2 of the blob density against rhobar over time (docs/math.md §6), finest run of each group.
 void add_divergence_figure(Builder& b, const FitView& f) {
-  Plot div{f.spec.name + "-divergences",
-           f.spec.name + ": KL and chi^2 of the blob density against rhobar (finest run of each group)", "t",
-           "divergence", false, true, {}};
+  Plot div = labelled_plot(f.spec.name + "-divergences",
+                           "KL and chi^2 of the blob density against rhobar (finest run of each group)", quantity("t"),
+                           words("divergence"), false, true);
   std::string sources;
   for (std::size_t gi = 0; gi < f.groups.size(); ++gi) {
     const Group& g = f.groups[gi];
@@ -856,41 +1073,44 @@ DensityScales density_scales(const std::vector<const DensityBlock*>& shown, bool
   return s;
 }
 
-/// The 2D figures of the finest run of group gi from its densities.csv and particles.csv, at the times `shown`:
+/// The 2D figures of the finest run of group gi from its densities.csv and particles.csv, at the times `snapshots`:
 /// <fit>-particles-<gi> (the particles over the exact solution, else over the target, as a heat map) and
 /// <fit>-density-<gi> (the blob density, and below it blob - exact where there is an exact solution).
-void add_density_maps(Builder& b, const FitView& f, std::size_t gi, const std::vector<const DensityBlock*>& shown) {
+void add_density_maps(Builder& b, const FitView& f, std::size_t gi,
+                      const std::vector<const DensityBlock*>& snapshots) {
   const Group& g = f.groups[gi];
   const Point& finest = g.points.back();
-  const bool exact = std::all_of(shown.begin(), shown.end(), [](auto* d) { return d->exact.size() == d->x.size(); });
-  const bool target = std::all_of(shown.begin(), shown.end(), [](auto* d) { return d->target.size() == d->x.size(); });
-  const DensityScales scale = density_scales(shown, exact, target);
+  const bool exact =
+      std::all_of(snapshots.begin(), snapshots.end(), [](auto* d) { return d->exact.size() == d->x.size(); });
+  const bool target =
+      std::all_of(snapshots.begin(), snapshots.end(), [](auto* d) { return d->target.size() == d->x.size(); });
+  const DensityScales scale = density_scales(snapshots, exact, target);
   std::vector<double> times;
-  for (const DensityBlock* d : shown) times.push_back(d->t);
+  for (const DensityBlock* d : snapshots) times.push_back(d->t);
   const ParticlesAt particles = particles_at(b.dir / "runs" / finest.id / "particles.csv", times);
   const std::string suffix = "-" + std::to_string(gi + 1), label = f.finest_label(g);
   HeatMapFigure parts{f.spec.name + "-particles" + suffix,
                       f.spec.name + ": particles" +
                           (exact ? " over the exact density u / M" : target ? " over rhobar / int rhobar" : "") + ", " +
                           label,
-                      "x1", "x2", shown.size(), {}};
+                      "x1", "x2", snapshots.size(), {}};
   HeatMapFigure dens{f.spec.name + "-density" + suffix,
                      f.spec.name + ": blob density" + (exact ? " (top) and blob - exact (bottom)" : "") + ", " + label,
-                     "x1", "x2", shown.size(), {}};
+                     "x1", "x2", snapshots.size(), {}};
   std::string at;
-  for (std::size_t k = 0; k < shown.size(); ++k) {
-    const DensityBlock& d = *shown[k];
-    const std::string t = "t = " + format_shortest(d.t);
-    at += (at.empty() ? "" : ", ") + format_shortest(d.t);
+  for (std::size_t k = 0; k < snapshots.size(); ++k) {
+    const DensityBlock& d = *snapshots[k];
+    const std::string t = "t = " + shown(d.t);
+    at += (at.empty() ? "" : ", ") + shown(d.t);
     const std::vector<double>* background = exact ? &d.exact : target ? &d.target : nullptr;
     HeatMapPanel p{t, {}, {}, {}, particles.x1[k], particles.x2[k], Palette::sequential, 0.0, scale.high};
     if (background) p.x1 = d.x, p.x2 = d.x2, p.value = *background;
     parts.panels.push_back(std::move(p));
     dens.panels.push_back({"blob, " + t, d.x, d.x2, d.blob, {}, {}, Palette::sequential, 0.0, scale.high});
   }
-  for (std::size_t k = 0; exact && k < shown.size(); ++k) {
-    const DensityBlock& d = *shown[k];
-    HeatMapPanel p{"blob - exact, t = " + format_shortest(d.t), d.x, d.x2, d.blob, {}, {}, Palette::diverging,
+  for (std::size_t k = 0; exact && k < snapshots.size(); ++k) {
+    const DensityBlock& d = *snapshots[k];
+    HeatMapPanel p{"blob - exact, t = " + shown(d.t), d.x, d.x2, d.blob, {}, {}, Palette::diverging,
                    -scale.diff, scale.diff};
     for (std::size_t i = 0; i < p.value.size(); ++i) p.value[i] -= d.exact[i];
     dens.panels.push_back(std::move(p));
@@ -908,7 +1128,7 @@ void add_density_maps(Builder& b, const FitView& f, std::size_t gi, const std::v
                                              : "";
   b.add_figure(parts, "Figure " + parts.name + ": the particles x_i (red dots" + thinned + ")" + run +
                           " from its particles.csv, " + beneath + shared + "; equal scales on both axes.");
-  const std::string grid = std::to_string(std::lround(std::sqrt(double(shown.front()->x.size()))));
+  const std::string grid = std::to_string(std::lround(std::sqrt(double(snapshots.front()->x.size()))));
   const std::string below_zero = scale.blob_min < 0.0 ? "; its dips below 0 (down to " +
                                                             format_scientific(scale.blob_min) + ") are drawn white"
                                                       : "";
@@ -938,27 +1158,28 @@ void add_density_figure(Builder& b, const FitView& f, std::size_t gi) {
     return add_density_maps(b, f, gi, shown);
   }
   const bool exact = !blocks.front().exact.empty(), target = !blocks.front().target.empty();
-  Plot dens{f.spec.name + "-density-" + std::to_string(gi + 1),
-            f.spec.name + ": blob density at the output times, " + f.finest_label(g), "x", "density", false, false, {}};
-  std::string shown;
+  Plot dens = labelled_plot(f.spec.name + "-density-" + std::to_string(gi + 1),
+                            "blob density at the output times, " + f.finest_label(g), quantity("x"), words("density"),
+                            false, false);
+  std::string times;
   int color = 0;
   for (std::size_t idx : spread_indices(blocks.size(), kMaxDensitySnapshots)) {
     const DensityBlock& block = blocks[idx];
-    const std::string at = "t = " + format_shortest(block.t);
+    const std::string at = "t = " + shown(block.t);
     ++color;
     // The blob density zeta_eps * rho^N divided by the particles' mass (a probability density).
     dens.series.push_back({"blob, " + at, block.x, block.blob, {}, Style::line, color});
     if (exact && block.exact.size() == block.x.size())
       dens.series.push_back({"exact, " + at, block.x, block.exact, {}, Style::dashed, color});
-    shown += (shown.empty() ? "" : ", ") + format_shortest(block.t);
+    times += (times.empty() ? "" : ", ") + shown(block.t);
   }
   if (target)
     dens.series.push_back({"rhobar / int rhobar", blocks.front().x, blocks.front().target, {}, Style::dashed, 0});
   const auto box = target_box(b.record(finest.id));
   const std::string over =
-      box ? " over [" + format_shortest(box->first) + ", " + format_shortest(box->second) + "]" : "";
+      box ? " over [" + shown(box->first) + ", " + shown(box->second) + "]" : "";
   b.add_figure(dens, "Figure " + dens.name + ": the blob density zeta_eps * rho^N / M (solid) of the run " + finest.id +
-                         " (" + f.finest_label(g) + ") from its densities.csv at t = " + shown +
+                         " (" + f.finest_label(g) + ") from its densities.csv at t = " + times +
                          (exact ? "; dashed in the same colour: the exact solution u(x, t) / M" : "") +
                          (target ? "; grey dashed: the target rhobar / int rhobar" + over : "") + ".");
 }
@@ -977,7 +1198,7 @@ HeatMapFigure agents_over_target(Builder& b, const std::string& run, const std::
   const double high = *std::max_element(map.target.begin(), map.target.end());
   const ParticlesAt agents = particles_at(b.dir / "runs" / run / "particles.csv", times);
   for (std::size_t k = 0; k < times.size(); ++k)
-    figure.panels.push_back({"t = " + format_shortest(times[k]) + ", " + std::to_string(agents.x1[k].size()) +
+    figure.panels.push_back({"t = " + shown(times[k]) + ", " + std::to_string(agents.x1[k].size()) +
                                  " agents" + (agents.stride > 1 ? " drawn" : ""),
                              map.x, map.x2, map.target, agents.x1[k], agents.x2[k], Palette::sequential, 0.0,
                              high > 0.0 ? high : 1.0});
@@ -1015,7 +1236,7 @@ void add_agents_figures(Builder& b, const FitView& f) {
                                                     f.spec.name + ": agents over rhobar / int rhobar, " + label);
     if (panels.panels.empty()) continue;
     std::string at;
-    for (double t : times) at += (at.empty() ? "" : ", ") + format_shortest(t);
+    for (double t : times) at += (at.empty() ? "" : ", ") + shown(t);
     b.add_figure(panels, "Figure " + panels.name + ": the agents (red dots) of the run " + run + " (" + label +
                              ") at t = " + at + " (each drop-out's time, before the agents stop; the next output; "
                              "the end) from its particles.csv, over rhobar / int rhobar from its densities.csv; one "
@@ -1045,8 +1266,8 @@ std::optional<double> least_error_within(const Group& g, double budget) {
 /// error each group reaches within a few wall-time budgets, with the winner at each: a comparison at equal cost
 /// that reads measured runs only (no interpolation).
 void add_cost_figure(Builder& b, const FitView& f) {
-  Plot plot{f.spec.name + "-cost", f.spec.name + ": " + f.error_name + " against wall time", "wall time (s)",
-            f.error_name, true, true, {}};
+  Plot plot = labelled_plot(f.spec.name + "-cost", f.error_name + " against wall time", quantity("wall_seconds"),
+                            f.error_q, true, true);
   double lowest = INFINITY, highest = 0.0, common = INFINITY;  // common: the largest budget every group reaches
   for (std::size_t gi = 0; gi < f.groups.size(); ++gi) {
     const Group& g = f.groups[gi];
@@ -1100,8 +1321,8 @@ void add_cost_figure(Builder& b, const FitView& f) {
 
 /// The metric against t from each group's finest run (its summary's outputs).
 void add_time_figure(Builder& b, const FitView& f) {
-  Plot plot{f.spec.name + "-time", f.spec.name + ": " + f.error_name + " against time (finest run of each group)",
-            "t", f.error_name, false, true, {}};
+  Plot plot = labelled_plot(f.spec.name + "-time", f.error_name + " against time (finest run of each group)",
+                            quantity("t"), f.error_q, false, true);
   std::set<double> drop_times;
   for (std::size_t gi = 0; gi < f.groups.size(); ++gi) {
     const Group& g = f.groups[gi];
@@ -1123,7 +1344,7 @@ void add_time_figure(Builder& b, const FitView& f) {
   for (const PlotSeries& s : plot.series)
     for (double y : s.y) low = std::min(low, y), high = std::max(high, y);
   for (double t : drop_times)
-    plot.series.push_back({drop_times.size() == 1 ? "drop-out" : "drop-out, t = " + format_shortest(t), {t, t},
+    plot.series.push_back({drop_times.size() == 1 ? "drop-out" : "drop-out, t = " + shown(t), {t, t},
                            {low, high}, {}, Style::dashed, 0});
   b.add_figure(plot, "Figure " + plot.name + ": " + f.error_name + " at the output times of the finest run of each "
                          "group (log scale), from its summary.json" +
@@ -1222,8 +1443,8 @@ TableBlock time_slope_table(Builder& b, const FitSpec& fit, const std::vector<Ti
     std::vector<std::string> row = {
         record_id(r), run_label(r), format_significant(resolved("discretization.particles")),
         format_scientific(resolved("discretization.epsilon")), child(r, "status").get<std::string>(),
-        std::to_string(s.line.n_points), s.t_first ? format_shortest(*s.t_first) : "-",
-        s.t_last ? format_shortest(*s.t_last) : "-",
+        std::to_string(s.line.n_points), s.t_first ? shown(*s.t_first) : "-",
+        s.t_last ? shown(*s.t_last) : "-",
         format_scientific(fitted(s.line.slope)),
         s.line.ok ? format_scientific(s.line.ci95_low) + " to " + format_scientific(s.line.ci95_high) : s.line.message};
     if (!fit.expected.empty())
@@ -1244,7 +1465,8 @@ TableBlock time_slope_table(Builder& b, const FitSpec& fit, const std::vector<Ti
 /// The metric against t of every run of a time-slope fit, each with the line of its expected slope through its first
 /// output.
 void add_time_slope_figure(Builder& b, const FitSpec& fit, const std::vector<TimeSlope>& slopes) {
-  Plot plot{fit.name, fit.name + ": " + fit.metric + " against t", "t", fit.metric, false, false, {}};
+  Plot plot = labelled_plot(fit.name, quantity(fit.metric).plain + " against t", quantity("t"), quantity(fit.metric),
+                            false, false);
   for (std::size_t k = 0; k < slopes.size(); ++k) {
     const TimeSlope& s = slopes[k];
     if (s.t.empty()) continue;
@@ -1272,8 +1494,8 @@ void add_time_slope_fit(Builder& b, const FitSpec& fit) {
   for (const json* r : b.runs.ordered)
     if (fit.takes(record_sweep(*r))) slopes.push_back(time_slope(fit, *r));
   const std::string window = fit.t_window.empty() ? "all its output times"
-                                                  : "its output times in [" + format_shortest(fit.t_window[0]) + ", " +
-                                                        format_shortest(fit.t_window[1]) + "]";
+                                                  : "its output times in [" + shown(fit.t_window[0]) + ", " +
+                                                        shown(fit.t_window[1]) + "]";
   const std::string heading =
       fit.name + ": d/dt " + fit.metric + " per run" + (fit.expected.empty() ? "" : " against " + fit.expected);
   b.document.add(Heading{2, heading, ""});
@@ -1303,10 +1525,12 @@ void add_time_slope_fit(Builder& b, const FitSpec& fit) {
 /// One fit: its groups, tables and figures.
 void add_fit(Builder& b, const FitSpec& fit) {
   if (fit.over_time()) return add_time_slope_fit(b, fit);
-  FitView f{fit, fit.compare_to_reference ? "|" + fit.metric + " - reference|" : fit.metric,
-            fit.t ? "t = " + format_shortest(*fit.t) : "t_final", "", {}};
-  f.heading = fit.name + ": " + f.error_name + " at " + f.t_text + " against " + f.axis() +
-              (fit.best_over.empty() ? "" : " (least over " + short_key(fit.best_over) + ")");
+  FitView f{fit, "", fit.t ? "t = " + shown(*fit.t) : "t_final", "", {}, {}, {}, ""};
+  std::tie(f.x_q, f.error_q) = fit_quantities(fit);
+  f.error_name = f.error_q.plain;
+  f.description = f.error_name + " at " + f.t_text + " against " + f.axis() +
+                  (fit.best_over.empty() ? "" : " (least over " + quantity(fit.best_over).plain + ")");
+  f.heading = fit.name + ": " + f.description;
   f.groups = fit_groups(b, fit);
   add_fit_tables(b, f);
   add_fit_figures(b, f);
@@ -1368,7 +1592,7 @@ void add_dropouts_table(Builder& b) {
       if (!child(e, "t").is_number() || !child(e, "active").is_number_unsigned() || !child(e, "removed").is_array())
         continue;  // not a drop-out blobflow wrote
       const auto active = child(e, "active").get<std::size_t>();
-      table.rows.push_back({record_id(*r), coords, format_shortest(child(e, "t").get<double>()),
+      table.rows.push_back({record_id(*r), coords, shown(child(e, "t").get<double>()),
                             std::to_string(child(e, "removed").size()), std::to_string(active),
                             format_scientific(number(child(e, "w2_at_event"))),
                             format_scientific(number(child(e, "w2_after"))),

@@ -56,7 +56,7 @@ configuration keys (section.key = default: meaning):
 )";
 
 constexpr const char* kStudyUsage = R"(usage: blobflow study [STUDY.toml | NAME] [-j THREADS] [-o DIR] [--resume]
-                      [--set section.key=value ...] [--no-render]
+                      [--set section.key=value ...] [--no-render] [--paper]
 
 Runs every run of a study file (or of a built-in study: blobflow list studies) on THREADS threads, appends each
 finished run to DIR/runs.jsonl at once, and builds the report: rates.csv/md/tex, slopes.csv (time-slope fits),
@@ -69,15 +69,20 @@ exit code 1, and --resume goes on from the records kept.
   --resume                  keep DIR/runs.jsonl and skip the runs recorded there (after a kill, say)
   --set section.key=value   override a configuration key in every run (repeatable; not a swept key)
   --no-render               write figures as .dat + .gp only (no gnuplot)
+  --paper                   also render each curve figure for a paper: figures/NAME.pdf (no title, legend below)
+                            and figures/NAME-latex.tex + .pdf (cairolatex: \input it, LaTeX sets the labels)
 
 Under MPI (built with -DBLOBFLOW_WITH_MPI=ON), `mpirun -n K blobflow study ...` spreads the runs over K ranks:
 rank 0 hands them out one at a time and writes runs.jsonl and the report; -j is then per rank (default 1).
 )";
 
-constexpr const char* kReportUsage = R"(usage: blobflow report DIR [--no-render]
+constexpr const char* kReportUsage = R"(usage: blobflow report DIR [--no-render] [--paper]
 
 Rebuilds the report of a study (rates.csv/md/tex, slopes.csv, figures/, report.md, index.html) from
 DIR/study.json and DIR/runs.jsonl, without running anything.
+  --no-render               write figures as .dat + .gp only (no gnuplot)
+  --paper                   also render each curve figure for a paper: figures/NAME.pdf (no title, legend below)
+                            and figures/NAME-latex.tex + .pdf (cairolatex: \input it, LaTeX sets the labels)
 )";
 
 struct UsageError : std::runtime_error {
@@ -111,6 +116,7 @@ struct Options {
   std::optional<std::string> threads;  ///< study: -j value (an empty value is an error, not the default)
   bool resume = false;  ///< study: --resume
   bool no_render = false;
+  bool paper = false;  ///< study, report: --paper
 };
 
 Options parse_options(int argc, char** argv, int first) {
@@ -129,6 +135,7 @@ Options parse_options(int argc, char** argv, int first) {
     else if (arg.size() > 2 && arg.rfind("-j", 0) == 0 && arg[2] != '-') o.threads = arg.substr(2);
     else if (arg == "--resume") o.resume = true;
     else if (arg == "--no-render") o.no_render = true;
+    else if (arg == "--paper") o.paper = true;
     else if (arg == "-h" || arg == "--help") o.help = true;
     else if (arg.size() > 1 && arg[0] == '-') throw UsageError("unknown option " + arg);
     else o.positional.push_back(arg);
@@ -189,6 +196,7 @@ int command_study(const Options& o) {
   s.overrides = o.overrides;
   s.resume = o.resume;
   s.render = !o.no_render;
+  s.paper = o.paper;
   if (o.threads) {
     const std::string& text = *o.threads;
     std::size_t used = 0;
@@ -220,7 +228,7 @@ int command_report(const Options& o) {
     return kExitOk;
   }
   if (o.positional.size() != 1) throw UsageError("report needs exactly one study output DIR");
-  report_study(o.positional[0], std::cout, !o.no_render);
+  report_study(o.positional[0], std::cout, !o.no_render, o.paper);
   return kExitOk;
 }
 

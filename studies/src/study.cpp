@@ -162,7 +162,7 @@ PreparedStudy prepare_study(const StudyOptions& options) {
 void print_fits(const reports::StudyReport& report, const std::filesystem::path& dir, std::ostream& out) {
   for (const reports::ReportFit& f : report.fits) out << f.fit << " [" << f.group << "]: " << f.line << "\n";
   out << "report: " << (dir / "index.html").string() << " and " << (dir / "report.md").string() << " ("
-      << report.figures.size() << " figures";
+      << report.figures.size() << (report.figures.size() == 1 ? " figure" : " figures");
   std::size_t rendered = 0;
   for (const auto& fig : report.figures) rendered += fig.rendered;
   if (rendered < report.figures.size()) out << ", " << report.figures.size() - rendered << " not rendered: gnuplot?";
@@ -284,7 +284,7 @@ StudyOutcome run_study(const StudyOptions& options, std::ostream& out) {
   if (!write_error.empty()) throw std::runtime_error(write_error);
   outcome.n_run = done;
 
-  const reports::StudyReport report = reports::build_study_report(dir, {options.render, false});
+  const reports::StudyReport report = reports::build_study_report(dir, {options.render, options.paper});
   outcome.n_failed = report.n_failed;
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   out << "ran " << done << " runs (" << failed_now << " failed) in " << reports::format_fixed(elapsed, 1) << " s; "
@@ -299,10 +299,10 @@ int work_for_study(const StudyOptions& options) {
   return 0;
 }
 
-void report_study(const std::filesystem::path& dir, std::ostream& out, bool render) {
+void report_study(const std::filesystem::path& dir, std::ostream& out, bool render, bool paper) {
   if (!std::filesystem::exists(dir / "study.json"))
     throw std::runtime_error(dir.string() + ": no study.json (not the output directory of blobflow study)");
-  const reports::StudyReport report = reports::build_study_report(dir, {render, false});
+  const reports::StudyReport report = reports::build_study_report(dir, {render, paper});
   out << report.n_recorded << " of " << report.n_planned << " runs recorded, " << report.n_failed << " failed\n";
   print_fits(report, dir, out);
 }

@@ -360,6 +360,10 @@ FitSpec read_fit(const toml::table& t, const std::string& where, std::vector<std
     else if (k == "agents_figure") bool_value(f.agents_figure);
     else if (k == "floor") string_value(f.floor);
     else if (k == "expected") string_value(f.expected);
+    else if (k == "x_label") string_value(f.x_label);
+    else if (k == "y_label") string_value(f.y_label);
+    else if (k == "x_label_latex") string_value(f.x_label_latex);
+    else if (k == "y_label_latex") string_value(f.y_label_latex);
     else if (k == "t" || k == "expected_slope") {
       const auto number = value.value<double>();
       if (!number) errors.push_back(where + "." + k + ": must be a number");
@@ -386,7 +390,7 @@ FitSpec read_fit(const toml::table& t, const std::string& where, std::vector<std
                        ": unknown key (known: name, sweep, metric, t, against, group_by, best_over, "
                        "compare_to_reference, expected_slope, reference_slopes, energy_figure, trajectories, "
                        "divergence_figure, density_figure, cost_figure, time_figure, agents_figure, floor, expected, "
-                       "t_window)");
+                       "t_window, x_label, y_label, x_label_latex, y_label_latex)");
     }
   }
   return f;

@@ -513,11 +513,11 @@ TEST(ConvergenceTable, TextHasRowsRatesStatusesAndTheFitLine) {
   options.x_name = "h";
   const std::string text = convergence_table_text(small_study(), options);
   EXPECT_EQ(text,
-            "     h      error  rate  status\n"
-            "   0.5  1.000e-01     -  used\n"
-            "  0.25  2.500e-02  2.00  used\n"
-            " 0.125  6.250e-03  2.00  used\n"
-            "0.0625  6.000e-03  0.06  stagnated\n"
+            "     h      error  order  status\n"
+            "   0.5  1.000e-01      -  used\n"
+            "  0.25  2.500e-02   2.00  used\n"
+            " 0.125  6.250e-03   2.00  used\n"
+            "0.0625  6.000e-03   0.06  stagnated\n"
             "fitted order 2.00 (95% CI [2.00, 2.00]) from x = 0.5 to 0.125 (3 of 4 points)\n");
 }
 
@@ -528,7 +528,7 @@ TEST(ConvergenceTable, MarkdownAndLatexCarryTheSameContent) {
   const RateFit study = small_study();
   const std::string markdown = convergence_table_markdown(study, options);
   EXPECT_EQ(markdown,
-            "| h | W_2 error | rate | status |\n"
+            "| h | W_2 error | order | status |\n"
             "|---:|---:|---:|:---|\n"
             "| 0.5 | 1.000e-01 | - | used |\n"
             "| 0.25 | 2.500e-02 | 2.00 | used |\n"
@@ -538,13 +538,13 @@ TEST(ConvergenceTable, MarkdownAndLatexCarryTheSameContent) {
             "fitted order 2.00 (95% CI [2.00, 2.00]) from x = 0.5 to 0.125 (3 of 4 points)\n");
   const std::string latex = convergence_table_latex(study, options);
   EXPECT_EQ(latex,
-            "\\begin{tabular}{rrrl}\n\\hline\n"
-            "h & W\\_2 error & rate & status \\\\\n\\hline\n"
+            "\\begin{tabular}{rrrl}\n\\toprule\n"
+            "h & W\\_2 error & order & status \\\\\n\\midrule\n"
             "$0.5$ & $1.000 \\cdot 10^{-1}$ & -- & used \\\\\n"
             "$0.25$ & $2.500 \\cdot 10^{-2}$ & $2.00$ & used \\\\\n"
             "$0.125$ & $6.250 \\cdot 10^{-3}$ & $2.00$ & used \\\\\n"
             "$0.0625$ & $6.000 \\cdot 10^{-3}$ & $0.06$ & stagnated \\\\\n"
-            "\\hline\n\\end{tabular}\n\n"
+            "\\bottomrule\n\\end{tabular}\n\n"
             "fitted order $2.00$ (95\\% CI $[2.00, 2.00]$) from $x = 0.5$ to $0.125$ (3 of 4 points)\n");
 }
 

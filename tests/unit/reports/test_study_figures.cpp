@@ -149,7 +149,8 @@ TEST(StudyFigureKeys, BadValuesNameKeyValueAndRule) {
   const std::string metric = violations_of(kFitHead + "metric = \"kl_divergence\"\n");
   EXPECT_NE(metric.find("fit[0].metric = \"kl_divergence\": must be one of"), std::string::npos) << metric;
   EXPECT_NE(metric.find("w2_steady"), std::string::npos) << metric;  // the rule lists the new metrics
-  EXPECT_NE(violations_of(kFitHead + "divergence_figur = true\n").find("density_figure, cost_figure, time_figure, agents_figure, floor, expected, t_window)"),
+  EXPECT_NE(violations_of(kFitHead + "divergence_figur = true\n").find("density_figure, cost_figure, time_figure, agents_figure, floor, expected, t_window, x_label, y_label, "
+                                                                         "x_label_latex, y_label_latex)"),
             std::string::npos);
 }
 
@@ -312,24 +313,24 @@ TEST(StudyReportFigures, DivergenceSeriesAndDensitySnapshotsComeFromTheRunsFiles
   ASSERT_EQ(report.fits.size(), 2u);
   for (const auto& f : report.fits) {
     EXPECT_FALSE(f.ok);
-    EXPECT_NE(f.line.find("one value of particles (20)"), std::string::npos) << f.line;
-    EXPECT_NE(f.line.find("no rate to fit"), std::string::npos) << f.line;
+    EXPECT_NE(f.line.find("one value of N (20)"), std::string::npos) << f.line;
+    EXPECT_NE(f.line.find("no order to fit"), std::string::npos) << f.line;
   }
-  EXPECT_NE(read(dir / "report.md").find("no rate and no error figure"), std::string::npos);
+  EXPECT_NE(read(dir / "report.md").find("no order and no error figure"), std::string::npos);
 
   const auto div = dat_blocks(dir / "figures" / "f-divergences.dat");
-  const auto& kl_g = div.at("KL, target = gaussian, particles = 20");
+  const auto& kl_g = div.at("KL, target = gaussian, N = 20");
   ASSERT_EQ(kl_g.size(), 3u);
   for (std::size_t k = 0; k < 3; ++k) {
     EXPECT_NEAR(kl_g[k].first, outputs[k]["t"].get<double>(), kRoundTrip);
     EXPECT_NEAR(kl_g[k].second, outputs[k]["kl"].get<double>(), kRoundTrip);
   }
-  EXPECT_NEAR(div.at("chi^2, target = gaussian, particles = 20")[1].second, 0.02, kRoundTrip);
-  const auto& kl_p = div.at("KL, target = piecewise, particles = 20");  // from diagnostics.csv
+  EXPECT_NEAR(div.at("chi^2, target = gaussian, N = 20")[1].second, 0.02, kRoundTrip);
+  const auto& kl_p = div.at("KL, target = piecewise, N = 20");  // from diagnostics.csv
   ASSERT_EQ(kl_p.size(), 2u);
   EXPECT_NEAR(kl_p[1].first, 0.25, kRoundTrip);
   EXPECT_NEAR(kl_p[1].second, 0.05, kRoundTrip);
-  EXPECT_NEAR(div.at("chi^2, target = piecewise, particles = 20")[0].second, 0.5, kRoundTrip);
+  EXPECT_NEAR(div.at("chi^2, target = piecewise, N = 20")[0].second, 0.5, kRoundTrip);
 
   const auto dens = dat_blocks(dir / "figures" / "f-density-1.dat");
   for (const std::string label : {"blob, t = 0", "blob, t = 1"}) {
@@ -663,12 +664,12 @@ TEST(StudyReportFigures, CostAndTimeFiguresReadWallTimesAndOutputsAcrossSweeps) 
   EXPECT_NEAR(cost.at("target = slow")[3].first, 40.0, kRoundTrip);  // wall 0.1 * 400
   EXPECT_NEAR(cost.at("target = slow")[3].second, 0.5 / 400.0, kRoundTrip);
   const auto time = dat_blocks(dir / "figures" / "c-time.dat");
-  const auto& finest = time.at("target = fast, particles = 400");
+  const auto& finest = time.at("target = fast, N = 400");
   ASSERT_EQ(finest.size(), 3u);
   EXPECT_NEAR(finest[2].second, 1.0 / 400.0, kRoundTrip);
   const std::string md = read(dir / "report.md");
   EXPECT_NE(md.find("Within " + reports::format_scientific(4.0) + " s, the largest budget every group reaches, the "
-                    "least w2_steady is " + reports::format_scientific(1.0 / 400.0) + " (target = fast)."),
+                    "least W2 to ρ̄ is " + reports::format_scientific(1.0 / 400.0) + " (target = fast)."),
             std::string::npos)
       << md;
 }

@@ -298,7 +298,7 @@ TEST(Replicates, TheReportFitsTheMeanErrorAndShowsTheMinMaxSpread) {
   }
   EXPECT_EQ(rows, ns.size());
   EXPECT_NE(read(dir / "rates.md").find("| 400 | 3 | 2.500e-03 | 7.500e-04 | 4.250e-03 |"), std::string::npos);
-  EXPECT_NE(read(dir / "rates.tex").find("400 & 3 & 2.500e-03 & 7.500e-04 & 4.250e-03"), std::string::npos);
+  EXPECT_NE(read(dir / "rates.tex").find("400 & 3 & 2.50\\cdot 10^{-3} & 7.50\\cdot 10^{-4} & 4.25\\cdot 10^{-3} \\\\\n"), std::string::npos);
   // The error figure draws the spread as bars from min to max: a data block of x, min, max.
   EXPECT_NE(read(dir / "figures" / "w2.gp").find("with yerrorbars"), std::string::npos);
   EXPECT_NE(read(dir / "figures" / "w2.dat").find("# " "  min-max over replicates\n100 0.005 0.015\n"),

@@ -143,13 +143,18 @@ struct ConvergenceTableOptions {
   int rate_digits = 2;   ///< digits after the point of rates and of the fitted order
 };
 
-/// deal.II ConvergenceTable-style table: one row per point with x, error, the pairwise rate ("-" where undefined)
+/// `s` as LaTeX text (not math): \ { } $ & # ^ _ % ~ and | < > (absent from LaTeX's default text fonts) written as
+/// commands, and the Greek letters and symbols of the report's labels (ε, Δ, ρ, ρ̄, χ, ∞, ², −, ≈, ≠, ‖) as
+/// \ensuremath{...}, so that pdflatex needs no package for them; other characters pass through.
+std::string latex_text(std::string_view s);
+
+/// deal.II ConvergenceTable-style table: one row per point with x, error, the pairwise order ("-" where undefined)
 /// and the point's status, then the line "fitted order p (95% CI [lo, hi]) from rows a-b (k points)" or
 /// "fitted order: not available (message)". Plain text with aligned columns.
 std::string convergence_table_text(const RateFit& result, const ConvergenceTableOptions& options = {});
 /// The same as a GitHub Markdown table followed by the fit line.
 std::string convergence_table_markdown(const RateFit& result, const ConvergenceTableOptions& options = {});
-/// The same as a LaTeX tabular (booktabs-free: \hline rules) followed by the fit line; names are escaped.
+/// The same as a LaTeX tabular (booktabs rules: \usepackage{booktabs}) followed by the fit line; names are escaped.
 std::string convergence_table_latex(const RateFit& result, const ConvergenceTableOptions& options = {});
 
 }  // namespace blobflow::analysis

@@ -39,7 +39,9 @@ enum class Style {
   error_bars,    ///< vertical bars from y to y_high at each x, no markers (the spread of replicates)
 };
 
-/// One curve of a Plot; `y_high` only for bands and error bars.
+/// One curve of a Plot; `y_high` only for bands and error bars. A label that starts with two spaces is a detail of
+/// the series above it (its fit, band or guide): the report's images list it under that series, the paper figures
+/// leave it out of their legend (their captions say what it is).
 struct PlotSeries {
   std::string label;
   std::vector<double> x, y, y_high;
@@ -47,19 +49,25 @@ struct PlotSeries {
   int color = 0;  ///< gnuplot line type for the colour (a group's data, fit and band share one); 0: next in turn
 };
 
-/// A figure with linear or logarithmic axes (the general form of LogLogFigure).
+/// A figure with linear or logarithmic axes (the general form of LogLogFigure). Axis labels are gnuplot enhanced
+/// text (W_2, ε); series labels are printed as written.
 struct Plot {
   std::string name;  ///< file stem: name.dat, name.gp, name.png, name.svg
-  std::string title;
+  std::string title;  ///< shown on the report's images, not on the paper figures
   std::string x_label, y_label;
   bool log_x = true, log_y = true;
   std::vector<PlotSeries> series;
+  /// The axis labels of the cairolatex figure (LaTeX, e.g. "$W_2$"); empty: x_label, y_label as LaTeX text.
+  std::string x_label_latex, y_label_latex;
 };
 
-/// Writes dir/name.dat and dir/name.gp for a Plot and renders PNG and SVG as write_loglog_figure does; with
-/// `pdf` also name.pdf. Returns whether the PNG was rendered. \throws std::runtime_error when a file cannot be
-/// written or a series' columns have unequal lengths.
-bool write_plot(const std::filesystem::path& dir, const Plot& plot, bool render = true, bool pdf = false);
+/// Writes dir/name.dat and dir/name.gp for a Plot and renders PNG and SVG as write_loglog_figure does. Axes are
+/// tight to the data (a margin of a few percent, never padded to the next power of ten); a logarithmic axis that
+/// holds two powers of ten has ticks 10^k. With `paper` also the paper figures: name.pdf (pdfcairo, 3.4 x 2.6
+/// inches, no title, the legend below) and name-latex.tex with name-latex.pdf (cairolatex: LaTeX sets the labels;
+/// \input the .tex). Returns whether the PNG was rendered. \throws std::runtime_error when a file cannot be written
+/// or a series' columns have unequal lengths.
+bool write_plot(const std::filesystem::path& dir, const Plot& plot, bool render = true, bool paper = false);
 
 /// How the values of a heat map are coloured.
 enum class Palette {

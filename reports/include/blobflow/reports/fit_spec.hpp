@@ -46,6 +46,10 @@ struct FitSpec {
   std::string floor;                     ///< a summary metric drawn against the axis as a guide ("quantization_floor_w2")
   std::string expected;                  ///< time-slope: the summary metric each run's slope is compared with
   std::vector<double> t_window;          ///< time-slope: [lo, hi], the output times fitted; empty: all of them
+  /// The axis labels of the fit's error figure and the heads of its tables instead of the declared symbols of
+  /// `against` and `metric` (quantity.hpp): text for the report's images, Markdown and HTML (x_label, y_label),
+  /// LaTeX math without dollars for the paper figures and rates.tex (x_label_latex, y_label_latex); empty: declared
+  std::string x_label, y_label, x_label_latex, y_label_latex;
 
   bool over_time() const { return against == kTimeAxis; }
   /// Whether the fit takes the runs of the named sweep.

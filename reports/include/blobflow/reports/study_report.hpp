@@ -36,7 +36,7 @@ struct ReportFigure {
 /// One fitted group of a report.
 struct ReportFit {
   std::string fit, group;
-  std::string line;  ///< "fitted slope ... (95% CI ...)" or the reason there is none
+  std::string line;  ///< "fitted order ... (95% CI ...)" or the reason there is none
   bool ok = false;
   double slope = 0.0, ci95_low = 0.0, ci95_high = 0.0;
   std::size_t points_used = 0;
@@ -52,7 +52,9 @@ struct StudyReport {
 /// Options of build_study_report.
 struct ReportOptions {
   bool render = true;  ///< run gnuplot on the figures (when installed)
-  bool pdf = false;    ///< also render PDF figures
+  /// Also the paper figures: per curve figure NAME.pdf and NAME-latex.tex + NAME-latex.pdf (figure.hpp,
+  /// write_plot), and NAME.pdf of heat maps.
+  bool paper = false;
 };
 
 /// Builds the report in `dir` from its study.json, study.toml, runs.jsonl and run folders. \throws

@@ -21,6 +21,7 @@ struct StudyOptions {
   bool resume = false;                 ///< keep runs.jsonl and skip the runs recorded there
   bool progress = true;                ///< show progress on standard error when it is a terminal
   bool render = true;                  ///< render the report's figures with gnuplot
+  bool paper = false;                  ///< also render the paper figures (PDF, cairolatex; reports::ReportOptions)
 };
 
 /// What a study did.
@@ -64,7 +65,8 @@ int work_for_study(const StudyOptions& options);
 
 /// Rebuilds the report of a study directory from its files and prints the fitted rates to `out`.
 /// \throws std::runtime_error when the directory holds no study.
-void report_study(const std::filesystem::path& dir, std::ostream& out, bool render = true);
+/// With `paper` also the paper figures (reports::ReportOptions::paper).
+void report_study(const std::filesystem::path& dir, std::ostream& out, bool render = true, bool paper = false);
 
 /// The text of a built-in configuration (configs/NAME.toml compiled in). \throws ConfigError for unknown names.
 std::string builtin_config(const std::string& name);
