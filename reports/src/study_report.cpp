@@ -1300,6 +1300,28 @@ void add_time_slope_fit(Builder& b, const FitSpec& fit) {
   add_time_slope_figure(b, fit, slopes);
 }
 
+/// A least error over best_over found at the smallest or largest value swept may not be the least of the U-curve:
+/// a warning per group, naming the points where that happened (a sweep of fewer than 3 values has no interior).
+void warn_best_at_edge(Builder& b, const FitView& f) {
+  constexpr std::size_t kLeastValues = 3;
+  for (const Group& g : f.groups) {
+    std::string where;
+    for (const Point& p : g.points) {
+      const auto curve = g.u_curves.find(p.x);
+      if (!p.best || curve == g.u_curves.end() || curve->second.size() < kLeastValues) continue;
+      const auto [lo, hi] = std::minmax_element(curve->second.begin(), curve->second.end());
+      if (*p.best == lo->first || *p.best == hi->first)
+        where += (where.empty() ? "" : ", ") + short_key(f.spec.against) + " = " + format_shortest(p.x) + ": " +
+                 short_key(f.spec.best_over) + " = " + format_shortest(*p.best) + " of [" +
+                 format_shortest(lo->first) + ", " + format_shortest(hi->first) + "]";
+    }
+    if (!where.empty())
+      b.report.warnings.push_back("fit " + f.spec.name + (g.label.empty() ? "" : " [" + g.label + "]") +
+                                  ": the least error lies at the edge of the swept " + short_key(f.spec.best_over) +
+                                  " (" + where + "); sweep beyond it to see the minimum");
+  }
+}
+
 /// One fit: its groups, tables and figures.
 void add_fit(Builder& b, const FitSpec& fit) {
   if (fit.over_time()) return add_time_slope_fit(b, fit);
@@ -1308,6 +1330,7 @@ void add_fit(Builder& b, const FitSpec& fit) {
   f.heading = fit.name + ": " + f.error_name + " at " + f.t_text + " against " + f.axis() +
               (fit.best_over.empty() ? "" : " (least over " + short_key(fit.best_over) + ")");
   f.groups = fit_groups(b, fit);
+  warn_best_at_edge(b, f);
   add_fit_tables(b, f);
   add_fit_figures(b, f);
 }

@@ -123,7 +123,7 @@ TEST(CliStudy, BadUsageExitsWithTwoAndNamesTheProblem) {
     EXPECT_EQ(o.exit_code, 2) << args << "\n" << o.output;
   }
   const Outcome missing = blobflow("report /nonexistent/dir");
-  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.output.find("/nonexistent/dir"), std::string::npos) << missing.output;
 }
 
