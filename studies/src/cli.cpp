@@ -49,7 +49,7 @@ usage:
   blobflow report DIR [--no-render]           rebuild a study's report from its files
   blobflow export DIR [-o FILE]               a study's results as one CSV row per run and output time
   blobflow distance A.csv (B.csv | --exact SPEC) [-p 1|2|inf] [--time T] [--json]
-                                              Wasserstein distances (exact in 1D)
+                    [--grid [--max-cells N] [--tolerance REL]]   Wasserstein distances (exact in 1D)
   blobflow show NAME                          print a built-in configuration or study
   blobflow list (configs|studies|equations|mollifiers|integrators|targets|samplers|potentials|interactions|engines)
   blobflow --version                          version, git revision, SIMD target

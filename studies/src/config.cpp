@@ -391,9 +391,9 @@ std::vector<KeySpec> run_keys() {
       {"integrator", "dt", field([](C& c) -> auto& { return c.integrator.dt; }), "must be > 0",
        "fixed-step methods: largest step; adaptive: first trial step"},
       {"integrator", "rtol", field([](C& c) -> auto& { return c.integrator.rtol; }), "must be > 0",
-       "adaptive: tolerance relative to the cloud's RMS radius"},
+       "adaptive and implicit (implicit-euler, discrete-gradient): tolerance relative to the cloud's RMS radius"},
       {"integrator", "atol", field([](C& c) -> auto& { return c.integrator.atol; }), "must be > 0",
-       "adaptive: absolute tolerance in length units"},
+       "adaptive and implicit (implicit-euler, discrete-gradient): absolute tolerance in length units"},
       {"integrator", "max_steps", integer([](C& c) -> auto& { return c.integrator.max_steps; }, 1, kMaxInt64),
        "must be >= 1", "largest number of steps (accepted + rejected)"},
       {"integrator", "collapse_radius", field([](C& c) -> auto& { return c.collapse_radius; }), "must be >= 0",
@@ -481,7 +481,10 @@ const std::vector<KeySpec>& key_table() {
        "seed of the run's std::mt19937_64: random placement, the samplers ula, mala, iid and random batches "
        "(replicates: seed + r)"},
       {"discretization", "engine", field([](C& c) -> auto& { return c.discretization.engine; }),
-       "must be one of blobflow list engines", "summation engine; \"auto\" picks one"},
+       "must be one of blobflow list engines",
+       "summation engine (blobflow list engines); \"auto\": blobflow chooses from N, d, eps/h, the mollifier and "
+       "engine_accuracy at crossovers measured per CPU target family (docs/performance.md), recorded as "
+       "resolved.engine in summary.json"},
       {"discretization", "engine_accuracy", field([](C& c) -> auto& { return c.discretization.engine_accuracy; }),
        "must be 0 or lie in [5e-12, 1)",
        "relative error allowed to the non-exact engine fft: 0 = round-off (auto never picks fft; fft runs at "

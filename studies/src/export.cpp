@@ -30,6 +30,12 @@ bool is_scalar_metric(const std::string& key, const nlohmann::json& value) {
   return key != "outputs" && (value.is_number() || value.is_null());
 }
 
+/// Appends ",field" to a row (one append each: GCC 12 warns falsely about "," + a temporary string).
+void add_field(std::string& row, const std::string& field) {
+  row += ',';
+  row += field;
+}
+
 }  // namespace
 
 std::string csv_field(const std::string& text) {
@@ -66,30 +72,33 @@ std::string study_table_csv(const std::filesystem::path& dir) {
         if (key != "t") add_unique(outputs, key);
   }
   std::string csv = "id,sweep,index,status,reference";
-  for (const std::string& name : coords) csv += "," + csv_field(name);
-  for (const char* name : kResolvedColumns) csv += std::string(",") + name;
-  for (const std::string& name : scalars) csv += "," + csv_field(name);
-  csv += ",t";
-  for (const std::string& name : outputs) csv += "," + csv_field(name);
-  csv += "\n";
+  for (const std::string& name : coords) add_field(csv, csv_field(name));
+  for (const char* name : kResolvedColumns) add_field(csv, name);
+  for (const std::string& name : scalars) add_field(csv, csv_field(name));
+  add_field(csv, "t");
+  for (const std::string& name : outputs) add_field(csv, csv_field(name));
+  csv += '\n';
   for (const nlohmann::json& r : records) {
-    std::string base = csv_value(member(r, "id")) + "," + csv_value(member(r, "sweep")) + "," +
-                       csv_value(member(r, "index")) + "," + csv_value(member(r, "status")) + "," +
-                       csv_value(member(r, "reference"));
-    for (const std::string& name : coords) base += "," + csv_value(member(member(r, "coords"), name));
+    std::string base = csv_value(member(r, "id"));
+    for (const char* key : {"sweep", "index", "status", "reference"}) add_field(base, csv_value(member(r, key)));
+    for (const std::string& name : coords) add_field(base, csv_value(member(member(r, "coords"), name)));
     const nlohmann::json& summary = member(r, "summary");
-    for (const char* name : kResolvedColumns) base += "," + csv_value(member(member(summary, "resolved"), name));
+    for (const char* name : kResolvedColumns) add_field(base, csv_value(member(member(summary, "resolved"), name)));
     const nlohmann::json& metrics = member(summary, "metrics");
-    for (const std::string& name : scalars) base += "," + csv_value(member(metrics, name));
+    for (const std::string& name : scalars) add_field(base, csv_value(member(metrics, name)));
     const nlohmann::json& runs_outputs = member(metrics, "outputs");
-    if (!runs_outputs.is_array() || runs_outputs.empty()) {
-      csv += base + "," + std::string(outputs.size(), ',') + "\n";
+    if (!runs_outputs.is_array() || runs_outputs.empty()) {  // no output: t and the output metrics empty
+      csv += base;
+      csv += std::string(outputs.size() + 1, ',');
+      csv += '\n';
       continue;
     }
     for (const nlohmann::json& output : runs_outputs) {
-      csv += base + "," + csv_value(member(output, "t"));
-      for (const std::string& name : outputs) csv += "," + csv_value(member(output, name));
-      csv += "\n";
+      std::string row = base;
+      add_field(row, csv_value(member(output, "t")));
+      for (const std::string& name : outputs) add_field(row, csv_value(member(output, name)));
+      csv += row;
+      csv += '\n';
     }
   }
   return csv;

@@ -160,7 +160,11 @@ std::vector<std::pair<std::string, std::string>> recorded_hashes(const std::file
 
 std::string joined_or_none(const std::vector<std::string>& items) {
   std::string s;
-  for (const auto& item : items) s += (s.empty() ? "" : " ") + ("--set " + item);
+  for (const auto& item : items) {
+    if (!s.empty()) s += ' ';
+    s += "--set ";
+    s += item;
+  }
   return s.empty() ? "none" : s;
 }
 
