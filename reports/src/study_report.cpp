@@ -412,8 +412,10 @@ std::vector<Replicates> collect_samples(Builder& b, const FitSpec& fit, std::vec
     const std::string label = group_label(*r, fit.group_by);
     if (!group_index.count(label)) {
       group_index[label] = groups.size();
-      groups.push_back({label, {}, {}, {}});
-      for (const std::string& key : fit.group_by) groups.back().keys[key] = child(child(*r, "coords"), key);
+      Group group;
+      group.label = label;
+      for (const std::string& key : fit.group_by) group.keys[key] = child(child(*r, "coords"), key);
+      groups.push_back(std::move(group));
     }
     const auto x = axis_value(*r, fit.against);
     const auto error = fit_error(fit, *r, ref_value);
