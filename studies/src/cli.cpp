@@ -92,6 +92,10 @@ exit code 1, and --resume goes on from the records kept.
   --set section.key=value   override a configuration key in every run (repeatable; not a swept key)
   --no-render               write figures as .dat + .gp only (no gnuplot)
 
+A study file's [study] section holds name (the folder out/study-NAME), config (a built-in configuration or a TOML
+file next to the study file), and optionally title (the report's title) and description (its first paragraph);
+then [[sweep]] and [[fit]] tables (the README's "Studies"; blobflow show default prints one).
+
 Under MPI (built with -DBLOBFLOW_WITH_MPI=ON), `mpirun -n K blobflow study ...` spreads the runs over K ranks:
 rank 0 hands them out one at a time and writes runs.jsonl and the report; -j is then per rank (default 1).
 )";
