@@ -223,12 +223,14 @@ def fit_rate(x, errors, expected_slope=None):
     return _core.fit_rate(_np.asarray(x, dtype=float), _np.asarray(errors, dtype=float), expected_slope)
 
 
-def study(name_or_file="default", out_dir=None, threads=0, set=None, render=False):
+def study(name_or_file="default", out_dir=None, threads=0, set=None, render=False, resume=False, force=False):
     """Runs a study (a built-in name or a study file), as ``blobflow study`` does, and returns its directory.
-    threads = 0: all cores; render: draw the report's figures with gnuplot. The printed summary (fitted orders) is
-    in the returned object's ``text``."""
+    threads = 0: all cores; render: draw the report's figures with gnuplot; resume, force: as ``--resume`` and
+    ``--force`` (a non-empty out_dir is refused without one of them). The printed summary (fitted orders) is in the
+    returned object's ``text``."""
     directory, text, n_run, n_failed = _core.run_study(
-        _os.fspath(name_or_file), "" if out_dir is None else _os.fspath(out_dir), threads, _overrides(set), render)
+        _os.fspath(name_or_file), "" if out_dir is None else _os.fspath(out_dir), threads, _overrides(set), render,
+        resume, force)
     return _StudyDir(directory, text, n_run, n_failed)
 
 

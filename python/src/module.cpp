@@ -6,6 +6,7 @@
 #include "bindings.hpp"
 #include "blobflow/solvers/simd_sum.hpp"
 #include "blobflow/studies/config.hpp"
+#include "blobflow/studies/message.hpp"
 
 namespace blobflow::python {
 
@@ -61,6 +62,8 @@ PYBIND11_MODULE(_core, m) {
       if (p) std::rethrow_exception(p);
     } catch (const blobflow::ConfigError& e) {
       config_error(e.what());
+    } catch (const blobflow::UsageRefused& e) {  // a directory it must not write to, a differing plan: bad usage
+      PyErr_SetString(PyExc_ValueError, e.what());
     }
   });
   m.def("simd_target", [] { return blobflow::simd_target_name(blobflow::simd_target()); },

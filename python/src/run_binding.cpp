@@ -112,9 +112,9 @@ void bind_run(py::module_& m) {
         "Runs one simulation (the GIL released); writes its files to out_dir unless it is empty.");
   m.def("run_study",
         [](const std::string& study, const std::string& out_dir, unsigned threads,
-           const std::vector<std::string>& overrides, bool render) {
+           const std::vector<std::string>& overrides, bool render, bool resume, bool force) {
           const StudyOptions options{.study = study, .out_dir = out_dir, .overrides = overrides, .threads = threads,
-                                     .progress = false, .render = render};
+                                     .resume = resume, .progress = false, .render = render, .force = force};
           std::ostringstream text;
           StudyOutcome outcome;
           {
@@ -124,6 +124,7 @@ void bind_run(py::module_& m) {
           return py::make_tuple(outcome.out_dir.string(), text.str(), outcome.n_run, outcome.n_failed);
         },
         py::arg("study"), py::arg("out_dir"), py::arg("threads"), py::arg("overrides"), py::arg("render"),
+        py::arg("resume") = false, py::arg("force") = false,
         "Runs a study (the GIL released); returns (out_dir, printed summary, runs run, runs failed).");
   m.def("read_run_records",
         [](const std::string& jsonl) {

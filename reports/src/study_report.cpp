@@ -161,6 +161,7 @@ struct Group {
   std::vector<Point> points;                              // in refinement order
   std::map<double, std::vector<std::pair<double, double>>> u_curves;  // x -> (best_over value, error)
   analysis::RateFit rate;
+  json keys = json::object();  ///< the group's values of the fit's group_by keys (rates.csv's group columns)
 };
 
 /// Whether a point of the group averages several replicates.
@@ -344,6 +345,8 @@ struct Builder {
   Document document;
   std::string csv, rates_md, rates_tex;  ///< rates.csv from its header line on, rates.md and rates.tex
   std::string slopes_csv;                ///< slopes.csv (time-slope fits) from its header line on; empty: none
+  std::vector<std::string> group_keys;   ///< rates.csv's group columns: every fit's group_by keys, first met first
+  std::vector<std::string> axis_keys;    ///< rates.csv's axis columns: every fit's `against` key
 
   const json& record(const std::string& id) { return runs.records[id]; }
 
@@ -432,7 +435,10 @@ std::vector<Replicates> collect_samples(Builder& b, const FitSpec& fit, std::vec
     const std::string label = group_label(*r, fit.group_by);
     if (!group_index.count(label)) {
       group_index[label] = groups.size();
-      groups.push_back({label, {}, {}, {}});
+      Group group;
+      group.label = label;
+      for (const std::string& key : fit.group_by) group.keys[key] = child(child(*r, "coords"), key);
+      groups.push_back(std::move(group));
     }
     const auto x = axis_value(*r, fit.against);
     const auto error = fit_error(fit, *r, ref_value);
@@ -492,13 +498,43 @@ std::vector<Group> fit_groups(Builder& b, const FitSpec& fit) {
   return groups;
 }
 
+/// A sweep coordinate as a CSV field: a number in its shortest form, a string as it is (quoted when it needs it).
+std::string csv_cell(const json& value) {
+  if (value.is_null()) return "";
+  if (value.is_number()) return format_shortest(value.get<double>());
+  const std::string text = value.is_string() ? value.get<std::string>() : value.dump();
+  if (text.find_first_of(",\"\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (const char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
+/// The leading fields of a row of rates.csv: fit, group label, one field per group key (empty where the fit does not
+/// group by it), the fit's axis key and one field per axis key (x under the fit's own axis).
+std::string csv_lead(const Builder& b, const FitView& f, const Group& g, double x) {
+  std::string lead = f.spec.name;
+  lead += ',';
+  lead += csv_cell(g.label);
+  for (const std::string& key : b.group_keys) {
+    lead += ',';
+    lead += csv_cell(g.keys.value(key, json()));
+  }
+  lead += ',';
+  lead += f.spec.against;
+  for (const std::string& key : b.axis_keys) {
+    lead += ',';
+    if (key == f.spec.against) lead += format_shortest(x);
+  }
+  return lead;
+}
+
 /// The rows of rates.csv of one group.
-std::string csv_rows(const FitView& f, const Group& g) {
+std::string csv_rows(const Builder& b, const FitView& f, const Group& g) {
   const analysis::RateFit& rf = g.rate;
   std::string csv;
   for (std::size_t k = 0; k < rf.points.size(); ++k) {
     const auto& p = rf.points[k];
-    csv += f.spec.name + ",\"" + g.label + "\"," + format_shortest(p.x) + "," + format_shortest(p.error) + "," +
+    csv += csv_lead(b, f, g, p.x) + "," + format_shortest(p.x) + "," + format_shortest(p.error) + "," +
            (std::isnan(p.rate) ? std::string() : format_shortest(p.rate)) + "," +
            std::string(analysis::to_string(p.status)) + "," +
            (rf.fit.ok ? format_shortest(rf.fit.exponent) + "," + format_shortest(rf.fit.ci95_low) + "," +
@@ -697,7 +733,7 @@ void add_fit_tables(Builder& b, const FitView& f) {
   b.rates_tex += "% " + f.heading + "\n" + combined_latex(f) + "\n";
   const analysis::ConvergenceTableOptions table_options{f.axis(), f.error_name, 3, 2};
   for (const Group& g : f.groups) {
-    b.csv += csv_rows(f, g);
+    b.csv += csv_rows(b, f, g);
     std::string md = analysis::convergence_table_markdown(g.rate, table_options);
     if (has_replicates(g)) {
       md += "\n\n" + spread_markdown(g, f.axis(), f.error_name);
@@ -1522,6 +1558,28 @@ void add_time_slope_fit(Builder& b, const FitSpec& fit) {
   add_time_slope_figure(b, fit, slopes);
 }
 
+/// A least error over best_over found at the smallest or largest value swept may not be the least of the U-curve:
+/// a warning per group, naming the points where that happened (a sweep of fewer than 3 values has no interior).
+void warn_best_at_edge(Builder& b, const FitView& f) {
+  constexpr std::size_t kLeastValues = 3;
+  for (const Group& g : f.groups) {
+    std::string where;
+    for (const Point& p : g.points) {
+      const auto curve = g.u_curves.find(p.x);
+      if (!p.best || curve == g.u_curves.end() || curve->second.size() < kLeastValues) continue;
+      const auto [lo, hi] = std::minmax_element(curve->second.begin(), curve->second.end());
+      if (*p.best == lo->first || *p.best == hi->first)
+        where += (where.empty() ? "" : ", ") + short_key(f.spec.against) + " = " + format_shortest(p.x) + ": " +
+                 short_key(f.spec.best_over) + " = " + format_shortest(*p.best) + " of [" +
+                 format_shortest(lo->first) + ", " + format_shortest(hi->first) + "]";
+    }
+    if (!where.empty())
+      b.report.warnings.push_back("fit " + f.spec.name + (g.label.empty() ? "" : " [" + g.label + "]") +
+                                  ": the least error lies at the edge of the swept " + short_key(f.spec.best_over) +
+                                  " (" + where + "); sweep beyond it to see the minimum");
+  }
+}
+
 /// One fit: its groups, tables and figures.
 void add_fit(Builder& b, const FitSpec& fit) {
   if (fit.over_time()) return add_time_slope_fit(b, fit);
@@ -1532,6 +1590,7 @@ void add_fit(Builder& b, const FitSpec& fit) {
                   (fit.best_over.empty() ? "" : " (least over " + quantity(fit.best_over).plain + ")");
   f.heading = fit.name + ": " + f.description;
   f.groups = fit_groups(b, fit);
+  warn_best_at_edge(b, f);
   add_fit_tables(b, f);
   add_fit_figures(b, f);
 }
@@ -1717,10 +1776,23 @@ StudyReport build_study_report(const std::filesystem::path& dir, const ReportOpt
   const json study = json::parse(read_text(dir / "study.json"), nullptr, false);
   if (!study.is_object() || !study.contains("runs") || !study.contains("fits"))
     throw std::runtime_error((dir / "study.json").string() + ": not a blobflow study description");
-  const std::string csv_header =
-      "fit,group,x,error,pairwise_rate,status,slope,slope_ci95_low,slope_ci95_high,points_used,replicates,error_min,"
+  // rates.csv: one column per group key and per axis of the study's fits (a tidy table: no label to parse).
+  std::vector<std::string> group_keys, axis_keys;
+  for (const FitSpec& fit : child(study, "fits").get<std::vector<FitSpec>>()) {
+    if (fit.over_time()) continue;
+    for (const std::string& key : fit.group_by)
+      if (std::find(group_keys.begin(), group_keys.end(), key) == group_keys.end()) group_keys.push_back(key);
+    if (std::find(axis_keys.begin(), axis_keys.end(), fit.against) == axis_keys.end())
+      axis_keys.push_back(fit.against);
+  }
+  std::string csv_header = "fit,group";
+  for (const std::string& key : group_keys) csv_header += "," + csv_cell(key);
+  csv_header += ",against";
+  for (const std::string& key : axis_keys) csv_header += "," + csv_cell(key);
+  csv_header +=
+      ",x,error,pairwise_rate,status,slope,slope_ci95_low,slope_ci95_high,points_used,replicates,error_min,"
       "error_max,floor\n";
-  Builder b{dir, options, load_runs(dir, study), {}, {}, csv_header, {}, {}, {}};
+  Builder b{dir, options, load_runs(dir, study), {}, {}, csv_header, {}, {}, {}, group_keys, axis_keys};
   b.report.n_planned = b.runs.n_planned;
   b.report.n_recorded = b.runs.records.size();
   for (const json* r : b.runs.ordered) b.report.n_failed += !record_ok(*r);

@@ -394,9 +394,9 @@ std::vector<KeySpec> run_keys() {
       {"integrator", "dt", field([](C& c) -> auto& { return c.integrator.dt; }), "must be > 0",
        "fixed-step methods: largest step; adaptive: first trial step"},
       {"integrator", "rtol", field([](C& c) -> auto& { return c.integrator.rtol; }), "must be > 0",
-       "adaptive: tolerance relative to the cloud's RMS radius"},
+       "adaptive and implicit (implicit-euler, discrete-gradient): tolerance relative to the cloud's RMS radius"},
       {"integrator", "atol", field([](C& c) -> auto& { return c.integrator.atol; }), "must be > 0",
-       "adaptive: absolute tolerance in length units"},
+       "adaptive and implicit (implicit-euler, discrete-gradient): absolute tolerance in length units"},
       {"integrator", "max_steps", integer([](C& c) -> auto& { return c.integrator.max_steps; }, 1, kMaxInt64),
        "must be >= 1", "largest number of steps (accepted + rejected)"},
       {"integrator", "collapse_radius", field([](C& c) -> auto& { return c.collapse_radius; }), "must be >= 0",
@@ -458,9 +458,11 @@ const std::vector<KeySpec>& key_table() {
        "wpme target rhobar (parameters in [target]); \"uniform\" without a box is rhobar == 1 on R^d (pme: no "
        "target)"},
       {"problem", "initial", field([](C& c) -> auto& { return c.problem.initial; }),
-       "must be \"exact\", \"barenblatt\" or \"uniform\"",
+       "must be \"exact\", \"barenblatt\", \"uniform\" or a particles file NAME.csv",
        "\"exact\" (the problem's exact solution at t0), \"barenblatt\" (the same data: the Barenblatt profile, or "
-       "the heat kernel for m = 1, at t0; errors measured where an exact solution exists) or \"uniform\""},
+       "the heat kernel for m = 1, at t0; errors measured where an exact solution exists), \"uniform\", or a file "
+       "NAME.csv with the columns of particles.csv (t,i,x1[,x2,x3][,mass]; its last time; masses problem.mass / N "
+       "when there is no mass column): particles of the \"barenblatt\" data placed elsewhere (N from the file)"},
       {"problem", "mass", field([](C& c) -> auto& { return c.problem.mass; }), "in [1e-100, 1e100]", "total mass M"},
       {"problem", "initial_support", field([](C& c) -> auto& { return c.problem.initial_support; }),
        "must be [lo, hi] with finite lo < hi", "[lo, hi] per coordinate of the uniform initial density"},
@@ -482,7 +484,10 @@ const std::vector<KeySpec>& key_table() {
        "seed of the run's std::mt19937_64: random placement, the samplers ula, mala, iid and random batches "
        "(replicates: seed + r)"},
       {"discretization", "engine", field([](C& c) -> auto& { return c.discretization.engine; }),
-       "must be one of blobflow list engines", "summation engine; \"auto\" picks one"},
+       "must be one of blobflow list engines",
+       "summation engine (blobflow list engines); \"auto\": blobflow chooses from N, d, eps/h, the mollifier and "
+       "engine_accuracy at crossovers measured per CPU target family (docs/performance.md), recorded as "
+       "resolved.engine in summary.json"},
       {"discretization", "engine_accuracy", field([](C& c) -> auto& { return c.discretization.engine_accuracy; }),
        "must be 0 or lie in [5e-12, 1)",
        "relative error allowed to the non-exact engine fft: 0 = round-off (auto never picks fft; fft runs at "
@@ -632,9 +637,10 @@ void validate_problem(const RunConfig& c, const std::set<std::string>& given, Vi
   // A file cannot set target.kind (it mirrors problem.target); a configuration built in code can.
   if (c.target.kind != p.target)
     v.fail("target.kind", quoted(c.target.kind), "must equal problem.target = " + quoted(p.target));
-  const bool exact_initial = p.initial == "exact" || p.initial == "barenblatt";
+  const bool exact_initial = p.initial == "exact" || p.initial == "barenblatt" || is_particles_file(p.initial);
   if (!exact_initial && p.initial != "uniform")
-    v.fail("problem.initial", quoted(p.initial), "must be \"exact\", \"barenblatt\" or \"uniform\"");
+    v.fail("problem.initial", quoted(p.initial),
+           "must be \"exact\", \"barenblatt\", \"uniform\" or a particles file NAME.csv");
   if (!(p.mass > 0.0) || !std::isfinite(p.mass)) v.fail("problem.mass", format_double(p.mass), "must be > 0");
   if (p.initial_support.size() != 2 || !(p.initial_support[0] < p.initial_support[1]) ||
       !std::isfinite(p.initial_support[0]) || !std::isfinite(p.initial_support[1])) {

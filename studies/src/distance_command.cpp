@@ -17,11 +17,14 @@
 #include <stdexcept>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "blobflow/analysis/barenblatt.hpp"
 #include "blobflow/analysis/law1d.hpp"
 #include "blobflow/analysis/semidiscrete_ot.hpp"
 #include "blobflow/analysis/wasserstein1d.hpp"
 #include "blobflow/analysis/wasserstein2d.hpp"
+#include "blobflow/reports/table.hpp"
 #include "blobflow/studies/law_spec.hpp"
 #include "blobflow/studies/message.hpp"
 
@@ -47,7 +50,7 @@ constexpr double kTimeMatchTolerance = 1e-12;
 
 /// The usage text; the list of exact laws comes from law_spec.cpp's table.
 std::string distance_usage() {
-  return R"(usage: blobflow distance A.csv (B.csv | --exact SPEC) [-p 1|2|inf] [--time T]
+  return R"(usage: blobflow distance A.csv (B.csv | --exact SPEC) [-p 1|2|inf] [--time T] [--json]
                          [--grid [--max-cells N] [--tolerance REL]]
 
 Prints the Wasserstein distance W_p between the particles of A.csv and those of B.csv, or an exact law. Files have
@@ -59,8 +62,9 @@ not W_p^p.
   2D, 3D: W2 only. Between two files: exact discrete optimal transport (network simplex; N M arcs, for up to a
       few thousand particles). Against an exact law: semi-discrete optimal transport (power cells and Newton's
       method, docs/math.md §6.1), exact up to the printed residual; exit code 1 if it did not converge.
-  -p 1|2|inf        which distance (default 2)
-  --time T          use the snapshot at time T in every file
+  -p 1|2|inf        which distance (default: W1, W2 and W-inf where exact in 1D, else W2)
+  --time T          use the snapshot at time T in every file (a T no file has: the message lists its times)
+  --json            print one JSON object (the files, their times and sizes, the distances, the method)
   --grid            2D/3D cross-check instead: exact discrete transport to a midpoint quadrature of the density,
                     refined from 16 cells per axis until two refinements agree to REL (--tolerance, default 1e-3)
                     or N cells per axis (--max-cells, default 64); it prints the change of the last refinement
@@ -151,7 +155,9 @@ ParticleSnapshot read_particles_csv(const std::string& path, double time) {
   const bool want_last = std::isnan(time);
   ParticleSnapshot s;
   s.dimension = dimension;
+  s.has_mass = has_mass;
   bool found = false;
+  std::vector<double> times;  // the times of the file, for the message of a --time it lacks
   while (const std::optional<std::string_view> line = next_line()) {
     if (line->empty() || *line == "\r") continue;
     const std::vector<std::string_view> fields = split(*line);
@@ -163,6 +169,7 @@ ParticleSnapshot read_particles_csv(const std::string& path, double time) {
     const std::optional<double> index = parse_double(fields[1]);
     if (!index || *index < 0.0 || *index != std::floor(*index))
       throw std::invalid_argument(where() + "i = " + quoted(fields[1]) + ": must be an integer >= 0 (the particle)");
+    if (times.empty() || !same_time(*t, times.back())) times.push_back(*t);  // rows come grouped by time
     if (want_last) {
       if (found && *t < s.t) continue;
       if (!found || !same_time(*t, s.t)) {
@@ -198,10 +205,17 @@ ParticleSnapshot read_particles_csv(const std::string& path, double time) {
   if (found && (!(total_mass > 0.0) || !std::isfinite(total_mass)))
     throw std::invalid_argument(path + ": the masses at t = " + format(s.t) + " sum to " + format(total_mass) +
                                 ": must be finite and > 0");
-  if (!found)
-    throw std::invalid_argument(path + ": " +
-                             (want_last ? std::string("no particle rows after the header")
-                                        : "no rows at t = " + format(time) + " (--time)"));
+  if (!found && !want_last) {
+    constexpr std::size_t kTimesShown = 20;  // a file with thousands of output times: the first ones and a count
+    std::string listed;
+    for (std::size_t k = 0; k < std::min(times.size(), kTimesShown); ++k)
+      listed += (k ? ", " : "") + reports::format_shortest(times[k]);
+    if (times.size() > kTimesShown) listed += ", ... (" + std::to_string(times.size()) + " times)";
+    throw std::invalid_argument(path + ": no rows at t = " + reports::format_shortest(time) + " (--time); " +
+                                (times.empty() ? std::string("the file has no particle rows")
+                                               : "its times are t = " + listed));
+  }
+  if (!found) throw std::invalid_argument(path + ": no particle rows after the header");
   return s;
 }
 
@@ -221,7 +235,7 @@ double pick(const analysis::WassersteinDistances& d, const std::string& p) {
 
 /// The cross-check of the semi-discrete W2: exact discrete transport to a refined midpoint quadrature of the density.
 int grid_cross_check(const ParticleSnapshot& a, const analysis::LawND& law, const analysis::QuadratureRefinement& refinement,
-                     std::ostream& out) {
+                     std::ostream& out, nlohmann::json& json) {
   analysis::DensityOnBox density;
   const analysis::Box box = law.support_box();
   density.dimension = box.dimension;
@@ -236,36 +250,65 @@ int grid_cross_check(const ParticleSnapshot& a, const analysis::LawND& law, cons
   out << "W2 = " << format(r.w2) << " +- " << format(r.uncertainty) << "   (exact discrete transport to a midpoint "
       << "quadrature of " << r.cells_per_axis << "^" << a.dimension << " cells; uncertainty = change from the previous "
       << "grid" << (r.converged ? "" : "; NOT converged to the tolerance: raise --max-cells") << ")\n";
+  json["w2"] = r.w2;
+  json["uncertainty"] = r.uncertainty;
+  json["method"] = "exact discrete transport to a midpoint quadrature";
+  json["cells_per_axis"] = r.cells_per_axis;
+  json["converged"] = r.converged;
+  return kExitOk;
+}
+
+/// The 1D distances: the one of -p, or all three (p empty); text and JSON.
+void print_1d(const analysis::WassersteinDistances& w, const std::string& p, const std::string& method,
+              std::ostream& out, nlohmann::json& json) {
+  for (const std::string q : {"1", "2", "inf"}) {
+    if (!p.empty() && p != q) continue;
+    out << p_name(q) << " = " << format(pick(w, q)) << "   (exact, " << method << ")\n";
+    json[q == "inf" ? "winf" : "w" + q] = pick(w, q);
+  }
+  json["method"] = "exact, " + method;
+}
+
+nlohmann::json snapshot_json(const std::string& file, const ParticleSnapshot& s) {
+  return {{"file", file}, {"t", s.t}, {"n", s.masses.size()}, {"d", s.dimension}};
+}
+
+/// The distance between two files.
+int distance_between_files(const std::vector<std::string>& files, const ParticleSnapshot& a, const std::string& p,
+                           double time, std::ostream& out, nlohmann::json& json) {
+  const int d = a.dimension;
+  const ParticleSnapshot b = read_particles_csv(files[1], time);
+  out << "B: " << files[1] << " (t = " << b.t << ", N = " << b.masses.size() << ", d = " << b.dimension << ")\n";
+  json["b"] = snapshot_json(files[1], b);
+  if (b.dimension != d)
+    throw std::invalid_argument(files[1] + ": dimension " + std::to_string(b.dimension) + ": must equal that of " +
+                                files[0] + " (" + std::to_string(d) + ")");
+  if (d == 1) {
+    print_1d(analysis::wasserstein_1d(a.x, a.masses, b.x, b.masses), p, "monotone coupling", out, json);
+    return kExitOk;
+  }
+  const double arcs = double(a.masses.size()) * double(b.masses.size());
+  if (arcs > kMaxTransportArcs)
+    throw std::invalid_argument(files[0] + " x " + files[1] + ": N x M = " + std::to_string(a.masses.size()) +
+                                " x " + std::to_string(b.masses.size()) + " transport arcs: must be at most " +
+                                format_count(kMaxTransportArcs) + " (memory and time of the network simplex)");
+  const double w2 = analysis::wasserstein2_discrete(d, a.x, a.masses, b.x, b.masses);
+  out << "W2 = " << format(w2) << "   (exact discrete optimal transport, network simplex)\n";
+  json["w2"] = w2;
+  json["method"] = "exact discrete optimal transport, network simplex";
   return kExitOk;
 }
 
 int run_distance(const std::vector<std::string>& files, const std::string& exact, const std::string& p, double time,
-                 bool grid, const analysis::QuadratureRefinement& refinement, std::ostream& out) {
+                 bool grid, const analysis::QuadratureRefinement& refinement, std::ostream& out,
+                 nlohmann::json& json) {
   const ParticleSnapshot a = read_particles_csv(files[0], time);
   const int d = a.dimension;
   out << "A: " << files[0] << " (t = " << a.t << ", N = " << a.masses.size() << ", d = " << d << ")\n";
-  if (d > 1 && p != "2")
+  json["a"] = snapshot_json(files[0], a);
+  if (d > 1 && !p.empty() && p != "2")
     throw DistanceUsageError("-p " + p + ": in " + std::to_string(d) + "D only W2 is available (-p 2)");
-  if (files.size() == 2) {
-    const ParticleSnapshot b = read_particles_csv(files[1], time);
-    out << "B: " << files[1] << " (t = " << b.t << ", N = " << b.masses.size() << ", d = " << b.dimension << ")\n";
-    if (b.dimension != d)
-      throw std::invalid_argument(files[1] + ": dimension " + std::to_string(b.dimension) + ": must equal that of " +
-                               files[0] + " (" + std::to_string(d) + ")");
-    if (d == 1) {
-      out << p_name(p) << " = " << format(pick(analysis::wasserstein_1d(a.x, a.masses, b.x, b.masses), p))
-          << "   (exact, monotone coupling)\n";
-    } else {
-      const double arcs = double(a.masses.size()) * double(b.masses.size());
-      if (arcs > kMaxTransportArcs)
-        throw std::invalid_argument(files[0] + " x " + files[1] + ": N x M = " + std::to_string(a.masses.size()) +
-                                    " x " + std::to_string(b.masses.size()) + " transport arcs: must be at most " +
-                                    format_count(kMaxTransportArcs) + " (memory and time of the network simplex)");
-      out << "W2 = " << format(analysis::wasserstein2_discrete(d, a.x, a.masses, b.x, b.masses))
-          << "   (exact discrete optimal transport, network simplex)\n";
-    }
-    return kExitOk;
-  }
+  if (files.size() == 2) return distance_between_files(files, a, p, time, out, json);
   ExactLaw law;
   try {
     law = parse_exact_law(exact, d);
@@ -276,12 +319,13 @@ int run_distance(const std::vector<std::string>& files, const std::string& exact
     throw DistanceUsageError("--exact " + exact + ": d = " + std::to_string(law.dimension) +
                              ": must equal the dimension of " + files[0] + " (" + std::to_string(d) + ")");
   out << "B: " << exact << "\n";
+  json["exact"] = exact;
   if (law.law_1d) {
-    out << p_name(p) << " = " << format(pick(analysis::wasserstein_1d(a.x, a.masses, *law.law_1d), p))
-        << "   (exact, quantile coupling)\n";
+    print_1d(analysis::wasserstein_1d(a.x, a.masses, *law.law_1d), p, "quantile coupling", out, json);
     return kExitOk;
   }
-  if (p != "2") throw DistanceUsageError("-p " + p + ": against " + exact + " only W2 is available (-p 2)");
+  if (!p.empty() && p != "2")
+    throw DistanceUsageError("-p " + p + ": against " + exact + " only W2 is available (-p 2)");
   if (grid) {
     const double arcs = double(a.masses.size()) * std::pow(double(refinement.max_cells_per_axis), d);
     if (arcs > kMaxTransportArcs)
@@ -289,7 +333,7 @@ int run_distance(const std::vector<std::string>& files, const std::string& exact
                                std::to_string(a.masses.size()) + " x " + std::to_string(refinement.max_cells_per_axis) +
                                "^" + std::to_string(d) + " transport arcs on the finest grid: must be at most " +
                                format_count(kMaxTransportArcs) + " (memory and time of the network simplex)");
-    return grid_cross_check(a, *law.law, refinement, out);
+    return grid_cross_check(a, *law.law, refinement, out, json);
   }
   const std::size_t most = d == 2 ? kMaxSemiDiscreteParticles2D : kMaxSemiDiscreteParticles3D;
   if (a.masses.size() > most)
@@ -302,6 +346,12 @@ int run_distance(const std::vector<std::string>& files, const std::string& exact
       << ", lower bound " << format(r.lower_bound);
   if (r.n_merged > 0) out << ", " << r.n_merged << " coinciding particles merged";
   out << ")\n";
+  json["w2"] = r.w2;
+  json["method"] = "semi-discrete optimal transport";
+  json["status"] = std::string(analysis::to_string(r.status));
+  json["iterations"] = r.iterations;
+  json["residual"] = r.residual;
+  json["lower_bound"] = r.lower_bound;
   return r.status == analysis::SemiDiscreteStatus::converged ? kExitOk : kExitFailure;
 }
 
@@ -310,7 +360,8 @@ int run_distance(const std::vector<std::string>& files, const std::string& exact
 int command_distance(int argc, char** argv, std::ostream& out, std::ostream& err) {
   std::vector<std::string> files;
   std::string exact;
-  std::string p = "2";
+  std::string p;  // empty: every distance that is exact (W1, W2, W-inf in 1D), else W2
+  bool as_json = false;
   double time = std::numeric_limits<double>::quiet_NaN();
   analysis::QuadratureRefinement refinement;
   refinement.max_cells_per_axis = 64;
@@ -328,6 +379,7 @@ int command_distance(int argc, char** argv, std::ostream& out, std::ostream& err
       }
       if (arg == "--exact") exact = value();
       else if (arg == "--grid") grid = true;
+      else if (arg == "--json") as_json = true;
       else if (arg == "-p") {
         p = value();
         if (p != "1" && p != "2" && p != "inf") throw DistanceUsageError("-p " + p + ": must be 1, 2 or inf");
@@ -356,7 +408,11 @@ int command_distance(int argc, char** argv, std::ostream& out, std::ostream& err
     }
     if (files.empty() || files.size() > 2 || (files.size() == 2) == !exact.empty())
       throw DistanceUsageError("distance needs A.csv and either B.csv or --exact SPEC");
-    return run_distance(files, exact, p, time, grid, refinement, out);
+    std::ostringstream text;
+    nlohmann::json json = nlohmann::json::object();
+    const int code = run_distance(files, exact, p, time, grid, refinement, text, json);
+    out << (as_json ? json.dump(2) + "\n" : text.str());
+    return code;
   } catch (const DistanceUsageError& e) {
     err << "blobflow distance: " << e.what() << "\n\n" << distance_usage();
     return kExitUsage;

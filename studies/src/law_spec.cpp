@@ -179,7 +179,8 @@ struct LawKind {
 
 const Registry<LawKind>& law_kinds() {
   static const std::vector<LawKind> kinds{
-      {"barenblatt", "the Barenblatt profile U_m(x, D t) (wpme with rhobar == 1 is D = 0.5)",
+      {"barenblatt", "the Barenblatt profile U_m(x, D t) at time t = T: D = 1 (the default) for pme, d/dt u = Lap(u^m); "
+       "D = 0.5 for wpme with rhobar == 1, d/dt rho = 1/2 Lap(rho^2), the problem of the barenblatt configurations",
        "barenblatt:t=T[,m=2][,mass=1][,D=1][,d=DIM]", {"t", "m", "mass", "D", "d"}, barenblatt},
       {"uniform", "uniform on [LO, HI]^d, or on a box (1 or d numbers each)",
        "uniform:LO,HI or uniform:lo=LO...,hi=HI...", {"lo", "hi", "d"}, uniform, {"lo", "hi"}},

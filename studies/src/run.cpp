@@ -21,7 +21,9 @@
 #include "blobflow/solvers/velocity_field.hpp"
 #include "blobflow/studies/coverage.hpp"
 #include "blobflow/studies/density_table.hpp"
+#include "blobflow/studies/distance_command.hpp"
 #include "blobflow/studies/expression.hpp"
+#include "blobflow/studies/message.hpp"
 #include "blobflow/studies/run_files.hpp"
 #include "blobflow/studies/sampling.hpp"
 
@@ -190,6 +192,42 @@ double place_from_exact_data(const RunConfig& config, Placement placement, Prepa
   return u.spacing_volume(p.t0);
 }
 
+/// problem.initial = "NAME.csv": the particles of that file's last time, their masses from its mass column (which must
+/// sum to problem.mass) or problem.mass / N each. \throws ConfigError naming the key, the file and the rule.
+Particles particles_from_file(const RunConfig& config) {
+  const auto& p = config.problem;
+  const std::string key = "problem.initial = \"" + clip_for_message(p.initial) + "\"";
+  ParticleSnapshot s;
+  try {
+    s = read_particles_csv(p.initial, std::numeric_limits<double>::quiet_NaN());
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError({key + ": " + e.what()});
+  }
+  const std::size_t n = s.masses.size();
+  if (s.dimension != p.dimension)
+    throw ConfigError({key + ": the file holds " + std::to_string(s.dimension) + "D particles: must match "
+                       "problem.dimension = " + std::to_string(p.dimension)});
+  if (n < 2) throw ConfigError({key + ": the file holds " + std::to_string(n) + " particle(s) at t = " +
+                                reports::format_shortest(s.t) + ": need >= 2"});
+  // Masses written with 17 digits sum to the total up to rounding, about N x 1e-16 of it.
+  constexpr double kMassSumTolerance = 1e-9;
+  double total = 0.0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (s.has_mass && !(s.masses[i] > 0.0))
+      throw ConfigError({key + ": particle " + std::to_string(i) + " has mass " +
+                         reports::format_shortest(s.masses[i]) + ": must be > 0"});
+    total += s.masses[i];
+  }
+  if (s.has_mass && std::abs(total - p.mass) > kMassSumTolerance * p.mass)
+    throw ConfigError({key + ": the masses sum to " + reports::format_shortest(total) + ": must equal problem.mass = " +
+                       reports::format_shortest(p.mass) + " (to 1e-9 relative)"});
+  Particles out;
+  out.dim = p.dimension;
+  out.x = s.x;
+  out.mass = s.has_mass ? s.masses : std::vector<double>(n, p.mass / static_cast<double>(n));
+  return out;
+}
+
 /// The particles of uniform data on the box [lo, hi]^d. Returns its volume.
 double place_uniform_data(const RunConfig& config, Placement placement, PreparedProblem& out) {
   const auto& p = config.problem;
@@ -327,7 +365,7 @@ double rms_radius(std::span<const double> x, std::span<const double> masses, std
 /// output time. `x` ends at the last finite state. With `collapse_below` > 0 the run stops, with status collapsed,
 /// after the first accepted step whose particles have an RMS radius (rms_radius) below it.
 IntegrationStats integrate_and_record(const RunConfig& config, Motion& motion, const RunMetrics& metrics,
-                                      double collapse_below, State& x, Recording& rec) {
+                                      double collapse_below, State& x, Recording& rec, const RunProgress& progress) {
   const double t0 = config.problem.t0;
   // The field and masses of the current segment: drop-outs (coverage.dropouts) change both.
   const VelocityField* field = motion.field.get();
@@ -359,6 +397,7 @@ IntegrationStats integrate_and_record(const RunConfig& config, Motion& motion, c
   std::optional<double> collapsed_radius;  // the RMS radius that stopped the run
   const StepObserver on_step = [&](double t, std::span<const double> xs) {
     ++step;
+    if (progress) progress(t);
     if (motion.randomized) motion.randomized->next_step();
     if (every > 0 && step % every == 0) diagnose(t, step, xs);
     if (collapse_below <= 0.0) return ObserverAction::proceed;
@@ -620,7 +659,10 @@ PreparedProblem prepare_problem(const RunConfig& config) {
   Placement placement = choice_of(kPlacements, config.discretization.placement, {"discretization.placement"});
   if (placement == Placement::automatic) placement = d == 1 ? Placement::quantile : Placement::lattice;
   out.placement = std::string(kPlacements[static_cast<std::size_t>(placement)].name);
-  const InitialData initial = choice_of(kInitialData, p.initial, {"problem.initial"});
+  // A particles file holds particles of the "barenblatt" data: the same truth, h from their support and the file's N.
+  const bool from_file = is_particles_file(p.initial);
+  const InitialData initial =
+      from_file ? InitialData::barenblatt : choice_of(kInitialData, p.initial, {"problem.initial"});
 
   double support_volume = 0.0;
   if (initial == InitialData::uniform) {
@@ -631,6 +673,11 @@ PreparedProblem prepare_problem(const RunConfig& config) {
       throw ConfigError({"problem.initial = \"exact\": this problem (target, potential, interaction) has no exact "
                          "solution in blobflow; use initial = \"barenblatt\" for the same data without one"});
     support_volume = place_from_exact_data(config, placement, out);
+  }
+  if (from_file) {
+    out.particles = particles_from_file(config);
+    out.placement = "file";
+    out.lattice.reset();
   }
 
   const double n = static_cast<double>(out.particles.size());
@@ -654,7 +701,35 @@ PreparedProblem prepare_problem(const RunConfig& config) {
   return out;
 }
 
-RunResult run_simulation(const RunConfig& config, const std::filesystem::path& out_dir) {
+/// Warnings about the resolution (summary.json's warnings): a blob width below the particle spacing, and particles
+/// that stalled where the exact solution moves. Only for runs of the blob flow that ended well.
+void add_resolution_warnings(const RunConfig& config, RunResult& result) {
+  if (!config.follows_equation()) return;
+  if (result.epsilon < result.h)
+    result.warnings.push_back("discretization.epsilon = \"" + config.discretization.epsilon + "\" gives eps = " +
+                              reports::format_scientific(result.epsilon) + " < h = " +
+                              reports::format_scientific(result.h) +
+                              ", the particle spacing: neighbouring blobs barely overlap and the particles may stall "
+                              "(the blob method's convergence takes eps large against h)");
+  if (result.status != RunStatus::ok || result.outputs.size() < 2) return;
+  const auto first = result.outputs.front(), last = result.outputs.back();
+  const auto m0 = first.get("second_moment"), m1 = last.get("second_moment");
+  const auto e0 = first.get("second_moment_exact"), e1 = last.get("second_moment_exact");
+  if (!m0 || !m1 || !e0 || !e1) return;
+  // A run that converges follows the exact second moment to within its error: moving a tenth of the exact change
+  // or less is no convergence; an exact change below 1e-6 of the moment is none to follow.
+  constexpr double kStalledShare = 0.1, kNoChange = 1e-6;
+  const double exact_change = std::abs(*e1 - *e0), change = std::abs(*m1 - *m0);
+  if (exact_change > kNoChange * std::abs(*e0) && change < kStalledShare * exact_change)
+    result.warnings.push_back("the particles stalled: their second moment changed by " +
+                              reports::format_scientific(change) + " from t = " + reports::format_shortest(first.t) +
+                              " to " + reports::format_shortest(last.t) + ", the exact one by " +
+                              reports::format_scientific(exact_change) +
+                              " (eps = " + reports::format_scientific(result.epsilon) + ", h = " +
+                              reports::format_scientific(result.h) + ")");
+}
+
+RunResult run_simulation(const RunConfig& config, const std::filesystem::path& out_dir, const RunProgress& progress) {
   const auto wall_start = std::chrono::steady_clock::now();
   const std::string started = utc_now();
   PreparedProblem problem = prepare_problem(config);
@@ -685,7 +760,7 @@ RunResult run_simulation(const RunConfig& config, const std::filesystem::path& o
   }
   if (deterministic) result.warnings = fixed_step_warnings(run_config, *motion.field, x);  // fixed-step checks
   result.stats = motion.field ? integrate_and_record(run_config, motion, metrics,
-                                                     config.collapse_radius * problem.epsilon, x, rec)
+                                                     config.collapse_radius * problem.epsilon, x, rec, progress)
                               : record_still(config, *motion.target, metrics, masses, x, rec);
   if (motion.scores_per_evaluation) result.score_evaluations = result.stats.rhs_evaluations * masses.size();
   result.pair_evaluations = result.stats.rhs_evaluations * motion.pairs_per_evaluation;
@@ -694,6 +769,7 @@ RunResult run_simulation(const RunConfig& config, const std::filesystem::path& o
   result.message = result.stats.message;
   result.outputs = std::move(rec.outputs);
   result.dropouts = std::move(rec.dropouts);
+  add_resolution_warnings(config, result);
   result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   nlohmann::json resolved = resolved_json(problem, spec, motion, truth.description, metrics.target_box);
   resolved["integrator"] = {{"method", run_config.integrator.method}, {"chosen_by", method_reason}};

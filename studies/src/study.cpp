@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <ostream>
@@ -27,6 +28,7 @@
 #include "blobflow/reports/study_report.hpp"
 #include "blobflow/reports/table.hpp"
 #include "blobflow/studies/config.hpp"
+#include "blobflow/studies/message.hpp"
 #include "blobflow/studies/run.hpp"
 #include "blobflow/studies/run_files.hpp"
 #include "blobflow/studies/study_spec.hpp"
@@ -116,6 +118,8 @@ int setup_exit_code() {
     throw;
   } catch (const ConfigError&) {
     return kExitUsage;
+  } catch (const UsageRefused&) {
+    return kExitUsage;
   } catch (...) {
     return kExitFailure;
   }
@@ -129,23 +133,145 @@ struct PreparedStudy {
   std::size_t n_skipped = 0;
 };
 
+/// The names in `dir` (none when it does not exist), sorted, for the message that refuses a non-empty directory.
+std::vector<std::string> directory_entries(const std::filesystem::path& dir) {
+  std::vector<std::string> names;
+  std::error_code error;
+  if (!std::filesystem::is_directory(dir, error)) return names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, error)) names.push_back(entry.path().filename());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+/// The (id, config hash) pairs of the runs a directory recorded: its study.json's plan and its runs.jsonl records.
+std::vector<std::pair<std::string, std::string>> recorded_hashes(const std::filesystem::path& dir) {
+  std::vector<std::pair<std::string, std::string>> ids;
+  std::ifstream in(dir / "study.json");
+  const nlohmann::json study = nlohmann::json::parse(in, nullptr, false);
+  if (study.is_object() && study.contains("runs") && study["runs"].is_array())
+    for (const auto& r : study["runs"])
+      if (r.is_object() && r.value("id", nlohmann::json()).is_string())
+        ids.emplace_back(r["id"].get<std::string>(), r.value("config_hash", ""));
+  if (std::filesystem::exists(dir / "runs.jsonl"))
+    for (const auto& r : reports::read_run_records(dir / "runs.jsonl"))
+      ids.emplace_back(r["id"].get<std::string>(), r.value("config_hash", ""));
+  return ids;
+}
+
+std::string joined_or_none(const std::vector<std::string>& items) {
+  std::string s;
+  for (const auto& item : items) {
+    if (!s.empty()) s += ' ';
+    s += "--set ";
+    s += item;
+  }
+  return s.empty() ? "none" : s;
+}
+
+/// The keys in which the configuration the directory recorded for run `id` differs from `now`, one line each
+/// ("key: then ..., now ..."); empty when the recorded configuration cannot be rebuilt (an older study.json).
+std::vector<std::string> configuration_difference(const std::filesystem::path& dir, const std::string& id,
+                                                  const PlannedRun& now, const StudySpec& spec) {
+  std::vector<std::string> lines;
+  try {
+    std::ifstream in(dir / "study.json");
+    const nlohmann::json study = nlohmann::json::parse(in, nullptr, false);
+    std::ifstream config_in(dir / "config.toml");
+    const std::string config_text((std::istreambuf_iterator<char>(config_in)), std::istreambuf_iterator<char>());
+    for (const auto& r : study.at("runs")) {
+      if (r.value("id", "") != id || !r.contains("overrides")) continue;
+      const nlohmann::json then = to_json(parse_run_config(config_text, "config.toml", r["overrides"]));
+      const nlohmann::json current = to_json(parse_run_config(spec.config_text, spec.config_name, now.overrides));
+      const nlohmann::json flat_then = then.flatten(), flat_now = current.flatten();
+      std::set<std::string> keys;
+      for (const auto& [key, value] : flat_then.items()) keys.insert(key);
+      for (const auto& [key, value] : flat_now.items()) keys.insert(key);
+      for (const std::string& key : keys) {
+        const nlohmann::json a = flat_then.value(key, nlohmann::json()), b = flat_now.value(key, nlohmann::json());
+        if (a == b) continue;
+        std::string name = key.substr(1);
+        std::replace(name.begin(), name.end(), '/', '.');
+        lines.push_back(name + ": " + (a.is_null() ? "(default)" : a.dump()) + " recorded, " +
+                        (b.is_null() ? "(default)" : b.dump()) + " now");
+      }
+    }
+  } catch (const std::exception&) {
+    lines.clear();  // the recorded plan cannot be read back: the message names the ids and the --set lists only
+  }
+  return lines;
+}
+
+/// --resume: refuses a plan in which a run the directory recorded (planned in study.json or in runs.jsonl) has
+/// another configuration (a forgotten or added --set, an edited configuration), showing the difference. Runs
+/// added to the plan are allowed, and so is every change that leaves the runs as they were (fits, figures).
+void check_resumed_plan(const std::filesystem::path& dir, const StudySpec& spec, const std::vector<PlannedRun>& runs,
+                        const std::vector<std::string>& overrides) {
+  std::map<std::string, const PlannedRun*> planned;
+  for (const PlannedRun& run : runs) planned[run.id] = &run;
+  std::vector<std::string> changed;
+  for (const auto& [id, hash] : recorded_hashes(dir)) {
+    const auto it = planned.find(id);
+    if (it != planned.end() && it->second->config_hash != hash &&
+        std::find(changed.begin(), changed.end(), id) == changed.end())
+      changed.push_back(id);
+  }
+  if (changed.empty()) return;
+  std::ifstream in(dir / "study.json");
+  const nlohmann::json study = nlohmann::json::parse(in, nullptr, false);
+  std::vector<std::string> overrides_then;
+  if (study.is_object() && study.contains("overrides") && study["overrides"].is_array())
+    for (const auto& o : study["overrides"])
+      if (o.is_string()) overrides_then.push_back(o.get<std::string>());
+  constexpr std::size_t kIdsShown = 5;  // a plan of thousands of runs would bury the rest of the message
+  std::string ids;
+  for (std::size_t k = 0; k < std::min(kIdsShown, changed.size()); ++k) ids += (k ? ", " : "") + changed[k];
+  if (changed.size() > kIdsShown) ids += ", ...";
+  std::string message = "--resume: " + dir.string() + " recorded another plan: " + std::to_string(changed.size()) +
+                        " of its runs have another configuration now (" + ids + ")\n  --set recorded: " +
+                        joined_or_none(overrides_then) + "\n  --set now:      " + joined_or_none(overrides);
+  const std::vector<std::string> keys = configuration_difference(dir, changed.front(), *planned[changed.front()], spec);
+  if (!keys.empty()) message += "\n  run " + changed.front() + ":";
+  for (const std::string& line : keys) message += "\n    " + line;
+  message += "\n  give the same --set (and study file) to resume it, or --force to start over in that directory, or "
+             "-o another directory";
+  throw UsageRefused(message);
+}
+
+/// Without --resume a directory that holds anything is refused, unless --force: then its runs.jsonl and the run
+/// folders of the plan are removed (other files are overwritten or left as they are).
+void claim_directory(const std::filesystem::path& dir, const std::vector<PlannedRun>& runs,
+                     const StudyOptions& options) {
+  const std::vector<std::string> entries = directory_entries(dir);
+  if (entries.empty() || options.resume) return;
+  if (!options.force) {
+    constexpr std::size_t kNamesShown = 6;
+    std::string names;
+    for (std::size_t k = 0; k < std::min(kNamesShown, entries.size()); ++k) names += (k ? ", " : "") + entries[k];
+    if (entries.size() > kNamesShown) names += ", ...";
+    throw UsageRefused("output directory " + dir.string() + " is not empty (" + names +
+                       "): --resume to go on with the study recorded there, --force to replace its records, or -o "
+                       "another directory");
+  }
+  std::filesystem::remove(dir / "runs.jsonl");
+  for (const PlannedRun& run : runs) std::filesystem::remove_all(dir / "runs" / run.id);
+}
+
 PreparedStudy prepare_study(const StudyOptions& options) {
   PreparedStudy p;
   p.spec = load_study(options.study);
   p.runs = expand_study(p.spec, options.overrides);
   p.dir = options.out_dir.empty() ? std::filesystem::path("out") / ("study-" + p.spec.name) : options.out_dir;
-  prepare_output_directory(p.dir);
   const std::filesystem::path jsonl = p.dir / "runs.jsonl";
+  if (options.resume && std::filesystem::exists(jsonl)) drop_torn_tail(jsonl);
+  if (options.resume) check_resumed_plan(p.dir, p.spec, p.runs, options.overrides);
+  claim_directory(p.dir, p.runs, options);
+  prepare_output_directory(p.dir);
 
   // Runs recorded before with the same configuration are finished: skip them (whatever their status).
   std::set<std::pair<std::string, std::string>> recorded;
-  if (options.resume && std::filesystem::exists(jsonl)) {
-    drop_torn_tail(jsonl);
+  if (options.resume && std::filesystem::exists(jsonl))
     for (const auto& r : reports::read_run_records(jsonl))
       recorded.emplace(r["id"].get<std::string>(), r.value("config_hash", ""));
-  } else {
-    std::filesystem::remove(jsonl);
-  }
   for (const PlannedRun& run : p.runs) p.n_skipped += recorded.count({run.id, run.config_hash});
 
   nlohmann::json study = to_json(p.spec, p.runs);
@@ -161,6 +287,7 @@ PreparedStudy prepare_study(const StudyOptions& options) {
 
 void print_fits(const reports::StudyReport& report, const std::filesystem::path& dir, std::ostream& out) {
   for (const reports::ReportFit& f : report.fits) out << f.fit << " [" << f.group << "]: " << f.line << "\n";
+  for (const std::string& warning : report.warnings) out << "warning: " << warning << "\n";
   out << "report: " << (dir / "index.html").string() << " and " << (dir / "report.md").string() << " ("
       << report.figures.size() << (report.figures.size() == 1 ? " figure" : " figures");
   std::size_t rendered = 0;
@@ -301,7 +428,7 @@ int work_for_study(const StudyOptions& options) {
 
 void report_study(const std::filesystem::path& dir, std::ostream& out, bool render, bool paper) {
   if (!std::filesystem::exists(dir / "study.json"))
-    throw std::runtime_error(dir.string() + ": no study.json (not the output directory of blobflow study)");
+    throw UsageRefused(dir.string() + ": no study.json (not the output directory of blobflow study)");
   const reports::StudyReport report = reports::build_study_report(dir, {render, paper});
   out << report.n_recorded << " of " << report.n_planned << " runs recorded, " << report.n_failed << " failed\n";
   print_fits(report, dir, out);

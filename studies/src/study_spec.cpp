@@ -566,6 +566,8 @@ std::vector<PlannedRun> expand_study(const StudySpec& spec, const std::vector<st
         errors.push_back("--set " + axis.key + ": that key is swept by sweep \"" + sweep.name + "\"");
   if (!errors.empty()) throw ConfigError(errors);
 
+  // A configuration error is reported once, with the runs it hits (one typo in a sweep axis hits many runs).
+  std::vector<std::pair<std::string, std::vector<std::string>>> run_errors;
   // `last` follows the command line's overrides: a replicate's seed, derived from the seed they may set.
   auto add_run = [&](const SweepSpec& sweep, const std::string& id, nlohmann::json coords,
                      std::vector<std::string> overrides, bool reference, const std::string& last = {}) {
@@ -577,7 +579,11 @@ std::vector<PlannedRun> expand_study(const StudySpec& spec, const std::vector<st
       runs.push_back({id, sweep.name, runs.size(), std::move(coords), reference, overrides,
                       fnv1a_hex(to_json(config).dump())});
     } catch (const ConfigError& e) {
-      for (const auto& v : e.violations()) errors.push_back("run " + id + ": " + v);
+      for (const auto& v : e.violations()) {
+        auto same = std::find_if(run_errors.begin(), run_errors.end(), [&](const auto& r) { return r.first == v; });
+        if (same == run_errors.end()) run_errors.emplace_back(v, std::vector<std::string>{id});
+        else same->second.push_back(id);
+      }
     }
   };
   for (const SweepSpec& sweep : spec.sweeps) {
@@ -649,6 +655,13 @@ std::vector<PlannedRun> expand_study(const StudySpec& spec, const std::vector<st
       add_run(sweep, sweep.name + "-reference", nlohmann::json::object(), std::move(overrides), true);
     }
   }
+  constexpr std::size_t kIdsShown = 3;  // the ids that name the runs of one error; the rest are counted
+  for (const auto& [violation, ids] : run_errors) {
+    std::string which = (ids.size() == 1 ? "run " : "runs ") + ids.front();
+    for (std::size_t k = 1; k < std::min(ids.size(), kIdsShown); ++k) which += ", " + ids[k];
+    if (ids.size() > kIdsShown) which += " and " + std::to_string(ids.size() - kIdsShown) + " more";
+    errors.push_back(which + ": " + violation);
+  }
   if (!errors.empty()) throw ConfigError(errors);
   return runs;
 }
@@ -671,7 +684,8 @@ nlohmann::json to_json(const StudySpec& spec, const std::vector<PlannedRun>& run
                        {"sweep", r.sweep},
                        {"coords", r.coords},
                        {"reference", r.reference},
-                       {"config_hash", r.config_hash}});
+                       {"config_hash", r.config_hash},
+                       {"overrides", r.overrides}});
   return {{"name", spec.name},     {"title", spec.title}, {"description", spec.description},
           {"config", spec.config_name}, {"sweeps", sweeps}, {"fits", fits}, {"runs", planned}};
 }

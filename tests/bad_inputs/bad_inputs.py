@@ -273,9 +273,17 @@ def cli_cases():
         ("list nothing", ["list"], ["list needs one of"]),
         ("distance nothing", ["distance"], ["distance needs A.csv"]),
         ("distance -p 3", ["distance", "{tmp}/a.csv", "--exact", "uniform:0,1", "-p", "3"], ["-p 3", "1, 2 or inf"]),
+        ("distance --time missed", ["distance", "{tmp}/a.csv", "--exact", "uniform:0,1", "--time", "0.3"],
+         ["no rows at t = 0.3", "its times are t = 1"]),
+        ("run unknown built-in", ["run", "barenblatt-9d"], ["barenblatt-9d", "neither a file nor a built-in",
+                                                            "barenblatt-1d"]),
+        ("show unknown", ["show", "barenblatt-9d"], ["barenblatt-9d", "no built-in configuration", "default"]),
+        ("show nothing", ["show"], ["show needs exactly one NAME"]),
+        ("export nothing", ["export"], ["export needs exactly one"]),
+        ("export missing", ["export", "{tmp}/nothing"], ["no study.json"]),
+        ("study --resume and --force", ["study", "default", "--resume", "--force"], ["--resume and --force"]),
     ]:
-        code = FAILURE if name in ("report missing",) else USAGE
-        c.append(Case(name, args, code, frags, {"a.csv": "t,i,x1\n1,0,0.5\n"}))
+        c.append(Case(name, args, USAGE, frags, {"a.csv": "t,i,x1\n1,0,0.5\n"}))
     c.append(Case("set non-utf-8 bare word", ["run", CONFIG_1D, "--set", b"target.grid_file=\xff\xfe.csv"], USAGE,
                   ["--set", "target.grid_file", "UTF-8"]))
     c.append(Case("output below a file", ["run", CONFIG_1D, "--set", "discretization.particles=10", "-o",
@@ -366,6 +374,26 @@ def distance_cases():
     return cases
 
 
+# --- problem.initial = "NAME.csv": a particles file ------------------------------------------------------------------
+def initial_file_cases():
+    cases = []
+    good_t = "t,i,x1,mass\n0.25,0,-0.5,0.5\n0.25,1,0.5,0.5\n"
+    for name, text, frags in [
+        ("missing", None, ["problem.initial", "p.csv", "cannot open"]),
+        ("bad header", "t,x\n0.25,0\n", ["problem.initial", "p.csv:1", "header", "t,i,x1"]),
+        ("2D file", "t,i,x1,x2\n0.25,0,0,0\n0.25,1,1,1\n", ["problem.initial", "2D particles",
+                                                           "problem.dimension = 1"]),
+        ("one particle", "t,i,x1\n0.25,0,0\n", ["problem.initial", "1 particle(s)", "need >= 2"]),
+        ("masses off", good_t.replace("0.5\n", "0.25\n"), ["problem.initial", "sum to 0.5", "problem.mass = 1"]),
+        ("zero mass", "t,i,x1,mass\n0.25,0,0,0\n0.25,1,1,1\n", ["problem.initial", "particle 0", "must be > 0"]),
+        ("nan coordinate", "t,i,x1\n0.25,0,nan\n0.25,1,1\n", ["problem.initial", "p.csv:2", "x1"]),
+    ]:
+        files = {} if text is None else {"p.csv": text}
+        cases.append(Case("initial file " + name, ["run", CONFIG_1D, "--set", 'problem.initial="{tmp}/p.csv"', "-o",
+                                                   "{tmp}/out"], USAGE, frags, files))
+    return cases
+
+
 # --- study files ------------------------------------------------------------------------------------------------------
 STUDY_HEAD = '[study]\nname = "s"\nconfig = "barenblatt-1d"\n'
 SWEEP = '[[sweep]]\nname = "n"\naxes.discretization.particles = [10, 20]\n'
@@ -445,6 +473,21 @@ def study_cases():
     for name, text, frags in table:
         cases.append(Case("study " + name, ["study", "{tmp}/s.toml", "-o", "{tmp}/out", "--no-render"], USAGE, frags,
                           {"s.toml": text}))
+    cases.append(Case("study into a non-empty directory", ["study", "{tmp}/s.toml", "-o", "{tmp}/out"], USAGE,
+                      ["out is not empty", "notes.txt", "--resume", "--force"],
+                      {"s.toml": STUDY_HEAD + SWEEP, "out/notes.txt": "mine\n"}))
+    recorded = ('{"name": "s", "overrides": ["discretization.mollifier=bspline3"], "runs": [{"id": "n-0000", '
+                '"config_hash": "0", "overrides": ["discretization.particles=10", "discretization.mollifier=bspline3"]}]}')
+    cases.append(Case("study --resume of another plan", ["study", "{tmp}/s.toml", "-o", "{tmp}/out", "--resume"],
+                      USAGE, ["--resume", "another plan", "n-0000", "--set recorded: --set discretization.mollifier"
+                              "=bspline3", "--set now:      none", 'discretization.mollifier: "bspline3" recorded',
+                              "--force"],
+                      {"s.toml": STUDY_HEAD + SWEEP, "out/study.json": recorded,
+                       "out/config.toml": "[problem]\nequation = \"wpme\"\n"}))
+    cases.append(Case("study one message per distinct error", ["study", "{tmp}/s.toml", "-o", "{tmp}/out"], USAGE,
+                      ["runs n-0000, n-0001, n-0002 and 1 more: discretization.mollifier"],
+                      {"s.toml": STUDY_HEAD + '[[sweep]]\nname = "n"\naxes.discretization.particles = [10, 20, 30, '
+                       '40]\nset.discretization.mollifier = "gausian"\n'}))
     cases.append(Case("study --set of a swept key", ["study", "{tmp}/s.toml", "-o", "{tmp}/out", "--set",
                                                       "discretization.particles=5"], USAGE,
                       ["--set discretization.particles", "swept"], {"s.toml": STUDY_HEAD + SWEEP}))
@@ -599,7 +642,7 @@ def sampling_cases():
 
 def all_cases():
     cases = (config_key_cases() + toml_cases() + target_cases() + epsilon_cases() + cli_cases() +
-             distance_cases() + study_cases() + record_cases() + sampling_cases() +
+             distance_cases() + study_cases() + record_cases() + sampling_cases() + initial_file_cases() +
              coverage_cases())
     names = [c.name for c in cases]
     duplicates = {n for n in names if names.count(n) > 1}

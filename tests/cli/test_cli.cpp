@@ -130,6 +130,32 @@ TEST(Cli, ACollapsedRunIsASuccessAndSaysWhereItStopped) {
   EXPECT_EQ(nlohmann::json::parse(in)["status"], "collapsed");
 }
 
+TEST(Cli, BuiltInConfigurationsAreListedShownAndRunByName) {
+  const Outcome configs = blobflow("list configs");
+  ASSERT_EQ(configs.exit_code, 0) << configs.output;
+  for (const char* name : {"barenblatt-1d\t", "barenblatt-2d\t", "targets-1d\t", "coverage-2d\t"})
+    expect_contains(configs.output, name);
+  const Outcome studies = blobflow("list studies");
+  expect_contains(studies.output, "eps-n\t1D Barenblatt: W2 against eps");  // the study's title
+  // show prints the text the binary holds: the file it was built from.
+  const Outcome shown = blobflow("show barenblatt-1d");
+  ASSERT_EQ(shown.exit_code, 0) << shown.output;
+  std::ifstream file(kConfig1D);
+  const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(shown.output, text);
+  expect_contains(blobflow("show eps-n").output, "[study]");
+  // run NAME runs the built-in configuration: the same summary as its file.
+  const auto dir = temp_dir("builtin-run");
+  const std::string set = " --set discretization.particles=20 -q -o ";
+  ASSERT_EQ(blobflow("run barenblatt-1d" + set + (dir / "by-name").string()).exit_code, 0);
+  ASSERT_EQ(blobflow("run " + kConfig1D + set + (dir / "by-file").string()).exit_code, 0);
+  auto w2_of = [](const std::filesystem::path& d) {
+    std::ifstream in(d / "summary.json");
+    return nlohmann::json::parse(in)["metrics"]["outputs"].back()["w2"].get<double>();
+  };
+  EXPECT_EQ(w2_of(dir / "by-name"), w2_of(dir / "by-file"));
+}
+
 TEST(Cli, ListsTheRegisteredChoices) {
   const Outcome integrators = blobflow("list integrators");
   EXPECT_EQ(integrators.exit_code, 0);

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -92,6 +93,29 @@ TEST(CliDistance, OneDimensionalQuantileMidpointsGiveTheQuantizationFloor) {
   EXPECT_NEAR(value(w1, "W1"), 1.0 / (4 * kN), kPrintedTolerance);
   EXPECT_NEAR(value(w2, "W2"), 1.0 / (std::sqrt(12.0) * kN), kPrintedTolerance);
   EXPECT_NEAR(value(winf, "Winf"), 1.0 / (2 * kN), kPrintedTolerance);
+}
+
+TEST(CliDistance, OneDimensionalPrintsAllThreeDistancesAndTheirJson) {
+  // Without -p a 1D distance prints W1, W2 and W-inf together (the same quantization floors); --json gives them as
+  // numbers with the file's time and size.
+  constexpr int kN = 10;
+  const std::string a = write("all.csv", csv(1.0, uniform_midpoints(kN)));
+  const Outcome all = blobflow("distance " + a + " --exact uniform:-0.5,0.5");
+  ASSERT_EQ(all.exit_code, 0) << all.output;
+  EXPECT_NEAR(value(all, "W1"), 1.0 / (4 * kN), kPrintedTolerance);
+  EXPECT_NEAR(value(all, "W2"), 1.0 / (std::sqrt(12.0) * kN), kPrintedTolerance);
+  EXPECT_NEAR(value(all, "Winf"), 1.0 / (2 * kN), kPrintedTolerance);
+  const Outcome json = blobflow("distance " + a + " --exact uniform:-0.5,0.5 --json 2>&1");
+  ASSERT_EQ(json.exit_code, 0) << json.output;
+  const nlohmann::json j = nlohmann::json::parse(json.output);
+  EXPECT_NEAR(j["w1"].get<double>(), 1.0 / (4 * kN), kPrintedTolerance);
+  EXPECT_NEAR(j["w2"].get<double>(), 1.0 / (std::sqrt(12.0) * kN), kPrintedTolerance);
+  EXPECT_NEAR(j["winf"].get<double>(), 1.0 / (2 * kN), kPrintedTolerance);
+  EXPECT_EQ(j["a"]["n"], kN);
+  EXPECT_EQ(j["a"]["t"], 1.0);
+  EXPECT_EQ(j["exact"], "uniform:-0.5,0.5");
+  const Outcome one = blobflow("distance " + a + " --exact uniform:-0.5,0.5 -p 1 --json");
+  EXPECT_FALSE(nlohmann::json::parse(one.output).contains("w2")) << one.output;
 }
 
 TEST(CliDistance, TwoFilesTranslatedByVAreAtDistanceV) {

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -117,13 +118,85 @@ TEST(CliStudy, KilledStudyLosesNoFinishedRunAndResumeRecomputesNone) {
   EXPECT_TRUE(std::filesystem::exists(dir / "out" / "index.html"));
 }
 
+TEST(CliStudy, ResumeRefusesAnotherPlanAndForceStartsOverWithUniqueIds) {
+  const auto dir = std::filesystem::temp_directory_path() / "blobflow-test-cli-study-plan";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const auto path = dir / "plan.toml";
+  std::ofstream(path) << "[study]\nname = \"plan\"\nconfig = \"barenblatt-1d\"\n[[sweep]]\nname = \"n\"\n"
+                      << "axes.discretization.particles = [20, 30]\n";
+  const std::string study = path.string(), out = (dir / "out").string();
+  const auto jsonl = dir / "out" / "runs.jsonl";
+  const std::string set = " --set discretization.mollifier=bspline3";
+  ASSERT_EQ(blobflow("study " + study + " -j 1 --no-render -o " + out + set).exit_code, 0);
+  const std::vector<std::string> first = complete_lines(jsonl);
+  ASSERT_EQ(first.size(), 2u);
+
+  // The --set forgotten: refused with the difference, nothing written.
+  const Outcome forgot = blobflow("study " + study + " -j 1 --no-render --resume -o " + out);
+  EXPECT_EQ(forgot.exit_code, 2) << forgot.output;
+  for (const char* fragment : {"another plan", "n-0000, n-0001", "--set recorded: --set discretization.mollifier=bspline3",
+                               "--set now:      none", "discretization.mollifier: \"bspline3\" recorded, "
+                               "\"gaussian\" now"})
+    EXPECT_NE(forgot.output.find(fragment), std::string::npos) << fragment << "\n" << forgot.output;
+  EXPECT_EQ(complete_lines(jsonl), first);
+  // Without --resume the directory is not empty: refused too.
+  EXPECT_EQ(blobflow("study " + study + " -j 1 --no-render -o " + out).exit_code, 2);
+  // The same --set resumes: nothing to run.
+  const Outcome same = blobflow("study " + study + " -j 1 --no-render --resume -o " + out + set);
+  EXPECT_EQ(same.exit_code, 0) << same.output;
+  EXPECT_NE(same.output.find("2 finished before (skipped), running 0"), std::string::npos) << same.output;
+  // --force starts over: the records of the new plan only, each id once.
+  ASSERT_EQ(blobflow("study " + study + " -j 1 --no-render --force -o " + out).exit_code, 0);
+  std::map<std::string, int> ids;
+  for (const std::string& line : complete_lines(jsonl)) {
+    const nlohmann::json r = nlohmann::json::parse(line);
+    ++ids[r["id"].get<std::string>()];
+    EXPECT_EQ(r["summary"]["config"]["discretization"]["mollifier"], "gaussian");
+  }
+  EXPECT_EQ(ids, (std::map<std::string, int>{{"n-0000", 1}, {"n-0001", 1}}));
+
+  // export: one row per run and output time (t0, 0.5, 1 in barenblatt-1d), the sweep coordinate and the metrics as
+  // columns, the values those of runs.jsonl.
+  ASSERT_EQ(blobflow("export " + out).exit_code, 0);
+  std::ifstream csv(dir / "out" / "results.csv");
+  std::string header;
+  std::getline(csv, header);
+  std::vector<std::string> columns;
+  for (std::stringstream cells(header); std::getline(cells, header, ',');) columns.push_back(header);
+  const auto column = [&](const std::string& name) {
+    return static_cast<std::size_t>(std::find(columns.begin(), columns.end(), name) - columns.begin());
+  };
+  ASSERT_LT(column("discretization.particles"), columns.size());
+  ASSERT_LT(column("w2"), columns.size());
+  ASSERT_LT(column("t"), columns.size());
+  std::map<std::string, nlohmann::json> records;
+  for (const std::string& line : complete_lines(jsonl)) {
+    const nlohmann::json r = nlohmann::json::parse(line);
+    records[r["id"].get<std::string>()] = r;
+  }
+  std::size_t rows = 0;
+  for (std::string line; std::getline(csv, line); ++rows) {
+    std::vector<std::string> cells;
+    for (std::stringstream row(line); std::getline(row, line, ',');) cells.push_back(line);
+    const nlohmann::json& r = records.at(cells[0]);
+    EXPECT_EQ(std::stod(cells[column("discretization.particles")]), r["coords"]["discretization.particles"]);
+    const nlohmann::json& outputs = r["summary"]["metrics"]["outputs"];
+    const auto at = std::find_if(outputs.begin(), outputs.end(),
+                                 [&](const nlohmann::json& o) { return o["t"] == std::stod(cells[column("t")]); });
+    ASSERT_NE(at, outputs.end()) << line;
+    EXPECT_EQ(std::stod(cells[column("w2")]), (*at)["w2"].get<double>());  // shortest round-trip text: exact
+  }
+  EXPECT_EQ(rows, 2u * 3u);
+}
+
 TEST(CliStudy, BadUsageExitsWithTwoAndNamesTheProblem) {
   for (const char* args : {"study -j 0", "study -j x", "study a.toml b.toml", "report", "study no-such-study"}) {
     const Outcome o = blobflow(args);
     EXPECT_EQ(o.exit_code, 2) << args << "\n" << o.output;
   }
   const Outcome missing = blobflow("report /nonexistent/dir");
-  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.output.find("/nonexistent/dir"), std::string::npos) << missing.output;
 }
 

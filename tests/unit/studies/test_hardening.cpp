@@ -12,6 +12,7 @@
 #include "blobflow/studies/message.hpp"
 #include "blobflow/studies/run.hpp"
 #include "blobflow/studies/run_files.hpp"
+#include "blobflow/studies/study.hpp"
 #include "study_violations.hpp"
 
 namespace blobflow {
@@ -185,6 +186,56 @@ TEST(OutputDirectory, IsCheckedBeforeAnythingIsComputed) {
   EXPECT_THROW(prepare_output_directory("/proc/blobflow-cannot-be-here"), std::runtime_error);
   EXPECT_NO_THROW(prepare_output_directory(dir / "fresh" / "run"));
   EXPECT_TRUE(std::filesystem::is_empty(dir / "fresh" / "run")) << "the write check left its file behind";
+}
+
+TEST(RunHardening, AParticlesFileOfARunsInitialParticlesReproducesTheRun) {
+  // The particles of a run at t0, written by the run itself (17 significant digits) and given back as
+  // problem.initial, start the same computation: every output bit for bit, without a mass column too (the
+  // quantile placement has equal masses M / N).
+  const auto dir = std::filesystem::temp_directory_path() / "blobflow-test-initial-file";
+  std::filesystem::remove_all(dir);
+  const std::vector<std::string> base = {"discretization.particles=40"};
+  const RunConfig config = parse_run_config(builtin_config("barenblatt-1d"), "barenblatt-1d", base);
+  const RunResult original = run_simulation(config, dir / "original");
+  std::ifstream in(dir / "original" / "particles.csv");
+  std::string line, with_mass, without_mass;
+  std::getline(in, line);
+  with_mass = line + "\n";
+  without_mass = "t,i,x1\n";
+  while (std::getline(in, line) && line.rfind("0.25,", 0) == 0) {
+    with_mass += line + "\n";
+    without_mass += line.substr(0, line.rfind(',')) + "\n";
+  }
+  std::ofstream(dir / "with-mass.csv") << with_mass;
+  std::ofstream(dir / "without-mass.csv") << without_mass;
+  for (const char* file : {"with-mass.csv", "without-mass.csv"}) {
+    std::vector<std::string> overrides = base;
+    overrides.push_back("problem.initial=\"" + (dir / file).string() + "\"");
+    const RunResult again = run_simulation(parse_run_config(builtin_config("barenblatt-1d"), "b", overrides));
+    ASSERT_EQ(again.status, RunStatus::ok) << again.message;
+    EXPECT_EQ(again.h, original.h) << file;
+    EXPECT_EQ(again.epsilon, original.epsilon) << file;
+    ASSERT_EQ(again.outputs.size(), original.outputs.size());
+    for (std::size_t k = 0; k < again.outputs.size(); ++k)
+      EXPECT_EQ(again.outputs[k].get("w2"), original.outputs[k].get("w2")) << file << " t = " << again.outputs[k].t;
+    EXPECT_EQ(again.summary["resolved"]["placement"], "file");
+  }
+}
+
+TEST(RunHardening, AnEpsBelowHAndParticlesThatStallAreWarnedAbout) {
+  // barenblatt-1d with N = 40 has h about 0.05: eps = 0.5 h is below it; eps = 0.01 h leaves the blobs apart, so the
+  // particles hardly move while the exact second moment grows by about half from t = 0.25 to 1.
+  const auto run = [](const std::string& eps) {
+    return run_simulation(parse_run_config(builtin_config("barenblatt-1d"), "barenblatt-1d",
+                                           {"discretization.particles=40", "discretization.epsilon=" + eps}));
+  };
+  const RunResult below = run("\"0.5*h\"");
+  ASSERT_FALSE(below.warnings.empty());
+  expect_in(below.warnings.front(), {"discretization.epsilon = \"0.5*h\"", "< h ="});
+  const RunResult apart = run("\"0.01*h\"");
+  ASSERT_EQ(apart.warnings.size(), 2u);
+  expect_in(apart.warnings[1], {"the particles stalled", "second moment", "the exact one by"});
+  EXPECT_TRUE(run("\"4*h^0.99\"").warnings.empty());  // the default law: no warning
 }
 
 }  // namespace

@@ -46,6 +46,7 @@ struct ReportFit {
 struct StudyReport {
   std::vector<ReportFigure> figures;
   std::vector<ReportFit> fits;
+  std::vector<std::string> warnings;  ///< what the reader should know before trusting a fit (a best eps at an edge)
   std::size_t n_planned = 0, n_recorded = 0, n_failed = 0;
 };
 

@@ -113,6 +113,9 @@ struct RunConfig {
   bool has_region() const { return !coverage.region_lo.empty(); }
 };
 
+/// Whether problem.initial names a particles file (NAME.csv) rather than initial data.
+inline bool is_particles_file(std::string_view initial) { return initial.size() > 4 && initial.ends_with(".csv"); }
+
 /// Two configurations are equal when every key holds the same value (and target.kind is the same).
 bool operator==(const RunConfig& a, const RunConfig& b);
 

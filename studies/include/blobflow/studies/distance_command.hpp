@@ -18,6 +18,7 @@ struct ParticleSnapshot {
   double t = 0.0;
   std::vector<double> x;       ///< flat, point i is x[i d .. i d + d - 1]
   std::vector<double> masses;  ///< from the mass column, or all 1 when there is none
+  bool has_mass = false;       ///< the file has a mass column
 };
 
 /// Reads the snapshot at time `time` (or the last time in the file when time is NaN) from a particles.csv file.

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -18,5 +19,11 @@ std::string clip_for_message(std::string_view text);
 /// Whether `text` is valid UTF-8 (what TOML and JSON files hold): a value that is not cannot be written to
 /// summary.json, so it is refused when it is read.
 bool is_valid_utf8(std::string_view text);
+
+/// Bad usage that is no configuration value: an output directory that must not be written to, a plan that differs
+/// from the one recorded there, a file the command cannot use. The command line prints the message and exits with 2.
+struct UsageRefused : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 }  // namespace blobflow

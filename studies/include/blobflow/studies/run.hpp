@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -82,7 +83,11 @@ struct RunResult {
 /// Runs one simulation. When `out_dir` is not empty, writes summary.json, particles.csv and diagnostics.csv there
 /// (also after a numerical failure, with everything computed up to it). \throws ConfigError for configurations
 /// that cannot be discretized; std::runtime_error when the files cannot be written.
-RunResult run_simulation(const RunConfig& config, const std::filesystem::path& out_dir = {});
+/// `progress`, when given, is called after every accepted step with its time (the command line draws a progress line
+/// from it); it must be cheap.
+using RunProgress = std::function<void(double t)>;
+RunResult run_simulation(const RunConfig& config, const std::filesystem::path& out_dir = {},
+                         const RunProgress& progress = {});
 
 /// Build and host facts recorded in every summary (version, git revision, compiler, flags, host, times).
 nlohmann::json manifest_base();

@@ -22,6 +22,7 @@ struct StudyOptions {
   bool progress = true;                ///< show progress on standard error when it is a terminal
   bool render = true;                  ///< render the report's figures with gnuplot
   bool paper = false;                  ///< also render the paper figures (PDF, cairolatex; reports::ReportOptions)
+  bool force = false;                  ///< write into a non-empty directory (its earlier records are removed)
 };
 
 /// What a study did.
@@ -34,10 +35,13 @@ struct StudyOutcome {
 };
 
 /// Runs a study: writes study.toml, study.json, runs.jsonl, runs/<id>/ and the report to the output directory and
-/// prints a summary (and the fitted rates) to `out`. Without `resume` an existing runs.jsonl is replaced. Under
+/// prints a summary (and the fitted rates) to `out`. Without `resume` a non-empty output directory is refused unless
+/// `force` (which removes its runs.jsonl and the run folders of the plan); with `resume` a plan in which a run
+/// recorded there (study.json, runs.jsonl) has another configuration is refused, the difference shown. Under
 /// mpirun with several ranks (a StudyMpiSession), this is rank 0's part: it also hands runs to the other ranks and
 /// records what they send back; the records are the same as with threads only.
-/// \throws ConfigError for a bad study file, name or override; std::runtime_error for I/O failures.
+/// \throws ConfigError for a bad study file, name or override; UsageRefused for a directory it must not write to;
+/// std::runtime_error for I/O failures.
 StudyOutcome run_study(const StudyOptions& options, std::ostream& out);
 
 /// MPI for `blobflow study` (studies/src/study_mpi.cpp): when blobflow was built with BLOBFLOW_WITH_MPI and this
