@@ -57,6 +57,7 @@ void check_gaussian_target_width(const RunConfig& config, double epsilon) {
   const TargetSpec& t = config.target;
   const int d = config.problem.dimension;
   if (!equation_has_target(config.problem.equation) || t.kind != "gaussian" || t.floor_fraction) return;
+  if (config.problem.equation == kNetworkEquationName) return;  // nu = 1/rhobar is bounded: no divergence
   if (t.covariance.size() != static_cast<std::size_t>(d * d)) return;  // validation reports it
   const double smallest = smallest_eigenvalue(t.covariance, d);
   const double sigma = std::sqrt(std::max(0.0, smallest));
@@ -519,6 +520,7 @@ FieldSpec field_spec_of(const RunConfig& config, const PreparedProblem& problem)
   spec.target = config.target;
   spec.potential = config.potential;
   spec.interaction = config.interaction;
+  spec.network = config.network;
   spec.particles = problem.particles.mass.size();
   spec.spacing = problem.h;
   return spec;
