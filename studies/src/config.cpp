@@ -736,8 +736,13 @@ void validate_drift_sections(const RunConfig& c, const std::set<std::string>& gi
 /// equation "network" only.
 void validate_network(const RunConfig& c, const std::set<std::string>& given, Violations& v) {
   if (c.problem.equation != kNetworkEquationName) {
-    for (const std::string& key : given)
-      if (key.rfind("network.", 0) == 0) v.fail(key, "(given)", "applies to equation = \"network\" only");
+    // As problem.m for wpme: the defaults are harmless, any other value would be silently ignored.
+    const RunConfig defaults;
+    for (const std::string& key : given) {
+      if (key.rfind("network.", 0) != 0) continue;
+      const KeySpec* k = find_key("network", std::string_view(key).substr(8));
+      if (k && k->json(c) != k->json(defaults)) v.fail(key, "(given)", "applies to equation = \"network\" only");
+    }
     return;
   }
   const int d = c.problem.dimension;
