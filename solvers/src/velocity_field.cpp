@@ -111,6 +111,30 @@ std::unique_ptr<VelocityField> PmeEquation::make(const Z& zeta, const FieldSpec&
   return std::make_unique<CcpPorousMedium<Z, E>>(zeta, std::move(masses), spec.m, engine);
 }
 
+template <Mollifier Z, class E>
+std::unique_ptr<VelocityField> NetworkEquation::make(const Z& zeta, const FieldSpec& spec, std::vector<double> masses,
+                                                     const E& engine) {
+  const TargetSpec& t = spec.target;
+  if (t.method == "closed-form")
+    throw std::invalid_argument("target.method = \"closed-form\": equation \"network\" integrates the risk by the "
+                                "lattice quadrature; use \"auto\" or \"quadrature\"");
+  if (!(t.quadrature_accuracy > 0.0 && t.quadrature_accuracy <= kMaxQuadratureAccuracy))
+    throw std::invalid_argument("target.quadrature_accuracy = " + std::to_string(t.quadrature_accuracy) +
+                                ": must lie in (0, 0.1]");
+  std::shared_ptr<const Target> data = make_network_data(t, spec.dimension);
+  NetworkFunction f = make_network_function(spec.network, spec.dimension);
+  const double dy = quadrature_lattice_spacing(zeta, t.quadrature_accuracy, t.quadrature_spacing);
+  const double constant = network_risk_constant(*data, f, dy);
+  auto attach = [&](auto field) -> std::unique_ptr<VelocityField> {
+    field->set_offset(std::move(f), constant);
+    return field;
+  };
+  if constexpr (std::is_same_v<Z, GaussianMollifier>)  // the run's engine sums the lattice integral
+    return attach(std::make_unique<WpmeQuadratureTarget<Z, E>>(zeta, std::move(masses), data, dy, engine));
+  else
+    return attach(std::make_unique<WpmeQuadratureTarget<Z>>(zeta, std::move(masses), data, dy));
+}
+
 int mollifier_order(std::string_view name) {
   constexpr double kAnyWidth = 1.0;  // the order does not depend on the width or the dimension
   const MollifierChoice zeta = make_mollifier(name, 1, kAnyWidth);

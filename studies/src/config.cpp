@@ -441,6 +441,28 @@ std::vector<KeySpec> run_keys() {
   };
 }
 
+/// The keys of [network]: the target function f* of equation "network" (network.hpp).
+std::vector<KeySpec> network_keys() {
+  using C = RunConfig;
+  return {
+      {"network", "function", field([](C& c) -> auto& { return c.network.kind; }),
+       "must be \"zero\", \"quadratic\" or \"mixture\"; equation = \"network\" only",
+       "target function f* of the network (docs/math.md §10); [target] is the data density nu"},
+      {"network", "height", field([](C& c) -> auto& { return c.network.height; }), "must be finite",
+       "quadratic: h of f*(y) = h - a/2 |y - c|^2"},
+      {"network", "curvature", field([](C& c) -> auto& { return c.network.curvature; }), "must be finite",
+       "quadratic: a (a >= 0: f* concave)"},
+      {"network", "center", field([](C& c) -> auto& { return c.network.center; }),
+       "must be empty (the origin) or hold d finite numbers", "quadratic: c"},
+      {"network", "weights", field([](C& c) -> auto& { return c.network.weights; }),
+       "must hold K finite non-zero numbers", "mixture: the bumps' weights w_k of f* = sum_k w_k N(m_k, s_k^2 I)"},
+      {"network", "means", field([](C& c) -> auto& { return c.network.means; }), "must hold K*d finite numbers",
+       "mixture: the bumps' centres m_k"},
+      {"network", "widths", field([](C& c) -> auto& { return c.network.widths; }), "must hold K numbers > 0",
+       "mixture: the bumps' standard deviations s_k"},
+  };
+}
+
 /// Every key, in the order of `blobflow run --help`, of the violations and of the sections in to_json: the model
 /// ([problem], [discretization], [target], [potential], [interaction]), then run_keys().
 const std::vector<KeySpec>& key_table() {
@@ -543,6 +565,8 @@ const std::vector<KeySpec>& key_table() {
   };
   static const std::vector<KeySpec> keys = [] {
     std::vector<KeySpec> all = model_keys;
+    const std::vector<KeySpec> network = network_keys();
+    all.insert(all.end(), network.begin(), network.end());
     const std::vector<KeySpec> rest = run_keys();
     all.insert(all.end(), rest.begin(), rest.end());
     return all;
@@ -712,6 +736,46 @@ void validate_drift_sections(const RunConfig& c, const std::set<std::string>& gi
   }
   try {
     (void)make_interaction_kernel(c.interaction, p.dimension, c.discretization.mollifier, 1.0);
+  } catch (const std::exception& e) {
+    v.lines.push_back(e.what());
+  }
+}
+
+/// [network]: f* and the data density nu build (their factories name key, value and rule); the section applies to
+/// equation "network" only.
+void validate_network(const RunConfig& c, const std::set<std::string>& given, Violations& v) {
+  if (c.problem.equation != kNetworkEquationName) {
+    // As problem.m for wpme: the defaults are harmless, any other value would be silently ignored.
+    const RunConfig defaults;
+    for (const std::string& key : given) {
+      if (key.rfind("network.", 0) != 0) continue;
+      const KeySpec* k = find_key("network", std::string_view(key).substr(8));
+      if (k && k->json(c) != k->json(defaults)) v.fail(key, "(given)", "applies to equation = \"network\" only");
+    }
+    return;
+  }
+  const int d = c.problem.dimension;
+  if (d < 1 || d > 3) return;  // validate_problem reports it
+  try {
+    (void)make_network_function(c.network, d);
+  } catch (const std::exception& e) {
+    v.lines.push_back(e.what());
+  }
+  if (c.sampling.sampler != "blob")
+    v.fail("sampling.sampler", Violations::quoted(c.sampling.sampler),
+           "equation = \"network\" trains by its own flow: must be \"blob\"");
+  if (c.has_region() || c.coverage.controller != "blob")
+    v.fail("coverage.region_lo", "(given)", "applies to equation = \"wpme\" only (not \"network\")");
+  if (!is_registered(target_registry(), c.problem.target)) return;
+  if (!is_uniform_on_whole_space(c.target)) {
+    try {
+      (void)make_target(c.target, d);
+    } catch (const std::exception&) {
+      return;  // validate_drift_sections reports it
+    }
+  }
+  try {
+    (void)make_network_data(c.target, d);
   } catch (const std::exception& e) {
     v.lines.push_back(e.what());
   }
@@ -1193,6 +1257,7 @@ std::vector<std::string> validate(const RunConfig& config, const std::set<std::s
   validate_problem(config, given_keys, v);
   validate_discretization(config, v);
   validate_drift_sections(config, given_keys, v);
+  validate_network(config, given_keys, v);
   validate_steps_and_output(config, v);
   validate_sampling(config, given_keys, v);
   validate_coverage(config, v);
@@ -1252,6 +1317,8 @@ nlohmann::json to_json(const RunConfig& c) {
     j.erase("coverage");
   else if (c.coverage.gain == none.gain)
     j["coverage"].erase("gain");  // only Lloyd's agents have a gain
+  // The network section only for equation "network", so that runs of the other equations keep their hashes.
+  if (c.problem.equation != kNetworkEquationName) j.erase("network");
   // The collapse check only where it is on, so that runs without it keep the hashes they had before it existed.
   if (c.collapse_radius == 0.0) j["integrator"].erase("collapse_radius");
   return j;

@@ -32,6 +32,7 @@ struct NormalizedTarget {
 /// The target of a run in d = 1 or 2 dimensions, normalized by the midpoint rule on its box.
 std::optional<NormalizedTarget> normalized_target(const RunConfig& config, int d) {
   if (!equation_has_target(config.problem.equation) || is_uniform_on_whole_space(config.target)) return std::nullopt;
+  if (config.problem.equation == kNetworkEquationName) return std::nullopt;  // [target] is nu, not rhobar
   std::shared_ptr<const Target> target = make_target(config.target, d);
   const std::optional<AxisBox> box = target->box();
   if (!box) return std::nullopt;

@@ -369,6 +369,7 @@ double quantization_floor_w2(const analysis::Law1D& law, std::size_t n) {
 /// The target of a wpme run with a target other than rhobar == 1 on R^d, else null.
 std::shared_ptr<const Target> run_target(const RunConfig& config, int d) {
   if (!equation_has_target(config.problem.equation) || is_uniform_on_whole_space(config.target)) return nullptr;
+  if (config.problem.equation == kNetworkEquationName) return nullptr;  // [target] is nu, not rhobar
   return make_target(config.target, d);
 }
 

@@ -107,6 +107,7 @@ void check_target_tail_width(const RunConfig& config, double epsilon) {
   const TargetSpec& t = config.target;
   const int d = config.problem.dimension;
   if (!equation_has_target(config.problem.equation) || t.floor_fraction) return;
+  if (config.problem.equation == kNetworkEquationName) return;  // nu = 1/rhobar is bounded: no divergence
   const std::size_t n = static_cast<std::size_t>(d * d);
   const bool gaussian = t.kind == "gaussian" && t.covariance.size() == n;
   const bool mixture = t.kind == "mixture" && !t.weights.empty() && t.covariances.size() == t.weights.size() * n;
@@ -647,6 +648,7 @@ FieldSpec field_spec_of(const RunConfig& config, const PreparedProblem& problem)
   spec.target = config.target;
   spec.potential = config.potential;
   spec.interaction = config.interaction;
+  spec.network = config.network;
   spec.particles = problem.particles.mass.size();
   spec.spacing = problem.h;
   return spec;

@@ -122,6 +122,7 @@ std::unique_ptr<const Truth> reference_solution(const RunConfig& config, const a
                                                 std::string& description) {
   const auto& p = config.problem;
   if (p.dimension != 1 || has_interaction(config.interaction)) return nullptr;
+  if (p.equation == kNetworkEquationName) return nullptr;  // [target] is the data density, not rhobar
   const bool weighted_equation = equation_has_target(p.equation);
   std::shared_ptr<const Target> target;
   if (weighted_equation && !is_uniform_on_whole_space(config.target)) target = make_target(config.target, 1);

@@ -640,10 +640,44 @@ def sampling_cases():
     ]
 
 
+CONFIG_NETWORK = os.path.join(ROOT, "studies", "configs", "network-1d.toml")
+
+
+def network_cases():
+    """[network] and the data density nu of equation "network": eps, f*, nu."""
+    def run(name, assignments, fragments):
+        args = ["run", CONFIG_NETWORK]
+        for a in assignments:
+            args += ["--set", a]
+        return Case(name, args + ["-o", "{tmp}/out"], USAGE, fragments)
+    mixture = ["network.function=mixture", "network.weights=[1.0]", "network.widths=[0.2]"]
+    return [
+        run("network eps 0", ["discretization.epsilon=0"], ["discretization.epsilon = 0", "> 0"]),
+        run("network eps < 0", ["discretization.epsilon=-0.05"], ["discretization.epsilon = -0.05", "> 0"]),
+        run("network eps law < 0", ['discretization.epsilon="-h"'], ["discretization.epsilon", "> 0"]),
+        run("network f* height inf", ["network.height=inf"], ["network.height = inf", "must be finite"]),
+        run("network f* curvature nan", ["network.curvature=nan"], ["network.curvature = nan", "must be finite"]),
+        run("network f* center inf", ["network.center=[-inf]"], ["network.center = [-inf]", "finite"]),
+        run("network f* mean inf", mixture + ["network.means=[inf]"], ["network.means = [inf]", "finite"]),
+        run("network f* weight nan", ["network.function=mixture", "network.weights=[nan]", "network.means=[0]",
+                                      "network.widths=[0.2]"], ["network.weights = [nan]", "finite"]),
+        run("network f* width 0", ["network.function=mixture", "network.weights=[1]", "network.means=[0]",
+                                   "network.widths=[0]"], ["network.widths = [0]", "> 0"]),
+        run("network f* unknown", ["network.function=cubic"], ['network.function = "cubic"', '"quadratic"']),
+        run("network data no mass", ["problem.target=piecewise", "target.pieces=[{lo=[-1],hi=[1],value=0}]"],
+            ["target.pieces[0].value = 0", "> 0"]),
+        run("network data empty box", ["target.box_hi=[-1.0]"], ["target.box_lo/box_hi", "hi > lo"]),
+        run("network data on R", ["target.box_lo=[]", "target.box_hi=[]"],
+            ['target.kind = "uniform" without a box', "finite mass"]),
+        run("network data floor", ["target.floor_fraction=0.1"], ["target.floor_fraction", "no floor"]),
+        run("network keys for wpme", ["problem.equation=wpme"], ["network.function", 'equation = "network" only']),
+    ]
+
+
 def all_cases():
     cases = (config_key_cases() + toml_cases() + target_cases() + epsilon_cases() + cli_cases() +
              distance_cases() + study_cases() + record_cases() + sampling_cases() + initial_file_cases() +
-             coverage_cases())
+             coverage_cases() + network_cases())
     names = [c.name for c in cases]
     duplicates = {n for n in names if names.count(n) > 1}
     assert not duplicates, f"duplicate case names: {sorted(duplicates)}"

@@ -181,6 +181,10 @@ TEST(MakeVelocityField, BuildsEachRegisteredEquationAndDescribesIt) {
     FieldSpec spec;
     spec.equation = std::string(equation.name);
     spec.dimension = 2;
+    if (spec.equation == "network") {  // its data density nu needs finite mass: uniform on a box
+      spec.target.box_lo = {-1.0};
+      spec.target.box_hi = {1.0};
+    }
     const auto field = make_velocity_field(spec, {0.5, 0.5});
     ASSERT_NE(field, nullptr);
     EXPECT_EQ(field->dimension(), 2);

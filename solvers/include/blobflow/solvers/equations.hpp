@@ -198,7 +198,24 @@ struct PmeEquation {
                                              const E& engine);
 };
 
+/// Mean-field training of a two-layer network with radial-bump neurons (network.hpp, docs/math.md §10): the wpme
+/// field with 1/rhobar = nu (FieldSpec::target is the data density nu) and the offset f* (FieldSpec::network) on
+/// the quadrature lattice; its energy is the risk R.
+struct NetworkEquation {
+  static constexpr const char* kName = kNetworkEquationName.data();
+  static constexpr const char* kDescription =
+      "two-layer network with radial-bump neurons, mean-field training dX_i/dt = -N grad_i R: the wpme field with "
+      "1/rhobar = nu plus V = -zeta_eps * (f* nu); energy = the risk R";
+  /// The data density nu ([target]).
+  static constexpr bool kHasTarget = true;
+  /// The continuum limit d/dt rho = div(rho grad((rho - f*) nu)) is quadratic in rho, as wpme.
+  static constexpr std::optional<double> kExponent = 2.0;
+  template <Mollifier Z, class E>
+  static std::unique_ptr<VelocityField> make(const Z& zeta, const FieldSpec& spec, std::vector<double> masses,
+                                             const E& engine);
+};
+
 /// Every equation, in the order `blobflow list equations` prints them.
-using EquationRegistry = TypeRegistry<WpmeEquation, PmeEquation>;
+using EquationRegistry = TypeRegistry<WpmeEquation, PmeEquation, NetworkEquation>;
 
 }  // namespace blobflow

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "blobflow/solvers/network.hpp"
 #include "blobflow/solvers/potentials.hpp"
 #include "blobflow/solvers/registry.hpp"
 #include "blobflow/solvers/targets.hpp"
@@ -67,7 +68,7 @@ class VelocityField {
 
 /// The choices that define a velocity field; names are those of `blobflow list`.
 struct FieldSpec {
-  std::string equation = "wpme";   ///< "wpme" (target rhobar == 1) or "pme"
+  std::string equation = "wpme";   ///< "wpme" (target rhobar == 1), "pme" or "network" (network.hpp)
   double m = 2.0;                  ///< pme exponent, m >= 1 (unused by wpme)
   int dimension = 1;               ///< d in {1, 2, 3}
   std::string mollifier = "gaussian";
@@ -77,6 +78,7 @@ struct FieldSpec {
   PotentialSpec potential;         ///< external potential V (potentials.hpp); kind "none" by default
   InteractionSpec interaction;     ///< interaction kernel W (potentials.hpp); kind "none" by default
   TargetSpec target;               ///< wpme: rhobar (default: rhobar == 1 on R^d); pme accepts only the default
+  NetworkFunctionSpec network;     ///< network: the target function f* (its data density nu is `target`)
   std::size_t particles = 0;       ///< N, read by engine = "auto" only (0: unknown)
   double spacing = 0.0;            ///< particle spacing h, read by engine = "auto" only (0: unknown)
 };

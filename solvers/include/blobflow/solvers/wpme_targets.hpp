@@ -11,6 +11,7 @@
 #include <array>
 #include <cmath>
 #include <cstddef>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <mutex>
@@ -142,6 +143,19 @@ class WpmeQuadratureTarget final : public VelocityField {
   std::span<const double> masses() const override { return masses_; }
   double spacing() const { return dy_; }
 
+  /// Subtracts `offset` (a function g of R^d) from the blob density inside the integral: the energy becomes
+  ///   E = 1/2 dy^d sum_k w_k (u_k^2 - 2 u_k g(y_k)) + constant,    v_i = -dy^d sum_k w_k (u_k - g(y_k)) grad zeta(X_i - y_k),
+  /// still v_i = -(1/m_i) grad_(X_i) E exactly. With w = nu, g = f* and constant = 1/2 dy^d sum_k w_k g(y_k)^2 this
+  /// is the lattice quadrature of the network risk 1/2 int (zeta_eps * rho^N - f*)^2 nu (network.hpp). Call before
+  /// the first evaluation.
+  void set_offset(std::function<double(std::span<const double>)> offset, double constant) {
+    const std::lock_guard<std::mutex> lock(weights_mutex_);
+    offset_ = std::move(offset);
+    offset_constant_ = constant;
+    weights_.clear();
+    offsets_.clear();
+  }
+
   void velocity(std::span<const double> x, std::span<double> v) const override {
     Lattice lattice;
     std::vector<double> f;
@@ -171,8 +185,14 @@ class WpmeQuadratureTarget final : public VelocityField {
     std::vector<double> u;
     if (!density(x, lattice, u)) return std::numeric_limits<double>::quiet_NaN();
     const double cell = std::pow(dy_, dimension());
-    const std::vector<double> w = lattice_weights(lattice);
+    std::vector<double> g;
+    const std::vector<double> w = lattice_weights(lattice, offset_ ? &g : nullptr);
     double e = 0.0;
+    if (offset_) {
+      for (std::size_t k = 0; k < u.size(); ++k)
+        if (u[k] != 0.0) e += w[k] * u[k] * (u[k] - 2.0 * g[k]);
+      return 0.5 * cell * e + offset_constant_;
+    }
     for (std::size_t k = 0; k < u.size(); ++k)
       if (u[k] != 0.0) e += w[k] * u[k] * u[k];
     return 0.5 * cell * e;
@@ -180,7 +200,7 @@ class WpmeQuadratureTarget final : public VelocityField {
 
   std::string describe() const override {
     std::ostringstream s;
-    s << "wpme (target " << target_->describe() << ", quadrature on the lattice dy = " << dy_ << " = "
+    s << (offset_ ? "network (data " : "wpme (target ") << target_->describe() << ", quadrature on the lattice dy = " << dy_ << " = "
       << dy_ / zeta_.epsilon() << " eps), mollifier " << Z::kName << " eps = " << zeta_.epsilon();
     return s.str();
   }
@@ -266,11 +286,16 @@ class WpmeQuadratureTarget final : public VelocityField {
     return true;
   }
 
-  /// f_k = dy^d w_k u_k, the lattice values the velocity sums against grad zeta.
+  /// f_k = dy^d w_k (u_k - g_k), the lattice values the velocity sums against grad zeta (g = 0 without offset).
   bool weighted_density(std::span<const double> x, Lattice& lattice, std::vector<double>& f) const {
     if (!density(x, lattice, f)) return false;
     const double cell = std::pow(dy_, dimension());
-    const std::vector<double> w = lattice_weights(lattice);
+    std::vector<double> g;
+    const std::vector<double> w = lattice_weights(lattice, offset_ ? &g : nullptr);
+    if (offset_) {
+      for (std::size_t k = 0; k < f.size(); ++k) f[k] = cell * w[k] * (f[k] - g[k]);
+      return true;
+    }
     for (std::size_t k = 0; k < f.size(); ++k)
       if (f[k] != 0.0) f[k] *= cell * w[k];
     return true;
@@ -306,7 +331,8 @@ class WpmeQuadratureTarget final : public VelocityField {
   /// y = k dy is fixed), so they are kept for a box of lattice indices that grows, by kWeightBoxMargin of the request
   /// on each side, to cover each requested lattice: a run averages 1/rhobar over a cell once per point, not once per
   /// point and velocity evaluation (that was most of a run's time with a Gaussian-mixture target).
-  std::vector<double> lattice_weights(const Lattice& lattice) const {
+  /// With `offsets` non-null it also receives the offset g(y_k) of each point (kept the same way).
+  std::vector<double> lattice_weights(const Lattice& lattice, std::vector<double>* offsets = nullptr) const {
     const std::lock_guard<std::mutex> lock(weights_mutex_);
     if (!(weights_.size() == weights_box_.size() && !weights_.empty() && covers(weights_box_, lattice))) {
       Lattice box;  // indices only: the weights need no coordinates
@@ -330,29 +356,44 @@ class WpmeQuadratureTarget final : public VelocityField {
       }
       weights_.resize(box.size());
       for (std::size_t k = 0; k < weights_.size(); ++k) weights_[k] = lattice_weight(box, k);
+      offsets_.assign(offset_ ? box.size() : 0, 0.0);
+      for (std::size_t k = 0; k < offsets_.size(); ++k) {
+        const std::array<double, 3> y = lattice_point(box, k);
+        offsets_[k] = offset_(std::span<const double>(y.data(), static_cast<std::size_t>(dimension())));
+      }
       weights_box_ = box;
     }
     std::vector<double> w(lattice.size());
+    if (offsets) offsets->resize(lattice.size());
     std::array<std::size_t, 3> offset{};
     for (std::size_t l = 0; l < 3; ++l)
       offset[l] = static_cast<std::size_t>(lattice.first[l] - weights_box_.first[l]);
     std::size_t k = 0;
     for (std::size_t i0 = 0; i0 < lattice.count[0]; ++i0)
       for (std::size_t i1 = 0; i1 < lattice.count[1]; ++i1)
-        for (std::size_t i2 = 0; i2 < lattice.count[2]; ++i2, ++k)
-          w[k] = weights_[((i0 + offset[0]) * weights_box_.count[1] + i1 + offset[1]) * weights_box_.count[2] + i2 +
-                          offset[2]];
+        for (std::size_t i2 = 0; i2 < lattice.count[2]; ++i2, ++k) {
+          const std::size_t kept =
+              ((i0 + offset[0]) * weights_box_.count[1] + i1 + offset[1]) * weights_box_.count[2] + i2 + offset[2];
+          w[k] = weights_[kept];
+          if (offsets) (*offsets)[k] = offsets_[kept];
+        }
     return w;
   }
 
-  /// w_k: the mean of 1/rhobar over the cell of lattice point k.
-  double lattice_weight(const Lattice& lattice, std::size_t k) const {
+  /// The coordinates of lattice point k (unused coordinates 0).
+  std::array<double, 3> lattice_point(const Lattice& lattice, std::size_t k) const {
     std::array<double, 3> y{};
     std::size_t rest = k;
     for (std::size_t l = 3; l-- > 0;) {
       y[l] = (lattice.first[l] + static_cast<double>(rest % lattice.count[l])) * dy_;
       rest /= lattice.count[l];
     }
+    return y;
+  }
+
+  /// w_k: the mean of 1/rhobar over the cell of lattice point k.
+  double lattice_weight(const Lattice& lattice, std::size_t k) const {
+    const std::array<double, 3> y = lattice_point(lattice, k);
     return target_->cell_inverse_density(std::span<const double>(y.data(), static_cast<std::size_t>(dimension())),
                                          dy_);
   }
@@ -369,6 +410,9 @@ class WpmeQuadratureTarget final : public VelocityField {
   mutable std::mutex weights_mutex_;
   mutable Lattice weights_box_;            // the index box whose weights are kept (empty until the first request)
   mutable std::vector<double> weights_;    // w_k over weights_box_, in its order
+  mutable std::vector<double> offsets_;    // g(y_k) over weights_box_ when an offset is set
+  std::function<double(std::span<const double>)> offset_;  // g (set_offset), empty: none
+  double offset_constant_ = 0.0;
 };
 
 }  // namespace blobflow

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "blobflow/solvers/integrators.hpp"
+#include "blobflow/solvers/network.hpp"
 #include "blobflow/solvers/potentials.hpp"
 #include "blobflow/solvers/targets.hpp"
 
@@ -66,6 +67,8 @@ struct RunConfig {
   TargetSpec target;              ///< wpme: rhobar; target.kind must equal problem.target ([target] holds the rest)
   PotentialSpec potential;        ///< external potential V ([potential]); kind "none" by default
   InteractionSpec interaction;    ///< interaction kernel W ([interaction]); kind "none" by default
+  /// [network]: the target function f* of equation "network" (docs/math.md §10); [target] is its data density nu.
+  NetworkFunctionSpec network;
   /// integrator.method "auto" (the default): the run picks dopri5 or rosenbrock34 (run.cpp, choose_method).
   IntegratorSpec integrator{.method = "auto"};
   /// integrator.collapse_radius: the run stops with status `collapsed` once the particles' RMS distance from their
