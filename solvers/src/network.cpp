@@ -9,21 +9,13 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "spec_text.hpp"
+
 namespace blobflow {
 namespace {
 
-std::string number(double x) {
-  std::ostringstream s;
-  s.precision(17);
-  s << x;
-  return s.str();
-}
-
-std::string list(std::span<const double> v) {
-  std::string s = "[";
-  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + number(v[i]);
-  return s + "]";
-}
+using spec_text::list;
+using spec_text::number;
 
 [[noreturn]] void bad(const std::string& key, const std::string& value, const std::string& rule) {
   throw std::invalid_argument("network." + key + " = " + value + ": " + rule);

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "blobflow/solvers/drifted_field.hpp"
+#include "spec_text.hpp"
 
 namespace blobflow {
 namespace {
@@ -76,12 +77,7 @@ constexpr double kRelativeStop = std::numeric_limits<double>::epsilon() / 2.0;
 /// about 20 at a = 1); reaching it means a bug, so it is an assertion-style failure.
 constexpr int kMaxTerms = 1000;
 
-std::string number(double v) {
-  std::ostringstream s;
-  s.precision(17);
-  s << v;
-  return s.str();
-}
+using spec_text::number;
 
 void require_positive(const char* key, double value) {
   if (!(value > 0.0) || !std::isfinite(value))
