@@ -34,6 +34,11 @@ constexpr std::int64_t kSupplyScale = std::int64_t{1} << 50;
 /// node count times the largest cost), so every potential and reduced cost stays below 2^62 + 2^61 < 2^63.
 constexpr double kCostBudget = 2305843009213693952.0;
 
+/// The largest coordinate magnitude of a point set: squared distances up to 3 (2 kMaxCoordinate)^2 = 1.2e301 stay
+/// finite, so every transport cost is a number (an infinite cost made the simplex's integer costs undefined and
+/// could make it pivot forever).
+constexpr double kMaxCoordinate = 1e150;
+
 void check_dimension(const char* where, int dimension) {
   if (dimension < 1 || dimension > 3)
     throw std::invalid_argument(describe(where, "dimension", dimension, "must be 1, 2 or 3"));
@@ -53,8 +58,9 @@ std::size_t check_points(const char* where, int dimension, std::span<const doubl
   if (n == 0) throw std::invalid_argument(describe(where, "number of points in " + x_name, 0.0, "must be >= 1"));
   double total = 0.0;
   for (std::size_t k = 0; k < x.size(); ++k)
-    if (!std::isfinite(x[k]))
-      throw std::invalid_argument(describe(where, x_name + "[" + std::to_string(k) + "]", x[k], "must be finite"));
+    if (!(std::abs(x[k]) <= kMaxCoordinate))
+      throw std::invalid_argument(describe(where, x_name + "[" + std::to_string(k) + "]", x[k],
+                                           "must be finite, |x| <= 1e150 (so that squared distances are finite)"));
   for (std::size_t i = 0; i < n; ++i) {
     if (!(w[i] >= 0.0) || !std::isfinite(w[i]))
       throw std::invalid_argument(

@@ -322,6 +322,9 @@ def distance_cases():
     ]:
         cases.append(Case("distance file " + name, ["distance", "{tmp}/a.csv", "--exact", "uniform:0,1"], USAGE, frags,
                           {"a.csv": text}))
+    # Found by fuzzing: squared distances that overflow hung the discrete transport.
+    cases.append(Case("distance 3D points too far apart", ["distance", "{tmp}/a.csv", "{tmp}/a.csv"], USAGE,
+                      ["1e+308", "|x| <= 1e150"], {"a.csv": "t,i,x1,x2,x3\n1,0,0,0,1e308\n1,1,1,1,1\n"}))
     for spec, frags in [
         ("uniform:1,0", ["--exact uniform:1,0", "LO < HI"]),
         ("uniform:0,nan", ["--exact", "finite"]),

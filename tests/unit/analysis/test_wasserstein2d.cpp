@@ -142,6 +142,12 @@ TEST(Wasserstein2Discrete, BadInputsThrow) {
   EXPECT_THROW(wasserstein2_discrete(2, x, negative, x, w), std::invalid_argument);
   EXPECT_THROW(wasserstein2_discrete(2, x, w, x, zero), std::invalid_argument);
   EXPECT_THROW(wasserstein2_discrete(2, empty, empty, x, w), std::invalid_argument);
+  // A coordinate whose squared distances overflow (the network simplex then got undefined integer costs and could
+  // pivot forever): refused, while 1e150 itself is still a valid coordinate.
+  const std::vector<double> far = {0.0, 1e308, 1.0, 1.0};
+  EXPECT_THROW(wasserstein2_discrete(2, far, w, x, w), std::invalid_argument);
+  const std::vector<double> edge = {0.0, 1e150, 0.0, 0.0};
+  EXPECT_NEAR(wasserstein2_discrete(2, edge, w, edge, w), 0.0, 1e-12);
   try {
     wasserstein2_discrete(2, x, negative, x, w);
   } catch (const std::invalid_argument& e) {
