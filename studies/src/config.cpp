@@ -484,7 +484,8 @@ const std::vector<KeySpec>& key_table() {
        "\"exact\" (the problem's exact solution at t0), \"barenblatt\" (the same data: the Barenblatt profile, or "
        "the heat kernel for m = 1, at t0; errors measured where an exact solution exists), \"uniform\", or a file "
        "NAME.csv with the columns of particles.csv (t,i,x1[,x2,x3][,mass]; its last time; masses problem.mass / N "
-       "when there is no mass column): particles of the \"barenblatt\" data placed elsewhere (N from the file)"},
+       "when there is no mass column): at t0 > 0 particles of the \"barenblatt\" data placed elsewhere, at t0 = 0 "
+       "given data without a truth (N from the file)"},
       {"problem", "mass", field([](C& c) -> auto& { return c.problem.mass; }), "in [1e-100, 1e100]", "total mass M"},
       {"problem", "initial_support", field([](C& c) -> auto& { return c.problem.initial_support; }),
        "must be [lo, hi] with finite lo < hi", "[lo, hi] per coordinate of the uniform initial density"},
@@ -674,7 +675,7 @@ void validate_problem(const RunConfig& c, const std::set<std::string>& given, Vi
     v.fail("problem.initial_support", value + "]", "must be [lo, hi] with finite lo < hi");
   }
   if (!std::isfinite(p.t0) || p.t0 < 0.0) v.fail("problem.t0", format_double(p.t0), "must be >= 0");
-  else if (exact_initial && !(p.t0 > 0.0))
+  else if (exact_initial && !is_particles_file(p.initial) && !(p.t0 > 0.0))
     v.fail("problem.t0", format_double(p.t0),
            "must be > 0 with initial = " + quoted(p.initial) + " (the exact solutions start from a Dirac mass at 0)");
   const bool times_valid = std::isfinite(p.t0) && std::isfinite(p.t_final) && p.t_final > p.t0;

@@ -654,6 +654,18 @@ FieldSpec field_spec_of(const RunConfig& config, const PreparedProblem& problem)
   return spec;
 }
 
+/// The largest extent of the particles' bounding box over the coordinates.
+double largest_extent(const Particles& particles) {
+  const auto d = static_cast<std::size_t>(particles.dim);
+  double extent = 0.0;
+  for (std::size_t k = 0; k < d; ++k) {
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    for (std::size_t i = k; i < particles.x.size(); i += d) lo = std::min(lo, particles.x[i]), hi = std::max(hi, particles.x[i]);
+    extent = std::max(extent, hi - lo);
+  }
+  return extent;
+}
+
 PreparedProblem prepare_problem(const RunConfig& config) {
   const auto& p = config.problem;
   const int d = p.dimension;
@@ -661,13 +673,21 @@ PreparedProblem prepare_problem(const RunConfig& config) {
   Placement placement = choice_of(kPlacements, config.discretization.placement, {"discretization.placement"});
   if (placement == Placement::automatic) placement = d == 1 ? Placement::quantile : Placement::lattice;
   out.placement = std::string(kPlacements[static_cast<std::size_t>(placement)].name);
-  // A particles file holds particles of the "barenblatt" data: the same truth, h from their support and the file's N.
+  // A particles file at t0 > 0 holds particles of the "barenblatt" data: the same truth, h from their support and
+  // the file's N. At t0 = 0 (no Barenblatt profile exists there) it is given data without a truth: agents placed on a
+  // line, a peer code's nodes; h is then the spacing of N particles over a cube whose side is the particles' largest
+  // extent.
   const bool from_file = is_particles_file(p.initial);
+  const bool given_data = from_file && p.t0 == 0.0;
   const InitialData initial =
       from_file ? InitialData::barenblatt : choice_of(kInitialData, p.initial, {"problem.initial"});
 
   double support_volume = 0.0;
-  if (initial == InitialData::uniform) {
+  if (given_data) {
+    out.particles = particles_from_file(config);
+    out.placement = "file";
+    support_volume = std::pow(largest_extent(out.particles), d);
+  } else if (initial == InitialData::uniform) {
     support_volume = place_uniform_data(config, placement, out);
   } else {
     out.exact = exact_solution_of(config);
@@ -676,7 +696,7 @@ PreparedProblem prepare_problem(const RunConfig& config) {
                          "solution in blobflow; use initial = \"barenblatt\" for the same data without one"});
     support_volume = place_from_exact_data(config, placement, out);
   }
-  if (from_file) {
+  if (from_file && !given_data) {
     out.particles = particles_from_file(config);
     out.placement = "file";
     out.lattice.reset();

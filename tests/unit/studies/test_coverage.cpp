@@ -251,6 +251,29 @@ TEST(Neighbours, EachAgentsCountAtEveryStepIsThePairsWithinTheReachOrItsVoronoiN
   }
 }
 
+TEST(Placement, AgentsFromAParticlesFileAtT0ZeroAreGivenDataWithoutATruth) {
+  // 12 agents bunched on [0.45, 0.55] (a line segment in 1D), written as particles.csv without masses.
+  const std::filesystem::path dir = test::fresh_dir("coverage", "from-file");
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream csv(dir / "agents.csv");
+    csv.precision(17);
+    csv << "t,i,x1\n";
+    for (int i = 0; i < 12; ++i) csv << "0," << i << "," << 0.45 + 0.1 * i / 11.0 << "\n";
+  }
+  const RunResult r = run_simulation(parse_run_config(
+      kCoverage1D, "test.toml",
+      {"problem.initial=\"" + (dir / "agents.csv").string() + "\"", "discretization.epsilon=0.05", "problem.t_final=1",
+       "output.times=[]"}));
+  ASSERT_EQ(r.status, RunStatus::ok) << r.message;
+  EXPECT_EQ(r.summary["resolved"]["placement"], "file");
+  EXPECT_DOUBLE_EQ(r.h, 0.1 / 12.0);  // the largest extent over N
+  EXPECT_DOUBLE_EQ(r.snapshots.front().x[3], 0.45 + 0.1 * 3 / 11.0);
+  // No truth at t0 = 0 (w2 against an exact solution is absent); the agents spread towards rhobar.
+  EXPECT_FALSE(r.outputs.front().get("w2").has_value());
+  EXPECT_LT(*r.outputs.back().get("w2_steady"), 0.5 * *r.outputs.front().get("w2_steady"));
+}
+
 TEST(Dropouts, LloydAgentsRecoverToTheMidpointsOfTheSurvivors) {
   // Lloyd on the uniform [0, 1]: after half the agents stop, the others spread to the midpoints of N/2 cells.
   const RunConfig config = parse_run_config(
