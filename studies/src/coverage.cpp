@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <random>
 #include <set>
 #include <stdexcept>
@@ -91,11 +92,15 @@ class CoverageMetric final : public Metric {
       for (std::size_t j = i + 1; j < n; ++j) closest = std::min(closest, squared_distance(in.x, d, i, j));
     out.set("min_distance", std::sqrt(closest));
     out.set("outside_distance", density.outside_distance(in.x));
+    std::optional<CoverageDensity::Cells> cells;
     try {
-      out.set("coverage_cost", density.cells(in.x).cost);
+      cells = density.cells(in.x);
+      out.set("coverage_cost", cells->cost);
     } catch (const std::invalid_argument&) {  // coinciding agents: no Voronoi diagram, no H
     }
-    const std::vector<std::size_t> near = neighbours_(in.x);
+    // Voronoi neighbours (reach 0) come with the cells just computed; reach neighbours need a pass of their own.
+    const std::vector<std::size_t> near =
+        neighbours_.reach() > 0.0 ? neighbours_(in.x) : (cells ? cells->neighbours : std::vector<std::size_t>{});
     if (near.empty()) return;
     double sum = 0.0;
     for (std::size_t k : near) sum += static_cast<double>(k);

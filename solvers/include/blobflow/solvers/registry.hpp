@@ -130,10 +130,12 @@ struct TypeRegistry {
   static R dispatch_index(std::size_t index, F&& f, std::index_sequence<I...>) {
     using Types = std::tuple<Ts...>;
     if constexpr (std::is_void_v<R>) {
-      ((index == I ? (f.template operator()<std::tuple_element_t<I, Types>>(), true) : false) || ...);
+      static_cast<void>(
+          ((index == I ? (f.template operator()<std::tuple_element_t<I, Types>>(), true) : false) || ...));
     } else {
       std::optional<R> out;
-      ((index == I ? (out.emplace(f.template operator()<std::tuple_element_t<I, Types>>()), true) : false) || ...);
+      static_cast<void>(
+          ((index == I ? (out.emplace(f.template operator()<std::tuple_element_t<I, Types>>()), true) : false) || ...));
       return std::move(*out);
     }
   }
