@@ -37,9 +37,8 @@ COMMENT_PREFIX_RE = re.compile(r"\A\s*(?:///|//|#|\*)?\s*")
 LINK_RE = re.compile(r"\]\(([^()\s]+)\)")
 
 
-def headings(path):
-    """Numbers (first tokens) and titles of the Markdown headings of a file, outside code fences."""
-    numbers, titles = set(), set()
+def heading_texts(path):
+    """The texts of the Markdown headings of a file, outside code fences."""
     fenced = False
     with open(path, encoding="utf-8") as f:
         for line in f:
@@ -47,29 +46,25 @@ def headings(path):
                 fenced = not fenced
                 continue
             m = re.match(r"#+\s+(.*?)\s*$", line)
-            if fenced or not m:
-                continue
-            text = m.group(1)
-            titles.add(text)
-            first = text.split()[0].rstrip(".") if text.split() else ""
-            if re.fullmatch(NUMBER, first):
-                numbers.add(first)
-                titles.add(text[len(text.split()[0]):].strip())
+            if not fenced and m:
+                yield m.group(1)
+
+
+def headings(path):
+    """Numbers (first tokens) and titles of the Markdown headings of a file, outside code fences."""
+    numbers, titles = set(), set()
+    for text in heading_texts(path):
+        titles.add(text)
+        first = text.split()[0].rstrip(".") if text.split() else ""
+        if re.fullmatch(NUMBER, first):
+            numbers.add(first)
+            titles.add(text[len(text.split()[0]):].strip())
     return numbers, titles
 
 
 def anchors(path):
-    """The #anchors of the Markdown headings of a file, outside code fences, as GitHub makes them."""
-    found, fenced = set(), False
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            if line.startswith("```"):
-                fenced = not fenced
-                continue
-            m = re.match(r"#+\s+(.*?)\s*$", line)
-            if not fenced and m:
-                found.add(re.sub(r"[^\w\- ]", "", m.group(1).lower()).replace(" ", "-"))
-    return found
+    """The #anchors of the Markdown headings of a file, as GitHub makes them."""
+    return {re.sub(r"[^\w\- ]", "", text.lower()).replace(" ", "-") for text in heading_texts(path)}
 
 
 def link_problems(root, path):
