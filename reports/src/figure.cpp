@@ -46,8 +46,9 @@ constexpr int kPanelWidth = 520, kPanelHeight = 460;
 constexpr int kFrameDelay = 25;
 /// Room for the figure's title above the panels, in pixels.
 constexpr int kTitleHeight = 40;
-/// Pixels per inch of the PDF page (a panel of 520 x 460 pixels is 5.2 x 4.6 inches).
-constexpr double kPdfPixelsPerInch = 100.0;
+/// Pixels per inch of the paper's PDF: a panel of 520 x 460 pixels is 2.17 x 1.92 inches, so three panels fill the
+/// 6.5-inch text of a one-column article and its fonts (points, not pixels) stay readable beside them.
+constexpr double kPdfPixelsPerInch = 240.0;
 
 /// Significant digits of a heat map's data: those of densities.csv in 2D (kDensityDigits2D); a colour needs 3.
 constexpr int kHeatMapDigits = 7;

@@ -97,6 +97,8 @@ TEST(HeatMaps, ThePapersPdfHasNoTitleOverItsPanels) {
   const std::string gp = read(dir / "maps.gp");
   const std::size_t pdf = gp.find("set output 'maps.pdf'\nset multiplot layout 1,2\n");
   ASSERT_NE(pdf, std::string::npos) << gp;
+  // Two panels of 520 x 460 pixels and the title's 40 at 240 pixels an inch: 4.33 x 2.08 inches.
+  EXPECT_NE(gp.find("set terminal pdfcairo noenhanced size 4.33in,2.08in\n"), std::string::npos) << gp;
   EXPECT_EQ(gp.find(" title 'two panels'", pdf), std::string::npos) << gp;
   EXPECT_NE(gp.substr(0, pdf).find("set multiplot layout 1,2 title 'two panels'\n"), std::string::npos) << gp;
 }
