@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <tuple>
 
@@ -45,8 +46,9 @@ constexpr int kPanelWidth = 520, kPanelHeight = 460;
 constexpr int kFrameDelay = 25;
 /// Room for the figure's title above the panels, in pixels.
 constexpr int kTitleHeight = 40;
-/// Pixels per inch of the PDF page (a panel of 520 x 460 pixels is 5.2 x 4.6 inches).
-constexpr double kPdfPixelsPerInch = 100.0;
+/// Pixels per inch of the paper's PDF: a panel of 520 x 460 pixels is 2.17 x 1.92 inches, so three panels fill the
+/// 6.5-inch text of a one-column article and its fonts (points, not pixels) stay readable beside them.
+constexpr double kPdfPixelsPerInch = 240.0;
 
 /// Significant digits of a heat map's data: those of densities.csv in 2D (kDensityDigits2D); a colour needs 3.
 constexpr int kHeatMapDigits = 7;
@@ -235,11 +237,14 @@ std::string plot_command(const Plot& plot, const std::string& dat, Output out) {
       case Style::points_lines: how = "using 1:2 with linespoints pt 7"; break;
       case Style::points: how = "using 1:2 with points pt 6 ps 2.5 lw 2"; break;
       case Style::line: how = "using 1:2 with lines lw 2"; break;
-      case Style::dashed: how = std::string("using 1:2 with lines dt 2") + (s.color > 0 ? " lw 2" : " lc rgb 'gray40'"); break;
+      case Style::dashed:
+        how = std::string("using 1:2 with lines dt 2") + (s.color > 0 || !s.rgb.empty() ? " lw 2" : " lc rgb 'gray40'");
+        break;
       case Style::band: how = "using 1:2:3 with filledcurves"; break;
       case Style::error_bars: how = "using 1:2:2:3 with yerrorbars ps 0"; break;  // x, y, ylow = y, yhigh
     }
-    if (s.color > 0) how += " lc " + std::to_string(s.color);
+    if (!s.rgb.empty()) how += " lc rgb '" + s.rgb + "'";
+    else if (s.color > 0) how += " lc " + std::to_string(s.color);
     if (out != Output::page && s.style == Style::points_lines) how += " ps 0.6";
     command += (k ? ", " : "") + quoted(dat) + " index " + std::to_string(k) + " " + how + " " +
                series_title(s.label, out);
@@ -248,6 +253,25 @@ std::string plot_command(const Plot& plot, const std::string& dat, Output out) {
 }
 
 }  // namespace
+
+std::string time_ramp_colour(std::size_t k, std::size_t n) {
+  if (k >= n)
+    throw std::invalid_argument("time_ramp_colour: snapshot " + std::to_string(k) + " of " + std::to_string(n));
+  // Stops of the ramp (viridis' hues without its lightest yellow, which vanishes on white), evenly spaced in [0, 1].
+  static constexpr int kStops[][3] = {{0x9f, 0xc8, 0x2b}, {0x35, 0xb7, 0x79}, {0x31, 0x68, 0x8e}, {0x44, 0x01, 0x54}};
+  constexpr std::size_t kLast = std::size(kStops) - 1;
+  const double s = n > 1 ? double(k) / double(n - 1) * kLast : double(kLast);
+  const std::size_t i = std::min(static_cast<std::size_t>(s), kLast - 1);
+  const double f = s - double(i);
+  std::string hex = "#";
+  for (int c = 0; c < 3; ++c) {
+    char byte[3];
+    const double level = kStops[i][c] + f * (kStops[i + 1][c] - kStops[i][c]);
+    std::snprintf(byte, sizeof byte, "%02x", static_cast<int>(std::lround(level)));
+    hex += byte;
+  }
+  return hex;
+}
 
 bool write_plot(const std::filesystem::path& dir, const Plot& plot, bool render, bool paper) {
   std::filesystem::create_directories(dir);
@@ -345,9 +369,11 @@ bool write_heat_maps(const std::filesystem::path& dir, const HeatMapFigure& figu
         << "\nset output " << quoted(figure.name + ".gif") << "\n" << panels;
     terminals.clear();
   }
+  // The paper's PDF has no title over its panels (the caption says what they show), as the paper curves have none.
   for (const auto& [terminal, extension] : terminals)
     out << "set terminal " << terminal << "\nset output " << quoted(figure.name + extension) << "\nset multiplot layout "
-        << rows << "," << figure.columns << " title " << quoted(figure.title) << "\n" << panels << "unset multiplot\n";
+        << rows << "," << figure.columns << (extension == ".pdf" ? "" : " title " + quoted(figure.title)) << "\n"
+        << panels << "unset multiplot\n";
   out << "unset output\n";
   out.close();  // the whole script on disk before gnuplot reads it
   if (!out) throw std::runtime_error((dir / gp).string() + ": cannot write the file");

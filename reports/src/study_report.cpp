@@ -315,6 +315,38 @@ std::vector<std::size_t> spread_indices(std::size_t n, std::size_t count) {
   return out;
 }
 
+/// At most `count` of the 1D density blocks, spread evenly along the change of the blob density rather than along
+/// the list of times: block k sits at the summed L1 distance int |blob_j - blob_(j-1)| dx of blocks 1..k (trapezoid
+/// rule), and the blocks nearest to `count` evenly spaced positions are shown, the first and the last always. A
+/// density that settles early then shows its transition, not several copies of its end state. Blocks on different
+/// grids, or a density that does not change, fall back to spread_indices.
+std::vector<std::size_t> spread_along_change(const std::vector<DensityBlock>& blocks, std::size_t count) {
+  const std::size_t n = blocks.size();
+  if (n <= count || count < 2) return spread_indices(n, count);
+  std::vector<double> travelled(n, 0.0);
+  for (std::size_t k = 1; k < n; ++k) {
+    const DensityBlock &a = blocks[k - 1], &b = blocks[k];
+    if (a.x != b.x || a.blob.size() != a.x.size() || b.blob.size() != b.x.size()) return spread_indices(n, count);
+    double change = 0.0;
+    for (std::size_t i = 1; i < b.x.size(); ++i)
+      change += 0.5 * (std::abs(b.blob[i] - a.blob[i]) + std::abs(b.blob[i - 1] - a.blob[i - 1])) *
+                (b.x[i] - b.x[i - 1]);
+    travelled[k] = travelled[k - 1] + change;
+  }
+  if (!(travelled.back() > 0.0) || !std::isfinite(travelled.back())) return spread_indices(n, count);
+  std::vector<std::size_t> out{0};
+  for (std::size_t m = 1; m + 1 < count; ++m) {
+    const double level = travelled.back() * double(m) / double(count - 1);
+    // After the block chosen last, leaving one block for each later position (the last block included).
+    std::size_t best = out.back() + 1;
+    for (std::size_t k = best; k + (count - 1 - m) < n; ++k)
+      if (std::abs(travelled[k] - level) < std::abs(travelled[best] - level)) best = k;
+    out.push_back(best);
+  }
+  out.push_back(n - 1);
+  return out;
+}
+
 /// The records of a study's planned runs: the last one of each id with the planned configuration hash.
 struct Runs {
   std::map<std::string, json> records;
@@ -1198,25 +1230,29 @@ void add_density_figure(Builder& b, const FitView& f, std::size_t gi) {
                             "blob density at the output times, " + f.finest_label(g), quantity("x"), words("density"),
                             false, false);
   std::string times;
-  int color = 0;
-  for (std::size_t idx : spread_indices(blocks.size(), kMaxDensitySnapshots)) {
-    const DensityBlock& block = blocks[idx];
-    const std::string at = "t = " + shown(block.t);
-    ++color;
-    // The blob density zeta_eps * rho^N divided by the particles' mass (a probability density).
-    dens.series.push_back({"blob, " + at, block.x, block.blob, {}, Style::line, color});
-    if (exact && block.exact.size() == block.x.size())
-      dens.series.push_back({"exact, " + at, block.x, block.exact, {}, Style::dashed, color});
-    times += (times.empty() ? "" : ", ") + shown(block.t);
-  }
+  const std::vector<std::size_t> snapshots = spread_along_change(blocks, kMaxDensitySnapshots);
+  // The target first, beneath the snapshots; then one shade of the time ramp per snapshot (light: early, dark: late),
+  // so that curves which overlap as the density settles stay ordered in time.
   if (target)
     dens.series.push_back({"rhobar / int rhobar", blocks.front().x, blocks.front().target, {}, Style::dashed, 0});
+  for (std::size_t k = 0; k < snapshots.size(); ++k) {
+    const DensityBlock& block = blocks[snapshots[k]];
+    const std::string at = "t = " + shown(block.t), shade = time_ramp_colour(k, snapshots.size());
+    // The blob density zeta_eps * rho^N divided by the particles' mass (a probability density).
+    dens.series.push_back({"blob, " + at, block.x, block.blob, {}, Style::line, 0, shade});
+    // The exact solution is a detail of its snapshot: the page's legend lists it, the paper's leaves it to the caption.
+    if (exact && block.exact.size() == block.x.size())
+      dens.series.push_back({"  exact, " + at, block.x, block.exact, {}, Style::dashed, 0, shade});
+    times += (times.empty() ? "" : ", ") + shown(block.t);
+  }
   const auto box = target_box(b.record(finest.id));
   const std::string over =
       box ? " over [" + shown(box->first) + ", " + shown(box->second) + "]" : "";
   b.add_figure(dens, "Figure " + dens.name + ": the blob density zeta_eps * rho^N / M (solid) of the run " + finest.id +
                          " (" + f.finest_label(g) + ") from its densities.csv at t = " + times +
-                         (exact ? "; dashed in the same colour: the exact solution u(x, t) / M" : "") +
+                         " (times chosen evenly along the change of the blob density), shaded from light (the first "
+                         "time) to dark (the last)" +
+                         (exact ? "; dashed in the same shade: the exact solution u(x, t) / M" : "") +
                          (target ? "; grey dashed: the target rhobar / int rhobar" + over : "") + ".");
 }
 

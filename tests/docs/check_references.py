@@ -10,7 +10,10 @@ Fails (exit 1, one file:line per problem) when a line
   - cites docs/<file>.md §N (also §N-M, §N–M, ", §N", " and §N", "/§N") and the file has no heading whose first
     token is N (e.g. "### 2.3 Title" or "## 6. Title");
   - cites docs/<file>.md "Title" (also docs/<file>.md, "Title") and the file has no heading with exactly that title
-    (a title may continue on the next comment line).
+    (a title may continue on the next comment line);
+  - in a Markdown file, a link or image [text](target) outside code fences names a file that does not exist
+    (relative to the Markdown file) or an #anchor that no heading of the target file gives (GitHub's rule: lower
+    case, punctuation other than - and _ dropped, spaces as -).
 Python 3 standard library only.
 """
 import os
@@ -31,11 +34,11 @@ SECTIONS_RE = re.compile(r"\A,?\s*§\s?(" + NUMBER + r")((?:\s*(?:[-–]\s*§?|,
 MORE_RE = re.compile(NUMBER)
 TITLE_RE = re.compile(r'\A,?\s*"([^"]+)"')
 COMMENT_PREFIX_RE = re.compile(r"\A\s*(?:///|//|#|\*)?\s*")
+LINK_RE = re.compile(r"\]\(([^()\s]+)\)")
 
 
-def headings(path):
-    """Numbers (first tokens) and titles of the Markdown headings of a file, outside code fences."""
-    numbers, titles = set(), set()
+def heading_texts(path):
+    """The texts of the Markdown headings of a file, outside code fences."""
     fenced = False
     with open(path, encoding="utf-8") as f:
         for line in f:
@@ -43,15 +46,47 @@ def headings(path):
                 fenced = not fenced
                 continue
             m = re.match(r"#+\s+(.*?)\s*$", line)
-            if fenced or not m:
-                continue
-            text = m.group(1)
-            titles.add(text)
-            first = text.split()[0].rstrip(".") if text.split() else ""
-            if re.fullmatch(NUMBER, first):
-                numbers.add(first)
-                titles.add(text[len(text.split()[0]):].strip())
+            if not fenced and m:
+                yield m.group(1)
+
+
+def headings(path):
+    """Numbers (first tokens) and titles of the Markdown headings of a file, outside code fences."""
+    numbers, titles = set(), set()
+    for text in heading_texts(path):
+        titles.add(text)
+        first = text.split()[0].rstrip(".") if text.split() else ""
+        if re.fullmatch(NUMBER, first):
+            numbers.add(first)
+            titles.add(text[len(text.split()[0]):].strip())
     return numbers, titles
+
+
+def anchors(path):
+    """The #anchors of the Markdown headings of a file, as GitHub makes them."""
+    return {re.sub(r"[^\w\- ]", "", text.lower()).replace(" ", "-") for text in heading_texts(path)}
+
+
+def link_problems(root, path):
+    """The links of a Markdown file whose file or #anchor does not exist, each 'file:line: message'."""
+    problems, fenced = [], False
+    rel = os.path.relpath(path, root)
+    with open(path, encoding="utf-8") as f:
+        for i, line in enumerate(f):
+            if line.startswith("```"):
+                fenced = not fenced
+                continue
+            for m in [] if fenced else LINK_RE.finditer(line):
+                target = m.group(1)
+                if re.match(r"[a-z]+:", target) or not re.search(r"[./#]", target):
+                    continue  # https:, mailto:, and formulas such as grad_[rho](X_i)
+                file, _, anchor = target.partition("#")
+                linked = os.path.normpath(os.path.join(os.path.dirname(path), file)) if file else path
+                if not os.path.exists(linked):
+                    problems.append(f"{rel}:{i + 1}: the link {target} names a file that does not exist")
+                elif anchor and (not linked.endswith(".md") or anchor not in anchors(linked)):
+                    problems.append(f"{rel}:{i + 1}: the link {target}: no heading gives #{anchor}")
+    return problems
 
 
 def scanned_files(root):
@@ -81,6 +116,8 @@ def check(root):
 
     for path in scanned_files(root):
         rel = os.path.relpath(path, root)
+        if path.endswith(".md"):
+            problems += link_problems(root, path)
         try:
             with open(path, encoding="utf-8") as f:
                 lines = f.read().split("\n")
@@ -125,20 +162,32 @@ def self_test():
         source = os.path.join(root, "solvers", "x.cpp")
         with open(source, "w", encoding="utf-8") as f:
             f.write(good)
+        # Links of a Markdown file: to a file, to headings of another file and of its own; fenced ones are not links.
+        links = os.path.join(root, "docs", "links.md")
+        good_links = ("# Links: `here`\n\nSee [a](a.md), [six](a.md#6-six), [files](a.md#files-a-run-writes),\n"
+                      "[here](#links-here), [web](https://example.org/#x), grad_[rho](X_i).\n```\n[f](nowhere.md)\n```\n")
+        with open(links, "w", encoding="utf-8") as f:
+            f.write(good_links)
         if check(root):
             print("self-test: good references reported:", check(root))
             return 1
         outside = OUTSIDE[0] + ".md"
         bad = {"missing section": "// docs/a.md §1.3\n", "missing in a range": "// docs/a.md §1-§7\n",
                "fenced heading": "// docs/a.md §9\n", "missing title": '// docs/a.md "Files a study writes"\n',
-               "missing file": "// docs/b.md §1\n", "outside document": f"// {outside} §1\n"}
+               "missing file": "// docs/b.md §1\n", "outside document": f"// {outside} §1\n",
+               "missing anchor": "See [one](a.md#two).\n", "missing own anchor": "See [one](#links).\n",
+               "missing link target": "See ![b](b.png).\n"}
         for what, text in bad.items():
+            markdown = text.startswith("See ")
             with open(source, "w", encoding="utf-8") as f:
-                f.write(good + text)
+                f.write(good + ("" if markdown else text))
+            with open(links, "w", encoding="utf-8") as f:
+                f.write(good_links + (text if markdown else ""))
             problems = check(root)
-            line = good.count("\n") + 1
-            if len(problems) != 1 or not problems[0].startswith(os.path.join("solvers", f"x.cpp:{line}:")):
-                print(f"self-test: {what} not reported as one problem on line {line}: {problems}")
+            where = (os.path.join("docs", f"links.md:{good_links.count(chr(10)) + 1}:") if markdown else
+                     os.path.join("solvers", f"x.cpp:{good.count(chr(10)) + 1}:"))
+            if len(problems) != 1 or not problems[0].startswith(where):
+                print(f"self-test: {what} not reported as one problem at {where}: {problems}")
                 return 1
     print("self-test passed")
     return 0

@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstdlib>
+#include <string>
 #include <fstream>
 #include <sstream>
 
@@ -34,6 +36,37 @@ TEST(Figure, SeriesOfUnequalLengthIsAnError) {
   EXPECT_THROW(write_loglog_figure(dir, {"bad", "t", "x", "y", {{"s", {1, 2}, {1}, true}}}, false), std::runtime_error);
 }
 
+/// The red, green and blue levels of "#rrggbb".
+std::array<int, 3> levels(const std::string& hex) {
+  return {std::stoi(hex.substr(1, 2), nullptr, 16), std::stoi(hex.substr(3, 2), nullptr, 16),
+          std::stoi(hex.substr(5, 2), nullptr, 16)};
+}
+
+TEST(Figure, TimeRampRunsFromLightToDarkAndEveryShadeDiffers) {
+  // Five snapshots: the ends are the ramp's ends, and each shade is darker (a lower sum of levels) than the one before.
+  EXPECT_EQ(time_ramp_colour(0, 5), "#9fc82b");
+  EXPECT_EQ(time_ramp_colour(4, 5), "#440154");
+  EXPECT_EQ(time_ramp_colour(0, 1), "#440154");  // a single snapshot takes the darkest shade
+  for (std::size_t k = 1; k < 5; ++k) {
+    const auto before = levels(time_ramp_colour(k - 1, 5)), now = levels(time_ramp_colour(k, 5));
+    EXPECT_LT(now[0] + now[1] + now[2], before[0] + before[1] + before[2]) << k;
+  }
+  EXPECT_THROW(time_ramp_colour(5, 5), std::invalid_argument);
+}
+
+TEST(Figure, AnExplicitColourReplacesTheLineType) {
+  const auto dir = std::filesystem::temp_directory_path() / "blobflow-test-figure-rgb";
+  std::filesystem::remove_all(dir);
+  Plot plot{"shades", "two times", "x", "density", false, false, {}, "", ""};
+  plot.series.push_back({"blob, t = 0", {0, 1}, {1, 1}, {}, Style::line, 3, time_ramp_colour(0, 2)});
+  plot.series.push_back({"  exact, t = 0", {0, 1}, {1, 1}, {}, Style::dashed, 0, time_ramp_colour(0, 2)});
+  EXPECT_FALSE(write_plot(dir, plot, /*render=*/false));
+  const std::string gp = read(dir / "shades.gp");
+  EXPECT_NE(gp.find("index 0 using 1:2 with lines lw 2 lc rgb '#9fc82b'"), std::string::npos) << gp;
+  EXPECT_NE(gp.find("index 1 using 1:2 with lines dt 2 lw 2 lc rgb '#9fc82b'"), std::string::npos) << gp;
+  EXPECT_EQ(gp.find(" lc 3"), std::string::npos) << gp;
+}
+
 /// Two panels: a map on a 3 x 2 grid with two points over it, and points alone.
 HeatMapFigure two_panels() {
   HeatMapPanel map{"t = 0", {0, 1, 2, 0, 1, 2}, {0, 0, 0, 1, 1, 1}, {0, 1, 2, 3, 4, 5}, {0.5, 1.5}, {0.5, 0.5},
@@ -56,6 +89,18 @@ TEST(HeatMaps, WritesEachPanelsMapAndPointsAsBlocksAndAMultiplotScript) {
         "unset colorbox\nplot 'maps.dat' index 2 using 1:2 with points", "set xrange [0:2]\nset yrange [0:1]\n",
         "set output 'maps.png'\n", "set output 'maps.svg'\n"})
     EXPECT_NE(gp.find(line), std::string::npos) << line << "\n" << gp;
+}
+
+TEST(HeatMaps, ThePapersPdfHasNoTitleOverItsPanels) {
+  const auto dir = test::fresh_dir("figure", "heat-maps-pdf");
+  EXPECT_FALSE(write_heat_maps(dir, two_panels(), /*render=*/false, /*pdf=*/true));
+  const std::string gp = read(dir / "maps.gp");
+  const std::size_t pdf = gp.find("set output 'maps.pdf'\nset multiplot layout 1,2\n");
+  ASSERT_NE(pdf, std::string::npos) << gp;
+  // Two panels of 520 x 460 pixels and the title's 40 at 240 pixels an inch: 4.33 x 2.08 inches.
+  EXPECT_NE(gp.find("set terminal pdfcairo noenhanced size 4.33in,2.08in\n"), std::string::npos) << gp;
+  EXPECT_EQ(gp.find(" title 'two panels'", pdf), std::string::npos) << gp;
+  EXPECT_NE(gp.substr(0, pdf).find("set multiplot layout 1,2 title 'two panels'\n"), std::string::npos) << gp;
 }
 
 TEST(HeatMaps, BadPanelsAreErrors) {

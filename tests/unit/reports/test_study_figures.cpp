@@ -15,6 +15,7 @@
 #include <set>
 #include <sstream>
 
+#include "blobflow/reports/figure.hpp"
 #include "blobflow/reports/study_report.hpp"
 #include "blobflow/reports/table.hpp"
 #include "blobflow/studies/config.hpp"
@@ -345,6 +346,41 @@ TEST(StudyReportFigures, DivergenceSeriesAndDensitySnapshotsComeFromTheRunsFiles
   };
   EXPECT_GT(peak(dens.at("blob, t = 1")), 1.5 * peak(dens.at("blob, t = 0")));
   EXPECT_NEAR(peak(dens.at("rhobar / int rhobar")), 1.0, kRoundTrip);
+  // Two snapshots: the first in the light end of the time ramp, the last in the dark end.
+  const std::string gp = read(dir / "figures" / "f-density-1.gp");
+  const auto first = gp.find("lc rgb '" + reports::time_ramp_colour(0, 2) + "' title 'blob, t = 0'");
+  const auto last = gp.find("lc rgb '" + reports::time_ramp_colour(1, 2) + "' title 'blob, t = 1'");
+  EXPECT_NE(first, std::string::npos) << gp;
+  EXPECT_NE(last, std::string::npos) << gp;
+}
+
+TEST(StudyReportFigures, DensitySnapshotsFollowTheChangeOfTheDensityNotTheListOfTimes) {
+  const auto dir = fresh_dir("density-settles");
+  // 20 particles squeezed by equal steps from t = 0 to 0.4 (half their spread), then at rest up to t = 2: nine
+  // output times. The L1 changes of the nearly uniform blob density, about 2 (1 - s_k / s_(k-1)) for spreads s = 1,
+  // 0.875, 0.75, 0.625, 0.5, add up to 0.25, 0.54, 0.87, 1.27: the positions 1/4, 1/2, 3/4 of 1.27 are nearest to
+  // t = 0.1, 0.2, 0.3, so the snapshots are those, t = 0 and the end; evenly along the list they would be t = 0,
+  // 0.2, 0.4, 1.2, 2, three of them the end state.
+  const std::vector<double> times{0.0, 0.1, 0.2, 0.3, 0.4, 0.8, 1.2, 1.6, 2.0};
+  std::map<double, std::vector<double>> positions;
+  json outputs = json::array();
+  for (double t : times) {
+    const double spread = 1.0 - 0.5 * std::min(t, 0.4) / 0.4;
+    for (int i = 0; i < 20; ++i) positions[t].push_back(spread * ((i + 0.5) / 20 - 0.5));
+    outputs.push_back({{"t", t}, {"kl", 0.1}});
+  }
+  std::ofstream(dir / "runs.jsonl") << record("g", "gaussian", 20, outputs, json::object()).dump() << "\n";
+  std::ofstream(dir / "study.json") << json{{"name", "fixture"},
+                                            {"runs", json::array({{{"id", "g"}, {"config_hash", "hg"}}})},
+                                            {"fits", {fit_json("f", "kl", true, "")}}}.dump();
+  std::filesystem::create_directories(dir / "runs" / "g");
+  std::ofstream(dir / "runs" / "g" / "densities.csv") << fixture_densities(positions, 0.05);
+  reports::build_study_report(dir, {false, false});
+  std::vector<std::string> shown;
+  for (const auto& [label, xy] : dat_blocks(dir / "figures" / "f-density-1.dat"))
+    if (label.rfind("blob, t = ", 0) == 0) shown.push_back(label.substr(10));
+  std::sort(shown.begin(), shown.end());
+  EXPECT_EQ(shown, (std::vector<std::string>{"0", "0.1", "0.2", "0.3", "2"}));
 }
 
 TEST(StudyReportFigures, FloorIsDrawnAndTabulatedFromTheSummaryMetric) {

@@ -47,7 +47,13 @@ struct PlotSeries {
   std::vector<double> x, y, y_high;
   Style style = Style::points_lines;
   int color = 0;  ///< gnuplot line type for the colour (a group's data, fit and band share one); 0: next in turn
+  std::string rgb{};  ///< an explicit colour "#rrggbb" (a ramp over time, time_ramp_colour) that replaces `color`
 };
+
+/// The colour of snapshot k of n on a ramp from light yellow-green (the first) through green and blue to dark purple
+/// (the last), as "#rrggbb": curves at successive times that overlap stay ordered by their shade. Every shade is dark
+/// enough to read on white. \throws std::invalid_argument when k >= n.
+std::string time_ramp_colour(std::size_t k, std::size_t n);
 
 /// A figure with linear or logarithmic axes (the general form of LogLogFigure). Axis labels are gnuplot enhanced
 /// text (W_2, ε); series labels are printed as written.
