@@ -82,6 +82,8 @@ struct OnFallback : Engine {
 };
 using SimdFallback = OnFallback<SimdSum>;
 using TruncatedSimdFallback = OnFallback<TruncatedSimdSum>;
+/// FftSum with its B-spline weights on the fallback target (the FFTs are FFTW's either way).
+using FftFallback = OnFallback<FftSum>;
 
 template <class Engine, int D>
 void BM_SelfGradientOfPsi(benchmark::State& state) {
@@ -116,6 +118,9 @@ BENCHMARK(BM_SelfGradientOfPsi<FftSum, 1>)->Arg(800)->Arg(3000)->Arg(10000)->Arg
     ->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
 BENCHMARK(BM_SelfGradientOfPsi<FftSum, 2>)->Arg(32)->Arg(100)->Arg(300)->Arg(1000)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
 BENCHMARK(BM_SelfGradientOfPsi<FftSum, 3>)->Arg(10)->Arg(20)->Arg(30)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
+BENCHMARK(BM_SelfGradientOfPsi<FftFallback, 1>)->Arg(10000)->Arg(100000)->Arg(1000000)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
+BENCHMARK(BM_SelfGradientOfPsi<FftFallback, 2>)->Arg(300)->Arg(1000)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
+BENCHMARK(BM_SelfGradientOfPsi<FftFallback, 3>)->Arg(20)->Arg(30)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
 // 2D and 3D: n_side per axis.
 BENCHMARK(BM_SelfGradientOfPsi<DirectSum, 2>)->Arg(32)->Arg(100)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
 BENCHMARK(BM_SelfGradientOfPsi<SimdSum, 2>)->Arg(32)->Arg(100)->Arg(200)->Arg(300)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
@@ -216,7 +221,8 @@ void BM_Pairs(benchmark::State& state) {
   BENCHMARK(BM_Pairs<SimdSum, D>)->ArgsProduct({FAST_N, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();            \
   BENCHMARK(BM_Pairs<TruncatedSimdFallback, D>)->ArgsProduct({SLOW_N, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();   \
   BENCHMARK(BM_Pairs<TruncatedSimdSum, D>)->ArgsProduct({FAST_N, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime(); \
-  BENCHMARK(BM_Pairs<FftSum, D>)->ArgsProduct({FFT_N, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime()
+  BENCHMARK(BM_Pairs<FftSum, D>)->ArgsProduct({FFT_N, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime(); \
+  BENCHMARK(BM_Pairs<FftFallback, D>)->ArgsProduct({FFT_N, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime()
 
 /// Sources of the ceiling tile: 512 points (12 KiB of coordinates and weights per axis, L1-resident).
 constexpr std::size_t kTileSources = 512;

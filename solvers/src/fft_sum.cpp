@@ -12,6 +12,84 @@
 //   s(y) ~ sum_k prod_c M_p(u_yc - k_c) Phi(k),   Phi = c2r( F[Q] prod_c |b_c|^2 G^(xi) / |box| ),
 // and the gradient replaces G^(xi) by i xi_c G^(xi) (one c2r per component). The phases of b cancel in |b|^2, and so
 // does the common shift of the origin of u.
+//
+// Spreading and interpolation compute the B-spline weights of batches of points in vectors, one point per lane, with
+// the same Highway dispatch as the SIMD engines (simd_sum.cpp): this file is compiled once per target
+// (hwy/foreach_target.h) and SplineBatchFn is chosen at run time; BLOBFLOW_SIMD_TARGET and simd_restrict apply.
+#ifndef BLOBFLOW_SOLVERS_FFT_SPLINE_BATCH_
+#define BLOBFLOW_SOLVERS_FFT_SPLINE_BATCH_
+#include <cstddef>
+
+namespace blobflow::simd_detail {
+/// A SplineBatchFn takes the grid coordinates u[count] of count <= kSplineBatch points (count a multiple of the lane
+/// count; kSplineBatch is one of every target's) and fills their cells cell[count] and B-spline weights
+/// weight[q * kSplineBatch + i], q < p.
+inline constexpr std::size_t kSplineBatch = 64;
+using SplineBatchFn = void (*)(const double* u, std::size_t count, double* cell, double* weight);
+}  // namespace blobflow::simd_detail
+#endif
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "fft_sum.cpp"
+#include <hwy/foreach_target.h>  // re-includes this file once per target
+#include <hwy/highway.h>
+
+#include <cstddef>
+
+#include "simd_kernel.hpp"
+
+HWY_BEFORE_NAMESPACE();
+namespace blobflow::simd_detail::HWY_NAMESPACE {
+
+namespace hn = hwy::HWY_NAMESPACE;
+
+/// For the points u[0..count) in grid units (count a multiple of the lane count): cell[i] = floor(u[i]) and
+/// weight[q * kSplineBatch + i] = M_P(t_i + P - 1 - q), t_i = u[i] - cell[i], the weight of grid cell
+/// cell[i] - P + 1 + q. M_P by the recursion of bspline_weights below without its divisions,
+/// N_n(x) = x N_(n-1)(x) + (n - x) N_(n-1)(x - 1) with N_n = (n - 1)! M_n, then one multiplication by 1 / (P - 1)!:
+/// three vector operations per step, a point per lane.
+template <int P>
+void SplineBatchOf(const double* u, std::size_t count, double* cell, double* weight) {
+  const hn::ScalableTag<double> d;
+  using V = hn::Vec<decltype(d)>;
+  static_assert(kSplineBatch % hn::MaxLanes(hn::ScalableTag<double>()) == 0);
+  double inverse_factorial = 1.0;
+  for (int n = 2; n < P; ++n) inverse_factorial /= n;
+  const V one = hn::Set(d, 1.0), scale = hn::Set(d, inverse_factorial);
+  for (std::size_t i = 0; i < count; i += hn::Lanes(d)) {
+    const V x = hn::LoadU(d, u + i);
+    const V k0 = hn::Floor(x);
+    const V t = hn::Sub(x, k0);
+    hn::StoreU(k0, d, cell + i);
+    V m[P];
+    m[0] = t;
+    m[1] = hn::Sub(one, t);
+    for (int n = 3; n <= P; ++n) {
+      m[n - 1] = hn::Mul(hn::Sub(one, t), m[n - 2]);  // j = n - 1: (n - t - j) N(t + j - 1), N(t + n - 1) = 0
+      for (int j = n - 2; j >= 1; --j)
+        m[j] = hn::MulAdd(hn::Add(t, hn::Set(d, j)), m[j], hn::Mul(hn::Sub(hn::Set(d, n - j), t), m[j - 1]));
+      m[0] = hn::Mul(t, m[0]);  // j = 0: N(t - 1) = 0
+    }
+    for (int q = 0; q < P; ++q) hn::StoreU(hn::Mul(m[P - 1 - q], scale), d, weight + q * kSplineBatch + i);
+  }
+}
+
+SplineBatchFn SplineBatchFor(int order) {
+  switch (order) {
+    case 4: return &SplineBatchOf<4>;
+    case 6: return &SplineBatchOf<6>;
+    case 8: return &SplineBatchOf<8>;
+    case 10: return &SplineBatchOf<10>;
+    case 12: return &SplineBatchOf<12>;
+    case 14: return &SplineBatchOf<14>;
+    default: return &SplineBatchOf<16>;
+  }
+}
+
+}  // namespace blobflow::simd_detail::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
 #include "blobflow/solvers/fft_sum.hpp"
 
 #include <fftw3.h>
@@ -34,6 +112,10 @@
 
 #include "blobflow/solvers/truncated_sum.hpp"
 #include "simd_kernel.hpp"  // run_parallel, threads_for: the engines' deterministic thread loop
+
+namespace blobflow::simd_detail {
+HWY_EXPORT(SplineBatchFor);
+}  // namespace blobflow::simd_detail
 
 namespace blobflow {
 namespace {
@@ -99,7 +181,8 @@ std::size_t fft_size(std::size_t target) {
 /// M_p(t + j) for j = 0..p-1 and t in [0, 1): the cardinal B-spline of order p (support [0, p]) at the p points where
 /// it is nonzero, by the recursion M_n(x) = (x M_(n-1)(x) + (n - x) M_(n-1)(x - 1)) / (n - 1) from
 /// M_2(x) = 1 - |x - 1| (Essmann et al. 1995, eq. 4.1-4.3). O(p^2) operations; exact partition of unity.
-/// P is a template parameter so that the loops unroll (this is the hot part of spreading and interpolation).
+/// Used for the B-spline symbol (M_p at the integers); spreading and interpolation take the weights of points from
+/// SplineBatchOf, the same recursion on vectors.
 template <int P>
 void bspline_weights(double t, double* m) {
   m[0] = t;
@@ -119,7 +202,7 @@ struct Stencil {
   std::array<std::array<double, P>, D> weight;
 };
 
-/// The grid geometry of one call: origin, spacing, sizes, and the stencils of points.
+/// The grid geometry of one call: origin, spacing, sizes, and the grid coordinates of points.
 template <int D, int P>
 struct Geometry {
   static constexpr int p = P;
@@ -129,19 +212,52 @@ struct Geometry {
 
   /// u = (x - origin) / h lies in [p, size - p - 1] for every point of the bounding box, so the p grid cells
   /// floor(u) - p + 1 .. floor(u) never wrap.
-  Stencil<D, P> stencil(const double* x) const {
-    Stencil<D, P> s;
-    double m[P];
+  double grid_coordinate(const double* x, int c) const { return (x[c] - origin[c]) / h; }
+};
+
+/// The stencils of up to kSplineBatch consecutive points, their B-spline weights computed together by the SIMD
+/// target's SplineBatchFn (one point per lane).
+template <int D, int P>
+class StencilBatch {
+ public:
+  static constexpr std::size_t kSize = simd_detail::kSplineBatch;
+
+  /// Points [i0, i0 + count) of `points`, 0 < count <= kSize (the rest of the batch repeats the last point).
+  void compute(const Geometry<D, P>& g, PointSet points, std::size_t i0, std::size_t count,
+               simd_detail::SplineBatchFn fn) {
     for (int c = 0; c < D; ++c) {
-      const double u = (x[c] - origin[c]) / h;
-      const double k0 = std::floor(u);
-      bspline_weights<P>(u - k0, m);
-      s.first[c] = static_cast<std::size_t>(k0) - static_cast<std::size_t>(p - 1);
-      for (int q = 0; q < p; ++q) s.weight[c][q] = m[p - 1 - q];  // cell first + q is at distance u - k0 + p - 1 - q
+      for (std::size_t i = 0; i < kSize; ++i) u_[i] = g.grid_coordinate(points.point(i0 + std::min(i, count - 1)), c);
+      fn(u_.data(), kSize, cell_[c].data(), weight_[c].data());
+    }
+  }
+
+  /// The stencil of point i0 + i.
+  Stencil<D, P> operator[](std::size_t i) const {
+    Stencil<D, P> s;
+    for (int c = 0; c < D; ++c) {
+      s.first[c] = static_cast<std::size_t>(cell_[c][i]) - static_cast<std::size_t>(P - 1);
+      for (int q = 0; q < P; ++q) s.weight[c][q] = weight_[c][static_cast<std::size_t>(q) * kSize + i];
     }
     return s;
   }
+
+ private:
+  std::array<double, kSize> u_;
+  std::array<std::array<double, kSize>, D> cell_;
+  std::array<std::array<double, P * kSize>, D> weight_;
 };
+
+/// visit(i, stencil of point i) for the points [i0, i1), in batches of StencilBatch::kSize.
+template <int D, int P, class Visit>
+void for_each_stencil(const Geometry<D, P>& g, PointSet points, std::size_t i0, std::size_t i1,
+                      simd_detail::SplineBatchFn fn, const Visit& visit) {
+  StencilBatch<D, P> batch;
+  for (std::size_t b = i0; b < i1; b += StencilBatch<D, P>::kSize) {
+    const std::size_t count = std::min(StencilBatch<D, P>::kSize, i1 - b);
+    batch.compute(g, points, b, count, fn);
+    for (std::size_t i = 0; i < count; ++i) visit(b + i, batch[i]);
+  }
+}
 
 /// grid(k) += a prod_c weight_c(k_c) over the stencil (row-major grid, last axis fastest).
 template <int D, int P>
@@ -307,6 +423,9 @@ bool gaussian_sum(const GaussianKernel& kernel, FftParameters par, PointSet targ
   const Plan forward([&] { return fftw_plan_dft_r2c(D, n.data(), grid.get(), spectrum.get(), FFTW_ESTIMATE); });
   const Plan backward([&] { return fftw_plan_dft_c2r(D, n.data(), work.get(), phi[0].get(), FFTW_ESTIMATE); });
 
+  simd_detail::apply_target_environment();
+  const simd_detail::SplineBatchFn spline = HWY_DYNAMIC_DISPATCH(simd_detail::SplineBatchFor)(P);
+
   // Spread: fixed chunks of the sources, each into its own grid, added in chunk order (FftSum::kSpreadChunks).
   const double stencil = std::pow(static_cast<double>(P), D);  // grid points one source or target touches
   const std::size_t chunks = n_real <= FftSum::kMaxChunkedGridPoints &&
@@ -323,9 +442,9 @@ bool gaussian_sum(const GaussianKernel& kernel, FftParameters par, PointSet targ
                             [&](std::size_t c, unsigned) {
                               double* to = c == 0 ? grid.get() : extra_grid[c - 1].get();
                               std::fill(to, to + n_real, 0.0);
-                              const std::size_t j1 = sources.size() * (c + 1) / chunks;
-                              for (std::size_t j = sources.size() * c / chunks; j < j1; ++j)
-                                spread(g, g.stencil(sources.point(j)), w[j], to);
+                              for_each_stencil(g, sources, sources.size() * c / chunks,
+                                               sources.size() * (c + 1) / chunks, spline,
+                                               [&](std::size_t j, const Stencil<D, P>& s) { spread(g, s, w[j], to); });
                             });
   for (const RealBuffer& extra : extra_grid)
     for (std::size_t k = 0; k < n_real; ++k) grid[k] += extra[k];
@@ -357,12 +476,12 @@ bool gaussian_sum(const GaussianKernel& kernel, FftParameters par, PointSet targ
   simd_detail::run_parallel(blocks, simd_detail::threads_for(interpolation_work, blocks, n_threads), false,
                             [&](std::size_t b, unsigned) {
                               const std::size_t i1 = std::min(targets.size(), (b + 1) * kTargetsPerBlock);
-                              for (std::size_t i = b * kTargetsPerBlock; i < i1; ++i) {
-                                const Stencil<D, P> s = g.stencil(targets.point(i));
-                                for (int c = 0; c < n_out; ++c)
-                                  out[i * static_cast<std::size_t>(n_out) + static_cast<std::size_t>(c)] =
-                                      interpolate(g, s, phi[c].get());
-                              }
+                              for_each_stencil(g, targets, b * kTargetsPerBlock, i1, spline,
+                                               [&](std::size_t i, const Stencil<D, P>& s) {
+                                                 for (int c = 0; c < n_out; ++c)
+                                                   out[i * static_cast<std::size_t>(n_out) +
+                                                       static_cast<std::size_t>(c)] = interpolate(g, s, phi[c].get());
+                                               });
                             });
   return true;
 }
@@ -444,3 +563,4 @@ void FftSum::gaussian(const GaussianKernel& kernel, PointSet targets, PointSet s
 double FftSum::min_accuracy() { return std::end(kAccuracyTable)[-1].measured_error; }
 
 }  // namespace blobflow
+#endif  // HWY_ONCE

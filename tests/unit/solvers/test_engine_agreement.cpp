@@ -2,8 +2,9 @@
 // engine against DirectSum, the reference, in 1D, 2D and 3D, for the Gaussian psi, a higher-order kernel (the psi of
 // the order-4 Laguerre-Gaussian, sign-changing) and a compactly supported one (the tabulated psi of Wendland C2),
 // on random points with unequal weights. Engines that do not accelerate a kernel hand it to an exact engine; the
-// test holds them to the same bound, so a wrong fallback fails here too. The SIMD engines run on every SIMD target
-// this build and CPU can run (simd_targets()), each in turn.
+// test holds them to the same bound, so a wrong fallback fails here too. The SIMD engines and fft (whose spreading
+// and interpolation use the SIMD target) run on every SIMD target this build and CPU can run (simd_targets()), each
+// in turn.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -45,9 +46,9 @@ void for_every_engine(bool gaussian, const Check& check) {
     check(SimdSum{}, ("simd " + target).c_str(), kExactAgreement);
     check(SimdSum(0, false), ("simd one-sided " + target).c_str(), kExactAgreement);
     check(TruncatedSimdSum{}, ("truncated-simd " + target).c_str(), kExactAgreement);
+    const FftSum fft;  // its B-spline weights run on the SIMD target
+    check(fft, ("fft " + target).c_str(), gaussian ? fft.accuracy() : kExactAgreement);
   });
-  const FftSum fft;
-  check(fft, "fft", gaussian ? fft.accuracy() : kExactAgreement);
 }
 
 template <RadialKernel Kernel>

@@ -51,7 +51,9 @@ struct FftAccuracyRow {
 /// Fallbacks, stated: non-finite coordinates or weights go to DirectSum (NaN/Inf propagate exactly as there); a grid
 /// above kMaxGridPoints points (sigma tiny against the extent of the points, where cutoff sums are cheap anyway) goes
 /// to TruncatedSum (exact to round-off). Deterministic: spreading in fixed source chunks and interpolation over
-/// target blocks on threads, FFTs on one; results depend on the inputs alone, not on the thread count.
+/// target blocks on threads, FFTs on one (threaded FFTW plans give other bits for some grid shapes); results depend
+/// on the inputs alone, not on the thread count. The B-spline weights of points run on the SIMD target of SimdSum
+/// (simd_target(), BLOBFLOW_SIMD_TARGET), in vectors of points.
 class FftSum {
  public:
   static constexpr const char* kName = "fft";
