@@ -53,6 +53,7 @@ void to_json(nlohmann::json& j, const FitSpec& fit) {
        {"floor", fit.floor},
        {"expected", fit.expected},
        {"t_window", fit.t_window},
+       {"exponential", fit.exponential},
        {"x_label", fit.x_label},
        {"y_label", fit.y_label},
        {"x_label_latex", fit.x_label_latex},
@@ -82,6 +83,7 @@ void from_json(const nlohmann::json& j, FitSpec& fit) {
   read_key(j, "floor", fit.floor);
   read_key(j, "expected", fit.expected);
   read_key(j, "t_window", fit.t_window);
+  read_key(j, "exponential", fit.exponential);
   read_key(j, "x_label", fit.x_label);
   read_key(j, "y_label", fit.y_label);
   read_key(j, "x_label_latex", fit.x_label_latex);

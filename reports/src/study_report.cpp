@@ -135,8 +135,8 @@ std::optional<double> axis_value(const json& record, const std::string& key) {
   return number(child(child(record, "coords"), key));
 }
 
-/// Refinement increases N, and decreases dt, eps or a tolerance.
-bool refines_upward(const std::string& key) { return key == "discretization.particles"; }
+/// Refinement increases N or SGD's batch B, and decreases dt, eps, SGD's step or a tolerance.
+bool refines_upward(const std::string& key) { return key == "discretization.particles" || key == "network.batch"; }
 
 struct Point {
   double x = 0.0, error = 0.0, wall = 0.0;
@@ -1226,6 +1226,10 @@ void add_density_figure(Builder& b, const FitView& f, std::size_t gi) {
     return add_density_maps(b, f, gi, shown);
   }
   const bool exact = !blocks.front().exact.empty(), target = !blocks.front().target.empty();
+  // A network run's target column is its target function f* / M (density_table.hpp).
+  const json& record = b.record(finest.id);
+  const bool network = child(child(child(child(record, "summary"), "config"), "problem"), "equation") == "network";
+  const std::string target_name = network ? "f* / M" : "rhobar / int rhobar";
   Plot dens = labelled_plot(f.spec.name + "-density-" + std::to_string(gi + 1),
                             "blob density at the output times, " + f.finest_label(g), quantity("x"), words("density"),
                             false, false);
@@ -1234,7 +1238,7 @@ void add_density_figure(Builder& b, const FitView& f, std::size_t gi) {
   // The target first, beneath the snapshots; then one shade of the time ramp per snapshot (light: early, dark: late),
   // so that curves which overlap as the density settles stay ordered in time.
   if (target)
-    dens.series.push_back({"rhobar / int rhobar", blocks.front().x, blocks.front().target, {}, Style::dashed, 0});
+    dens.series.push_back({target_name, blocks.front().x, blocks.front().target, {}, Style::dashed, 0});
   for (std::size_t k = 0; k < snapshots.size(); ++k) {
     const DensityBlock& block = blocks[snapshots[k]];
     const std::string at = "t = " + shown(block.t), shade = time_ramp_colour(k, snapshots.size());
@@ -1245,7 +1249,7 @@ void add_density_figure(Builder& b, const FitView& f, std::size_t gi) {
       dens.series.push_back({"  exact, " + at, block.x, block.exact, {}, Style::dashed, 0, shade});
     times += (times.empty() ? "" : ", ") + shown(block.t);
   }
-  const auto box = target_box(b.record(finest.id));
+  const auto box = target_box(record);
   const std::string over =
       box ? " over [" + shown(box->first) + ", " + shown(box->second) + "]" : "";
   b.add_figure(dens, "Figure " + dens.name + ": the blob density zeta_eps * rho^N / M (solid) of the run " + finest.id +
@@ -1253,7 +1257,11 @@ void add_density_figure(Builder& b, const FitView& f, std::size_t gi) {
                          " (times chosen evenly along the change of the blob density), shaded from light (the first "
                          "time) to dark (the last)" +
                          (exact ? "; dashed in the same shade: the exact solution u(x, t) / M" : "") +
-                         (target ? "; grey dashed: the target rhobar / int rhobar" + over : "") + ".");
+                         (target ? (network ? "; grey dashed: the target function f* / M (the network is the blob "
+                                              "density)"
+                                            : "; grey dashed: the target rhobar / int rhobar" + over)
+                                 : "") +
+                         ".");
 }
 
 /// gnuplot's point size for agents: a few hundred at most, each worth seeing.
@@ -1477,10 +1485,10 @@ TimeSlope time_slope(const FitSpec& fit, const json& record) {
   std::vector<double> fitted_t, fitted_value;
   for (const json& o : record_outputs(record)) {
     const auto value = metric_in(o, fit.metric);
-    if (!value) continue;
+    if (!value || (fit.exponential && !(*value > 0.0))) continue;  // log(metric) needs metric > 0
     s.t.push_back(child(o, "t").get<double>());
     s.value.push_back(*value);
-    if (inside(s.t.back())) fitted_t.push_back(s.t.back()), fitted_value.push_back(*value);
+    if (inside(s.t.back())) fitted_t.push_back(s.t.back()), fitted_value.push_back(fit.exponential ? std::log(*value) : *value);
   }
   s.line = analysis::fit_line(fitted_t, fitted_value);
   if (!fitted_t.empty()) s.t_first = fitted_t.front(), s.t_last = fitted_t.back();
@@ -1500,10 +1508,13 @@ std::string run_label(const json& record) {
   return coords.empty() ? "reference run" : coords;
 }
 
+/// What a time-slope fit's slope is the rate of: "d/dt metric", or "d/dt log metric" for an exponential fit.
+std::string slope_name(const FitSpec& fit) { return (fit.exponential ? "d/dt log " : "d/dt ") + fit.metric; }
+
 /// The table of a time-slope fit (one row per run) and its rows of slopes.csv.
 TableBlock time_slope_table(Builder& b, const FitSpec& fit, const std::vector<TimeSlope>& slopes) {
   TableBlock table{
-      {"run", "coordinates", "N", "eps", "status", "points", "t first", "t last", "d/dt " + fit.metric, "95% CI"},
+      {"run", "coordinates", "N", "eps", "status", "points", "t first", "t last", slope_name(fit), "95% CI"},
       {},
       {}};
   if (!fit.expected.empty())
@@ -1538,15 +1549,20 @@ TableBlock time_slope_table(Builder& b, const FitSpec& fit, const std::vector<Ti
 /// output.
 void add_time_slope_figure(Builder& b, const FitSpec& fit, const std::vector<TimeSlope>& slopes) {
   Plot plot = labelled_plot(fit.name, quantity(fit.metric).plain + " against t", quantity("t"), quantity(fit.metric),
-                            false, false);
+                            false, fit.exponential);
   for (std::size_t k = 0; k < slopes.size(); ++k) {
     const TimeSlope& s = slopes[k];
     if (s.t.empty()) continue;
     const int color = static_cast<int>(k) + 1;
-    plot.series.push_back({run_label(*s.record), s.t, s.value, {}, Style::points_lines, color});
+    // Runs of several sweeps may share their coordinates: the sweep names them apart.
+    const std::string sweep = fit.sweeps.size() > 1 ? record_sweep(*s.record) + ": " : "";
+    plot.series.push_back({sweep + run_label(*s.record), s.t, s.value, {}, Style::points_lines, color});
     if (s.expected)
       plot.series.push_back({"", {s.t.front(), s.t.back()},
-                             {s.value.front(), s.value.front() + *s.expected * (s.t.back() - s.t.front())}, {},
+                             {s.value.front(), fit.exponential
+                                                   ? s.value.front() * std::exp(*s.expected * (s.t.back() - s.t.front()))
+                                                   : s.value.front() + *s.expected * (s.t.back() - s.t.front())},
+                             {},
                              Style::dashed, color});
   }
   if (plot.series.empty()) return b.add_note("No run of fit " + fit.name + " recorded " + fit.metric + ": no figure.");
@@ -1569,21 +1585,22 @@ void add_time_slope_fit(Builder& b, const FitSpec& fit) {
                                                   : "its output times in [" + shown(fit.t_window[0]) + ", " +
                                                         shown(fit.t_window[1]) + "]";
   const std::string heading =
-      fit.name + ": d/dt " + fit.metric + " per run" + (fit.expected.empty() ? "" : " against " + fit.expected);
+      fit.name + ": " + slope_name(fit) + " per run" + (fit.expected.empty() ? "" : " against " + fit.expected);
   b.document.add(Heading{2, heading, ""});
   TableBlock table = time_slope_table(b, fit, slopes);
   b.rates_md += "## " + heading + "\n\n" + markdown_of(table) + "\n\n";
   b.document.add(std::move(table));
   b.document.add(Paragraph{{text(
-      "d/dt " + fit.metric + ": the least-squares slope of " + fit.metric + " against t over " + window +
+      slope_name(fit) + ": the least-squares slope of " + (fit.exponential ? "log " : "") + fit.metric +
+      " against t over " + window +
       " that the run reached, with its 95% confidence interval (Student's t, points - 2 degrees of freedom)" +
       (fit.expected.empty() ? "." : "; " + fit.expected + ": the run's summary metric; difference = slope - " +
                                         fit.expected + "; relative difference = difference / |" + fit.expected +
                                         "| (none where it is 0)."))}});
   for (const TimeSlope& s : slopes) {
-    std::string line = s.line.ok ? "d/dt " + fit.metric + " = " + format_scientific(s.line.slope) + " over " +
+    std::string line = s.line.ok ? slope_name(fit) + " = " + format_scientific(s.line.slope) + " over " +
                                        std::to_string(s.line.n_points) + " outputs"
-                                 : "d/dt " + fit.metric + ": not available (" + s.line.message + ")";
+                                 : slope_name(fit) + ": not available (" + s.line.message + ")";
     if (s.difference())
       line += ", " + fit.expected + " " + format_scientific(s.expected) + ", difference " +
               format_scientific(s.difference());

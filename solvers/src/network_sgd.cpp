@@ -57,7 +57,8 @@ void DataSampler::draw(std::mt19937_64& rng, std::span<double> y) const {
 }
 
 void network_sgd(std::vector<double>& x, int dimension, double eps, const NetworkFunction& f,
-                 const DataSampler& data, const SgdSpec& spec, std::int64_t steps, std::mt19937_64& rng) {
+                 const DataSampler& data, const SgdSpec& spec, std::int64_t steps, std::mt19937_64& rng,
+                 std::span<const double> masses) {
   if (spec.batch < 1)
     throw std::invalid_argument("network.batch = " + std::to_string(spec.batch) + ": must be >= 1");
   if (!(spec.step > 0.0) || !std::isfinite(spec.step))
@@ -66,6 +67,7 @@ void network_sgd(std::vector<double>& x, int dimension, double eps, const Networ
     throw std::invalid_argument("discretization.epsilon = " + std::to_string(eps) + ": must be a finite number > 0");
   const auto d = static_cast<std::size_t>(dimension);
   const std::size_t n = x.size() / d;
+  if (!masses.empty() && masses.size() != n) throw std::invalid_argument("network_sgd: one mass per neuron");
   const double var = eps * eps;
   const double norm = std::pow(2.0 * std::numbers::pi * var, -0.5 * static_cast<double>(d));
   const auto b_count = static_cast<std::size_t>(spec.batch);
@@ -74,13 +76,13 @@ void network_sgd(std::vector<double>& x, int dimension, double eps, const Networ
     for (std::size_t b = 0; b < b_count; ++b) {
       const std::span<double> yb(&y[b * d], d);
       data.draw(rng, yb);
-      double fn = 0.0;  // f_N(y_b) = (1/N) sum_j zeta_eps(y_b - X_j)
+      double fn = 0.0;  // f_N(y_b) = sum_j m_j zeta_eps(y_b - X_j), m_j = 1/N by default
       for (std::size_t j = 0; j < n; ++j) {
         double r2 = 0.0;
         for (std::size_t l = 0; l < d; ++l) r2 += (yb[l] - x[j * d + l]) * (yb[l] - x[j * d + l]);
-        fn += norm * std::exp(-0.5 * r2 / var);
+        fn += (masses.empty() ? 1.0 / static_cast<double>(n) : masses[j]) * norm * std::exp(-0.5 * r2 / var);
       }
-      e[b] = fn / static_cast<double>(n) - f(yb);
+      e[b] = fn - f(yb);
     }
     // grad zeta_eps(X_i - y) = -(X_i - y) / eps^2 zeta_eps(X_i - y)
     std::fill(g.begin(), g.end(), 0.0);
@@ -94,6 +96,12 @@ void network_sgd(std::vector<double>& x, int dimension, double eps, const Networ
     const double scale = spec.step * data.mass() / static_cast<double>(b_count);
     for (std::size_t k = 0; k < x.size(); ++k) x[k] -= scale * g[k];
   }
+}
+
+void SgdStepper::do_step(const VelocityFunction&, State& x, double, double h) {
+  SgdSpec one = spec_;
+  one.step = h;
+  network_sgd(x, dim_, eps_, f_, data_, one, 1, rng_, masses_);
 }
 
 }  // namespace blobflow

@@ -460,6 +460,13 @@ std::vector<KeySpec> network_keys() {
        "mixture: the bumps' centres m_k"},
       {"network", "widths", field([](C& c) -> auto& { return c.network.widths; }), "must hold K numbers > 0",
        "mixture: the bumps' standard deviations s_k"},
+      {"network", "training", field([](C& c) -> auto& { return c.network_training.training; }),
+       "must be \"flow\" or \"sgd\"",
+       "\"flow\": the mean-field ODE by [integrator]; \"sgd\": stochastic gradient descent (docs/math.md §10.4)"},
+      {"network", "batch", integer([](C& c) -> auto& { return c.network_training.batch; }, 1, kMaxInt64),
+       "must be >= 1; sgd only", "sgd: B, samples of nu per step (drawn from discretization.seed)"},
+      {"network", "step", field([](C& c) -> auto& { return c.network_training.step; }),
+       "must be a finite number > 0; sgd only", "sgd: tau, the time one step stands for (t = k tau)"},
   };
 }
 
@@ -742,6 +749,33 @@ void validate_drift_sections(const RunConfig& c, const std::set<std::string>& gi
   }
 }
 
+/// network.training, batch, step: SGD's parameters, which apply to training = "sgd" only; SGD draws Gaussian neurons
+/// and samples of uniform, piecewise or gaussian data (network_sgd.hpp).
+void validate_network_training(const RunConfig& c, const std::set<std::string>& given, Violations& v) {
+  const auto& n = c.network_training;
+  const bool sgd = n.training == "sgd";
+  if (!sgd && n.training != "flow")
+    v.fail("network.training", Violations::quoted(n.training), "must be \"flow\" or \"sgd\"");
+  if (n.batch < 1) v.fail("network.batch", std::to_string(n.batch), "must be >= 1");
+  if (!(n.step > 0.0) || !std::isfinite(n.step)) v.fail("network.step", format_double(n.step), "must be a finite number > 0");
+  const RunConfig defaults;
+  if (!sgd && given.count("network.batch") && n.batch != defaults.network_training.batch)
+    v.fail("network.batch", std::to_string(n.batch), "applies to network.training = \"sgd\" only");
+  if (!sgd && given.count("network.step") && n.step != defaults.network_training.step)
+    v.fail("network.step", format_double(n.step), "applies to network.training = \"sgd\" only");
+  if (!sgd) return;
+  if (c.discretization.mollifier != "gaussian")
+    v.fail("discretization.mollifier", Violations::quoted(c.discretization.mollifier),
+           "network.training = \"sgd\" trains Gaussian neurons: must be \"gaussian\"");
+  if (c.sampling.batch != 0)
+    v.fail("sampling.batch", std::to_string(c.sampling.batch), "network.training = \"sgd\" has its own batches "
+           "(network.batch): must be 0");
+  const std::string& kind = c.target.kind;
+  if (kind != "uniform" && kind != "piecewise" && kind != "gaussian")
+    v.fail("problem.target", Violations::quoted(kind),
+           "network.training = \"sgd\" samples uniform, piecewise or gaussian data");
+}
+
 /// [network]: f* and the data density nu build (their factories name key, value and rule); the section applies to
 /// equation "network" only.
 void validate_network(const RunConfig& c, const std::set<std::string>& given, Violations& v) {
@@ -765,6 +799,7 @@ void validate_network(const RunConfig& c, const std::set<std::string>& given, Vi
   if (c.sampling.sampler != "blob")
     v.fail("sampling.sampler", Violations::quoted(c.sampling.sampler),
            "equation = \"network\" trains by its own flow: must be \"blob\"");
+  validate_network_training(c, given, v);
   if (c.has_region() || c.coverage.controller != "blob")
     v.fail("coverage.region_lo", "(given)", "applies to equation = \"wpme\" only (not \"network\")");
   if (!is_registered(target_registry(), c.problem.target)) return;
@@ -1224,7 +1259,7 @@ bool RunConfig::uses_seed() const {
   const bool random_dropout = std::any_of(coverage.dropouts.begin(), coverage.dropouts.end(),
                                           [](const Dropout& e) { return e.agents.empty(); });
   return discretization.placement == "random" || (sampler && sampler->random) || sampling.batch > 0 ||
-         random_dropout;
+         random_dropout || (problem.equation == kNetworkEquationName && network_training.training == "sgd");
 }
 
 double RunConfig::exponent() const { return equation_fixed_exponent(problem.equation).value_or(problem.m); }

@@ -10,6 +10,7 @@
 #include <optional>
 #include <utility>
 
+#include "blobflow/solvers/network.hpp"
 #include "blobflow/solvers/targets.hpp"
 #include "blobflow/solvers/velocity_field.hpp"
 
@@ -32,7 +33,13 @@ struct NormalizedTarget {
 /// The target of a run in d = 1 or 2 dimensions, normalized by the midpoint rule on its box.
 std::optional<NormalizedTarget> normalized_target(const RunConfig& config, int d) {
   if (!equation_has_target(config.problem.equation) || is_uniform_on_whole_space(config.target)) return std::nullopt;
-  if (config.problem.equation == kNetworkEquationName) return std::nullopt;  // [target] is nu, not rhobar
+  if (config.problem.equation == kNetworkEquationName) {  // [target] is nu: the column holds f* / M on nu's box
+    const std::optional<AxisBox> box = make_network_data(config.target, d)->box();
+    if (!box) return std::nullopt;
+    return NormalizedTarget{[f = make_network_function(config.network, d), m = config.problem.mass](
+                                std::span<const double> y) { return f(y) / m; },
+                            box->lo, box->hi};
+  }
   std::shared_ptr<const Target> target = make_target(config.target, d);
   const std::optional<AxisBox> box = target->box();
   if (!box) return std::nullopt;

@@ -17,6 +17,7 @@
 #include "blobflow/solvers/targets.hpp"
 #include "blobflow/solvers/velocity_field.hpp"
 #include "blobflow/studies/coverage.hpp"
+#include "blobflow/studies/network_run.hpp"
 
 namespace blobflow {
 namespace {
@@ -95,6 +96,20 @@ std::string_view no_second_moment_rate(const RunFacts& f) {
          "interaction or with the Newtonian one (docs/math.md §4.7)";
 }
 
+std::string_view no_network_minimizer(const RunFacts& f) {
+  if (f.network_minimizer) return "";
+  return "rho_inf and R_inf are computed for equation \"network\" with piecewise-constant data nu (uniform box, "
+         "piecewise) in 1D and 2D (docs/math.md §10.3)";
+}
+std::string_view no_network_minimizer_solve(const RunFacts& f) {
+  if (f.network_minimizer && f.dimension == 1) return "the 1D distance is an exact formula, not a Newton solve";
+  return no_network_minimizer(f);
+}
+std::string_view no_sgd(const RunFacts& f) {
+  if (f.sgd) return "";
+  return "only network runs trained by SGD (network.training = \"sgd\") are compared with the flow";
+}
+
 /// The per-run numbers of summary.json's metrics that fits may name.
 constexpr SummaryKey kSummaryKeys[] = {
     {"quantization_floor_w2", "W2 of N equal weights at the steady law's quantile midpoints (docs/math.md §2.5)",
@@ -140,6 +155,16 @@ constexpr OutputKey kOutputKeys[] = {
     {"neighbours_mean", "agents within the reach of an agent's velocity (lloyd: Voronoi neighbours), mean",
      "coverage", no_region},
     {"neighbours_max", "the same, the largest count", "coverage", no_region},
+    {"risk_minimum", "R_inf, the least continuum risk over densities of the neurons' mass (docs/math.md §10.3)",
+     "network", no_network_minimizer},
+    {"risk_excess", "R - R_inf, the run's energy R (the risk) above it", "network", no_network_minimizer},
+    {"w2_minimizer", "W2 of the neurons to the minimizer rho_inf (1D exact, where rho_inf lies on one interval; 2D "
+                     "semi-discrete transport); empty where part of rho_inf's mass lies off nu's support",
+     "network", no_network_minimizer},
+    {"w2_minimizer_residual", "2D: max_i |m_i - nu_i| of the semi-discrete solve behind w2_minimizer", "network",
+     no_network_minimizer_solve},
+    {"sgd_to_flow", "SGD: sqrt(sum_i m_i |X_i - Y_i|^2 / M), X the SGD neurons, Y those of the mean-field flow from "
+                    "the same start at the same time", "network_sgd", no_sgd},
 };
 
 /// Mean and covariance (d x d, row-major) of a law.
@@ -467,6 +492,10 @@ RunFacts run_facts(const RunConfig& config) {
   f.normal_target = target && !target->normal_components().empty();
   f.target_moments = target && target_moments(*target).has_value();
   f.region = config.has_region();
+  const std::string& nu = config.target.kind;
+  f.network_minimizer = config.problem.equation == kNetworkEquationName && f.dimension <= 2 &&
+                        (nu == "uniform" || nu == "piecewise");
+  f.sgd = trains_by_sgd(config);
   return f;
 }
 
@@ -524,6 +553,8 @@ RunMetrics make_metrics(const RunConfig& config, const Truth* truth, double epsi
         grid, target, mollifier_function(config.discretization.mollifier, d, epsilon)));
   }
   if (config.has_region()) out.metrics.push_back(make_coverage_metric(NeighbourCounter::of(config, epsilon)));
+  if (config.problem.equation == kNetworkEquationName)
+    if (auto network = make_network_metric(config)) out.metrics.push_back(std::move(network));
   return out;
 }
 

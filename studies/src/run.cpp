@@ -23,6 +23,7 @@
 #include "blobflow/studies/density_table.hpp"
 #include "blobflow/studies/distance_command.hpp"
 #include "blobflow/studies/expression.hpp"
+#include "blobflow/studies/network_run.hpp"
 #include "blobflow/studies/message.hpp"
 #include "blobflow/studies/run_files.hpp"
 #include "blobflow/studies/sampling.hpp"
@@ -291,6 +292,11 @@ Motion make_motion(const RunConfig& config, const PreparedProblem& problem, cons
     };
     m.field = m.factory(masses);
     m.pairs_per_evaluation = 0;
+    return m;
+  }
+  if (trains_by_sgd(config)) {  // the flow's field gives the risk R at the diagnostics; the SGD stepper moves
+    m.field = make_velocity_field(spec, masses);
+    m.stepper = make_sgd_stepper(config, problem.epsilon, masses);
     return m;
   }
   if (sampler.name == "blob" && batch == 0) {
@@ -760,7 +766,8 @@ RunResult run_simulation(const RunConfig& config, const std::filesystem::path& o
   Motion motion = make_motion(config, problem, spec);
   const std::vector<double>& masses = problem.particles.mass;
   const TruthChoice truth = make_truth(config, problem.exact, problem.initial_law.get());
-  const RunMetrics metrics = make_metrics(config, truth.truth.get(), problem.epsilon, masses.size());
+  RunMetrics metrics = make_metrics(config, truth.truth.get(), problem.epsilon, masses.size());
+  if (trains_by_sgd(config)) metrics.metrics.push_back(make_sgd_flow_metric(make_velocity_field(spec, masses)));
 
   RunResult result;
   result.n_particles = masses.size();
@@ -779,6 +786,10 @@ RunResult run_simulation(const RunConfig& config, const std::filesystem::path& o
         deterministic ? choose_method(config, *motion.field, x)
                       : std::pair<std::string, std::string>{"dopri5", "auto: nothing to integrate by it"};
     method_reason = "auto: " + method_reason;
+  }
+  if (trains_by_sgd(config)) {  // SGD's steps replace the integrator's
+    run_config.integrator.dt = config.network_training.step;
+    method_reason = "network.training = \"sgd\": SGD steps of length network.step replace integrator.method";
   }
   if (deterministic) result.warnings = fixed_step_warnings(run_config, *motion.field, x);  // fixed-step checks
   result.stats = motion.field ? integrate_and_record(run_config, motion, metrics,

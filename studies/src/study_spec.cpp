@@ -358,6 +358,7 @@ FitSpec read_fit(const toml::table& t, const std::string& where, std::vector<std
     else if (k == "cost_figure") bool_value(f.cost_figure);
     else if (k == "time_figure") bool_value(f.time_figure);
     else if (k == "agents_figure") bool_value(f.agents_figure);
+    else if (k == "exponential") bool_value(f.exponential);
     else if (k == "floor") string_value(f.floor);
     else if (k == "expected") string_value(f.expected);
     else if (k == "x_label") string_value(f.x_label);
@@ -390,7 +391,7 @@ FitSpec read_fit(const toml::table& t, const std::string& where, std::vector<std
                        ": unknown key (known: name, sweep, metric, t, against, group_by, best_over, "
                        "compare_to_reference, expected_slope, reference_slopes, energy_figure, trajectories, "
                        "divergence_figure, density_figure, cost_figure, time_figure, agents_figure, floor, expected, "
-                       "t_window, x_label, y_label, x_label_latex, y_label_latex)");
+                       "t_window, x_label, y_label, x_label_latex, y_label_latex, exponential)");
     }
   }
   return f;
@@ -400,7 +401,8 @@ FitSpec read_fit(const toml::table& t, const std::string& where, std::vector<std
 /// summary metric; and of a rate fit: none of the time-slope keys.
 void check_time_slope_keys(const FitSpec& f, const std::string& where, std::vector<std::string>& errors) {
   if (!f.over_time()) {
-    for (const auto& [key, given] : {std::pair{"expected", !f.expected.empty()}, {"t_window", !f.t_window.empty()}})
+    for (const auto& [key, given] : {std::pair{"expected", !f.expected.empty()}, {"t_window", !f.t_window.empty()},
+                                     {"exponential", f.exponential}})
       if (given) errors.push_back(where + "." + key + ": only with against = \"t\" (a time-slope fit)");
     return;
   }

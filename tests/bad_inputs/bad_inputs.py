@@ -674,6 +674,19 @@ def network_cases():
             ['target.kind = "uniform" without a box', "finite mass"]),
         run("network data floor", ["target.floor_fraction=0.1"], ["target.floor_fraction", "no floor"]),
         run("network keys for wpme", ["problem.equation=wpme"], ["network.function", 'equation = "network" only']),
+        run("network sgd B 0", ["network.training=sgd", "network.batch=0"], ["network.batch = 0", ">= 1"]),
+        run("network sgd tau 0", ["network.training=sgd", "network.step=0"], ["network.step = 0", "> 0"]),
+        run("network sgd tau < 0", ["network.training=sgd", "network.step=-0.1"], ["network.step = -0.1", "> 0"]),
+        run("network sgd tau inf", ["network.training=sgd", "network.step=inf"], ["network.step = inf", "finite"]),
+        run("network training unknown", ["network.training=adam"], ['network.training = "adam"', '"sgd"']),
+        run("network B without sgd", ["network.batch=8"], ["network.batch = 8", 'training = "sgd" only']),
+        run("network sgd compact neurons", ["network.training=sgd", "discretization.mollifier=wendland-c2"],
+            ["discretization.mollifier", '"gaussian"']),
+        run("network sgd mixture data", ["network.training=sgd", "problem.target=mixture", "target.weights=[1]",
+                                         "target.means=[0]", "target.covariances=[0.25]"],
+            ['problem.target = "mixture"', "uniform, piecewise or gaussian"]),
+        run("network f* bump nan", ["network.function=mixture", "network.weights=[1]", "network.means=[nan]",
+                                    "network.widths=[0.2]"], ["network.means = [nan]", "finite"]),
     ]
 
 

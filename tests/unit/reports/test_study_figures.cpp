@@ -151,7 +151,7 @@ TEST(StudyFigureKeys, BadValuesNameKeyValueAndRule) {
   EXPECT_NE(metric.find("fit[0].metric = \"kl_divergence\": must be one of"), std::string::npos) << metric;
   EXPECT_NE(metric.find("w2_steady"), std::string::npos) << metric;  // the rule lists the new metrics
   EXPECT_NE(violations_of(kFitHead + "divergence_figur = true\n").find("density_figure, cost_figure, time_figure, agents_figure, floor, expected, t_window, x_label, y_label, "
-                                                                         "x_label_latex, y_label_latex)"),
+                                                                         "x_label_latex, y_label_latex, exponential)"),
             std::string::npos);
 }
 

@@ -88,9 +88,14 @@ TEST(RunMetrics, EveryKeyIsSetByARunAndWrittenToSummaryJson) {
   std::set<std::string> set_somewhere;
   std::vector<std::string> coverage = kTargetRun2D;  // the coverage metrics on the target's box
   coverage.insert(coverage.end(), {"coverage.region_lo=[-0.6]", "coverage.region_hi=[0.6]"});
+  const std::vector<std::string> network_sgd_2d{  // R_inf, W2 to rho_inf in 2D, SGD's distance to the flow
+      "problem.equation=network", "problem.initial=uniform", "problem.initial_support=[-0.5,0.5]", "problem.t0=0",
+      "problem.t_final=0.02", "problem.dimension=2", "discretization.placement=lattice", "problem.target=uniform",
+      "target.box_lo=[-1.0]", "target.box_hi=[1.0]", "network.function=quadratic", "network.height=1.2",
+      "discretization.epsilon=0.2", "network.training=sgd", "network.batch=16", "network.step=0.01"};
   for (const RunResult& r : {short_run({}), short_run(kTargetRun),
                              short_run({"problem.dimension=2", "discretization.placement=lattice"}),
-                             short_run(kTargetRun2D), short_run(coverage)}) {
+                             short_run(kTargetRun2D), short_run(coverage), short_run(network_sgd_2d)}) {
     const auto& outputs = r.summary["metrics"]["outputs"];
     ASSERT_EQ(outputs.size(), r.outputs.size());
     for (std::size_t i = 0; i < r.outputs.size(); ++i) {

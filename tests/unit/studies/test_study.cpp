@@ -423,5 +423,32 @@ TEST(StudyReport, TimeSlopeFitRecoversKnownSlopesAndComparesThemWithEachRunsExpe
             std::string::npos);
 }
 
+TEST(StudyReport, ExponentialTimeSlopeFitRecoversTheRateOfAnExponential) {
+  // second_moment = 2 exp(-3 t) at t = 0.25..0.5 (and 0 at t = 0.6, which log cannot take and the fit leaves out):
+  // log of it is the line log 2 - 3 t, so the fitted rate is -3 to round-off, with the expected value -2.5.
+  const auto dir = fresh_dir("time-slope-exponential");
+  nlohmann::json record = time_slope_record("s-0", 0.0, 0.0, -2.5, "ok");
+  for (nlohmann::json& o : record["summary"]["metrics"]["outputs"])
+    o["second_moment"] = o["t"].get<double>() < 0.55 ? 2.0 * std::exp(-3.0 * o["t"].get<double>()) : 0.0;
+  FitSpec fit;
+  fit.name = "decay";
+  fit.sweeps = {"s"};
+  fit.metric = "second_moment";
+  fit.against = kTimeAxis;
+  fit.expected = "second_moment_rate_exact";
+  fit.exponential = true;
+  std::ofstream(dir / "study.json")
+      << nlohmann::json{{"name", "decay"}, {"runs", {{{"id", "s-0"}, {"config_hash", "hs-0"}}}}, {"fits", {fit}}}.dump();
+  std::ofstream(dir / "runs.jsonl") << record.dump() + "\n";
+  const reports::StudyReport report = reports::build_study_report(dir, {false, false});
+  ASSERT_EQ(report.fits.size(), 1u);
+  ASSERT_TRUE(report.fits[0].ok) << report.fits[0].line;
+  EXPECT_NEAR(report.fits[0].slope, -3.0, kExactFitTolerance);
+  EXPECT_EQ(report.fits[0].points_used, 6u);
+  EXPECT_NE(report.fits[0].line.find("d/dt log second_moment"), std::string::npos) << report.fits[0].line;
+  // The figure's metric axis is logarithmic.
+  EXPECT_NE(read(dir / "figures" / "decay.gp").find("set logscale y"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace blobflow

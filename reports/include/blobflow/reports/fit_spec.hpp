@@ -46,6 +46,9 @@ struct FitSpec {
   std::string floor;                     ///< a summary metric drawn against the axis as a guide ("quantization_floor_w2")
   std::string expected;                  ///< time-slope: the summary metric each run's slope is compared with
   std::vector<double> t_window;          ///< time-slope: [lo, hi], the output times fitted; empty: all of them
+  /// time-slope: fit log(metric) against t (outputs where the metric is > 0), so the slope is the exponential rate r
+  /// of metric ~ C exp(r t); the figure's metric axis is logarithmic
+  bool exponential = false;
   /// The axis labels of the fit's error figure and the heads of its tables instead of the declared symbols of
   /// `against` and `metric` (quantity.hpp): text for the report's images, Markdown and HTML (x_label, y_label),
   /// LaTeX math without dollars for the paper figures and rates.tex (x_label_latex, y_label_latex); empty: declared

@@ -12,6 +12,7 @@
 #include <span>
 #include <vector>
 
+#include "blobflow/solvers/integrators.hpp"
 #include "blobflow/solvers/network.hpp"
 #include "blobflow/solvers/targets.hpp"
 
@@ -44,9 +45,31 @@ struct SgdSpec {
   std::uint64_t seed = 0;  ///< the seed of the std::mt19937_64 that draws the batches
 };
 
-/// Runs `steps` SGD steps from the centres x (N d entries, updated in place; neurons of weight 1/N, width eps).
+/// Runs `steps` SGD steps from the centres x (N d entries, updated in place; neurons of width eps and output weights
+/// `masses`, N entries, or 1/N each where `masses` is empty).
 /// \throws std::invalid_argument naming the key for B < 1, tau <= 0 or not finite, eps <= 0.
 void network_sgd(std::vector<double>& x, int dimension, double eps, const NetworkFunction& f,
-                 const DataSampler& data, const SgdSpec& spec, std::int64_t steps, std::mt19937_64& rng);
+                 const DataSampler& data, const SgdSpec& spec, std::int64_t steps, std::mt19937_64& rng,
+                 std::span<const double> masses = {});
+
+/// SGD as the stepper of a run (network.training = "sgd"): each step of length h is one SGD step with tau = h and
+/// B = spec.batch samples from its own std::mt19937_64 seeded with spec.seed; the velocity it is handed (the flow's)
+/// is not used. The run's steps have length network.step, shortened where an output time falls within one.
+class SgdStepper final : public CustomStepper {
+ public:
+  SgdStepper(int dimension, double eps, NetworkFunction f, DataSampler data, SgdSpec spec, std::vector<double> masses)
+      : dim_(dimension), eps_(eps), f_(std::move(f)), data_(std::move(data)), spec_(spec), masses_(std::move(masses)),
+        rng_(spec.seed) {}
+  void do_step(const VelocityFunction& velocity, State& x, double t, double h) override;
+
+ private:
+  int dim_;
+  double eps_;
+  NetworkFunction f_;
+  DataSampler data_;
+  SgdSpec spec_;
+  std::vector<double> masses_;
+  std::mt19937_64 rng_;
+};
 
 }  // namespace blobflow

@@ -69,6 +69,13 @@ struct RunConfig {
   InteractionSpec interaction;    ///< interaction kernel W ([interaction]); kind "none" by default
   /// [network]: the target function f* of equation "network" (docs/math.md §10); [target] is its data density nu.
   NetworkFunctionSpec network;
+  /// [network]: how the network is trained (docs/math.md §10.4): "flow" (the mean-field ODE, by [integrator]) or
+  /// "sgd" (stochastic gradient descent: batches of `batch` samples of nu from discretization.seed, step `step`).
+  struct NetworkTraining {
+    std::string training = "flow";
+    std::int64_t batch = 1;  ///< sgd: B >= 1
+    double step = 1e-2;      ///< sgd: tau > 0, the time one step stands for
+  } network_training;
   /// integrator.method "auto" (the default): the run picks dopri5 or rosenbrock34 (run.cpp, choose_method).
   IntegratorSpec integrator{.method = "auto"};
   /// integrator.collapse_radius: the run stops with status `collapsed` once the particles' RMS distance from their

@@ -3,7 +3,8 @@
 //   blob    sum_i m_i zeta_eps(x - x_i) / sum_i m_i, the run's mollifier at the run's eps (a probability density);
 //   exact   u(x, t) / M, the exact solution as a probability density; empty where the run has none;
 //   target  rhobar(x) / int_B rhobar, the target normalized on its box B (docs/math.md §2.2, §6: KL and chi^2
-//           compare probability densities); empty unless the run is wpme towards a target with a box.
+//           compare probability densities); empty unless the run is wpme towards a target with a box. A network run
+//           (docs/math.md §10) writes f*(x) / M there, so that blob (= f_N / M) is drawn against it.
 // 1D: columns t,x,blob,exact,target, one block of kDensityGridPoints rows per output time (t0 included) in the order
 // of particles.csv, every number with 17 significant digits.
 // 2D: columns t,x1,x2,blob,exact,target, one block of kDensityGridPoints2D^2 rows (x1 varying fastest, then x2) at

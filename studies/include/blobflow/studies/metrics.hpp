@@ -33,6 +33,8 @@ struct RunFacts {
   bool target_moments = false; ///< the steady state has known moments (floorless gaussian, mixture; piecewise-constant)
   bool follows_equation = true;  ///< RunConfig::follows_equation: no other sampler, controller or drop-out
   bool region = false;         ///< coverage.region_lo/hi set: the coverage metrics
+  bool network_minimizer = false;  ///< equation network with piecewise-constant data in 1D or 2D: rho_inf, R_inf
+  bool sgd = false;            ///< equation network trained by SGD (network.training)
 };
 RunFacts run_facts(const RunConfig& config);
 
