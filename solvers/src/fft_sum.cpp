@@ -497,7 +497,8 @@ bool gaussian_sum_in(const GaussianKernel& kernel, FftParameters par, PointSet t
     case 10: return gaussian_sum<D, 10>(kernel, par, targets, sources, w, out, gradient, n_threads);
     case 12: return gaussian_sum<D, 12>(kernel, par, targets, sources, w, out, gradient, n_threads);
     case 14: return gaussian_sum<D, 14>(kernel, par, targets, sources, w, out, gradient, n_threads);
-    default: return gaussian_sum<D, FftSum::kMaxSplineOrder>(kernel, par, targets, sources, w, out, gradient, n_threads);
+    default:
+      return gaussian_sum<D, FftSum::kMaxSplineOrder>(kernel, par, targets, sources, w, out, gradient, n_threads);
   }
 }
 

@@ -192,7 +192,10 @@ class SgdFlowMetric final : public Metric {
     double sum = 0.0, mass = 0.0;
     for (std::size_t i = 0; i < in.masses.size(); ++i) {
       mass += in.masses[i];
-      for (std::size_t l = 0; l < d; ++l) sum += in.masses[i] * (in.x[i * d + l] - y_[i * d + l]) * (in.x[i * d + l] - y_[i * d + l]);
+      for (std::size_t l = 0; l < d; ++l) {
+        const double gap = in.x[i * d + l] - y_[i * d + l];
+        sum += in.masses[i] * gap * gap;
+      }
     }
     out.set("sgd_to_flow", std::sqrt(sum / mass));
   }

@@ -24,9 +24,9 @@ constexpr double kLambdaTolerance = 1e-8;
 RunConfig network_1d(double height, double curvature, double box = 1.0) {
   const std::string b = std::to_string(box);
   return parse_run_config("[problem]\nequation = \"network\"\ntarget = \"uniform\"\ninitial = \"uniform\"\n"
-                          "initial_support = [-0.5, 0.5]\nt0 = 0.0\nt_final = 0.1\n[target]\nbox_lo = [-" + b + "]\nbox_hi = [" +
-                              b + "]\n[network]\nfunction = \"quadratic\"\nheight = " + std::to_string(height) +
-                              "\ncurvature = " + std::to_string(curvature) +
+                          "initial_support = [-0.5, 0.5]\nt0 = 0.0\nt_final = 0.1\n[target]\nbox_lo = [-" + b +
+                              "]\nbox_hi = [" + b + "]\n[network]\nfunction = \"quadratic\"\nheight = " +
+                              std::to_string(height) + "\ncurvature = " + std::to_string(curvature) +
                               "\n[discretization]\nparticles = 20\nepsilon = 0.1\n[output]\ntimes = []\n",
                           "test.toml");
 }
@@ -113,7 +113,9 @@ TEST(NetworkMetric, W2ToAUniformMinimizerIn2DAtALatticeIsTheQuantizationValue) {
   ASSERT_TRUE(metric);
   const std::size_t n = 6;
   std::vector<double> x, m(n * n, 1.0 / (n * n));
-  const auto centre = [&](std::size_t i) { return -1.0 + 2.0 * (static_cast<double>(i) + 0.5) / static_cast<double>(n); };
+  const auto centre = [&](std::size_t i) {
+    return -1.0 + 2.0 * (static_cast<double>(i) + 0.5) / static_cast<double>(n);
+  };
   for (std::size_t i = 0; i < n; ++i)
     for (std::size_t j = 0; j < n; ++j) x.insert(x.end(), {centre(i), centre(j)});
   OutputMetrics out;
